@@ -1,0 +1,228 @@
+//! Frames: the JSON envelope around every request, response and push.
+//!
+//! ```json
+//! {"request_id":"r1","action":"send_event","payload":{}}
+//! {"request_id":"r1","action":"send_event","type":"response","success":true,"payload":{}}
+//! {"request_id":"r1","action":"incoming_event","type":"push","payload":{}}
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::{ErrorPayload, ErrorType, Push, Request, Response};
+
+/// A frame a client sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestFrame {
+    /// Echoed on the response and on pushes caused by this request.
+    pub request_id: Option<String>,
+    /// The action and its payload.
+    pub request: Request,
+}
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerFrame {
+    /// The answer to a request.
+    Response(ResponseFrame),
+    /// A push.
+    Push(PushFrame),
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseFrame {
+    /// The request's id.
+    pub request_id: Option<String>,
+    /// The answered action (kept for failed responses, whose payload is only an error).
+    pub action: String,
+    /// The payload, or the error.
+    pub result: Result<Response, ErrorPayload>,
+}
+
+/// A push.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushFrame {
+    /// Set only on the copy sent to the connection whose request caused the push.
+    pub request_id: Option<String>,
+    /// The push.
+    pub push: Push,
+}
+
+/// Why a frame could not be decoded. Carries what could be read, so the server can still
+/// answer with the right `request_id` and `action`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    /// The frame's `request_id`, if it could be read.
+    pub request_id: Option<String>,
+    /// The frame's `action`, if it could be read.
+    pub action: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.action {
+            Some(action) => write!(f, "{action}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl DecodeError {
+    /// The `validation` error a server answers with.
+    pub fn to_error_payload(&self) -> ErrorPayload {
+        ErrorPayload::new(ErrorType::Validation, self.to_string())
+    }
+}
+
+/// The envelope fields, before the payload is typed.
+#[derive(Deserialize, Serialize)]
+struct RawFrame {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    action: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    success: Option<bool>,
+    #[serde(default)]
+    payload: Value,
+}
+
+impl RawFrame {
+    fn parse(text: &str) -> Result<RawFrame, DecodeError> {
+        let value: Value = serde_json::from_str(text).map_err(|err| DecodeError {
+            request_id: None,
+            action: None,
+            message: format!("malformed JSON: {err}"),
+        })?;
+        let request_id = value.get("request_id").and_then(Value::as_str).map(str::to_owned);
+        let action = value.get("action").and_then(Value::as_str).map(str::to_owned);
+        serde_json::from_value(value).map_err(|err| DecodeError {
+            request_id,
+            action,
+            message: format!("malformed frame: {err}"),
+        })
+    }
+
+    fn error(&self, err: serde_json::Error) -> DecodeError {
+        DecodeError {
+            request_id: self.request_id.clone(),
+            action: Some(self.action.clone()),
+            message: format!("malformed payload: {err}"),
+        }
+    }
+
+    fn encode(self) -> String {
+        serde_json::to_string(&self).expect("frames always serialise")
+    }
+}
+
+impl RequestFrame {
+    /// A request with an id.
+    pub fn new(request_id: impl Into<String>, request: Request) -> Self {
+        RequestFrame { request_id: Some(request_id.into()), request }
+    }
+
+    /// Decodes a client frame. Unknown actions decode to [`Request::Other`].
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let raw = RawFrame::parse(text)?;
+        let request = Request::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
+        Ok(RequestFrame { request_id: raw.request_id, request })
+    }
+
+    /// Encodes to JSON text.
+    pub fn encode(&self) -> String {
+        RawFrame {
+            request_id: self.request_id.clone(),
+            action: self.request.action().to_owned(),
+            kind: None,
+            success: None,
+            payload: self.request.payload(),
+        }
+        .encode()
+    }
+}
+
+impl ResponseFrame {
+    /// A successful response.
+    pub fn ok(request_id: Option<String>, response: Response) -> Self {
+        ResponseFrame { request_id, action: response.action().to_owned(), result: Ok(response) }
+    }
+
+    /// A failed response.
+    pub fn error(request_id: Option<String>, action: impl Into<String>, error: ErrorPayload) -> Self {
+        ResponseFrame { request_id, action: action.into(), result: Err(error) }
+    }
+}
+
+impl ServerFrame {
+    /// Decodes a server frame. Unknown actions decode to `Other`.
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let raw = RawFrame::parse(text)?;
+        match raw.kind.as_deref() {
+            Some("push") => {
+                let push = Push::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
+                Ok(ServerFrame::Push(PushFrame { request_id: raw.request_id, push }))
+            }
+            Some("response") => {
+                let result = if raw.success == Some(false) {
+                    let error = raw.payload.get("error").cloned().unwrap_or(Value::Null);
+                    Err(serde_json::from_value(error).map_err(|err| raw.error(err))?)
+                } else {
+                    Ok(Response::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?)
+                };
+                Ok(ServerFrame::Response(ResponseFrame { request_id: raw.request_id, action: raw.action, result }))
+            }
+            other => Err(DecodeError {
+                request_id: raw.request_id,
+                action: Some(raw.action),
+                message: format!("unknown frame type {other:?}"),
+            }),
+        }
+    }
+
+    /// Encodes to JSON text.
+    pub fn encode(&self) -> String {
+        match self {
+            ServerFrame::Push(frame) => frame.encode(),
+            ServerFrame::Response(frame) => frame.encode(),
+        }
+    }
+}
+
+impl ResponseFrame {
+    /// Encodes to JSON text.
+    pub fn encode(&self) -> String {
+        let (success, payload) = match &self.result {
+            Ok(response) => (true, response.payload()),
+            Err(error) => (false, json!({ "error": error })),
+        };
+        RawFrame {
+            request_id: self.request_id.clone(),
+            action: self.action.clone(),
+            kind: Some("response".to_owned()),
+            success: Some(success),
+            payload,
+        }
+        .encode()
+    }
+}
+
+impl PushFrame {
+    /// Encodes to JSON text.
+    pub fn encode(&self) -> String {
+        RawFrame {
+            request_id: self.request_id.clone(),
+            action: self.push.action().to_owned(),
+            kind: Some("push".to_owned()),
+            success: None,
+            payload: self.push.payload(),
+        }
+        .encode()
+    }
+}

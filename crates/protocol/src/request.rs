@@ -1,0 +1,219 @@
+//! Requests a client sends (`action` + `payload`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{action_enum, Access, Event, Object, Page, User};
+
+action_enum! {
+    /// A request, by action. Agent-only actions decode to `Other` and are typed by the server.
+    pub enum Request {
+        /// Authenticate the connection.
+        Login(Login) = "login",
+        /// Keep the connection alive.
+        Ping = "ping",
+        /// List the chats the user took part in.
+        ListChats(ListChats) = "list_chats",
+        /// List the threads of a chat.
+        ListThreads(ListThreads) = "list_threads",
+        /// Get one chat with one thread.
+        GetChat(GetChat) = "get_chat",
+        /// Start a new chat.
+        StartChat(StartChat) = "start_chat",
+        /// Restart an inactive chat with a new thread.
+        ActivateChat(ActivateChat) = "activate_chat",
+        /// Close the chat's open thread.
+        DeactivateChat(DeactivateChat) = "deactivate_chat",
+        /// Add an event to a chat.
+        SendEvent(SendEvent) = "send_event",
+    }
+}
+
+/// `login` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Login {
+    /// Access token with its scheme, e.g. `Bearer abc`.
+    pub token: String,
+    /// Customer data to store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<LoginCustomer>,
+    /// Page the customer is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_page: Option<Page>,
+    /// Storage the server asked the client to keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_side_storage: Option<Object>,
+    /// Whether the client is a mobile device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_mobile: Option<bool>,
+    /// Group to log in to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<u32>,
+    /// Referrer of the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    /// Client application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<Application>,
+}
+
+/// Customer data sent with `login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoginCustomer {
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// E-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Avatar URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// Session fields as one-key objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_fields: Option<Vec<std::collections::BTreeMap<String, String>>>,
+}
+
+/// Client application info.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Channel type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_type: Option<String>,
+}
+
+/// `list_chats` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListChats {
+    /// Page size (default 10, at most 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// `desc` (default) or `asc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<String>,
+    /// Cursor from a previous response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_id: Option<String>,
+}
+
+/// `list_threads` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListThreads {
+    /// Chat id.
+    pub chat_id: String,
+    /// `desc` (default, newest first) or `asc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<String>,
+    /// Threads per page (default 3, at most 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Cursor from a previous response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_id: Option<String>,
+    /// Return as many threads as needed for this many events (1-100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_events_count: Option<u32>,
+}
+
+/// `get_chat` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetChat {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id; the latest thread when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+}
+
+/// `start_chat` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartChat {
+    /// Initial chat data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<InitialChat>,
+    /// Start as a continuous chat (no online group needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuous: Option<bool>,
+    /// Start the thread active (default) or inactive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// `activate_chat` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivateChat {
+    /// The chat, `id` required.
+    pub chat: InitialChat,
+    /// Change the continuous mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuous: Option<bool>,
+    /// Start the thread active (default) or inactive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// Chat data sent with `start_chat` and `activate_chat`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InitialChat {
+    /// Chat id (`activate_chat` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Initial chat properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Object>,
+    /// Access; all agents when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+    /// At most one user, the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<User>>,
+    /// Initial thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<InitialThread>,
+}
+
+/// Initial thread of a started or activated chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InitialThread {
+    /// Initial events.
+    #[serde(default)]
+    pub events: Vec<Event>,
+    /// Initial thread properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Object>,
+}
+
+/// `deactivate_chat` payload. The v3.5 SDK names the chat `id`; both are accepted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeactivateChat {
+    /// Chat id (v3.2 naming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    /// Chat id (v3.5 SDK naming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl DeactivateChat {
+    /// The chat id under either name.
+    pub fn chat_id(&self) -> Option<&str> {
+        self.chat_id.as_deref().or(self.id.as_deref())
+    }
+}
+
+/// `send_event` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendEvent {
+    /// Chat id.
+    pub chat_id: String,
+    /// The event.
+    pub event: Event,
+    /// For inactive chats: append to the last thread instead of failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach_to_last_thread: Option<bool>,
+}

@@ -1,0 +1,134 @@
+//! Successful response payloads, by action.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{action_enum, Chat, ChatSummary, Customer, Thread};
+
+action_enum! {
+    /// A successful response, by the action it answers.
+    pub enum Response {
+        /// Answer to `login`.
+        Login(LoginResponse) = "login",
+        /// Answer to `ping`.
+        Ping = "ping",
+        /// Answer to `list_chats`.
+        ListChats(ListChatsResponse) = "list_chats",
+        /// Answer to `list_threads`.
+        ListThreads(ListThreadsResponse) = "list_threads",
+        /// Answer to `get_chat`.
+        GetChat(Chat) = "get_chat",
+        /// Answer to `start_chat`.
+        StartChat(StartChatResponse) = "start_chat",
+        /// Answer to `activate_chat`.
+        ActivateChat(ActivateChatResponse) = "activate_chat",
+        /// Answer to `deactivate_chat`.
+        DeactivateChat = "deactivate_chat",
+        /// Answer to `send_event`.
+        SendEvent(SendEventResponse) = "send_event",
+    }
+}
+
+/// `login` response. Real clients rely on `customer`, `chats` and `__priv_dynamic_config`
+/// always being present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The logged-in customer, with statistics.
+    pub customer: Customer,
+    /// Whether one of the customer's chats is active.
+    #[serde(default)]
+    pub has_active_thread: bool,
+    /// The customer's chats.
+    #[serde(default)]
+    pub chats: Vec<LoginChat>,
+    /// A greeting to show, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<Value>,
+    /// Server-private configuration; the only source of group availability at login.
+    #[serde(rename = "__priv_dynamic_config", default)]
+    pub dynamic_config: DynamicConfig,
+}
+
+/// One of the customer's chats in the login response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginChat {
+    /// Chat id.
+    pub chat_id: String,
+    /// Whether the chat has events the customer has not seen.
+    #[serde(default)]
+    pub has_unread_events: bool,
+}
+
+/// `__priv_dynamic_config` of the login response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DynamicConfig {
+    /// Groups with an agent accepting chats.
+    #[serde(default)]
+    pub online_groups_ids: Vec<u32>,
+    /// Anything else the server sends.
+    #[serde(flatten)]
+    pub rest: crate::Object,
+}
+
+/// `list_chats` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListChatsResponse {
+    /// Summaries, newest first by default.
+    #[serde(default)]
+    pub chats_summary: Vec<ChatSummary>,
+    /// Estimated total.
+    #[serde(default)]
+    pub total_chats: u64,
+    /// Cursor of the next page, while there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page_id: Option<String>,
+    /// Cursor of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_page_id: Option<String>,
+}
+
+/// `list_threads` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListThreadsResponse {
+    /// Threads in the requested order.
+    #[serde(default)]
+    pub threads: Vec<Thread>,
+    /// Total threads in the chat.
+    #[serde(default)]
+    pub found_threads: u64,
+    /// Cursor of the next page, while there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page_id: Option<String>,
+    /// Cursor of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_page_id: Option<String>,
+}
+
+/// `start_chat` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartChatResponse {
+    /// New chat id.
+    pub chat_id: String,
+    /// New thread id.
+    pub thread_id: String,
+    /// Ids of the initial user events, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ids: Option<Vec<String>>,
+}
+
+/// `activate_chat` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivateChatResponse {
+    /// New thread id.
+    pub thread_id: String,
+    /// Ids of the initial user events, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ids: Option<Vec<String>>,
+}
+
+/// `send_event` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendEventResponse {
+    /// The stored event's id.
+    pub event_id: String,
+}
