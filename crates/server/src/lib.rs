@@ -1,1 +1,70 @@
+//! The chat server: the Customer Chat RTM API (v3.2 and v3.5 paths), a customer token
+//! endpoint, the agent API and agent console, the demo host page, and the widget's files,
+//! on an embedded SQLite database.
+//!
+//! Code map, in reading order: [`config`] (what runs), `session` (one websocket), `customer`
+//! and `agent` (what each action does), `chat` (chat operations shared by both), `hub`
+//! (live connections and fan-out), `db` (storage), `ids` (ids, secrets, timestamps).
 
+pub mod config;
+
+mod agent;
+mod chat;
+mod customer;
+mod db;
+mod http;
+mod hub;
+mod ids;
+mod session;
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+pub use config::Config;
+pub use http::router;
+
+/// Shared server state: configuration, storage, live connections and the event clock.
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+/// What [`App`] holds.
+pub struct AppInner {
+    /// Configuration.
+    pub config: Config,
+    db: db::Db,
+    hub: hub::Hub,
+    clock: ids::Clock,
+}
+
+impl Deref for App {
+    type Target = AppInner;
+
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Opens the database and prepares the state.
+    pub fn new(config: Config) -> anyhow::Result<App> {
+        let db = db::Db::open(&config.database)
+            .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?;
+        let clock = ids::Clock::default();
+        if let Some(latest) = db.latest_timestamp()? {
+            clock.observe(&latest);
+        }
+        Ok(App(Arc::new(AppInner { config, db, hub: hub::Hub::default(), clock })))
+    }
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,412 @@
+//! Durable storage on SQLite (WAL mode, versioned migrations).
+//!
+//! Every write that the server acknowledges to a client is committed before the
+//! acknowledgement is sent, so a crash or restart loses nothing that was acknowledged.
+//! Events are stored as their wire JSON next to the columns used for lookups.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use protocol::Event;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// A storage failure. Callers answer it with an `internal` error; details go to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored event is not valid JSON any more.
+    #[error("stored event: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Result of a storage call.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: customers, tokens, chats, threads, events.
+    "CREATE TABLE customers (
+        id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        secret_hash TEXT NOT NULL,
+        name TEXT,
+        email TEXT,
+        avatar TEXT,
+        visits INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE access_tokens (
+        token_hash TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        license_id INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE chats (
+        id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX chats_by_customer ON chats(customer_id);
+    CREATE INDEX chats_by_license ON chats(license_id);
+    CREATE TABLE chat_agents (
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        agent_id TEXT NOT NULL,
+        PRIMARY KEY (chat_id, agent_id)
+    );
+    CREATE TABLE threads (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        active INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX threads_by_chat ON threads(chat_id, seq);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        thread_id TEXT NOT NULL REFERENCES threads(id),
+        author_id TEXT,
+        custom_id TEXT,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX events_by_thread ON events(thread_id, seq);
+    CREATE UNIQUE INDEX events_by_custom_id ON events(chat_id, author_id, custom_id)
+        WHERE custom_id IS NOT NULL;",
+];
+
+/// A chat's owner and tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRow {
+    /// Chat id.
+    pub id: String,
+    /// License.
+    pub license_id: u64,
+    /// The customer who started it.
+    pub customer_id: String,
+}
+
+/// A thread without its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadRow {
+    /// Thread id.
+    pub id: String,
+    /// Chat id.
+    pub chat_id: String,
+    /// Open or closed.
+    pub active: bool,
+    /// Creation time.
+    pub created_at: String,
+}
+
+/// A stored customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRow {
+    /// Customer id.
+    pub id: String,
+    /// License.
+    pub license_id: u64,
+    /// Name.
+    pub name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Avatar URL.
+    pub avatar: Option<String>,
+    /// Logins so far.
+    pub visits: u64,
+}
+
+/// What happened to an appended event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// Stored now, with its new id.
+    Stored(Event),
+    /// The same author already stored an event with this `custom_id` in this chat.
+    Duplicate(Event),
+}
+
+/// The SQLite database.
+pub struct Db {
+    connection: Mutex<Connection>,
+}
+
+impl Db {
+    /// Opens (or creates) the database and brings its schema up to date.
+    pub fn open(path: &Path) -> DbResult<Db> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let db = Db { connection: Mutex::new(connection) };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn migrate(&self) -> DbResult<()> {
+        let mut connection = self.lock();
+        let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (version, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            let tx = connection.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
+        let mut connection = self.lock();
+        let tx = connection.transaction()?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// The newest stored timestamp, so a restarted clock never goes back.
+    pub fn latest_timestamp(&self) -> DbResult<Option<String>> {
+        let connection = self.lock();
+        Ok(connection.query_row("SELECT max(created_at) FROM events", [], |row| row.get(0))?)
+    }
+
+    /// Creates a customer who proves their identity with the secret behind `secret_hash`.
+    pub fn create_customer(&self, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO customers (id, license_id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, license_id as i64, secret_hash, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Whether `id` is a customer of `license_id` whose secret hashes to `secret_hash`.
+    pub fn customer_identity_matches(&self, id: &str, license_id: u64, secret_hash: &str) -> DbResult<bool> {
+        let connection = self.lock();
+        let found: Option<i64> = connection
+            .query_row(
+                "SELECT 1 FROM customers WHERE id = ?1 AND license_id = ?2 AND secret_hash = ?3",
+                params![id, license_id as i64, secret_hash],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Stores an access token (by hash) for a customer.
+    pub fn store_token(&self, token_hash: &str, customer_id: &str, license_id: u64, expires_at: i64) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM access_tokens WHERE expires_at < ?1", params![expires_at - 86_400 * 30])?;
+            tx.execute(
+                "INSERT INTO access_tokens (token_hash, customer_id, license_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, customer_id, license_id as i64, expires_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The customer and license of a token, with its expiry (unix seconds).
+    pub fn token_owner(&self, token_hash: &str) -> DbResult<Option<(String, u64, i64)>> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row(
+                "SELECT customer_id, license_id, expires_at FROM access_tokens WHERE token_hash = ?1",
+                params![token_hash],
+                |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64, row.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// A customer by id.
+    pub fn customer(&self, id: &str) -> DbResult<Option<CustomerRow>> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row(
+                "SELECT id, license_id, name, email, avatar, visits FROM customers WHERE id = ?1",
+                params![id],
+                |row| {
+                    Ok(CustomerRow {
+                        id: row.get(0)?,
+                        license_id: row.get::<_, i64>(1)? as u64,
+                        name: row.get(2)?,
+                        email: row.get(3)?,
+                        avatar: row.get(4)?,
+                        visits: row.get::<_, i64>(5)? as u64,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Counts a login as a visit and stores the customer data the login carried.
+    pub fn record_login(&self, id: &str, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE customers SET visits = visits + 1, name = coalesce(?2, name),
+                 email = coalesce(?3, email), avatar = coalesce(?4, avatar) WHERE id = ?1",
+                params![id, name, email, avatar],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Number of chats and threads a customer has.
+    pub fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)> {
+        let connection = self.lock();
+        Ok(connection.query_row(
+            "SELECT (SELECT count(*) FROM chats WHERE customer_id = ?1),
+                    (SELECT count(*) FROM threads JOIN chats ON chats.id = threads.chat_id WHERE chats.customer_id = ?1)",
+            params![id],
+            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// Creates a chat with its first thread and initial events, atomically.
+    pub fn start_chat(&self, chat: &ChatRow, thread_id: &str, now: &str, events: Vec<Event>) -> DbResult<Vec<Event>> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO chats (id, license_id, customer_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![chat.id, chat.license_id as i64, chat.customer_id, now],
+            )?;
+            insert_thread(tx, &chat.id, thread_id, now)?;
+            events.into_iter().map(|event| insert_event(tx, &chat.id, thread_id, event)).collect()
+        })
+    }
+
+    /// Opens a new thread in an existing chat with initial events, atomically.
+    pub fn activate_chat(&self, chat_id: &str, thread_id: &str, now: &str, events: Vec<Event>) -> DbResult<Vec<Event>> {
+        self.write(|tx| {
+            insert_thread(tx, chat_id, thread_id, now)?;
+            events.into_iter().map(|event| insert_event(tx, chat_id, thread_id, event)).collect()
+        })
+    }
+
+    /// Appends an event, unless the author already stored one with the same `custom_id`.
+    pub fn append_event(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended> {
+        self.write(|tx| {
+            if let (Some(custom_id), Some(author_id)) = (&event.custom_id, &event.author_id) {
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT body FROM events WHERE chat_id = ?1 AND author_id = ?2 AND custom_id = ?3",
+                        params![chat_id, author_id, custom_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if let Some(body) = existing {
+                    return Ok(Appended::Duplicate(serde_json::from_str(&body)?));
+                }
+            }
+            Ok(Appended::Stored(insert_event(tx, chat_id, thread_id, event)?))
+        })
+    }
+
+    /// Closes a thread and appends the closing system event.
+    pub fn close_thread(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Event> {
+        self.write(|tx| {
+            tx.execute("UPDATE threads SET active = 0 WHERE id = ?1", params![thread_id])?;
+            insert_event(tx, chat_id, thread_id, event)
+        })
+    }
+
+    /// A chat's row.
+    pub fn chat(&self, chat_id: &str) -> DbResult<Option<ChatRow>> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row("SELECT id, license_id, customer_id FROM chats WHERE id = ?1", params![chat_id], chat_row)
+            .optional()?)
+    }
+
+    /// A customer's chats, newest thread first.
+    pub fn chats_of_customer(&self, customer_id: &str) -> DbResult<Vec<ChatRow>> {
+        self.chats_where("chats.customer_id = ?1", customer_id.to_owned())
+    }
+
+    /// A license's chats, newest thread first.
+    pub fn chats_of_license(&self, license_id: u64) -> DbResult<Vec<ChatRow>> {
+        self.chats_where("chats.license_id = ?1", license_id.to_string())
+    }
+
+    fn chats_where(&self, condition: &str, value: String) -> DbResult<Vec<ChatRow>> {
+        let connection = self.lock();
+        let sql = format!(
+            "SELECT chats.id, chats.license_id, chats.customer_id FROM chats
+             LEFT JOIN threads ON threads.chat_id = chats.id
+             WHERE {condition} GROUP BY chats.id ORDER BY max(threads.seq) DESC"
+        );
+        let mut statement = connection.prepare_cached(&sql)?;
+        let rows = statement.query_map(params![value], chat_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A chat's threads, oldest first.
+    pub fn threads(&self, chat_id: &str) -> DbResult<Vec<ThreadRow>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare_cached("SELECT id, chat_id, active, created_at FROM threads WHERE chat_id = ?1 ORDER BY seq")?;
+        let rows = statement.query_map(params![chat_id], |row| {
+            Ok(ThreadRow { id: row.get(0)?, chat_id: row.get(1)?, active: row.get(2)?, created_at: row.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A thread's events, in order.
+    pub fn events(&self, thread_id: &str) -> DbResult<Vec<Event>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached("SELECT body FROM events WHERE thread_id = ?1 ORDER BY seq")?;
+        let bodies = statement.query_map(params![thread_id], |row| row.get::<_, String>(0))?;
+        bodies.map(|body| Ok(serde_json::from_str(&body?)?)).collect()
+    }
+
+    /// Agents who took part in a chat.
+    pub fn chat_agents(&self, chat_id: &str) -> DbResult<Vec<String>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached("SELECT agent_id FROM chat_agents WHERE chat_id = ?1 ORDER BY rowid")?;
+        let rows = statement.query_map(params![chat_id], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Adds an agent to a chat; true when they were not in it yet.
+    pub fn add_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
+        self.write(|tx| {
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO chat_agents (chat_id, agent_id) VALUES (?1, ?2)",
+                params![chat_id, agent_id],
+            )?;
+            Ok(added > 0)
+        })
+    }
+}
+
+fn chat_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
+    Ok(ChatRow { id: row.get(0)?, license_id: row.get::<_, i64>(1)? as u64, customer_id: row.get(2)? })
+}
+
+fn insert_thread(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, now: &str) -> DbResult<()> {
+    tx.execute("UPDATE threads SET active = 0 WHERE chat_id = ?1", params![chat_id])?;
+    tx.execute(
+        "INSERT INTO threads (id, chat_id, active, created_at) VALUES (?1, ?2, 1, ?3)",
+        params![thread_id, chat_id, now],
+    )?;
+    Ok(())
+}
+
+/// Stores an event with the next id of its thread (`<thread_id>_<n>`).
+fn insert_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, mut event: Event) -> DbResult<Event> {
+    let n_events: i64 = tx.query_row("SELECT count(*) FROM events WHERE thread_id = ?1", params![thread_id], |row| row.get(0))?;
+    event.id = Some(format!("{thread_id}_{}", n_events + 1));
+    let created_at = event.created_at.clone().unwrap_or_default();
+    tx.execute(
+        "INSERT INTO events (id, chat_id, thread_id, author_id, custom_id, created_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![event.id, chat_id, thread_id, event.author_id, event.custom_id, created_at, serde_json::to_string(&event)?],
+    )?;
+    Ok(event)
+}

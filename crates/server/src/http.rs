@@ -1,0 +1,204 @@
+//! HTTP routes: websocket upgrades, the customer token endpoint, pages and static files.
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::License;
+use crate::session::{self, Api, Refusal};
+use crate::{ids, App};
+
+/// API versions whose customer action set this server speaks.
+const VERSIONS: &[&str] = &["v3.2", "v3.3", "v3.4", "v3.5"];
+
+/// The iframe document's policy: only our own scripts (and WebAssembly), no inline script,
+/// connections only to this server. `frame-ancestors *` because any site may embed it.
+const WIDGET_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+    img-src 'self' data: https: http:; connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
+
+/// Our own pages (agent console, demo) hold no inline script either.
+const PAGE_CSP: &str = "default-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self' ws: wss:; \
+    frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Every route of the server.
+pub fn router(app: App) -> Router {
+    let dist = app.config.widget_dist.clone();
+    let widget = Router::new()
+        .fallback_service(ServeDir::new(&dist).append_index_html_on_directories(true))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(WIDGET_CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    let loader = ServeFile::new(dist.join("embed.js"));
+
+    Router::new()
+        .route("/{version}/customer/rtm/ws", get(customer_socket))
+        .route("/{version}/agent/rtm/ws", get(agent_socket))
+        .route("/customer/token", post(customer_token))
+        // The demo page stands for a customer's site, which sets its own policy (or none).
+        .route("/", get(|| async { Html(include_str!("../static/demo/index.html")) }))
+        .route("/demo.css", get(|| css(include_str!("../static/demo/demo.css"))))
+        .route("/agent", get(|| async { axum::response::Redirect::permanent("/agent/") }))
+        .route("/agent/", get(|| page(include_str!("../static/agent/index.html"))))
+        .route("/agent/agent.css", get(|| css(include_str!("../static/agent/agent.css"))))
+        .route("/agent/agent.js", get(|| script(include_str!("../static/agent/agent.js"))))
+        .route("/healthz", get(|| async { "ok" }))
+        .nest_service(
+            "/embed.js",
+            Router::new().fallback_service(loader).layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            )),
+        )
+        .nest("/widget", widget)
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .with_state(app)
+}
+
+async fn page(html: &'static str) -> Response {
+    ([(header::CONTENT_SECURITY_POLICY, PAGE_CSP)], Html(html)).into_response()
+}
+
+async fn css(text: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], text).into_response()
+}
+
+async fn script(text: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], text).into_response()
+}
+
+/// Tenant query parameters: `license_id` (v3.2) or `organization_id` (v3.5).
+#[derive(Debug, Deserialize)]
+struct Tenant {
+    license_id: Option<String>,
+    organization_id: Option<String>,
+}
+
+impl App {
+    fn tenant(&self, tenant: &Tenant) -> Option<License> {
+        match (&tenant.license_id, &tenant.organization_id) {
+            (Some(id), _) => id.parse().ok().and_then(|id| self.config.license_by_id(id)).cloned(),
+            (None, Some(organization_id)) => self.config.license_by_organization(organization_id).cloned(),
+            (None, None) => None,
+        }
+    }
+
+    fn socket_license(&self, version: &str, tenant: &Tenant) -> Result<License, Refusal> {
+        if !VERSIONS.contains(&version) {
+            return Err(Refusal::UnsupportedVersion);
+        }
+        self.tenant(tenant).ok_or(Refusal::LicenseNotFound)
+    }
+}
+
+async fn customer_socket(
+    State(app): State<App>,
+    Path(version): Path<String>,
+    Query(tenant): Query<Tenant>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let license = app.socket_license(&version, &tenant);
+    upgrade
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, license))
+}
+
+async fn agent_socket(
+    State(app): State<App>,
+    Path(version): Path<String>,
+    Query(tenant): Query<Tenant>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // Agents name no tenant in the URL: their token says which license they work for.
+    let license = if VERSIONS.contains(&version.as_str()) {
+        match app.tenant(&tenant) {
+            Some(license) => Ok(license),
+            None if tenant.license_id.is_none() && tenant.organization_id.is_none() => {
+                app.config.licenses.first().cloned().ok_or(Refusal::LicenseNotFound)
+            }
+            None => Err(Refusal::LicenseNotFound),
+        }
+    } else {
+        Err(Refusal::UnsupportedVersion)
+    };
+    upgrade
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| session::serve(app, socket, Api::Agent, license))
+}
+
+/// Body of `POST /customer/token`.
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    #[serde(default)]
+    license_id: Option<serde_json::Value>,
+    #[serde(default)]
+    organization_id: Option<String>,
+    /// `<customer_id>:<secret>` from an earlier answer; a new customer when absent or unknown.
+    #[serde(default)]
+    identity: Option<String>,
+}
+
+/// Issues a customer access token. The identity secret it returns is what the widget keeps
+/// (in its own storage, first-party to this server) to be the same customer next time; no
+/// cookies are involved.
+async fn customer_token(State(app): State<App>, body: Option<Json<TokenRequest>>) -> Response {
+    let Some(Json(request)) = body else {
+        return token_error(StatusCode::BAD_REQUEST, "validation", "send a JSON body with license_id or organization_id");
+    };
+    let tenant = Tenant {
+        license_id: request.license_id.as_ref().map(|id| id.as_str().map(str::to_owned).unwrap_or_else(|| id.to_string())),
+        organization_id: request.organization_id.clone(),
+    };
+    let Some(license) = app.tenant(&tenant) else {
+        return token_error(StatusCode::NOT_FOUND, "license_not_found", "no such license or organization");
+    };
+    match app.issue_customer_token(&license, request.identity.as_deref()) {
+        Ok(body) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "issuing a token failed");
+            token_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
+        }
+    }
+}
+
+fn token_error(status: StatusCode, kind: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": { "type": kind, "message": message } }))).into_response()
+}
+
+impl App {
+    fn issue_customer_token(&self, license: &License, identity: Option<&str>) -> Result<serde_json::Value, crate::db::DbError> {
+        let known = match identity.and_then(|identity| identity.split_once(':')) {
+            Some((customer_id, secret)) => self
+                .db
+                .customer_identity_matches(customer_id, license.id, &ids::hash_secret(secret))?
+                .then(|| (customer_id.to_owned(), secret.to_owned())),
+            None => None,
+        };
+        let (customer_id, secret) = match known {
+            Some(known) => known,
+            None => {
+                let (customer_id, secret) = (ids::uuid(), ids::secret());
+                self.db.create_customer(&customer_id, license.id, &ids::hash_secret(&secret), &self.clock.timestamp())?;
+                (customer_id, secret)
+            }
+        };
+        let token = ids::secret();
+        let ttl = self.config.timings.token_ttl.as_secs() as i64;
+        self.db.store_token(&ids::hash_secret(&token), &customer_id, license.id, ids::unix_now() + ttl)?;
+        Ok(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "entity_id": customer_id,
+            "identity": format!("{customer_id}:{secret}"),
+            "license_id": license.id,
+            "organization_id": license.organization_id,
+        }))
+    }
+}

@@ -1,0 +1,124 @@
+//! Live connections and fan-out.
+//!
+//! The hub knows which sockets belong to which customer or agent and delivers frames to
+//! them. A push caused by a request carries that request's `request_id` only on the copy
+//! sent to the requesting socket; every other socket gets it untagged.
+//!
+//! Architecture invariant: hub methods are synchronous and never hold the lock across
+//! an `.await`; delivery is a non-blocking channel send to each socket's writer.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use protocol::{Push, PushFrame};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Identifies one websocket connection.
+pub type ConnId = u64;
+
+/// Who is on the other end of a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Peer {
+    /// A customer (one per browser tab).
+    Customer(String),
+    /// An agent.
+    Agent(String),
+}
+
+/// Something for a connection's writer to do.
+#[derive(Debug)]
+pub enum Outbound {
+    /// Send a text frame.
+    Text(String),
+    /// Send a close frame with this code and reason, then stop.
+    Close(u16, String),
+}
+
+struct Conn {
+    license_id: u64,
+    peer: Peer,
+    sender: UnboundedSender<Outbound>,
+}
+
+/// The request that caused a push: its socket gets the tagged copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The requesting connection.
+    pub conn: ConnId,
+    /// Its request id.
+    pub request_id: Option<&'a str>,
+}
+
+/// All live, logged-in connections.
+#[derive(Default)]
+pub struct Hub {
+    next_id: AtomicU64,
+    conns: Mutex<HashMap<ConnId, Conn>>,
+}
+
+impl Hub {
+    /// A fresh connection id.
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Registers a logged-in connection.
+    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, sender: UnboundedSender<Outbound>) {
+        self.lock().insert(id, Conn { license_id, peer, sender });
+    }
+
+    /// Forgets a connection.
+    pub fn unregister(&self, id: ConnId) {
+        self.lock().remove(&id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, Conn>> {
+        self.conns.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether a customer has a live connection.
+    pub fn is_online(&self, license_id: u64, peer: &Peer) -> bool {
+        self.lock().values().any(|conn| conn.license_id == license_id && &conn.peer == peer)
+    }
+
+    /// Whether any agent of a license is connected.
+    pub fn agents_online(&self, license_id: u64) -> bool {
+        self.lock().values().any(|conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)))
+    }
+
+    /// Sends a push to every connection of the chat's customer and to the license's agents.
+    pub fn push_to_chat(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
+        self.deliver(push, origin, |conn| {
+            conn.license_id == license_id
+                && match &conn.peer {
+                    Peer::Customer(id) => id == customer_id,
+                    Peer::Agent(_) => true,
+                }
+        });
+    }
+
+    /// Sends a push to the requesting connection only.
+    pub fn push_to_origin(&self, push: &Push, origin: Origin<'_>) {
+        self.deliver(push, Some(origin), |_| false);
+    }
+
+    fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
+        let untagged = PushFrame { request_id: None, push: push.clone() }.encode();
+        let conns = self.lock();
+        for (id, conn) in conns.iter() {
+            let text = match origin {
+                Some(origin) if origin.conn == *id => match origin.request_id {
+                    Some(request_id) => {
+                        PushFrame { request_id: Some(request_id.to_owned()), push: push.clone() }.encode()
+                    }
+                    None => untagged.clone(),
+                },
+                _ if wanted(conn) => untagged.clone(),
+                _ => continue,
+            };
+            // A closed writer means the socket is going away; it unregisters itself.
+            let _ = conn.sender.send(Outbound::Text(text));
+        }
+    }
+}

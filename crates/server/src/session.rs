@@ -1,0 +1,251 @@
+//! One websocket connection: login deadline, liveness, request dispatch, outbound frames.
+//!
+//! The loop owns the socket. It reads frames, answers requests in order, forwards frames
+//! that other connections' requests push to it (through the hub), sends a websocket ping
+//! every `ping_interval`, and closes the connection when the login deadline passes, when
+//! nothing at all (no frame, no pong) arrived for `idle_timeout`, or when the customer's
+//! access token expires.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use protocol::{
+    CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, Push, PushFrame, Request, RequestFrame, Response,
+    ResponseFrame,
+};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
+
+use crate::chat::{validation, Actor, ApiResult};
+use crate::config::License;
+use crate::hub::{ConnId, Outbound, Peer};
+use crate::{ids, App};
+
+/// Which API a socket speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// The Customer Chat API.
+    Customer,
+    /// The agent API.
+    Agent,
+}
+
+/// Why a socket refuses service before any request is read.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// The URL names an API version this server does not speak.
+    UnsupportedVersion,
+    /// The URL names no known license or organization.
+    LicenseNotFound,
+}
+
+struct Session {
+    api: Api,
+    conn: ConnId,
+    license: Option<License>,
+    /// Set once login succeeded.
+    peer: Option<Peer>,
+    /// When the customer's access token stops being valid.
+    token_expires: Option<Instant>,
+    /// Set once a close is queued, so deadlines stop firing.
+    closing: bool,
+    sender: mpsc::UnboundedSender<Outbound>,
+}
+
+/// Serves one websocket until it closes.
+pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<License, Refusal>) {
+    let (sender, mut outbound) = mpsc::unbounded_channel();
+    let conn = app.hub.next_conn_id();
+    let timings = app.config.timings.clone();
+    let mut session = Session { api, conn, license: None, peer: None, token_expires: None, closing: false, sender };
+
+    match license {
+        Ok(license) => session.license = Some(license),
+        Err(refusal) => {
+            let reason = match refusal {
+                Refusal::UnsupportedVersion => DisconnectReason::UnsupportedVersion,
+                Refusal::LicenseNotFound => DisconnectReason::LicenseNotFound,
+            };
+            session.disconnect(reason);
+        }
+    }
+
+    let connected_at = Instant::now();
+    let login_deadline = connected_at + timings.login_timeout;
+    let mut last_heard = connected_at;
+    let mut pings = interval_at(connected_at + timings.ping_interval, timings.ping_interval);
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    loop {
+        let idle_deadline = last_heard + timings.idle_timeout;
+        let (deadline, reason) = match (&session.peer, session.token_expires) {
+            (None, _) if login_deadline < idle_deadline => (login_deadline, DisconnectReason::ConnectionTimeout),
+            (Some(_), Some(expires)) if expires < idle_deadline => (expires, DisconnectReason::AccessTokenExpired),
+            _ => (idle_deadline, DisconnectReason::ConnectionTimeout),
+        };
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                last_heard = Instant::now();
+                match message {
+                    Message::Text(text) => session.handle_text(&app, text.as_str()),
+                    Message::Binary(_) => session.reply_error(None, "unknown", validation("binary frames are not supported; send JSON text")),
+                    Message::Close(_) => break,
+                    // Pings are answered by the websocket layer; pongs only prove liveness.
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+            Some(out) = outbound.recv() => match out {
+                Outbound::Text(text) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() { break }
+                }
+                Outbound::Close(code, reason) => {
+                    close_gracefully(&mut socket, code, reason).await;
+                    break;
+                }
+            },
+            _ = pings.tick() => {
+                if socket.send(Message::Ping(Default::default())).await.is_err() { break }
+            }
+            _ = sleep_until(deadline), if !session.closing => {
+                tracing::debug!(conn, %reason, "closing connection");
+                session.disconnect(reason);
+            }
+        }
+    }
+    app.hub.unregister(conn);
+}
+
+/// Sends a close frame and waits (briefly) for the peer's, reading what it still sends.
+/// Dropping the TCP connection with unread input would make the kernel reset it, and a
+/// reset can destroy frames the peer has not read yet, such as the reason for the close.
+async fn close_gracefully(socket: &mut WebSocket, code: u16, reason: String) {
+    let frame = CloseFrame { code, reason: reason.into() };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, socket.recv()).await {
+        if let Message::Close(_) = message {
+            break;
+        }
+    }
+}
+
+impl Session {
+    fn send(&self, text: String) {
+        let _ = self.sender.send(Outbound::Text(text));
+    }
+
+    fn reply(&self, request_id: Option<String>, response: Response) {
+        self.send(ResponseFrame::ok(request_id, response).encode());
+    }
+
+    fn reply_error(&self, request_id: Option<String>, action: &str, error: ErrorPayload) {
+        self.send(ResponseFrame::error(request_id, action, error).encode());
+    }
+
+    /// Tells the client why, then closes.
+    fn disconnect(&mut self, reason: DisconnectReason) {
+        self.closing = true;
+        let action = match self.api {
+            Api::Customer => "customer_disconnected",
+            Api::Agent => "agent_disconnected",
+        };
+        let payload = json!({ "reason": reason.as_str() });
+        let push = match self.api {
+            Api::Customer => Push::CustomerDisconnected(CustomerDisconnected { reason: reason.clone(), data: None }),
+            Api::Agent => Push::Other { action: action.to_owned(), payload },
+        };
+        self.send(PushFrame { request_id: None, push }.encode());
+        let _ = self.sender.send(Outbound::Close(1000, reason.as_str().to_owned()));
+    }
+
+    fn handle_text(&mut self, app: &App, text: &str) {
+        let frame = match RequestFrame::decode(text) {
+            Ok(frame) => frame,
+            Err(err) => {
+                let action = err.action.clone().unwrap_or_else(|| "unknown".to_owned());
+                self.reply_error(err.request_id.clone(), &action, err.to_error_payload());
+                return;
+            }
+        };
+        let RequestFrame { request_id, request } = frame;
+        let action = request.action().to_owned();
+        if let Request::Ping = request {
+            // Before login a ping is a no-op for liveness, but answering it does no harm.
+            return self.reply(request_id, Response::Ping);
+        }
+        let Some(license) = self.license.clone() else { return };
+        let result = match (&self.peer, request) {
+            (None, Request::Login(login)) => self.login(app, &license, login),
+            (None, _) => Err(ErrorPayload::new(ErrorType::Authentication, "log in first")),
+            (Some(_), Request::Login(_)) => Err(validation("already logged in")),
+            (Some(peer), request) => {
+                let actor = Actor { license_id: license.id, peer, conn: self.conn, request_id: request_id.as_deref() };
+                match self.api {
+                    Api::Customer => crate::customer::dispatch(app, &actor, request),
+                    Api::Agent => crate::agent::dispatch(app, &actor, request),
+                }
+            }
+        };
+        match result {
+            Ok(response) => self.reply(request_id, response),
+            Err(error) => {
+                let fatal = action == "login" && self.peer.is_none();
+                self.reply_error(request_id, &action, error);
+                if fatal {
+                    // A socket that cannot authenticate is closed rather than left open.
+                    self.closing = true;
+                    let _ = self.sender.send(Outbound::Close(1008, "authentication failed".to_owned()));
+                }
+            }
+        }
+    }
+
+    fn login(&mut self, app: &App, license: &License, login: protocol::Login) -> ApiResult<Response> {
+        let token = login.token.strip_prefix("Bearer ").unwrap_or(&login.token).trim();
+        let (peer, response) = match self.api {
+            Api::Customer => {
+                let (customer_id, expires_in) = app.customer_for_token(license, token)?;
+                let response = app.customer_login(license, &customer_id, &login)?;
+                self.token_expires = Some(Instant::now() + expires_in);
+                (Peer::Customer(customer_id), response)
+            }
+            Api::Agent => {
+                let agent = app
+                    .config
+                    .agent_by_token(token)
+                    .filter(|agent| agent.license_id == license.id)
+                    .ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "invalid agent token"))?;
+                let response = Response::Other {
+                    action: "login".to_owned(),
+                    payload: json!({
+                        "license": { "id": license.id, "organization_id": license.organization_id, "name": license.name },
+                        "my_profile": app.agent_user(license.id, &agent.id),
+                    }),
+                };
+                (Peer::Agent(agent.id.clone()), response)
+            }
+        };
+        app.hub.register(self.conn, license.id, peer.clone(), self.sender.clone());
+        self.peer = Some(peer);
+        Ok(response)
+    }
+}
+
+impl App {
+    /// The customer behind an access token, and how long the token stays valid.
+    fn customer_for_token(&self, license: &License, token: &str) -> ApiResult<(String, Duration)> {
+        let owner = self.db.token_owner(&ids::hash_secret(token))?;
+        let Some((customer_id, _, expires_at)) = owner.filter(|owner| owner.1 == license.id) else {
+            return Err(ErrorPayload::new(ErrorType::Authentication, "invalid access token"));
+        };
+        let remaining = expires_at - ids::unix_now();
+        if remaining <= 0 {
+            return Err(ErrorPayload::new(ErrorType::Authentication, "access token expired; get a new one"));
+        }
+        Ok((customer_id, Duration::from_secs(remaining as u64)))
+    }
+}

@@ -1,0 +1,83 @@
+//! Keeping connections alive: websocket pings, the protocol ping, and closing silent peers.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::json;
+use server::config::Timings;
+
+use crate::support::*;
+
+fn quick() -> Timings {
+    Timings {
+        login_timeout: Duration::from_secs(5),
+        ping_interval: Duration::from_millis(100),
+        idle_timeout: Duration::from_millis(500),
+        token_ttl: Duration::from_secs(3600),
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_answers_control_pings_stays_connected_without_protocol_pings() {
+    let server = TestServer::start_with(quick()).await;
+    let mut customer = server.customer().await;
+    // Reading lets the websocket layer answer the server's pings with pongs; the client
+    // itself never sends a protocol ping.
+    let until = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while let Ok(frame) = tokio::time::timeout_at(until, customer.ws.next()).await {
+        assert!(matches!(frame, Some(Ok(_))), "connection dropped: {frame:?}");
+    }
+    let response = customer.request("list_chats", json!({})).await;
+    ok(&response);
+}
+
+#[tokio::test]
+async fn a_silent_client_is_closed_with_connection_timeout() {
+    let server = TestServer::start_with(quick()).await;
+    let mut customer = server.customer().await;
+    // Not reading means never answering pings.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let push = customer.push("customer_disconnected").await;
+    assert_eq!(push["payload"]["reason"], "connection_timeout");
+    assert_eq!(customer.next_frame().await, None);
+}
+
+#[tokio::test]
+async fn the_protocol_ping_is_answered() {
+    let server = TestServer::start().await;
+    let mut customer = server.customer().await;
+    let response = customer.request("ping", json!({})).await;
+    assert_eq!(response["action"], "ping");
+    ok(&response);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_at_login() {
+    let timings = Timings { token_ttl: Duration::from_secs(0), ..Timings::default() };
+    let server = TestServer::start_with(timings).await;
+    let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    let mut client = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let token = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let response = client.request("login", json!({ "token": token })).await;
+    assert_eq!(error_type(&response), "authentication");
+    assert!(response["payload"]["error"]["message"].as_str().unwrap().contains("expired"));
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_frames_get_validation_errors_and_the_connection_lives_on() {
+    let server = TestServer::start().await;
+    let mut customer = server.customer().await;
+    let mut other = server.customer().await;
+    customer.send_raw("{this is not json").await;
+    let frame = customer.next_frame().await.unwrap();
+    assert_eq!(frame["type"], "response");
+    assert_eq!(error_type(&frame), "validation");
+
+    let response = customer.request("teleport", json!({})).await;
+    assert_eq!(error_type(&response), "validation");
+    let response = customer.request("send_event", json!({ "chat_id": 7 })).await;
+    assert_eq!(error_type(&response), "validation");
+
+    ok(&customer.request("list_chats", json!({})).await);
+    ok(&other.request("list_chats", json!({})).await);
+}

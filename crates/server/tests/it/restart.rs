@@ -1,0 +1,71 @@
+//! A server restart (a real process, killed and started again) loses nothing.
+
+use std::process::Stdio;
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::support::*;
+
+/// Starts the server binary on a free port; returns it and its address.
+async fn spawn_server(dir: &std::path::Path) -> (Child, std::net::SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--port", "0", "--agent-token", AGENT_TOKEN, "--dist", "no-dist"])
+        .arg("--db")
+        .arg(dir.join("chat.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().expect("server exited");
+        if let Some(url) = line.strip_prefix("Live chat is running on http://") {
+            break url.trim().parse().unwrap();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+#[tokio::test]
+async fn history_tokens_and_identities_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, addr) = spawn_server(dir.path()).await;
+    let token = customer_token(addr, json!({ "license_id": 1 })).await;
+    let mut customer = Client::connect(addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    customer.login(&token["access_token"]).await;
+    let started = customer
+        .request("start_chat", json!({ "chat": { "thread": { "events": [{ "type": "message", "custom_id": "a", "text": "before" }] } } }))
+        .await;
+    let chat_id = ok(&started)["chat_id"].clone();
+    let mut agent = Client::connect(addr, "/v3.2/agent/rtm/ws").await;
+    agent.login(&json!(AGENT_TOKEN)).await;
+    ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "answer" } })).await);
+
+    first.kill().await.unwrap();
+    while customer.next_frame().await.is_some() {}
+
+    let (_second, addr) = spawn_server(dir.path()).await;
+    let mut customer = Client::connect(addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let login = customer.login(&token["access_token"]).await;
+    assert_eq!(ok(&login)["chats"][0]["chat_id"], chat_id);
+    let again = customer_token(addr, json!({ "license_id": 1, "identity": token["identity"] })).await;
+    assert_eq!(again["entity_id"], token["entity_id"]);
+
+    // A retry of an event acknowledged before the restart is still recognised.
+    let retry = customer
+        .request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "custom_id": "a", "text": "before" } }))
+        .await;
+    assert_eq!(ok(&retry)["event_id"], ok(&started)["event_ids"][0]);
+    ok(&customer.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "custom_id": "b", "text": "after" } })).await);
+
+    let chat = customer.request("get_chat", json!({ "chat_id": chat_id })).await;
+    let events = ok(&chat)["thread"]["events"].as_array().unwrap().clone();
+    let texts: Vec<&str> = events.iter().map(|event| event["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["before", "answer", "after"]);
+    let times: Vec<&str> = events.iter().map(|event| event["created_at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|pair| pair[0] < pair[1]), "timestamps go back after a restart: {times:?}");
+}
