@@ -90,10 +90,15 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>) {
     let (commands, receiver) = mpsc::unbounded();
     let id_prefix = format!("{:x}{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
     let chat = ChatHandle::new(state, commands, id_prefix);
-    crate::connection::spawn(state, receiver, config.clone());
     let embedded = port.is_some();
     let title = config.title.clone();
-    let handle = leptos::mount::mount_to_body(move || {
+    // `mount_to_body` keeps the app alive for the life of the frame.
+    let receiver = std::cell::Cell::new(Some(receiver));
+    leptos::mount::mount_to_body(move || {
+        // Spawned here, inside the mount, where Leptos has set up its task executor.
+        if let Some(receiver) = receiver.take() {
+            crate::connection::spawn(state, receiver, config.clone());
+        }
         if let Some(port) = port.clone() {
             bridge(chat, port);
         } else {
@@ -101,8 +106,6 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>) {
         }
         crate::widget_view(chat, title.clone(), embedded)
     });
-    // The widget lives as long as its frame.
-    handle.forget();
 }
 
 fn post(port: &MessagePort, message: Value) {

@@ -194,7 +194,13 @@ impl ChatState {
                     self.chat_active = false;
                     self.agent_typing = None;
                 }
-                Push::UserAddedToChat(added) if self.is_this_chat(&added.chat_id) => self.add_user(&added.user),
+                Push::UserAddedToChat(added) if self.is_this_chat(&added.chat_id) => {
+                    // An agent joining is the surest sign that someone is there to answer.
+                    if added.user.kind == UserType::Agent && added.user.present != Some(false) {
+                        self.agents_online = true;
+                    }
+                    self.add_user(&added.user);
+                }
                 Push::IncomingTypingIndicator(typing) if self.is_this_chat(&typing.chat_id) => {
                     let indicator = &typing.typing_indicator;
                     if indicator.is_typing {

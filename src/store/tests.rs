@@ -150,3 +150,17 @@ fn a_failed_message_can_be_retried() {
     state.retry_message("x");
     assert_eq!(state.outbox().count(), 1);
 }
+
+#[test]
+fn an_agent_joining_shows_that_someone_is_there() {
+    let mut state = ChatState::default();
+    state.chat_id = Some("C1".into());
+    assert!(!state.agents_online);
+    state.apply(&push(
+        "user_added_to_chat",
+        json!({ "chat_id": "C1", "thread_id": "T", "reason": "manual",
+                "user": { "id": "agent", "type": "agent", "name": "Anna", "present": true } }),
+    ));
+    assert!(state.agents_online);
+    assert_eq!(state.agent_name("agent"), Some("Anna"));
+}

@@ -30,10 +30,10 @@ const PAGE_CSP: &str = "default-src 'self'; style-src 'self'; img-src 'self' dat
 /// Every route of the server.
 pub fn router(app: App) -> Router {
     let dist = app.config.widget_dist.clone();
-    let widget = Router::new()
-        .fallback_service(ServeDir::new(&dist).append_index_html_on_directories(true))
+    let widget = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(WIDGET_CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .service(ServeDir::new(&dist).append_index_html_on_directories(true));
     let loader = ServeFile::new(dist.join("embed.js"));
 
     Router::new()
@@ -48,6 +48,7 @@ pub fn router(app: App) -> Router {
         .route("/agent/agent.css", get(|| css(include_str!("../static/agent/agent.css"))))
         .route("/agent/agent.js", get(|| script(include_str!("../static/agent/agent.js"))))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .nest_service(
             "/embed.js",
             Router::new().fallback_service(loader).layer(SetResponseHeaderLayer::overriding(
@@ -55,7 +56,7 @@ pub fn router(app: App) -> Router {
                 HeaderValue::from_static("public, max-age=300"),
             )),
         )
-        .nest("/widget", widget)
+        .nest_service("/widget", widget)
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .with_state(app)
