@@ -13,6 +13,7 @@
 mod data;
 mod envelope;
 mod error;
+mod form;
 mod push;
 mod request;
 mod response;
@@ -20,6 +21,7 @@ mod response;
 pub use data::*;
 pub use envelope::*;
 pub use error::*;
+pub use form::*;
 pub use push::*;
 pub use request::*;
 pub use response::*;

@@ -18,6 +18,70 @@ pub struct License {
     pub name: String,
 }
 
+/// A group (department) of agents. Group 0 of each license is the general group.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Group id, unique within the license.
+    pub id: u32,
+    /// License the group belongs to.
+    pub license_id: u64,
+    /// Display name.
+    pub name: String,
+    /// Whether visitors may leave messages (start chats) while nobody is online.
+    pub offline_messages: bool,
+    /// The group's forms.
+    pub forms: Forms,
+}
+
+/// The forms of a group; `None` means the form is disabled.
+#[derive(Debug, Clone, Default)]
+pub struct Forms {
+    /// Asked before a chat.
+    pub prechat: Option<protocol::Form>,
+    /// Asked after a chat.
+    pub postchat: Option<protocol::Form>,
+    /// Asked instead of a chat when nobody is online.
+    pub ticket: Option<protocol::Form>,
+}
+
+impl Forms {
+    /// The form of a kind.
+    pub fn get(&self, kind: &protocol::FormKind) -> Option<&protocol::Form> {
+        match kind {
+            protocol::FormKind::Prechat => self.prechat.as_ref(),
+            protocol::FormKind::Postchat => self.postchat.as_ref(),
+            protocol::FormKind::Ticket => self.ticket.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// A greeting (invitation) agents or triggers send to visitors.
+#[derive(Debug, Clone)]
+pub struct Greeting {
+    /// Template id (a number on the wire).
+    pub id: u64,
+    /// License.
+    pub license_id: u64,
+    /// Group whose agent greets.
+    pub group_id: u32,
+    /// The agent shown as the author.
+    pub agent_id: String,
+    /// The greeting text.
+    pub text: String,
+    /// When it is sent by itself; `None` means only agents send it.
+    pub trigger: Option<GreetingTrigger>,
+}
+
+/// When a greeting fires.
+#[derive(Debug, Clone)]
+pub struct GreetingTrigger {
+    /// Page URL pattern; `*` matches any run of characters. `None` matches every page.
+    pub url: Option<String>,
+    /// Seconds the visitor has been on the page.
+    pub after_seconds: u32,
+}
+
 /// An agent who answers chats.
 #[derive(Debug, Clone)]
 pub struct Agent {
@@ -33,6 +97,10 @@ pub struct Agent {
     pub avatar: Option<String>,
     /// Secret token the agent logs in with.
     pub token: String,
+    /// Groups the agent takes chats for.
+    pub groups: Vec<u32>,
+    /// Chats the agent takes at once; further chats wait in the queue.
+    pub max_chats: u32,
 }
 
 /// Protocol timings.
@@ -46,6 +114,9 @@ pub struct Timings {
     pub idle_timeout: Duration,
     /// Lifetime of a customer access token.
     pub token_ttl: Duration,
+    /// A customer connection with no chat activity and no page change for this long is
+    /// closed with `inactivity_timeout`.
+    pub inactivity_timeout: Duration,
 }
 
 impl Default for Timings {
@@ -55,6 +126,7 @@ impl Default for Timings {
             ping_interval: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(40),
             token_ttl: Duration::from_secs(8 * 60 * 60),
+            inactivity_timeout: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -68,18 +140,52 @@ pub struct Config {
     pub widget_dist: PathBuf,
     /// Licenses.
     pub licenses: Vec<License>,
+    /// Groups.
+    pub groups: Vec<Group>,
     /// Agents.
     pub agents: Vec<Agent>,
+    /// Greetings.
+    pub greetings: Vec<Greeting>,
     /// Protocol timings.
     pub timings: Timings,
+    /// Limits.
+    pub limits: Limits,
+    /// Where uploaded files are kept.
+    pub upload_dir: PathBuf,
+}
+
+/// Resource limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open sockets per customer (browser tabs); more get `too_many_connections`.
+    pub connections_per_customer: usize,
+    /// Customers connected at once per license; more get `users_limit_reached`.
+    pub customers_per_license: usize,
+    /// Chats waiting for a free agent per group; past this, starting a chat fails.
+    pub queue_length: usize,
+    /// Largest upload, in bytes.
+    pub upload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connections_per_customer: 20,
+            customers_per_license: 10_000,
+            queue_length: 100,
+            upload_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 impl Config {
-    /// The demo configuration: license 1 ("Acme Outdoor"), one agent.
+    /// The demo configuration: license 1 ("Acme Outdoor"), its general group, one agent.
     pub fn demo(database: PathBuf, widget_dist: PathBuf, agent_token: String) -> Config {
+        let upload_dir = database.with_file_name("uploads");
         Config {
             database,
             widget_dist,
+            upload_dir,
             licenses: vec![License {
                 id: 1,
                 organization_id: "2f1c6d4e-8a4b-4a51-9a7e-0c9d3b1e5f01".to_owned(),
@@ -92,9 +198,30 @@ impl Config {
                 job_title: "Support Agent".to_owned(),
                 avatar: None,
                 token: agent_token,
+                groups: vec![0],
+                max_chats: 6,
             }],
+            groups: vec![Group {
+                id: 0,
+                license_id: 1,
+                name: "General".to_owned(),
+                offline_messages: true,
+                forms: Forms::default(),
+            }],
+            greetings: Vec::new(),
             timings: Timings::default(),
+            limits: Limits::default(),
         }
+    }
+
+    /// A group of a license.
+    pub fn group(&self, license_id: u64, group_id: u32) -> Option<&Group> {
+        self.groups.iter().find(|group| group.license_id == license_id && group.id == group_id)
+    }
+
+    /// The groups of a license.
+    pub fn groups_of(&self, license_id: u64) -> impl Iterator<Item = &Group> {
+        self.groups.iter().filter(move |group| group.license_id == license_id)
     }
 
     /// The license a v3.2 client names.

@@ -14,6 +14,7 @@ fn quick() -> Timings {
         ping_interval: Duration::from_millis(100),
         idle_timeout: Duration::from_millis(500),
         token_ttl: Duration::from_secs(3600),
+        inactivity_timeout: Duration::from_secs(3600),
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use server::config::{Agent, License, Timings};
+
 use server::{App, Config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -44,6 +45,15 @@ pub fn config(database: PathBuf, timings: Timings) -> Config {
         job_title: "Support".to_owned(),
         avatar: None,
         token: OTHER_AGENT_TOKEN.to_owned(),
+        groups: vec![0],
+        max_chats: 6,
+    });
+    config.groups.push(server::config::Group {
+        id: 0,
+        license_id: 2,
+        name: "General".to_owned(),
+        offline_messages: true,
+        forms: Default::default(),
     });
     config.timings = timings;
     config
