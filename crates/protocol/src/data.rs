@@ -25,8 +25,9 @@ string_enum! {
 pub struct User {
     /// Opaque user id.
     pub id: String,
-    /// `customer` or `agent`.
-    #[serde(rename = "type")]
+    /// `customer` or `agent`. Greeting and predicted-agent payloads, which only ever name
+    /// agents, may leave it out.
+    #[serde(rename = "type", default = "agent_type")]
     pub kind: UserType,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,6 +348,10 @@ pub struct Customer {
     /// Counters.
     #[serde(default)]
     pub statistics: Statistics,
+}
+
+fn agent_type() -> UserType {
+    UserType::Agent
 }
 
 fn customer_type() -> UserType {

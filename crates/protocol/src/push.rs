@@ -22,7 +22,189 @@ action_enum! {
         IncomingTypingIndicator(IncomingTypingIndicator) = "incoming_typing_indicator",
         /// The server is about to close the connection.
         CustomerDisconnected(CustomerDisconnected) = "customer_disconnected",
+        /// An event was edited.
+        EventUpdated(IncomingEvent) = "event_updated",
+        /// Someone pressed a rich-message button.
+        IncomingRichMessagePostback(IncomingRichMessagePostback) = "incoming_rich_message_postback",
+        /// Chat properties changed (only the changed keys).
+        ChatPropertiesUpdated(PropertiesChanged) = "chat_properties_updated",
+        /// Chat properties were deleted (`{namespace: [names]}`).
+        ChatPropertiesDeleted(PropertiesChanged) = "chat_properties_deleted",
+        /// Thread properties changed.
+        ThreadPropertiesUpdated(PropertiesChanged) = "thread_properties_updated",
+        /// Thread properties were deleted.
+        ThreadPropertiesDeleted(PropertiesChanged) = "thread_properties_deleted",
+        /// Event properties changed.
+        EventPropertiesUpdated(PropertiesChanged) = "event_properties_updated",
+        /// Event properties were deleted.
+        EventPropertiesDeleted(PropertiesChanged) = "event_properties_deleted",
+        /// The customer's data changed.
+        CustomerUpdated(CustomerUpdated) = "customer_updated",
+        /// The customer moved to another page.
+        CustomerPageUpdated(CustomerPageUpdated) = "customer_page_updated",
+        /// Data the client should keep and send back at login.
+        CustomerSideStorageUpdated(CustomerSideStorageUpdated) = "customer_side_storage_updated",
+        /// Someone saw events up to a time.
+        EventsMarkedAsSeen(EventsMarkedAsSeen) = "events_marked_as_seen",
+        /// A greeting for the customer.
+        IncomingGreeting(IncomingGreeting) = "incoming_greeting",
+        /// A greeting was accepted.
+        GreetingAccepted(GreetingRef) = "greeting_accepted",
+        /// A greeting was cancelled.
+        GreetingCanceled(GreetingRef) = "greeting_canceled",
+        /// The chat moved in the queue.
+        QueuePositionUpdated(QueuePositionUpdated) = "queue_position_updated",
+        /// The chat was transferred to another agent or group.
+        ChatTransferred(ChatTransferred) = "chat_transferred",
+        /// A message for many customers at once.
+        IncomingMulticast(IncomingMulticast) = "incoming_multicast",
     }
+}
+
+/// `incoming_rich_message_postback` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingRichMessagePostback {
+    /// Who pressed the button.
+    pub user_id: String,
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id.
+    pub thread_id: String,
+    /// The rich message.
+    pub event_id: String,
+    /// The postback.
+    pub postback: crate::Postback,
+}
+
+/// Payload of the property pushes; ids present as the target requires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertiesChanged {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id (thread and event properties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    /// Event id (event properties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Changed values, or deleted names.
+    pub properties: crate::Object,
+}
+
+/// `customer_updated` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerUpdated {
+    /// The customer's changed fields (with `id`).
+    pub customer: Value,
+}
+
+/// `customer_page_updated` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerPageUpdated {
+    /// The customer (agent API only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Page URL.
+    pub url: String,
+    /// Page title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Unix seconds.
+    pub timestamp: u64,
+}
+
+/// `customer_side_storage_updated` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerSideStorageUpdated {
+    /// What to keep.
+    pub customer_side_storage: crate::Object,
+}
+
+/// `events_marked_as_seen` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsMarkedAsSeen {
+    /// Who saw them.
+    pub user_id: String,
+    /// Chat id.
+    pub chat_id: String,
+    /// Up to when.
+    pub seen_up_to: String,
+}
+
+/// `incoming_greeting` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingGreeting {
+    /// Template id.
+    pub id: u64,
+    /// This showing.
+    pub unique_id: String,
+    /// Whether this is the first time it is shown.
+    #[serde(default)]
+    pub displayed_first_time: bool,
+    /// Extra kind, e.g. `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addon: Option<String>,
+    /// The greeting message.
+    pub event: Event,
+    /// The greeting agent.
+    pub agent: User,
+}
+
+/// `greeting_accepted` / `greeting_canceled` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GreetingRef {
+    /// This showing of the greeting.
+    pub unique_id: String,
+}
+
+/// `queue_position_updated` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuePositionUpdated {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id.
+    pub thread_id: String,
+    /// Position and estimated wait.
+    pub queue: crate::Queue,
+}
+
+/// `chat_transferred` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatTransferred {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id, when the chat is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    /// Who transferred it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<String>,
+    /// Where it went.
+    pub transferred_to: TransferTarget,
+    /// Present when the chat waits in the queue after the transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<crate::Queue>,
+}
+
+/// The agents or groups a chat was transferred to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransferTarget {
+    /// Groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_ids: Option<Vec<u32>>,
+    /// Agents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_ids: Option<Vec<String>>,
+}
+
+/// `incoming_multicast` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingMulticast {
+    /// Sender; absent when the system sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<String>,
+    /// Any JSON.
+    pub content: Value,
 }
 
 /// `incoming_chat` payload.

@@ -25,7 +25,196 @@ action_enum! {
         DeactivateChat(DeactivateChat) = "deactivate_chat",
         /// Add an event to a chat.
         SendEvent(SendEvent) = "send_event",
+        /// Answer a rich-message button.
+        SendRichMessagePostback(SendRichMessagePostback) = "send_rich_message_postback",
+        /// What the customer is typing, before sending.
+        SendSneakPeek(SendSneakPeek) = "send_sneak_peek",
+        /// Set chat properties.
+        UpdateChatProperties(ChatProperties) = "update_chat_properties",
+        /// Delete chat properties.
+        DeleteChatProperties(ChatProperties) = "delete_chat_properties",
+        /// Set thread properties (the rating lives here).
+        UpdateThreadProperties(ThreadProperties) = "update_thread_properties",
+        /// Delete thread properties.
+        DeleteThreadProperties(ThreadProperties) = "delete_thread_properties",
+        /// Set event properties.
+        UpdateEventProperties(EventProperties) = "update_event_properties",
+        /// Delete event properties.
+        DeleteEventProperties(EventProperties) = "delete_event_properties",
+        /// The logged-in customer.
+        GetCustomer = "get_customer",
+        /// Change the customer's name, e-mail, avatar or session fields.
+        UpdateCustomer(UpdateCustomer) = "update_customer",
+        /// The page the customer moved to.
+        UpdateCustomerPage(Page) = "update_customer_page",
+        /// Replace the customer's session fields.
+        SetCustomerSessionFields(SetCustomerSessionFields) = "set_customer_session_fields",
+        /// Which groups are online.
+        ListGroupStatuses(ListGroupStatuses) = "list_group_statuses",
+        /// A group's pre-chat, post-chat or ticket form.
+        GetForm(crate::GetForm) = "get_form",
+        /// The agent a new chat would go to.
+        GetPredictedAgent(GetPredictedAgent) = "get_predicted_agent",
+        /// Title, description and image of a web page.
+        GetUrlInfo(GetUrlInfo) = "get_url_info",
+        /// Everything up to a time was seen.
+        MarkEventsAsSeen(MarkEventsAsSeen) = "mark_events_as_seen",
+        /// The customer accepted a greeting.
+        AcceptGreeting(AcceptGreeting) = "accept_greeting",
+        /// The customer dismissed a greeting.
+        CancelGreeting(CancelGreeting) = "cancel_greeting",
     }
+}
+
+/// `send_rich_message_postback` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendRichMessagePostback {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread of the rich message.
+    pub thread_id: String,
+    /// The rich message.
+    pub event_id: String,
+    /// The button's postback.
+    pub postback: Postback,
+}
+
+/// A rich-message button press.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Postback {
+    /// The button's `postback_id`.
+    pub id: String,
+    /// Pressed (true) or released (false).
+    pub toggled: bool,
+}
+
+/// `send_sneak_peek` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendSneakPeek {
+    /// Chat id.
+    pub chat_id: String,
+    /// The text so far.
+    pub sneak_peek_text: String,
+}
+
+/// Chat property update or delete. v3.5 names the chat `id`; both are accepted.
+/// Updates carry `{namespace: {name: value}}`, deletes `{namespace: [name, ...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatProperties {
+    /// Chat id (v3.2 naming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    /// Chat id (v3.5 SDK naming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The properties.
+    pub properties: Object,
+}
+
+impl ChatProperties {
+    /// The chat id under either name.
+    pub fn chat_id(&self) -> Option<&str> {
+        self.chat_id.as_deref().or(self.id.as_deref())
+    }
+}
+
+/// Thread property update or delete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadProperties {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id.
+    pub thread_id: String,
+    /// The properties.
+    pub properties: Object,
+}
+
+/// Event property update or delete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventProperties {
+    /// Chat id.
+    pub chat_id: String,
+    /// Thread id.
+    pub thread_id: String,
+    /// Event id.
+    pub event_id: String,
+    /// The properties.
+    pub properties: Object,
+}
+
+/// `update_customer` payload: at least one field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateCustomer {
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// E-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Avatar URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// Session fields to merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_fields: Option<Vec<std::collections::BTreeMap<String, String>>>,
+}
+
+/// `set_customer_session_fields` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetCustomerSessionFields {
+    /// One-key objects, at most 100 keys.
+    pub session_fields: Vec<std::collections::BTreeMap<String, String>>,
+}
+
+/// `list_group_statuses` payload: `all`, or `group_ids`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListGroupStatuses {
+    /// Every group of the license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<bool>,
+    /// These groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_ids: Option<Vec<u32>>,
+}
+
+/// `get_predicted_agent` payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPredictedAgent {
+    /// Group; 0 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<u32>,
+}
+
+/// `get_url_info` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetUrlInfo {
+    /// An `http` or `https` URL.
+    pub url: String,
+}
+
+/// `mark_events_as_seen` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkEventsAsSeen {
+    /// Chat id.
+    pub chat_id: String,
+    /// RFC 3339 time; pass an event's `created_at`.
+    pub seen_up_to: String,
+}
+
+/// `accept_greeting` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptGreeting {
+    /// The greeting template id.
+    pub greeting_id: u64,
+    /// This showing of it.
+    pub unique_id: String,
+}
+
+/// `cancel_greeting` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CancelGreeting {
+    /// This showing of the greeting.
+    pub unique_id: String,
 }
 
 /// `login` payload.

@@ -26,7 +26,92 @@ action_enum! {
         DeactivateChat = "deactivate_chat",
         /// Answer to `send_event`.
         SendEvent(SendEventResponse) = "send_event",
+        /// Answer to `send_rich_message_postback`.
+        SendRichMessagePostback = "send_rich_message_postback",
+        /// Answer to `send_sneak_peek`.
+        SendSneakPeek = "send_sneak_peek",
+        /// Answer to `update_chat_properties`.
+        UpdateChatProperties = "update_chat_properties",
+        /// Answer to `delete_chat_properties`.
+        DeleteChatProperties = "delete_chat_properties",
+        /// Answer to `update_thread_properties`.
+        UpdateThreadProperties = "update_thread_properties",
+        /// Answer to `delete_thread_properties`.
+        DeleteThreadProperties = "delete_thread_properties",
+        /// Answer to `update_event_properties`.
+        UpdateEventProperties = "update_event_properties",
+        /// Answer to `delete_event_properties`.
+        DeleteEventProperties = "delete_event_properties",
+        /// Answer to `get_customer`.
+        GetCustomer(Customer) = "get_customer",
+        /// Answer to `update_customer`.
+        UpdateCustomer = "update_customer",
+        /// Answer to `update_customer_page`.
+        UpdateCustomerPage = "update_customer_page",
+        /// Answer to `set_customer_session_fields`.
+        SetCustomerSessionFields = "set_customer_session_fields",
+        /// Answer to `list_group_statuses`.
+        ListGroupStatuses(ListGroupStatusesResponse) = "list_group_statuses",
+        /// Answer to `get_form`.
+        GetForm(crate::GetFormResponse) = "get_form",
+        /// Answer to `get_predicted_agent`.
+        GetPredictedAgent(PredictedAgent) = "get_predicted_agent",
+        /// Answer to `get_url_info`.
+        GetUrlInfo(UrlInfo) = "get_url_info",
+        /// Answer to `mark_events_as_seen`.
+        MarkEventsAsSeen = "mark_events_as_seen",
+        /// Answer to `accept_greeting`.
+        AcceptGreeting = "accept_greeting",
+        /// Answer to `cancel_greeting`.
+        CancelGreeting = "cancel_greeting",
     }
+}
+
+/// `list_group_statuses` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListGroupStatusesResponse {
+    /// `online`, `offline` or `online_for_queue`, by group id (as a string key).
+    pub groups_status: std::collections::BTreeMap<String, String>,
+}
+
+/// `get_predicted_agent` response. The v3.2 reference gives the agent's fields flat; the v4
+/// SDK reads `{agent, queue}`. Servers send both; clients read either.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictedAgent {
+    /// The agent, flat (v3.2).
+    #[serde(flatten)]
+    pub flat: crate::User,
+    /// The agent, nested (v4 SDK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<crate::User>,
+    /// Whether a chat started now would wait in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<bool>,
+}
+
+/// `get_url_info` response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UrlInfo {
+    /// The URL (after redirects).
+    pub url: String,
+    /// Page title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Page description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Preview image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Preview image as the page names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_original_url: Option<String>,
+    /// Image width.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_width: Option<u32>,
+    /// Image height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_height: Option<u32>,
 }
 
 /// `login` response. Real clients rely on `customer`, `chats` and `__priv_dynamic_config`

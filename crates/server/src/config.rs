@@ -6,6 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod file;
+
+pub use file::{load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER};
+
 /// One customer account (tenant). v3.2 clients name it by `license_id`, v3.5 clients by
 /// `organization_id`.
 #[derive(Debug, Clone)]
