@@ -1,14 +1,21 @@
 //! The agent API: the LiveChat Agent Chat API names for what an agent needs to answer
-//! chats (`login`, `list_chats`, `get_chat`, `send_event`, `deactivate_chat`).
+//! chats. Agents see every chat of their license and receive its pushes.
 //!
-//! Agents see every chat of their license and receive its pushes (`incoming_chat`,
-//! `incoming_event`, `user_added_to_chat`, `chat_deactivated`). Sending the first event
-//! in a chat joins the agent to it.
+//! Beyond the customer actions they share (`list_chats`, `get_chat`, `list_threads`,
+//! `send_event`, `deactivate_chat`, properties, `mark_events_as_seen`, postbacks), agents
+//! have: `set_routing_status`, `send_typing_indicator`, `send_greeting`, `get_customer`
+//! (by id) and `ban_customer`. Sending the first event in a chat joins the agent to it.
 
-use protocol::{Request, Response};
+use protocol::{
+    CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, IncomingTypingIndicator, Push, Request, Response,
+    TypingIndicator,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
-use crate::chat::{validation, Actor, ApiResult};
-use crate::App;
+use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::hub::Peer;
+use crate::{ids, App};
 
 /// Answers one request from a logged-in agent.
 pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
@@ -25,7 +32,133 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
             app.deactivate_chat(actor, &chat_id).map(|()| Response::DeactivateChat)
         }
         Request::StartChat(_) | Request::ActivateChat(_) => Err(validation("agents cannot start chats")),
+        Request::SendSneakPeek(_) | Request::UpdateCustomer(_) | Request::UpdateCustomerPage(_)
+        | Request::SetCustomerSessionFields(_) | Request::AcceptGreeting(_) | Request::CancelGreeting(_) => {
+            Err(ErrorPayload::new(ErrorType::NotAllowed, "this is a customer action"))
+        }
         Request::Login(_) | Request::Ping => unreachable!("handled by the session"),
-        Request::Other { action, .. } => Err(validation(format!("unknown action {action:?}"))),
+        Request::Other { action, payload } => agent_only(app, actor, &action, payload),
+        request => crate::customer::shared(app, actor, request),
+    }
+}
+
+fn payload<T: for<'de> Deserialize<'de>>(action: &str, payload: Value) -> ApiResult<T> {
+    serde_json::from_value(payload).map_err(|err| validation(format!("{action}: malformed payload: {err}")))
+}
+
+fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiResult<Response> {
+    let Peer::Agent(agent_id) = actor.peer else { unreachable!("agent sessions only") };
+    let ok = || Response::Other { action: action.to_owned(), payload: json!({}) };
+    match action {
+        "set_routing_status" => {
+            #[derive(Deserialize)]
+            struct Body {
+                status: String,
+            }
+            let body: Body = payload(action, body)?;
+            let accepting = match body.status.as_str() {
+                "accepting_chats" => true,
+                "not_accepting_chats" | "offline" => false,
+                other => return Err(validation(format!("status must be accepting_chats or not_accepting_chats, not {other:?}"))),
+            };
+            app.hub.set_accepting(actor.license_id, agent_id, accepting);
+            app.announce_availability(actor.license_id)?;
+            Ok(ok())
+        }
+        "send_typing_indicator" => {
+            #[derive(Deserialize)]
+            struct Body {
+                chat_id: String,
+                is_typing: bool,
+            }
+            let body: Body = payload(action, body)?;
+            let row = app.accessible_chat(actor, &body.chat_id)?;
+            let thread = app.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);
+            let thread = thread.ok_or_else(|| ErrorPayload::new(ErrorType::ChatInactive, "the chat is not active"))?;
+            let push = Push::IncomingTypingIndicator(IncomingTypingIndicator {
+                chat_id: row.id.clone(),
+                thread_id: thread.id,
+                typing_indicator: TypingIndicator {
+                    author_id: agent_id.clone(),
+                    recipients: Some("all".to_owned()),
+                    timestamp: Some(ids::unix_now().max(0) as u64),
+                    is_typing: body.is_typing,
+                },
+            });
+            app.hub.push_to_customer_only(row.license_id, &row.customer_id, &push, None);
+            Ok(ok())
+        }
+        "send_greeting" => {
+            #[derive(Deserialize)]
+            struct Body {
+                customer_id: String,
+                #[serde(default)]
+                greeting_id: Option<u64>,
+                #[serde(default)]
+                text: Option<String>,
+            }
+            let body: Body = payload(action, body)?;
+            let customer = app.db.customer(&body.customer_id)?.filter(|customer| customer.license_id == actor.license_id);
+            customer.ok_or_else(|| not_found("customer"))?;
+            let (greeting_id, text) = match (body.greeting_id, body.text) {
+                (Some(id), text) => {
+                    let template = app
+                        .config
+                        .greetings
+                        .iter()
+                        .find(|greeting| greeting.license_id == actor.license_id && greeting.id == id)
+                        .ok_or_else(|| ErrorPayload::new(ErrorType::GreetingNotFound, "greeting not found"))?;
+                    (id, text.unwrap_or_else(|| template.text.clone()))
+                }
+                (None, Some(text)) if !text.trim().is_empty() => (0, text),
+                _ => return Err(validation("give greeting_id or a non-empty text")),
+            };
+            let unique_id = app.send_greeting(actor.license_id, &body.customer_id, greeting_id, agent_id, &text)?;
+            Ok(Response::Other { action: action.to_owned(), payload: json!({ "unique_id": unique_id }) })
+        }
+        "get_customer" => {
+            #[derive(Deserialize)]
+            struct Body {
+                #[serde(alias = "id")]
+                customer_id: String,
+            }
+            let body: Body = payload(action, body)?;
+            let row = app.db.customer(&body.customer_id)?.filter(|customer| customer.license_id == actor.license_id);
+            let row = row.ok_or_else(|| not_found("customer"))?;
+            let mut customer = serde_json::to_value(app.customer_view(&row.id)?).unwrap_or_default();
+            customer["last_visit"] = json!({ "last_pages": [{ "url": row.page_url, "title": row.page_title }] });
+            customer["banned"] = json!(row.banned);
+            customer["present"] = json!(app.hub.is_online(actor.license_id, &Peer::Customer(row.id.clone())));
+            Ok(Response::Other { action: action.to_owned(), payload: customer })
+        }
+        "ban_customer" => {
+            #[derive(Deserialize)]
+            struct Body {
+                #[serde(alias = "customer_id")]
+                id: String,
+            }
+            let body: Body = payload(action, body)?;
+            let row = app.db.customer(&body.id)?.filter(|customer| customer.license_id == actor.license_id);
+            row.ok_or_else(|| not_found("customer"))?;
+            app.db.set_banned(&body.id, true)?;
+            let push = Push::CustomerDisconnected(CustomerDisconnected { reason: DisconnectReason::CustomerBanned, data: None });
+            app.hub.disconnect_customer(actor.license_id, &body.id, &push, "customer_banned");
+            Ok(ok())
+        }
+        _ => Err(validation(format!("unknown action {action:?}"))),
+    }
+}
+
+impl App {
+    /// Tells a license's customers which groups can take chats now (`groups_status_updated`).
+    pub(crate) fn announce_availability(&self, license_id: u64) -> ApiResult<()> {
+        let groups = self
+            .config
+            .groups_of(license_id)
+            .map(|group| Ok(json!({ "id": group.id, "status": self.group_status(license_id, group.id)?.as_str() })))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let push = Push::Other { action: "groups_status_updated".to_owned(), payload: json!({ "groups": groups }) };
+        self.hub.push_to_customers(license_id, &push);
+        Ok(())
     }
 }

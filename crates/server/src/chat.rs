@@ -31,13 +31,13 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn user_id(&self) -> &str {
+    pub(crate) fn user_id(&self) -> &str {
         match self.peer {
             Peer::Customer(id) | Peer::Agent(id) => id,
         }
     }
 
-    fn origin(&self) -> Origin<'_> {
+    pub(crate) fn origin(&self) -> Origin<'_> {
         Origin { conn: self.conn, request_id: self.request_id }
     }
 }
@@ -78,6 +78,7 @@ impl App {
         let mut users = Vec::new();
         if let Some(customer) = self.db.customer(&row.customer_id)? {
             let peer = Peer::Customer(customer.id.clone());
+            let events_seen_up_to = self.db.seen_up_to(&row.id, &customer.id)?;
             users.push(User {
                 id: customer.id,
                 kind: UserType::Customer,
@@ -87,11 +88,13 @@ impl App {
                 job_title: None,
                 is_bot: None,
                 present: Some(self.hub.is_online(row.license_id, &peer)),
-                events_seen_up_to: None,
+                events_seen_up_to,
             });
         }
         for agent_id in self.db.chat_agents(&row.id)? {
-            users.push(self.agent_user(row.license_id, &agent_id));
+            let mut agent = self.agent_user(row.license_id, &agent_id);
+            agent.events_seen_up_to = self.db.seen_up_to(&row.id, &agent_id)?;
+            users.push(agent);
         }
         Ok(users)
     }
@@ -125,7 +128,7 @@ impl App {
             created_at: Some(row.created_at.clone()),
             user_ids,
             events,
-            properties: Some(Default::default()),
+            properties: Some(self.db.properties(crate::db::PropertyTarget::Thread(&row.id))?),
             access: Some(protocol::Access { group_ids: vec![0] }),
             queue: None,
             previous_thread_id: neighbours.0.map(|thread| thread.id.clone()),
@@ -154,7 +157,7 @@ impl App {
             users: self.chat_users(row)?,
             thread,
             access: Some(protocol::Access { group_ids: vec![0] }),
-            properties: Some(Default::default()),
+            properties: Some(self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?),
         })
     }
 
@@ -188,7 +191,7 @@ impl App {
             last_thread_created_at: last.map(|thread| thread.created_at.clone()),
             last_event_per_type,
             access: Some(protocol::Access { group_ids: vec![0] }),
-            properties: Some(Default::default()),
+            properties: Some(self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?),
         })
     }
 
@@ -344,6 +347,10 @@ impl App {
         match self.db.append_event(&row.id, &thread.id, event)? {
             Appended::Stored(event) => {
                 let event_id = event.id.clone().unwrap_or_default();
+                // Sending counts as having seen everything in the chat so far.
+                if let Some(created_at) = &event.created_at {
+                    self.db.mark_seen(&row.id, actor.user_id(), created_at)?;
+                }
                 let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread.id.clone(), event });
                 self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
                 Ok(SendEventResponse { event_id })
@@ -437,4 +444,58 @@ fn encode_page_id(offset: usize) -> String {
 
 fn decode_page_id(page_id: &str) -> Option<usize> {
     page_id.strip_prefix('o')?.parse().ok()
+}
+
+impl App {
+    /// `send_rich_message_postback`: toggles the pressing user on every button sharing the
+    /// postback id (in any element), stores the message, and tells the chat.
+    pub(crate) fn postback(&self, actor: &Actor<'_>, request: protocol::SendRichMessagePostback) -> ApiResult<()> {
+        let row = self.accessible_chat(actor, &request.chat_id)?;
+        let (chat_id, thread_id, mut event) = self.db.event(&request.event_id)?.ok_or_else(|| not_found("event"))?;
+        if chat_id != row.id || thread_id != request.thread_id {
+            return Err(not_found("event"));
+        }
+        if !self.db.threads(&row.id)?.iter().any(|thread| thread.id == thread_id && thread.active) {
+            return Err(ErrorPayload::new(ErrorType::ChatInactive, "postbacks need an active thread"));
+        }
+        let EventBody::RichMessage { elements, .. } = &mut event.body else {
+            return Err(validation("the event is not a rich message"));
+        };
+        let user_id = actor.user_id().to_owned();
+        let mut found = false;
+        for button in elements
+            .iter_mut()
+            .filter_map(|element| element.get_mut("buttons").and_then(|buttons| buttons.as_array_mut()))
+            .flatten()
+            .filter(|button| button.get("postback_id").and_then(|id| id.as_str()) == Some(request.postback.id.as_str()))
+        {
+            found = true;
+            let users = button
+                .as_object_mut()
+                .map(|button| button.entry("user_ids").or_insert_with(|| serde_json::json!([])))
+                .and_then(|users| users.as_array_mut());
+            if let Some(users) = users {
+                users.retain(|user| user.as_str() != Some(user_id.as_str()));
+                if request.postback.toggled {
+                    users.push(serde_json::Value::String(user_id.clone()));
+                }
+            }
+        }
+        if !found {
+            return Err(not_found("button with this postback id"));
+        }
+        self.db.replace_event(&event)?;
+        let origin = Some(actor.origin());
+        let push = Push::IncomingRichMessagePostback(protocol::IncomingRichMessagePostback {
+            user_id,
+            chat_id: row.id.clone(),
+            thread_id: thread_id.clone(),
+            event_id: request.event_id.clone(),
+            postback: request.postback,
+        });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        let push = Push::EventUpdated(IncomingEvent { chat_id: row.id.clone(), thread_id, event });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        Ok(())
+    }
 }

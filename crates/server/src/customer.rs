@@ -1,8 +1,8 @@
 //! The Customer Chat API: what each customer action does.
 
 use protocol::{
-    Customer, DynamicConfig, ErrorPayload, ErrorType, ListChats, ListChatsResponse, LoginChat, LoginResponse, Request,
-    Response, Statistics, UserType,
+    DynamicConfig, ErrorPayload, ErrorType, ListChats, ListChatsResponse, ListGroupStatusesResponse, LoginChat,
+    LoginResponse, Request, Response,
 };
 
 use crate::chat::{not_found, validation, Actor, ApiResult};
@@ -28,6 +28,75 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads),
         Request::Login(_) | Request::Ping => unreachable!("handled by the session"),
         Request::Other { action, .. } => Err(validation(format!("unknown action {action:?}"))),
+        request => shared(app, actor, request),
+    }
+}
+
+/// Actions customers and agents both use, with the same meaning.
+pub fn shared(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
+    use crate::properties::Change::{Delete, Update};
+    match request {
+        Request::SendRichMessagePostback(request) => {
+            app.postback(actor, request).map(|()| Response::SendRichMessagePostback)
+        }
+        Request::SendSneakPeek(request) => {
+            app.sneak_peek(actor, &request.chat_id, &request.sneak_peek_text).map(|()| Response::SendSneakPeek)
+        }
+        Request::UpdateChatProperties(request) => {
+            let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?;
+            app.change_properties(actor, Update, chat_id, None, None, &request.properties)
+                .map(|()| Response::UpdateChatProperties)
+        }
+        Request::DeleteChatProperties(request) => {
+            let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?;
+            app.change_properties(actor, Delete, chat_id, None, None, &request.properties)
+                .map(|()| Response::DeleteChatProperties)
+        }
+        Request::UpdateThreadProperties(request) => app
+            .change_properties(actor, Update, &request.chat_id, Some(&request.thread_id), None, &request.properties)
+            .map(|()| Response::UpdateThreadProperties),
+        Request::DeleteThreadProperties(request) => app
+            .change_properties(actor, Delete, &request.chat_id, Some(&request.thread_id), None, &request.properties)
+            .map(|()| Response::DeleteThreadProperties),
+        Request::UpdateEventProperties(request) => app
+            .change_properties(actor, Update, &request.chat_id, Some(&request.thread_id), Some(&request.event_id), &request.properties)
+            .map(|()| Response::UpdateEventProperties),
+        Request::DeleteEventProperties(request) => app
+            .change_properties(actor, Delete, &request.chat_id, Some(&request.thread_id), Some(&request.event_id), &request.properties)
+            .map(|()| Response::DeleteEventProperties),
+        Request::GetCustomer => match actor.peer {
+            Peer::Customer(id) => app.customer_view(id).map(Response::GetCustomer),
+            Peer::Agent(_) => Err(validation("agents name the customer: get_customer {customer_id}")),
+        },
+        Request::UpdateCustomer(request) => app.update_customer(actor, request).map(|()| Response::UpdateCustomer),
+        Request::UpdateCustomerPage(page) => {
+            app.update_customer_page(actor, page.clone())?;
+            if let (Peer::Customer(id), Some(url)) = (actor.peer, &page.url) {
+                app.arm_greetings(actor.license_id, id, url);
+            }
+            Ok(Response::UpdateCustomerPage)
+        }
+        Request::SetCustomerSessionFields(request) => {
+            app.set_session_fields(actor, request.session_fields).map(|()| Response::SetCustomerSessionFields)
+        }
+        Request::ListGroupStatuses(request) => app
+            .group_statuses(actor.license_id, request.all == Some(true), request.group_ids)
+            .map(|groups_status| Response::ListGroupStatuses(ListGroupStatusesResponse { groups_status })),
+        Request::GetForm(request) => app.form(actor.license_id, request.group_id, &request.kind).map(Response::GetForm),
+        Request::GetPredictedAgent(request) => {
+            app.predicted_agent(actor.license_id, request.group_id.unwrap_or(0)).map(Response::GetPredictedAgent)
+        }
+        Request::GetUrlInfo(_) => Err(ErrorPayload::new(ErrorType::ServiceUnavailable, "link previews are not enabled")),
+        Request::MarkEventsAsSeen(request) => {
+            app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen)
+        }
+        Request::AcceptGreeting(request) => app
+            .answer_greeting(actor, Some(request.greeting_id), &request.unique_id, true)
+            .map(|()| Response::AcceptGreeting),
+        Request::CancelGreeting(request) => {
+            app.answer_greeting(actor, None, &request.unique_id, false).map(|()| Response::CancelGreeting)
+        }
+        other => Err(validation(format!("{} is not available here", other.action()))),
     }
 }
 
@@ -66,36 +135,39 @@ impl App {
     /// online (the only availability signal the protocol gives at login).
     pub(crate) fn customer_login(&self, license: &License, customer_id: &str, login: &protocol::Login) -> ApiResult<Response> {
         let data = login.customer.clone().unwrap_or_default();
-        self.db.record_login(customer_id, data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
         let row = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?;
         if row.license_id != license.id {
             return Err(ErrorPayload::new(ErrorType::Authentication, "the token belongs to another license"));
         }
-        let (chats_count, threads_count) = self.db.customer_counts(customer_id)?;
+        if row.banned {
+            return Err(ErrorPayload::new(ErrorType::CustomerBanned, "the customer is banned"));
+        }
+        self.db.record_login(customer_id, data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
+        if let Some(fields) = &data.session_fields {
+            self.db.update_customer(customer_id, None, None, None, Some(fields))?;
+        }
+        if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
+            let title = login.customer_page.as_ref().and_then(|page| page.title.as_deref());
+            self.db.set_customer_page(customer_id, url, title)?;
+        }
         let mut has_active_thread = false;
         let mut chats = Vec::new();
         for chat in self.db.chats_of_customer(customer_id)? {
             has_active_thread |= self.db.threads(&chat.id)?.last().is_some_and(|thread| thread.active);
-            chats.push(LoginChat { chat_id: chat.id, has_unread_events: false });
+            let has_unread_events = self.db.has_unread(&chat.id, customer_id)?;
+            chats.push(LoginChat { chat_id: chat.id, has_unread_events });
         }
-        let online_groups_ids = if self.hub.agents_online(license.id) { vec![0] } else { Vec::new() };
+        let online_groups_ids = self
+            .config
+            .groups_of(license.id)
+            .map(|group| Ok((group.id, self.group_status(license.id, group.id)?)))
+            .collect::<ApiResult<Vec<_>>>()?
+            .into_iter()
+            .filter(|(_, status)| *status != crate::routing::GroupStatus::Offline)
+            .map(|(id, _)| id)
+            .collect();
         Ok(Response::Login(LoginResponse {
-            customer: Customer {
-                id: row.id,
-                kind: UserType::Customer,
-                name: row.name,
-                email: row.email,
-                avatar: row.avatar,
-                session_fields: data.session_fields.unwrap_or_default(),
-                statistics: Statistics {
-                    chats_count,
-                    threads_count,
-                    visits_count: row.visits,
-                    page_views_count: row.visits,
-                    greetings_shown_count: 0,
-                    greetings_accepted_count: 0,
-                },
-            },
+            customer: self.customer_view(customer_id)?,
             has_active_thread,
             chats,
             greeting: None,

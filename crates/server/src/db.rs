@@ -24,6 +24,9 @@ pub enum DbError {
 /// Result of a storage call.
 pub type DbResult<T> = Result<T, DbError>;
 
+/// A JSON object (properties).
+pub type Object = serde_json::Map<String, serde_json::Value>;
+
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     // 1: customers, tokens, chats, threads, events.
@@ -77,7 +80,56 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_thread ON events(thread_id, seq);
     CREATE UNIQUE INDEX events_by_custom_id ON events(chat_id, author_id, custom_id)
         WHERE custom_id IS NOT NULL;",
+    // 2: customer data and pages, properties, read receipts, greetings, bans.
+    "ALTER TABLE customers ADD COLUMN session_fields TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE customers ADD COLUMN page_url TEXT;
+    ALTER TABLE customers ADD COLUMN page_title TEXT;
+    ALTER TABLE customers ADD COLUMN page_views INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE customers ADD COLUMN banned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE threads ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE seen (
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        user_id TEXT NOT NULL,
+        seen_up_to TEXT NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+    );
+    CREATE TABLE greetings (
+        unique_id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        greeting_id INTEGER NOT NULL,
+        agent_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX greetings_by_customer ON greetings(customer_id);",
 ];
+
+/// Where properties live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyTarget<'a> {
+    /// A chat's properties.
+    Chat(&'a str),
+    /// A thread's properties.
+    Thread(&'a str),
+    /// An event's properties (inside its stored JSON).
+    Event(&'a str),
+}
+
+/// A greeting as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GreetingRow {
+    /// This showing.
+    pub unique_id: String,
+    /// The customer it was shown to.
+    pub customer_id: String,
+    /// Template id.
+    pub greeting_id: u64,
+    /// `shown`, `accepted` or `canceled`.
+    pub state: String,
+}
 
 /// A chat's owner and tenant.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +158,16 @@ pub struct ThreadRow {
 /// A stored customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerRow {
+    /// Session fields (one-key objects, in order).
+    pub session_fields: Vec<std::collections::BTreeMap<String, String>>,
+    /// Current page.
+    pub page_url: Option<String>,
+    /// Current page's title.
+    pub page_title: Option<String>,
+    /// Pages viewed.
+    pub page_views: u64,
+    /// Whether agents banned the customer.
+    pub banned: bool,
     /// Customer id.
     pub id: String,
     /// License.
@@ -230,7 +292,8 @@ impl Db {
         let connection = self.lock();
         Ok(connection
             .query_row(
-                "SELECT id, license_id, name, email, avatar, visits FROM customers WHERE id = ?1",
+                "SELECT id, license_id, name, email, avatar, visits, session_fields, page_url, page_title,
+                        page_views, banned FROM customers WHERE id = ?1",
                 params![id],
                 |row| {
                     Ok(CustomerRow {
@@ -240,6 +303,11 @@ impl Db {
                         email: row.get(3)?,
                         avatar: row.get(4)?,
                         visits: row.get::<_, i64>(5)? as u64,
+                        session_fields: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
+                        page_url: row.get(7)?,
+                        page_title: row.get(8)?,
+                        page_views: row.get::<_, i64>(9)? as u64,
+                        banned: row.get(10)?,
                     })
                 },
             )
@@ -382,6 +450,224 @@ impl Db {
             )?;
             Ok(added > 0)
         })
+    }
+}
+
+impl Db {
+    /// Updates the customer's name, e-mail and avatar (each only when given) and session fields.
+    pub fn update_customer(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+        avatar: Option<&str>,
+        session_fields: Option<&[std::collections::BTreeMap<String, String>]>,
+    ) -> DbResult<()> {
+        let fields = session_fields.map(serde_json::to_string).transpose()?;
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE customers SET name = coalesce(?2, name), email = coalesce(?3, email),
+                 avatar = coalesce(?4, avatar), session_fields = coalesce(?5, session_fields) WHERE id = ?1",
+                params![id, name, email, avatar, fields],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records the page a customer moved to.
+    pub fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE customers SET page_url = ?2, page_title = ?3, page_views = page_views + 1 WHERE id = ?1",
+                params![id, url, title],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Bans (or unbans) a customer.
+    pub fn set_banned(&self, id: &str, banned: bool) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE customers SET banned = ?2 WHERE id = ?1", params![id, banned])?;
+            Ok(())
+        })
+    }
+
+    /// Properties of a chat, thread or event.
+    pub fn properties(&self, target: PropertyTarget<'_>) -> DbResult<crate::db::Object> {
+        let connection = self.lock();
+        let text: Option<String> = match target {
+            PropertyTarget::Chat(id) => {
+                connection.query_row("SELECT properties FROM chats WHERE id = ?1", params![id], |row| row.get(0)).optional()?
+            }
+            PropertyTarget::Thread(id) => connection
+                .query_row("SELECT properties FROM threads WHERE id = ?1", params![id], |row| row.get(0))
+                .optional()?,
+            PropertyTarget::Event(id) => {
+                let body: Option<String> =
+                    connection.query_row("SELECT body FROM events WHERE id = ?1", params![id], |row| row.get(0)).optional()?;
+                let event: Option<protocol::Event> = body.map(|body| serde_json::from_str(&body)).transpose()?;
+                return Ok(event.and_then(|event| event.properties).unwrap_or_default());
+            }
+        };
+        Ok(text.map(|text| serde_json::from_str(&text)).transpose()?.unwrap_or_default())
+    }
+
+    /// Replaces the properties of a chat, thread or event.
+    pub fn set_properties(&self, target: PropertyTarget<'_>, properties: &crate::db::Object) -> DbResult<()> {
+        let text = serde_json::to_string(properties)?;
+        self.write(|tx| {
+            match target {
+                PropertyTarget::Chat(id) => tx.execute("UPDATE chats SET properties = ?2 WHERE id = ?1", params![id, text])?,
+                PropertyTarget::Thread(id) => {
+                    tx.execute("UPDATE threads SET properties = ?2 WHERE id = ?1", params![id, text])?
+                }
+                PropertyTarget::Event(id) => {
+                    let body: String = tx.query_row("SELECT body FROM events WHERE id = ?1", params![id], |row| row.get(0))?;
+                    let mut event: protocol::Event = serde_json::from_str(&body)?;
+                    event.properties = (!properties.is_empty()).then(|| properties.clone());
+                    tx.execute("UPDATE events SET body = ?2 WHERE id = ?1", params![id, serde_json::to_string(&event)?])?
+                }
+            };
+            Ok(())
+        })
+    }
+
+    /// One stored event, with its chat and thread.
+    pub fn event(&self, id: &str) -> DbResult<Option<(String, String, protocol::Event)>> {
+        let connection = self.lock();
+        let row: Option<(String, String, String)> = connection
+            .query_row("SELECT chat_id, thread_id, body FROM events WHERE id = ?1", params![id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        row.map(|(chat_id, thread_id, body)| Ok((chat_id, thread_id, serde_json::from_str(&body)?))).transpose()
+    }
+
+    /// Replaces a stored event's JSON (ids and times stay).
+    pub fn replace_event(&self, event: &protocol::Event) -> DbResult<()> {
+        let id = event.id.clone().unwrap_or_default();
+        self.write(|tx| {
+            tx.execute("UPDATE events SET body = ?2 WHERE id = ?1", params![id, serde_json::to_string(event)?])?;
+            Ok(())
+        })
+    }
+
+    /// Moves a user's read marker forward (never back); returns the marker now stored.
+    pub fn mark_seen(&self, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO seen (chat_id, user_id, seen_up_to) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id, user_id) DO UPDATE SET seen_up_to = max(seen_up_to, excluded.seen_up_to)",
+                params![chat_id, user_id, seen_up_to],
+            )?;
+            Ok(tx.query_row(
+                "SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2",
+                params![chat_id, user_id],
+                |row| row.get(0),
+            )?)
+        })
+    }
+
+    /// A user's read marker in a chat.
+    pub fn seen_up_to(&self, chat_id: &str, user_id: &str) -> DbResult<Option<String>> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row("SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2", params![chat_id, user_id], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Whether others wrote in the chat after the user's read marker.
+    pub fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool> {
+        let connection = self.lock();
+        Ok(connection.query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ?1 AND coalesce(author_id, '') != ?2
+             AND created_at > coalesce((SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2), ''))",
+            params![chat_id, user_id],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Stores a greeting shown to a customer.
+    pub fn insert_greeting(
+        &self,
+        unique_id: &str,
+        license_id: u64,
+        customer_id: &str,
+        greeting_id: u64,
+        agent_id: &str,
+        text: &str,
+        now: &str,
+    ) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO greetings (unique_id, license_id, customer_id, greeting_id, agent_id, text, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'shown', ?7)",
+                params![unique_id, license_id as i64, customer_id, greeting_id as i64, agent_id, text, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A customer's greeting by its showing id.
+    pub fn greeting(&self, unique_id: &str) -> DbResult<Option<GreetingRow>> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row(
+                "SELECT unique_id, customer_id, greeting_id, state FROM greetings WHERE unique_id = ?1",
+                params![unique_id],
+                |row| {
+                    Ok(GreetingRow {
+                        unique_id: row.get(0)?,
+                        customer_id: row.get(1)?,
+                        greeting_id: row.get::<_, i64>(2)? as u64,
+                        state: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The greetings a customer still has on screen.
+    pub fn shown_greetings(&self, customer_id: &str) -> DbResult<Vec<String>> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare_cached("SELECT unique_id FROM greetings WHERE customer_id = ?1 AND state = 'shown'")?;
+        let rows = statement.query_map(params![customer_id], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sets a greeting's state (`accepted` or `canceled`).
+    pub fn set_greeting_state(&self, unique_id: &str, state: &str) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE greetings SET state = ?2 WHERE unique_id = ?1", params![unique_id, state])?;
+            Ok(())
+        })
+    }
+
+    /// Greetings shown to and accepted by a customer.
+    pub fn greeting_counts(&self, customer_id: &str) -> DbResult<(u64, u64)> {
+        let connection = self.lock();
+        Ok(connection.query_row(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'accepted') FROM greetings WHERE customer_id = ?1",
+            params![customer_id],
+            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// Active chats per agent in a license (for routing and the queue).
+    pub fn active_chats_per_agent(&self, license_id: u64) -> DbResult<std::collections::HashMap<String, u32>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT chat_agents.agent_id, count(*) FROM chat_agents
+             JOIN chats ON chats.id = chat_agents.chat_id
+             JOIN threads ON threads.chat_id = chats.id AND threads.active = 1
+             WHERE chats.license_id = ?1 GROUP BY chat_agents.agent_id",
+        )?;
+        let rows = statement.query_map(params![license_id as i64], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u32)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Outbound {
 struct Conn {
     license_id: u64,
     peer: Peer,
+    /// Agents only: whether they take new chats (`set_routing_status`).
+    accepting: bool,
     sender: UnboundedSender<Outbound>,
 }
 
@@ -65,7 +67,8 @@ impl Hub {
 
     /// Registers a logged-in connection.
     pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, sender: UnboundedSender<Outbound>) {
-        self.lock().insert(id, Conn { license_id, peer, sender });
+        let accepting = matches!(peer, Peer::Agent(_));
+        self.lock().insert(id, Conn { license_id, peer, accepting, sender });
     }
 
     /// Forgets a connection.
@@ -82,9 +85,79 @@ impl Hub {
         self.lock().values().any(|conn| conn.license_id == license_id && &conn.peer == peer)
     }
 
-    /// Whether any agent of a license is connected.
-    pub fn agents_online(&self, license_id: u64) -> bool {
-        self.lock().values().any(|conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)))
+    /// Sets whether an agent takes new chats, on all of their connections.
+    pub fn set_accepting(&self, license_id: u64, agent_id: &str, accepting: bool) {
+        for conn in self.lock().values_mut() {
+            if conn.license_id == license_id && matches!(&conn.peer, Peer::Agent(id) if id == agent_id) {
+                conn.accepting = accepting;
+            }
+        }
+    }
+
+    /// Connected agents of a license, with whether each takes new chats.
+    pub fn agents(&self, license_id: u64) -> HashMap<String, bool> {
+        let mut agents = HashMap::new();
+        for conn in self.lock().values().filter(|conn| conn.license_id == license_id) {
+            if let Peer::Agent(id) = &conn.peer {
+                *agents.entry(id.clone()).or_insert(false) |= conn.accepting;
+            }
+        }
+        agents
+    }
+
+    /// Number of open connections of a customer.
+    pub fn n_customer_connections(&self, license_id: u64, customer_id: &str) -> usize {
+        self.lock()
+            .values()
+            .filter(|conn| conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id))
+            .count()
+    }
+
+    /// Number of distinct customers connected to a license.
+    pub fn n_customers(&self, license_id: u64) -> usize {
+        let conns = self.lock();
+        let customers: std::collections::HashSet<&str> = conns
+            .values()
+            .filter(|conn| conn.license_id == license_id)
+            .filter_map(|conn| match &conn.peer {
+                Peer::Customer(id) => Some(id.as_str()),
+                Peer::Agent(_) => None,
+            })
+            .collect();
+        customers.len()
+    }
+
+    /// Sends a push to every connection of a customer and to the license's agents.
+    pub fn push_to_customer(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
+        self.push_to_chat(license_id, customer_id, push, origin);
+    }
+
+    /// Sends a push to a customer's connections only (not to agents).
+    pub fn push_to_customer_only(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
+        self.deliver(push, origin, |conn| {
+            conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id)
+        });
+    }
+
+    /// Sends a push to every customer connection of a license.
+    pub fn push_to_customers(&self, license_id: u64, push: &Push) {
+        self.deliver(push, None, |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Customer(_)));
+    }
+
+    /// Sends a push to the license's agents only.
+    pub fn push_to_agents(&self, license_id: u64, push: &Push) {
+        self.deliver(push, None, |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)));
+    }
+
+    /// Closes every connection of a customer with a reason (e.g. a ban).
+    pub fn disconnect_customer(&self, license_id: u64, customer_id: &str, push: &Push, reason: &str) {
+        let text = PushFrame { request_id: None, push: push.clone() }.encode();
+        for conn in self.lock().values() {
+            if conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id) {
+                let _ = conn.sender.send(Outbound::Text(text.clone()));
+                let _ = conn.sender.send(Outbound::Close(1000, reason.to_owned()));
+            }
+        }
     }
 
     /// Sends a push to every connection of the chat's customer and to the license's agents.

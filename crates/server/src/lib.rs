@@ -12,9 +12,13 @@ mod agent;
 mod chat;
 mod customer;
 mod db;
+mod greetings;
 mod http;
 mod hub;
 mod ids;
+mod people;
+mod properties;
+mod routing;
 mod session;
 
 use std::net::SocketAddr;

@@ -50,6 +50,9 @@ struct Session {
     token_expires: Option<Instant>,
     /// Set once a close is queued, so deadlines stop firing.
     closing: bool,
+    /// Last chat activity or page change (customers): 30 minutes without either ends the
+    /// connection with `inactivity_timeout`.
+    last_activity: Instant,
     sender: mpsc::UnboundedSender<Outbound>,
 }
 
@@ -58,7 +61,7 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
     let (sender, mut outbound) = mpsc::unbounded_channel();
     let conn = app.hub.next_conn_id();
     let timings = app.config.timings.clone();
-    let mut session = Session { api, conn, license: None, peer: None, token_expires: None, closing: false, sender };
+    let mut session = Session { api, conn, license: None, peer: None, token_expires: None, closing: false, last_activity: Instant::now(), sender };
 
     match license {
         Ok(license) => session.license = Some(license),
@@ -78,12 +81,18 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     loop {
-        let idle_deadline = last_heard + timings.idle_timeout;
-        let (deadline, reason) = match (&session.peer, session.token_expires) {
-            (None, _) if login_deadline < idle_deadline => (login_deadline, DisconnectReason::ConnectionTimeout),
-            (Some(_), Some(expires)) if expires < idle_deadline => (expires, DisconnectReason::AccessTokenExpired),
-            _ => (idle_deadline, DisconnectReason::ConnectionTimeout),
-        };
+        let mut deadlines = vec![(last_heard + timings.idle_timeout, DisconnectReason::ConnectionTimeout)];
+        match (&session.peer, session.api) {
+            (None, _) => deadlines.push((login_deadline, DisconnectReason::ConnectionTimeout)),
+            (Some(_), Api::Customer) => {
+                deadlines.push((session.last_activity + timings.inactivity_timeout, DisconnectReason::InactivityTimeout));
+                if let Some(expires) = session.token_expires {
+                    deadlines.push((expires, DisconnectReason::AccessTokenExpired));
+                }
+            }
+            (Some(_), Api::Agent) => {}
+        }
+        let (deadline, reason) = deadlines.into_iter().min_by_key(|(deadline, _)| *deadline).expect("never empty");
         tokio::select! {
             incoming = socket.recv() => {
                 let Some(Ok(message)) = incoming else { break };
@@ -115,6 +124,11 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
         }
     }
     app.hub.unregister(conn);
+    if let (Some(Peer::Agent(_)), Some(license)) = (&session.peer, &session.license) {
+        if let Err(error) = app.announce_availability(license.id) {
+            tracing::warn!(%error, "could not announce availability");
+        }
+    }
 }
 
 /// Sends a close frame and waits (briefly) for the peer's, reading what it still sends.
@@ -173,6 +187,16 @@ impl Session {
         };
         let RequestFrame { request_id, request } = frame;
         let action = request.action().to_owned();
+        if matches!(
+            request,
+            Request::StartChat(_)
+                | Request::ActivateChat(_)
+                | Request::SendEvent(_)
+                | Request::UpdateCustomerPage(_)
+                | Request::SendRichMessagePostback(_)
+        ) {
+            self.last_activity = Instant::now();
+        }
         if let Request::Ping = request {
             // Before login a ping is a no-op for liveness, but answering it does no harm.
             return self.reply(request_id, Response::Ping);
@@ -209,8 +233,20 @@ impl Session {
         let (peer, response) = match self.api {
             Api::Customer => {
                 let (customer_id, expires_in) = app.customer_for_token(license, token)?;
+                let limits = &app.config.limits;
+                let n_tabs = app.hub.n_customer_connections(license.id, &customer_id);
+                if n_tabs == 0 && app.hub.n_customers(license.id) >= limits.customers_per_license {
+                    return Err(ErrorPayload::new(ErrorType::UsersLimitReached, "too many customers are connected"));
+                }
+                if n_tabs >= limits.connections_per_customer {
+                    self.disconnect(DisconnectReason::TooManyConnections);
+                    return Err(ErrorPayload::new(ErrorType::LimitReached, "too many connections for this customer"));
+                }
                 let response = app.customer_login(license, &customer_id, &login)?;
                 self.token_expires = Some(Instant::now() + expires_in);
+                if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
+                    app.arm_greetings(license.id, &customer_id, url);
+                }
                 (Peer::Customer(customer_id), response)
             }
             Api::Agent => {
@@ -230,7 +266,11 @@ impl Session {
             }
         };
         app.hub.register(self.conn, license.id, peer.clone(), self.sender.clone());
+        if let Peer::Agent(_) = peer {
+            app.announce_availability(license.id)?;
+        }
         self.peer = Some(peer);
+        self.last_activity = Instant::now();
         Ok(response)
     }
 }

@@ -1,0 +1,150 @@
+//! Greetings: invitations to chat, sent by an agent or by a trigger (page URL pattern and
+//! time on the page), then accepted or cancelled by the customer. A new greeting cancels the
+//! one on screen.
+
+use std::time::Duration;
+
+use protocol::{ErrorPayload, ErrorType, Event, EventBody, GreetingRef, IncomingGreeting, Push};
+
+use crate::chat::{Actor, ApiResult};
+use crate::hub::Peer;
+use crate::{ids, App};
+
+impl App {
+    /// Shows a greeting to a customer on all their tabs; returns its `unique_id`.
+    pub(crate) fn send_greeting(
+        &self,
+        license_id: u64,
+        customer_id: &str,
+        greeting_id: u64,
+        agent_id: &str,
+        text: &str,
+    ) -> ApiResult<String> {
+        for shown in self.db.shown_greetings(customer_id)? {
+            self.db.set_greeting_state(&shown, "canceled")?;
+            let push = Push::GreetingCanceled(GreetingRef { unique_id: shown });
+            self.hub.push_to_customer(license_id, customer_id, &push, None);
+        }
+        let unique_id = ids::short_id();
+        let now = self.clock.timestamp();
+        self.db.insert_greeting(&unique_id, license_id, customer_id, greeting_id, agent_id, text, &now)?;
+        let push = Push::IncomingGreeting(IncomingGreeting {
+            id: greeting_id,
+            unique_id: unique_id.clone(),
+            displayed_first_time: true,
+            addon: None,
+            event: Event {
+                id: Some(format!("{unique_id}_1")),
+                custom_id: None,
+                created_at: Some(now),
+                author_id: Some(agent_id.to_owned()),
+                recipients: Some("all".to_owned()),
+                properties: None,
+                body: EventBody::Message { text: text.to_owned(), postback: None },
+            },
+            agent: self.agent_user(license_id, agent_id),
+        });
+        self.hub.push_to_customer_only(license_id, customer_id, &push, None);
+        Ok(unique_id)
+    }
+
+    /// `accept_greeting` / `cancel_greeting`.
+    pub(crate) fn answer_greeting(&self, actor: &Actor<'_>, greeting_id: Option<u64>, unique_id: &str, accept: bool) -> ApiResult<()> {
+        let Peer::Customer(customer_id) = actor.peer else {
+            return Err(ErrorPayload::new(ErrorType::NotAllowed, "only customers answer greetings"));
+        };
+        let greeting = self
+            .db
+            .greeting(unique_id)?
+            .filter(|greeting| &greeting.customer_id == customer_id && greeting.state == "shown")
+            .filter(|greeting| greeting_id.is_none_or(|id| id == greeting.greeting_id))
+            .ok_or_else(|| ErrorPayload::new(ErrorType::GreetingNotFound, "greeting not found"))?;
+        self.db.set_greeting_state(unique_id, if accept { "accepted" } else { "canceled" })?;
+        let payload = GreetingRef { unique_id: greeting.unique_id };
+        let push = if accept { Push::GreetingAccepted(payload) } else { Push::GreetingCanceled(payload) };
+        self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+        Ok(())
+    }
+
+    /// Arms the triggered greetings whose URL pattern matches the customer's page. Each fires
+    /// after its delay if the customer is still connected, still on that page, and has no
+    /// active chat and no greeting on screen.
+    pub(crate) fn arm_greetings(&self, license_id: u64, customer_id: &str, url: &str) {
+        for greeting in self.config.greetings.iter().filter(|greeting| greeting.license_id == license_id) {
+            let Some(trigger) = &greeting.trigger else { continue };
+            if !trigger.url.as_deref().is_none_or(|pattern| glob_match(pattern, url)) {
+                continue;
+            }
+            let app = self.clone();
+            let greeting = greeting.clone();
+            let (customer_id, url) = (customer_id.to_owned(), url.to_owned());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(trigger_delay(&greeting))).await;
+                if let Err(error) = app.fire_greeting(&greeting, &customer_id, &url) {
+                    tracing::warn!(%error, "a triggered greeting failed");
+                }
+            });
+        }
+    }
+
+    fn fire_greeting(&self, greeting: &crate::config::Greeting, customer_id: &str, url: &str) -> ApiResult<()> {
+        let license_id = greeting.license_id;
+        if !self.hub.is_online(license_id, &Peer::Customer(customer_id.to_owned())) {
+            return Ok(());
+        }
+        let customer = self.db.customer(customer_id)?;
+        if customer.and_then(|customer| customer.page_url).as_deref() != Some(url) {
+            return Ok(());
+        }
+        if !self.db.shown_greetings(customer_id)?.is_empty() {
+            return Ok(());
+        }
+        for chat in self.db.chats_of_customer(customer_id)? {
+            if self.db.threads(&chat.id)?.last().is_some_and(|thread| thread.active) {
+                return Ok(());
+            }
+        }
+        self.send_greeting(license_id, customer_id, greeting.id, &greeting.agent_id, &greeting.text)?;
+        Ok(())
+    }
+}
+
+fn trigger_delay(greeting: &crate::config::Greeting) -> u64 {
+    greeting.trigger.as_ref().map(|trigger| u64::from(trigger.after_seconds)).unwrap_or(0)
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn url_patterns() {
+        assert!(glob_match("*", "https://shop.example/"));
+        assert!(glob_match("*/tents*", "https://shop.example/tents/dome-2"));
+        assert!(!glob_match("*/tents*", "https://shop.example/packs"));
+        assert!(glob_match("https://shop.example/", "https://shop.example/"));
+        assert!(glob_match("https://*.example/*/sale", "https://shop.example/tents/sale"));
+        assert!(!glob_match("https://*.example/*/sale", "https://shop.example/tents/sales"));
+        assert!(!glob_match("a*a", "a"));
+    }
+}

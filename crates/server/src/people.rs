@@ -1,0 +1,206 @@
+//! The customer as a person: their data, session fields, current page, read receipts and
+//! what they are typing (sneak peeks for agents).
+
+use std::collections::BTreeMap;
+
+use protocol::{
+    Customer, CustomerPageUpdated, CustomerUpdated, ErrorPayload, ErrorType, EventsMarkedAsSeen, Page, Push,
+    Statistics, UpdateCustomer, UserType,
+};
+use serde_json::{json, Value};
+
+use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::hub::Peer;
+use crate::{ids, App};
+
+/// Session fields a customer may have.
+pub const MAX_SESSION_FIELDS: usize = 100;
+/// Longest name, e-mail or URL accepted, in bytes.
+const MAX_FIELD_BYTES: usize = 2048;
+
+type SessionFields = Vec<BTreeMap<String, String>>;
+
+impl App {
+    /// The customer with statistics (`get_customer`, and the login response).
+    pub(crate) fn customer_view(&self, customer_id: &str) -> ApiResult<Customer> {
+        let row = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?;
+        let (chats_count, threads_count) = self.db.customer_counts(customer_id)?;
+        let (greetings_shown_count, greetings_accepted_count) = self.db.greeting_counts(customer_id)?;
+        Ok(Customer {
+            id: row.id,
+            kind: UserType::Customer,
+            name: row.name,
+            email: row.email,
+            avatar: row.avatar,
+            session_fields: row.session_fields,
+            statistics: Statistics {
+                chats_count,
+                threads_count,
+                visits_count: row.visits,
+                page_views_count: row.page_views,
+                greetings_shown_count,
+                greetings_accepted_count,
+            },
+        })
+    }
+
+    /// `update_customer`: name, e-mail, avatar, and session fields merged by key.
+    pub(crate) fn update_customer(&self, actor: &Actor<'_>, update: UpdateCustomer) -> ApiResult<()> {
+        let customer_id = customer_of(actor)?;
+        if update.name.is_none() && update.email.is_none() && update.avatar.is_none() && update.session_fields.is_none() {
+            return Err(validation("give at least one of name, email, avatar, session_fields"));
+        }
+        for (field, value) in [("name", &update.name), ("email", &update.email), ("avatar", &update.avatar)] {
+            if value.as_ref().is_some_and(|value| value.len() > MAX_FIELD_BYTES) {
+                return Err(validation(format!("{field} is longer than {MAX_FIELD_BYTES} bytes")));
+            }
+        }
+        if let Some(email) = &update.email {
+            if !email.is_empty() && !looks_like_email(email) {
+                return Err(validation(format!("email {email:?} is not an e-mail address")));
+            }
+        }
+        if let Some(avatar) = &update.avatar {
+            if !(avatar.starts_with("https://") || avatar.starts_with("http://")) {
+                return Err(validation("avatar must be an http(s) URL"));
+            }
+        }
+        let fields = match &update.session_fields {
+            Some(new_fields) => {
+                let stored = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?.session_fields;
+                Some(merge_session_fields(stored, new_fields)?)
+            }
+            None => None,
+        };
+        self.db.update_customer(
+            customer_id,
+            update.name.as_deref(),
+            update.email.as_deref(),
+            update.avatar.as_deref(),
+            fields.as_deref(),
+        )?;
+        let mut changed = json!({ "id": customer_id });
+        if let Some(name) = update.name {
+            changed["name"] = json!(name);
+        }
+        if let Some(email) = update.email {
+            changed["email"] = json!(email);
+        }
+        if let Some(avatar) = update.avatar {
+            changed["avatar"] = json!(avatar);
+        }
+        if let Some(fields) = fields {
+            changed["session_fields"] = json!(fields);
+        }
+        self.announce_customer(actor, customer_id, changed);
+        Ok(())
+    }
+
+    /// `set_customer_session_fields`: replaces them all.
+    pub(crate) fn set_session_fields(&self, actor: &Actor<'_>, fields: SessionFields) -> ApiResult<()> {
+        let customer_id = customer_of(actor)?;
+        let fields = merge_session_fields(Vec::new(), &fields)?;
+        self.db.update_customer(customer_id, None, None, None, Some(&fields))?;
+        self.announce_customer(actor, customer_id, json!({ "id": customer_id, "session_fields": fields }));
+        Ok(())
+    }
+
+    fn announce_customer(&self, actor: &Actor<'_>, customer_id: &str, changed: Value) {
+        let push = Push::CustomerUpdated(CustomerUpdated { customer: changed });
+        self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+    }
+
+    /// `update_customer_page`: where the customer is now; agents see it live.
+    pub(crate) fn update_customer_page(&self, actor: &Actor<'_>, page: Page) -> ApiResult<()> {
+        let customer_id = customer_of(actor)?;
+        let url = page.url.clone().filter(|url| !url.trim().is_empty()).ok_or_else(|| validation("url is required"))?;
+        if url.len() > MAX_FIELD_BYTES {
+            return Err(validation(format!("url is longer than {MAX_FIELD_BYTES} bytes")));
+        }
+        self.db.set_customer_page(customer_id, &url, page.title.as_deref())?;
+        let push = Push::CustomerPageUpdated(CustomerPageUpdated {
+            customer_id: Some(customer_id.to_owned()),
+            url,
+            title: page.title,
+            timestamp: ids::unix_now().max(0) as u64,
+        });
+        self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+        Ok(())
+    }
+
+    /// `mark_events_as_seen`: moves the user's read marker forward and tells the chat.
+    pub(crate) fn mark_seen(&self, actor: &Actor<'_>, chat_id: &str, seen_up_to: &str) -> ApiResult<()> {
+        let row = self.accessible_chat(actor, chat_id)?;
+        if !is_timestamp(seen_up_to) {
+            return Err(validation("seen_up_to must be an RFC 3339 time such as an event's created_at"));
+        }
+        let stored = self.db.mark_seen(&row.id, actor.user_id(), seen_up_to)?;
+        let push = Push::EventsMarkedAsSeen(EventsMarkedAsSeen {
+            user_id: actor.user_id().to_owned(),
+            chat_id: row.id.clone(),
+            seen_up_to: stored,
+        });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        Ok(())
+    }
+
+    /// `send_sneak_peek`: the text the customer is typing, for agents only.
+    pub(crate) fn sneak_peek(&self, actor: &Actor<'_>, chat_id: &str, text: &str) -> ApiResult<()> {
+        let row = self.accessible_chat(actor, chat_id)?;
+        let thread = self.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);
+        let Some(thread) = thread else {
+            return Err(ErrorPayload::new(ErrorType::ChatInactive, "sneak peeks need an active chat"));
+        };
+        let text: String = text.chars().take(crate::chat::MAX_TEXT_BYTES).collect();
+        let push = Push::Other {
+            action: "incoming_sneak_peek".to_owned(),
+            payload: json!({
+                "chat_id": row.id,
+                "thread_id": thread.id,
+                "sneak_peek": { "author_id": actor.user_id(), "recipients": "agents", "text": text,
+                                "timestamp": ids::unix_now() },
+            }),
+        };
+        self.hub.push_to_agents(row.license_id, &push);
+        Ok(())
+    }
+}
+
+fn customer_of<'a>(actor: &Actor<'a>) -> ApiResult<&'a str> {
+    match actor.peer {
+        Peer::Customer(id) => Ok(id),
+        Peer::Agent(_) => Err(ErrorPayload::new(ErrorType::NotAllowed, "only customers can do this")),
+    }
+}
+
+/// Merges session fields by key, keeping first-seen order; at most 100 keys.
+fn merge_session_fields(mut stored: SessionFields, new_fields: &[BTreeMap<String, String>]) -> ApiResult<SessionFields> {
+    for (key, value) in new_fields.iter().flat_map(|field| field.iter()) {
+        if key.is_empty() || key.len() > 256 || value.len() > MAX_FIELD_BYTES {
+            return Err(validation(format!("session field {key:?} has an empty or too long key or value")));
+        }
+        match stored.iter_mut().find(|field| field.contains_key(key)) {
+            Some(field) => {
+                field.insert(key.clone(), value.clone());
+            }
+            None => stored.push(BTreeMap::from([(key.clone(), value.clone())])),
+        }
+    }
+    if stored.len() > MAX_SESSION_FIELDS {
+        return Err(ErrorPayload::new(
+            ErrorType::Other("customer_session_fields_limit_reached".to_owned()),
+            format!("at most {MAX_SESSION_FIELDS} session fields; this would make {}", stored.len()),
+        ));
+    }
+    Ok(stored)
+}
+
+fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
+}
+
+fn is_timestamp(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 20 && bytes[4] == b'-' && bytes[7] == b'-' && bytes[10] == b'T' && text.ends_with('Z')
+}

@@ -1,0 +1,171 @@
+//! Chat, thread and event properties, and the rating that lives in thread properties.
+//!
+//! Updates merge `{namespace: {name: value}}` into what is stored; deletes take
+//! `{namespace: [name, ...]}`. Pushes carry only what changed. Setting or removing the
+//! thread's `rating` also adds a system message, so both sides see it in the transcript.
+
+use protocol::{ErrorType, ErrorPayload, Event, EventBody, IncomingEvent, PropertiesChanged, Push};
+use serde_json::Value;
+
+use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::db::{Object, PropertyTarget};
+use crate::App;
+
+/// Whether a request sets or deletes properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Merge values in.
+    Update,
+    /// Remove names.
+    Delete,
+}
+
+impl App {
+    /// Applies a property change to a chat (`thread_id`, `event_id` absent), a thread or an
+    /// event, then pushes it to everyone in the chat.
+    pub(crate) fn change_properties(
+        &self,
+        actor: &Actor<'_>,
+        change: Change,
+        chat_id: &str,
+        thread_id: Option<&str>,
+        event_id: Option<&str>,
+        properties: &Object,
+    ) -> ApiResult<()> {
+        let row = self.accessible_chat(actor, chat_id)?;
+        let threads = self.db.threads(&row.id)?;
+        if let Some(thread_id) = thread_id {
+            if !threads.iter().any(|thread| thread.id == thread_id) {
+                return Err(not_found("thread"));
+            }
+        }
+        let target = match (thread_id, event_id) {
+            (_, Some(event_id)) => {
+                let (event_chat, event_thread, _) = self.db.event(event_id)?.ok_or_else(|| not_found("event"))?;
+                if event_chat != row.id || thread_id.is_some_and(|thread_id| thread_id != event_thread) {
+                    return Err(not_found("event"));
+                }
+                PropertyTarget::Event(event_id)
+            }
+            (Some(thread_id), None) => PropertyTarget::Thread(thread_id),
+            (None, None) => PropertyTarget::Chat(&row.id),
+        };
+        let mut stored = self.db.properties(target)?;
+        match change {
+            Change::Update => merge(&mut stored, properties)?,
+            Change::Delete => remove(&mut stored, properties)?,
+        }
+        self.db.set_properties(target, &stored)?;
+
+        let payload = PropertiesChanged {
+            chat_id: row.id.clone(),
+            thread_id: thread_id.map(str::to_owned),
+            event_id: event_id.map(str::to_owned),
+            properties: properties.clone(),
+        };
+        let push = match (target, change) {
+            (PropertyTarget::Chat(_), Change::Update) => Push::ChatPropertiesUpdated(payload),
+            (PropertyTarget::Chat(_), Change::Delete) => Push::ChatPropertiesDeleted(payload),
+            (PropertyTarget::Thread(_), Change::Update) => Push::ThreadPropertiesUpdated(payload),
+            (PropertyTarget::Thread(_), Change::Delete) => Push::ThreadPropertiesDeleted(payload),
+            (PropertyTarget::Event(_), Change::Update) => Push::EventPropertiesUpdated(payload),
+            (PropertyTarget::Event(_), Change::Delete) => Push::EventPropertiesDeleted(payload),
+        };
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+
+        if let (PropertyTarget::Thread(thread_id), Some(rating)) = (target, properties.get("rating")) {
+            self.announce_rating(actor, &row, thread_id, change, rating)?;
+        }
+        Ok(())
+    }
+
+    fn announce_rating(
+        &self,
+        actor: &Actor<'_>,
+        row: &crate::db::ChatRow,
+        thread_id: &str,
+        change: Change,
+        rating: &Value,
+    ) -> ApiResult<()> {
+        let (text, kind) = match change {
+            Change::Delete => ("The visitor cancelled their rating".to_owned(), "rating.chat_rating_canceled"),
+            Change::Update => {
+                let Some(score) = rating.get("score").and_then(Value::as_i64) else { return Ok(()) };
+                let verdict = if score >= 1 { "good" } else { "bad" };
+                let comment = rating.get("comment").and_then(Value::as_str).filter(|comment| !comment.trim().is_empty());
+                let text = match comment {
+                    Some(comment) => format!("The visitor rated the chat as {verdict}: {comment}"),
+                    None => format!("The visitor rated the chat as {verdict}"),
+                };
+                (text, "rating.chat_rated")
+            }
+        };
+        let event = Event {
+            id: None,
+            custom_id: None,
+            created_at: Some(self.clock.timestamp()),
+            author_id: None,
+            recipients: Some("all".to_owned()),
+            properties: None,
+            body: EventBody::SystemMessage { text: Some(text), system_message_type: kind.to_owned(), text_vars: None },
+        };
+        let event = match self.db.append_event(&row.id, thread_id, event)? {
+            crate::db::Appended::Stored(event) | crate::db::Appended::Duplicate(event) => event,
+        };
+        let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread_id.to_owned(), event });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        Ok(())
+    }
+}
+
+/// Checks the `rating` namespace: `score` 0 (bad) or 1 (good), `comment` a string.
+fn check_rating(rating: &Value) -> ApiResult<()> {
+    let Some(rating) = rating.as_object() else {
+        return Err(validation("properties.rating must be an object"));
+    };
+    if let Some(score) = rating.get("score") {
+        if !matches!(score.as_i64(), Some(0 | 1)) {
+            return Err(validation("properties.rating.score must be 0 (bad) or 1 (good)"));
+        }
+    }
+    if rating.get("comment").is_some_and(|comment| !comment.is_string()) {
+        return Err(validation("properties.rating.comment must be a string"));
+    }
+    Ok(())
+}
+
+fn merge(stored: &mut Object, update: &Object) -> ApiResult<()> {
+    for (namespace, values) in update {
+        let Some(values) = values.as_object() else {
+            return Err(validation(format!("properties.{namespace} must be an object of name: value")));
+        };
+        if namespace == "rating" {
+            check_rating(&Value::Object(values.clone()))?;
+        }
+        let entry = stored.entry(namespace.clone()).or_insert_with(|| Value::Object(Object::new()));
+        if let Some(existing) = entry.as_object_mut() {
+            for (name, value) in values {
+                existing.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove(stored: &mut Object, names: &Object) -> ApiResult<()> {
+    for (namespace, list) in names {
+        let Some(list) = list.as_array() else {
+            return Err(validation(format!("properties.{namespace} must be a list of names to delete")));
+        };
+        let Some(existing) = stored.get_mut(namespace).and_then(Value::as_object_mut) else {
+            return Err(ErrorPayload::new(ErrorType::NotFound, format!("no properties in namespace {namespace}")));
+        };
+        for name in list.iter().filter_map(Value::as_str) {
+            existing.remove(name);
+        }
+        if existing.is_empty() {
+            stored.remove(namespace);
+        }
+    }
+    Ok(())
+}
