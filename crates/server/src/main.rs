@@ -1,10 +1,15 @@
 //! The server binary: reads flags, opens the database, serves until Ctrl-C.
 //!
 //! ```text
-//! server [--host 127.0.0.1] [--port 8080] [--db data/livechat.db] [--dist dist] [--agent-token TOKEN]
+//! server [--host 127.0.0.1] [--port 8080] [--db data/livechat.db] [--dist dist] [--config FILE] [--agent-token TOKEN]
 //! ```
-//! `PORT` and `HOST` in the environment work too. Without `--agent-token` the demo agent's
-//! token is read from (or created in) `agent-token` next to the database.
+//! `PORT` and `HOST` in the environment work too. Without `--config` the server runs the
+//! built-in demo configuration; with it, licenses, groups, forms, agents and greetings come
+//! from that TOML file (`config/demo.toml` is the example), and a broken file stops the server
+//! before it opens anything. Without `--agent-token` the demo agent's token is read from (or
+//! created in) `agent-token` next to the database. A configuration file's first agent gets
+//! that token too when the file leaves it to the command line (the `from-command-line`
+//! placeholder) or when `--agent-token` is given; otherwise it keeps the file's token.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +23,7 @@ struct Flags {
     database: PathBuf,
     dist: PathBuf,
     agent_token: Option<String>,
+    config: Option<PathBuf>,
 }
 
 fn parse_flags() -> anyhow::Result<Flags> {
@@ -30,6 +36,7 @@ fn parse_flags() -> anyhow::Result<Flags> {
         database: PathBuf::from("data/livechat.db"),
         dist: PathBuf::from("dist"),
         agent_token: None,
+        config: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -43,8 +50,9 @@ fn parse_flags() -> anyhow::Result<Flags> {
             "--db" => flags.database = value()?.into(),
             "--dist" => flags.dist = value()?.into(),
             "--agent-token" => flags.agent_token = Some(value()?),
+            "--config" => flags.config = Some(value()?.into()),
             "--help" | "-h" => {
-                println!("server [--host H] [--port P] [--db FILE] [--dist DIR] [--agent-token TOKEN]");
+                println!("server [--host H] [--port P] [--db FILE] [--dist DIR] [--config FILE] [--agent-token TOKEN]");
                 std::process::exit(0);
             }
             other => bail!("unknown flag {other}; try --help"),
@@ -77,14 +85,33 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let flags = parse_flags()?;
+    // A configuration file is read first, so a mistake in it is reported before the server
+    // creates directories, opens the database or takes the port.
+    let file_config = match &flags.config {
+        Some(path) => Some(server::config::load(path, flags.database.clone(), flags.dist.clone())?),
+        None => None,
+    };
     if let Some(parent) = flags.database.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     if !flags.dist.join("index.html").exists() {
         tracing::warn!(dist = %flags.dist.display(), "the widget is not built here; run `trunk build --release` first");
     }
-    let token = agent_token(&flags)?;
-    let config = Config::demo(flags.database.clone(), flags.dist.clone(), token.clone());
+    let config = match file_config {
+        None => Config::demo(flags.database.clone(), flags.dist.clone(), agent_token(&flags)?),
+        Some(mut config) => {
+            if let Some(first) = config.agents.first_mut()
+                && (flags.agent_token.is_some() || first.token == server::config::AGENT_TOKEN_PLACEHOLDER)
+            {
+                first.token = agent_token(&flags)?;
+            }
+            config
+        }
+    };
+    let console_link = match config.agents.first() {
+        Some(agent) => format!("/agent/#token={}", agent.token),
+        None => "/agent/".to_owned(),
+    };
     let app = App::new(config)?;
     let address: SocketAddr = format!("{}:{}", flags.host, flags.port)
         .parse()
@@ -94,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
     let base = format!("http://{}", listener.local_addr()?);
     println!("Live chat is running on {base}");
     println!("  demo site with the widget: {base}/");
-    println!("  agent console:             {base}/agent/#token={token}");
+    println!("  agent console:             {base}{console_link}");
     println!("  database:                  {}", flags.database.display());
     println!("Press Ctrl-C to stop.");
     server::run(listener, app, async {

@@ -50,6 +50,8 @@ struct Session {
     token_expires: Option<Instant>,
     /// Set once a close is queued, so deadlines stop firing.
     closing: bool,
+    /// Why a failed login ends the connection, when the protocol has a reason for it.
+    refusal: Option<DisconnectReason>,
     /// Last chat activity or page change (customers): 30 minutes without either ends the
     /// connection with `inactivity_timeout`.
     last_activity: Instant,
@@ -61,7 +63,7 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
     let (sender, mut outbound) = mpsc::unbounded_channel();
     let conn = app.hub.next_conn_id();
     let timings = app.config.timings.clone();
-    let mut session = Session { api, conn, license: None, peer: None, token_expires: None, closing: false, last_activity: Instant::now(), sender };
+    let mut session = Session { api, conn, license: None, peer: None, token_expires: None, closing: false, refusal: None, last_activity: Instant::now(), sender };
 
     match license {
         Ok(license) => session.license = Some(license),
@@ -220,9 +222,14 @@ impl Session {
                 let fatal = action == "login" && self.peer.is_none();
                 self.reply_error(request_id, &action, error);
                 if fatal {
-                    // A socket that cannot authenticate is closed rather than left open.
-                    self.closing = true;
-                    let _ = self.sender.send(Outbound::Close(1008, "authentication failed".to_owned()));
+                    // A socket that cannot log in is closed rather than left open.
+                    match self.refusal.take() {
+                        Some(reason) => self.disconnect(reason),
+                        None => {
+                            self.closing = true;
+                            let _ = self.sender.send(Outbound::Close(1008, "login failed".to_owned()));
+                        }
+                    }
                 }
             }
         }
@@ -239,7 +246,7 @@ impl Session {
                     return Err(ErrorPayload::new(ErrorType::UsersLimitReached, "too many customers are connected"));
                 }
                 if n_tabs >= limits.connections_per_customer {
-                    self.disconnect(DisconnectReason::TooManyConnections);
+                    self.refusal = Some(DisconnectReason::TooManyConnections);
                     return Err(ErrorPayload::new(ErrorType::LimitReached, "too many connections for this customer"));
                 }
                 let response = app.customer_login(license, &customer_id, &login)?;

@@ -1,8 +1,10 @@
 //! Integration tests: the real server on a loopback port with a real SQLite file, driven
 //! by real websocket clients.
 
+mod actions;
 mod auth;
 mod chat;
+mod config_file;
 mod liveness;
 mod restart;
 mod support;

@@ -65,8 +65,15 @@ impl TestServer {
     }
 
     pub async fn start_with(timings: Timings) -> TestServer {
+        TestServer::start_configured(move |config| config.timings = timings).await
+    }
+
+    /// A server whose test configuration `adjust` may change first.
+    pub async fn start_configured(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let app = App::new(config(dir.path().join("chat.db"), timings)).unwrap();
+        let mut config = config(dir.path().join("chat.db"), Timings::default());
+        adjust(&mut config);
+        let app = App::new(config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -86,6 +93,19 @@ impl TestServer {
     pub async fn agent(&self) -> Client {
         let mut client = Client::connect(self.addr, "/v3.2/agent/rtm/ws").await;
         client.login(&json!(AGENT_TOKEN)).await;
+        client
+    }
+
+    /// A customer logged in on a new socket, with their token (to open more tabs).
+    pub async fn customer_with_token(&self) -> (Client, Value) {
+        let token = customer_token(self.addr, json!({ "license_id": 1 })).await;
+        (self.tab(&token).await, token)
+    }
+
+    /// Another tab of the customer holding `token`.
+    pub async fn tab(&self, token: &Value) -> Client {
+        let mut client = Client::connect(self.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+        client.login(&token["access_token"]).await;
         client
     }
 }

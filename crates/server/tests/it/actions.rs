@@ -1,0 +1,357 @@
+//! The customer actions beyond chatting, and the pushes they cause.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use server::config::Timings;
+
+use crate::support::*;
+
+async fn chat_with_agent(server: &TestServer) -> (Client, Client, Value, String) {
+    let mut agent = server.agent().await;
+    let mut customer = server.customer().await;
+    let started = customer
+        .request("start_chat", json!({ "chat": { "thread": { "events": [{ "type": "message", "text": "hi" }] } } }))
+        .await;
+    let chat_id = ok(&started)["chat_id"].clone();
+    let thread_id = ok(&started)["thread_id"].as_str().unwrap().to_owned();
+    customer.push("incoming_chat").await;
+    agent.push("incoming_chat").await;
+    (customer, agent, chat_id, thread_id)
+}
+
+#[tokio::test]
+async fn update_customer_reaches_every_tab_and_the_agents() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let (mut customer, token) = server.customer_with_token().await;
+    let mut tab = server.tab(&token).await;
+    let response = customer
+        .request("update_customer", json!({ "name": "Thomas", "email": "t@example.com", "session_fields": [{ "plan": "gold" }] }))
+        .await;
+    ok(&response);
+    assert_eq!(customer.push("customer_updated").await["request_id"], response["request_id"]);
+    let pushed = tab.push("customer_updated").await;
+    assert_eq!(pushed["payload"]["customer"]["name"], "Thomas");
+    assert_eq!(agent.push("customer_updated").await["payload"]["customer"]["email"], "t@example.com");
+
+    let me = customer.request("get_customer", json!({})).await;
+    let me = ok(&me);
+    assert_eq!((me["name"].as_str(), me["email"].as_str()), (Some("Thomas"), Some("t@example.com")));
+    assert_eq!(me["session_fields"], json!([{ "plan": "gold" }]));
+    assert_eq!(me["statistics"]["visits_count"], 2, "two tabs logged in");
+
+    assert_eq!(error_type(&customer.request("update_customer", json!({})).await), "validation");
+    assert_eq!(error_type(&customer.request("update_customer", json!({ "email": "nope" })).await), "validation");
+}
+
+#[tokio::test]
+async fn session_fields_are_replaced_and_capped_at_100() {
+    let server = TestServer::start().await;
+    let mut customer = server.customer().await;
+    ok(&customer.request("update_customer", json!({ "session_fields": [{ "a": "1" }, { "b": "2" }] })).await);
+    ok(&customer.request("set_customer_session_fields", json!({ "session_fields": [{ "c": "3" }] })).await);
+    let me = customer.request("get_customer", json!({})).await;
+    assert_eq!(ok(&me)["session_fields"], json!([{ "c": "3" }]));
+    let many: Vec<Value> = (0..101).map(|n| json!({ format!("k{n}"): "v" })).collect();
+    let response = customer.request("set_customer_session_fields", json!({ "session_fields": many })).await;
+    assert_eq!(error_type(&response), "customer_session_fields_limit_reached");
+}
+
+#[tokio::test]
+async fn the_page_a_customer_moves_to_is_shown_to_agents() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let mut customer = server.customer().await;
+    ok(&customer.request("update_customer_page", json!({ "url": "https://shop.example/tents", "title": "Tents" })).await);
+    let pushed = agent.push("customer_page_updated").await;
+    assert_eq!(pushed["payload"]["url"], "https://shop.example/tents");
+    assert!(pushed["payload"]["timestamp"].as_u64().unwrap() > 1_700_000_000);
+    assert_eq!(error_type(&customer.request("update_customer_page", json!({ "title": "no url" })).await), "validation");
+    let me = customer.request("get_customer", json!({})).await;
+    assert_eq!(ok(&me)["statistics"]["page_views_count"], 1);
+}
+
+#[tokio::test]
+async fn read_receipts_move_forward_only_and_drive_unread_flags() {
+    let server = TestServer::start().await;
+    let (mut customer, mut agent, chat_id, _) = chat_with_agent(&server).await;
+    let reply = agent.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "hello!" } })).await;
+    let reply_id = ok(&reply)["event_id"].clone();
+    let incoming = customer.push("incoming_event").await;
+    let at = incoming["payload"]["event"]["created_at"].as_str().unwrap().to_owned();
+
+    // Before the customer reads it, a new tab's login says the chat has unread events.
+    let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    let _ = token;
+    let chat = agent.request("get_chat", json!({ "chat_id": chat_id })).await;
+    let agent_user = ok(&chat)["users"].as_array().unwrap().iter().find(|user| user["type"] == "agent").unwrap().clone();
+    assert_eq!(agent_user["events_seen_up_to"], json!(at), "sending marks everything seen for the sender");
+    let _ = reply_id;
+
+    ok(&customer.request("mark_events_as_seen", json!({ "chat_id": chat_id, "seen_up_to": at })).await);
+    let seen = agent.push("events_marked_as_seen").await;
+    assert_eq!(seen["payload"]["seen_up_to"], json!(at));
+    ok(&customer.request("mark_events_as_seen", json!({ "chat_id": chat_id, "seen_up_to": "2000-01-01T00:00:00.000000Z" })).await);
+    let seen = agent.push("events_marked_as_seen").await;
+    assert_eq!(seen["payload"]["seen_up_to"], json!(at), "the marker never moves back");
+    assert_eq!(
+        error_type(&customer.request("mark_events_as_seen", json!({ "chat_id": chat_id, "seen_up_to": "yesterday" })).await),
+        "validation"
+    );
+}
+
+#[tokio::test]
+async fn unread_events_are_reported_at_login() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let (mut customer, token) = server.customer_with_token().await;
+    let chat_id = ok(&customer.request("start_chat", json!({})).await)["chat_id"].clone();
+    agent.push("incoming_chat").await;
+    ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "are you there?" } })).await);
+    let mut tab = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let login = tab.login(&token["access_token"]).await;
+    assert_eq!(ok(&login)["chats"][0]["has_unread_events"], true);
+}
+
+#[tokio::test]
+async fn properties_update_delete_and_push_only_what_changed() {
+    let server = TestServer::start().await;
+    let (mut customer, mut agent, chat_id, thread_id) = chat_with_agent(&server).await;
+    ok(&customer.request("update_chat_properties", json!({ "id": chat_id, "properties": { "shop": { "cart": "3 items" } } })).await);
+    let pushed = agent.push("chat_properties_updated").await;
+    assert_eq!(pushed["payload"]["properties"], json!({ "shop": { "cart": "3 items" } }));
+    ok(&customer.request("update_chat_properties", json!({ "chat_id": chat_id, "properties": { "shop": { "total": 42 } } })).await);
+    let chat = customer.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert_eq!(ok(&chat)["properties"], json!({ "shop": { "cart": "3 items", "total": 42 } }));
+    ok(&customer.request("delete_chat_properties", json!({ "chat_id": chat_id, "properties": { "shop": ["cart"] } })).await);
+    assert_eq!(agent.push("chat_properties_deleted").await["payload"]["properties"], json!({ "shop": ["cart"] }));
+
+    let event_id = format!("{thread_id}_1");
+    ok(&agent
+        .request("update_event_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": event_id,
+                                                     "properties": { "flags": { "important": true } } }))
+        .await);
+    assert_eq!(customer.push("event_properties_updated").await["payload"]["event_id"], json!(event_id));
+    let chat = customer.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert_eq!(ok(&chat)["thread"]["events"][0]["properties"], json!({ "flags": { "important": true } }));
+    ok(&agent
+        .request("delete_event_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": event_id,
+                                                     "properties": { "flags": ["important"] } }))
+        .await);
+    customer.push("event_properties_deleted").await;
+
+    let response = customer
+        .request("update_event_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": "NOPE_1", "properties": {} }))
+        .await;
+    assert_eq!(error_type(&response), "not_found");
+}
+
+#[tokio::test]
+async fn rating_the_chat_sets_thread_properties_and_leaves_a_note_in_the_transcript() {
+    let server = TestServer::start().await;
+    let (mut customer, mut agent, chat_id, thread_id) = chat_with_agent(&server).await;
+    let rating = json!({ "rating": { "score": 1, "comment": "Quick and kind" } });
+    ok(&customer.request("update_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": rating })).await);
+    let pushed = agent.push("thread_properties_updated").await;
+    assert_eq!(pushed["payload"]["properties"]["rating"]["score"], 1);
+    let note = agent.push("incoming_event").await;
+    assert_eq!(note["payload"]["event"]["system_message_type"], "rating.chat_rated");
+    assert_eq!(note["payload"]["event"]["text"], "The visitor rated the chat as good: Quick and kind");
+    let chat = agent.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert_eq!(ok(&chat)["thread"]["properties"]["rating"]["comment"], "Quick and kind");
+
+    ok(&customer
+        .request("delete_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": { "rating": ["score", "comment"] } }))
+        .await);
+    agent.push("thread_properties_deleted").await;
+    let note = agent.push("incoming_event").await;
+    assert_eq!(note["payload"]["event"]["system_message_type"], "rating.chat_rating_canceled");
+
+    let bad = json!({ "rating": { "score": 5 } });
+    let response = customer.request("update_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": bad })).await;
+    assert_eq!(error_type(&response), "validation");
+}
+
+#[tokio::test]
+async fn rich_message_buttons_toggle_by_postback_id() {
+    let server = TestServer::start().await;
+    let (mut customer, mut agent, chat_id, thread_id) = chat_with_agent(&server).await;
+    let card = json!({ "type": "rich_message", "template_id": "quick_replies", "elements": [
+        { "title": "Pick one", "buttons": [
+            { "text": "Yes", "type": "message", "value": "yes", "postback_id": "yes", "user_ids": [] },
+            { "text": "No", "type": "message", "value": "no", "postback_id": "no", "user_ids": [] } ] } ] });
+    let sent = agent.request("send_event", json!({ "chat_id": chat_id, "event": card })).await;
+    let event_id = ok(&sent)["event_id"].clone();
+    customer.push("incoming_event").await;
+
+    let press = json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": event_id, "postback": { "id": "yes", "toggled": true } });
+    ok(&customer.request("send_rich_message_postback", press).await);
+    let postback = agent.push("incoming_rich_message_postback").await;
+    assert_eq!(postback["payload"]["postback"], json!({ "id": "yes", "toggled": true }));
+    let updated = agent.push("event_updated").await;
+    let me = postback["payload"]["user_id"].clone();
+    assert_eq!(updated["payload"]["event"]["elements"][0]["buttons"][0]["user_ids"], json!([me]));
+    assert_eq!(updated["payload"]["event"]["elements"][0]["buttons"][1]["user_ids"], json!([]));
+
+    let missing = json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": event_id, "postback": { "id": "maybe", "toggled": true } });
+    assert_eq!(error_type(&customer.request("send_rich_message_postback", missing).await), "not_found");
+}
+
+#[tokio::test]
+async fn sneak_peeks_go_to_agents_and_typing_indicators_to_the_customer() {
+    let server = TestServer::start().await;
+    let (mut customer, mut agent, chat_id, _) = chat_with_agent(&server).await;
+    ok(&customer.request("send_sneak_peek", json!({ "chat_id": chat_id, "sneak_peek_text": "I would like to ret" })).await);
+    let peek = agent.push("incoming_sneak_peek").await;
+    assert_eq!(peek["payload"]["sneak_peek"]["text"], "I would like to ret");
+    customer.no_push("incoming_sneak_peek", Duration::from_millis(200)).await;
+
+    ok(&agent.request("send_typing_indicator", json!({ "chat_id": chat_id, "is_typing": true })).await);
+    let typing = customer.push("incoming_typing_indicator").await;
+    assert_eq!(typing["payload"]["typing_indicator"]["is_typing"], true);
+    assert_eq!(typing["payload"]["typing_indicator"]["author_id"], "anna@acme.example");
+}
+
+#[tokio::test]
+async fn group_statuses_follow_agent_presence_and_load() {
+    let server = TestServer::start_configured(|config| config.agents[0].max_chats = 1).await;
+    let mut customer = server.customer().await;
+    let statuses = customer.request("list_group_statuses", json!({ "all": true })).await;
+    assert_eq!(ok(&statuses)["groups_status"], json!({ "0": "offline" }));
+    assert_eq!(error_type(&customer.request("get_predicted_agent", json!({})).await), "group_offline");
+
+    let mut agent = server.agent().await;
+    let announced = customer.push("groups_status_updated").await;
+    assert_eq!(announced["payload"]["groups"], json!([{ "id": 0, "status": "online" }]));
+    let predicted = customer.request("get_predicted_agent", json!({ "group_id": 0 })).await;
+    assert_eq!(ok(&predicted)["agent"]["name"], "Anna");
+    assert_eq!(ok(&predicted)["name"], "Anna", "the v3.2 flat shape too");
+    assert_eq!(ok(&predicted)["queue"], false);
+
+    // One active chat fills Anna's single slot: new chats would queue.
+    let chat_id = ok(&customer.request("start_chat", json!({})).await)["chat_id"].clone();
+    ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "hi" } })).await);
+    let statuses = customer.request("list_group_statuses", json!({ "group_ids": [0, 7] })).await;
+    assert_eq!(ok(&statuses)["groups_status"], json!({ "0": "online_for_queue" }));
+
+    ok(&agent.request("set_routing_status", json!({ "status": "not_accepting_chats" })).await);
+    let statuses = customer.request("list_group_statuses", json!({ "all": true })).await;
+    assert_eq!(ok(&statuses)["groups_status"], json!({ "0": "offline" }));
+    assert_eq!(error_type(&customer.request("get_predicted_agent", json!({})).await), "group_unavailable");
+    assert_eq!(error_type(&customer.request("get_predicted_agent", json!({ "group_id": 9 })).await), "group_not_found");
+    assert_eq!(error_type(&customer.request("list_group_statuses", json!({})).await), "validation");
+}
+
+#[tokio::test]
+async fn forms_come_from_the_groups_configuration() {
+    let server = TestServer::start_configured(|config| {
+        config.groups[0].forms.prechat = Some(serde_json::from_value(json!({ "id": "pre", "fields": [
+            { "id": "h", "type": "header", "label": "Welcome" },
+            { "id": "n", "type": "name", "label": "Your name", "required": true },
+            { "id": "g", "type": "group_chooser", "label": "Department", "required": true,
+              "options": [{ "id": "0", "label": "General", "group_id": 0 }] } ] })).unwrap());
+    })
+    .await;
+    let mut customer = server.customer().await;
+    let form = customer.request("get_form", json!({ "group_id": 0, "type": "prechat" })).await;
+    assert_eq!(ok(&form)["enabled"], true);
+    assert_eq!(ok(&form)["form"]["fields"][1]["required"], true);
+    assert_eq!(ok(&form)["form"]["fields"][2]["options"][0]["group_id"], 0);
+    let off = customer.request("get_form", json!({ "group_id": 0, "type": "postchat" })).await;
+    assert_eq!(ok(&off), &json!({ "enabled": false }));
+    assert_eq!(error_type(&customer.request("get_form", json!({ "group_id": 3, "type": "prechat" })).await), "group_not_found");
+    assert_eq!(error_type(&customer.request("get_form", json!({ "group_id": 0 })).await), "validation");
+}
+
+#[tokio::test]
+async fn greetings_are_shown_accepted_or_cancelled_once() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let (mut customer, token) = server.customer_with_token().await;
+    let customer_id = token["entity_id"].clone();
+    let sent = agent.request("send_greeting", json!({ "customer_id": customer_id, "text": "Need help with sizes?" })).await;
+    let unique_id = ok(&sent)["unique_id"].clone();
+    let greeting = customer.push("incoming_greeting").await;
+    assert_eq!(greeting["payload"]["unique_id"], unique_id);
+    assert_eq!(greeting["payload"]["event"]["text"], "Need help with sizes?");
+    assert_eq!(greeting["payload"]["agent"]["name"], "Anna");
+
+    // A second greeting replaces the first.
+    let second = agent.request("send_greeting", json!({ "customer_id": customer_id, "text": "Still there?" })).await;
+    assert_eq!(customer.push("greeting_canceled").await["payload"]["unique_id"], unique_id);
+    let second_id = ok(&second)["unique_id"].clone();
+    customer.push("incoming_greeting").await;
+
+    let accept = json!({ "greeting_id": 0, "unique_id": second_id });
+    ok(&customer.request("accept_greeting", accept.clone()).await);
+    assert_eq!(agent.push("greeting_accepted").await["payload"]["unique_id"], second_id);
+    assert_eq!(error_type(&customer.request("accept_greeting", accept).await), "greeting_not_found");
+    assert_eq!(error_type(&customer.request("cancel_greeting", json!({ "unique_id": unique_id })).await), "greeting_not_found");
+    let me = customer.request("get_customer", json!({})).await;
+    assert_eq!(ok(&me)["statistics"]["greetings_shown_count"], 2);
+    assert_eq!(ok(&me)["statistics"]["greetings_accepted_count"], 1);
+}
+
+#[tokio::test]
+async fn a_triggered_greeting_fires_after_its_delay_on_a_matching_page() {
+    let server = TestServer::start_configured(|config| {
+        config.greetings.push(server::config::Greeting {
+            id: 5,
+            license_id: 1,
+            group_id: 0,
+            agent_id: "anna@acme.example".to_owned(),
+            text: "Looking for a tent?".to_owned(),
+            trigger: Some(server::config::GreetingTrigger { url: Some("*/tents*".to_owned()), after_seconds: 0 }),
+        })
+    })
+    .await;
+    let mut customer = server.customer().await;
+    ok(&customer.request("update_customer_page", json!({ "url": "https://shop.example/packs" })).await);
+    customer.no_push("incoming_greeting", Duration::from_millis(300)).await;
+    ok(&customer.request("update_customer_page", json!({ "url": "https://shop.example/tents/dome" })).await);
+    let greeting = customer.push("incoming_greeting").await;
+    assert_eq!(greeting["payload"]["id"], 5);
+}
+
+#[tokio::test]
+async fn a_banned_customer_is_disconnected_and_cannot_log_in() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let (mut customer, token) = server.customer_with_token().await;
+    ok(&agent.request("ban_customer", json!({ "id": token["entity_id"] })).await);
+    assert_eq!(customer.push("customer_disconnected").await["payload"]["reason"], "customer_banned");
+    let mut again = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let token = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    assert_eq!(error_type(&again.request("login", json!({ "token": token })).await), "customer_banned");
+}
+
+#[tokio::test]
+async fn connection_and_customer_limits() {
+    let server = TestServer::start_configured(|config| {
+        config.limits.connections_per_customer = 1;
+        config.limits.customers_per_license = 1;
+    })
+    .await;
+    let (_first, token) = server.customer_with_token().await;
+    let mut second_tab = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let _ = second_tab.request("login", json!({ "token": bearer })).await;
+    assert_eq!(second_tab.push("customer_disconnected").await["payload"]["reason"], "too_many_connections");
+
+    let other = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    let mut someone_else = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let bearer = format!("Bearer {}", other["access_token"].as_str().unwrap());
+    assert_eq!(error_type(&someone_else.request("login", json!({ "token": bearer })).await), "users_limit_reached");
+}
+
+#[tokio::test]
+async fn thirty_minutes_without_activity_ends_the_connection() {
+    let timings = Timings { inactivity_timeout: Duration::from_millis(400), ..Timings::default() };
+    let server = TestServer::start_with(timings).await;
+    let mut customer = server.customer().await;
+    // Pings keep the socket alive but are not activity.
+    ok(&customer.request("ping", json!({})).await);
+    let pushed = customer.push("customer_disconnected").await;
+    assert_eq!(pushed["payload"]["reason"], "inactivity_timeout");
+}
