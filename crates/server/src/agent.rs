@@ -3,8 +3,9 @@
 //!
 //! Beyond the customer actions they share (`list_chats`, `get_chat`, `list_threads`,
 //! `send_event`, `deactivate_chat`, properties, `mark_events_as_seen`, postbacks), agents
-//! have: `set_routing_status`, `send_typing_indicator`, `send_greeting`, `get_customer`
-//! (by id) and `ban_customer`. Sending the first event in a chat joins the agent to it.
+//! have: `set_routing_status`, `transfer_chat`, `send_typing_indicator`, `send_greeting`,
+//! `get_customer` (by id) and `ban_customer`. Sending the first event in a chat joins the
+//! agent to it (and takes it out of the queue).
 
 use protocol::{
     CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, IncomingTypingIndicator, Push, Request, Response,
@@ -62,7 +63,36 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
                 other => return Err(validation(format!("status must be accepting_chats or not_accepting_chats, not {other:?}"))),
             };
             app.hub.set_accepting(actor.license_id, agent_id, accepting);
+            app.drain_queue(actor.license_id)?;
             app.announce_availability(actor.license_id)?;
+            Ok(ok())
+        }
+        "transfer_chat" => {
+            #[derive(Deserialize)]
+            struct Target {
+                #[serde(rename = "type")]
+                kind: String,
+                ids: Vec<Value>,
+            }
+            #[derive(Deserialize)]
+            struct Body {
+                #[serde(alias = "chat_id")]
+                id: String,
+                target: Target,
+            }
+            let body: Body = payload(action, body)?;
+            let first = body.target.ids.first().ok_or_else(|| validation("target.ids must name one agent or group"))?;
+            match body.target.kind.as_str() {
+                "agent" => {
+                    let agent = first.as_str().ok_or_else(|| validation("agent ids are strings"))?;
+                    app.transfer(actor, &body.id, None, Some(agent))?;
+                }
+                "group" => {
+                    let group = first.as_u64().ok_or_else(|| validation("group ids are numbers"))?;
+                    app.transfer(actor, &body.id, Some(group as u32), None)?;
+                }
+                other => return Err(validation(format!("target.type must be agent or group, not {other:?}"))),
+            }
             Ok(ok())
         }
         "send_typing_indicator" => {

@@ -130,7 +130,7 @@ impl App {
             events,
             properties: Some(self.db.properties(crate::db::PropertyTarget::Thread(&row.id))?),
             access: Some(protocol::Access { group_ids: vec![0] }),
-            queue: None,
+            queue: if row.active { self.queue_of(&row.chat_id) } else { None },
             previous_thread_id: neighbours.0.map(|thread| thread.id.clone()),
             next_thread_id: neighbours.1.map(|thread| thread.id.clone()),
         })
@@ -286,14 +286,17 @@ impl App {
                 "the customer already has a chat; use activate_chat to continue it",
             ));
         }
-        let now = self.clock.timestamp();
         let initial = request.chat.unwrap_or_default();
+        let group_id = requested_group(initial.access.as_ref());
+        self.check_can_open(actor.license_id, group_id, request.continuous == Some(true))?;
+        let now = self.clock.timestamp();
         let events = initial.thread.map(|thread| thread.events).unwrap_or_default();
         let events = events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
         let row = ChatRow { id: ids::short_id(), license_id: actor.license_id, customer_id: customer_id.clone() };
         let thread_id = ids::short_id();
         let stored = self.db.start_chat(&row, &thread_id, &now, events)?;
         self.announce_chat(actor, &row)?;
+        self.route(&row, &thread_id, group_id)?;
         Ok(StartChatResponse {
             chat_id: row.id,
             thread_id,
@@ -308,12 +311,19 @@ impl App {
         if self.db.threads(&row.id)?.last().is_some_and(|thread| thread.active) {
             return Err(ErrorPayload::new(ErrorType::ChatAlreadyActive, "the chat is already active"));
         }
+        let group_id = requested_group(request.chat.access.as_ref());
+        self.check_can_open(actor.license_id, group_id, request.continuous == Some(true))?;
         let now = self.clock.timestamp();
         let events = request.chat.thread.map(|thread| thread.events).unwrap_or_default();
         let events = events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
         let thread_id = ids::short_id();
         let stored = self.db.activate_chat(&row.id, &thread_id, &now, events)?;
+        // A new thread starts without the previous thread's agents; routing picks again.
+        for agent_id in self.db.chat_agents(&row.id)? {
+            self.db.remove_chat_agent(&row.id, &agent_id)?;
+        }
         self.announce_chat(actor, &row)?;
+        self.route(&row, &thread_id, group_id)?;
         Ok(ActivateChatResponse {
             thread_id,
             event_ids: (!stored.is_empty()).then(|| stored.into_iter().filter_map(|event| event.id).collect()),
@@ -383,6 +393,9 @@ impl App {
     }
 
     fn join_agent(&self, actor: &Actor<'_>, row: &ChatRow, thread_id: &str, agent_id: &str) -> ApiResult<()> {
+        if self.hub.dequeue(&row.id) {
+            self.announce_queue(row.license_id);
+        }
         if self.db.add_chat_agent(&row.id, agent_id)? {
             let push = Push::UserAddedToChat(UserAddedToChat {
                 chat_id: row.id.clone(),
@@ -434,8 +447,16 @@ impl App {
             user_id: Some(actor.user_id().to_owned()),
         });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        // A closed chat leaves the queue, or frees its agent's slot for a waiting one.
+        self.hub.dequeue(&row.id);
+        self.drain_queue(row.license_id)?;
         Ok(())
     }
+}
+
+/// The group a new thread asks for (`chat.access.group_ids`), the general group otherwise.
+fn requested_group(access: Option<&protocol::Access>) -> u32 {
+    access.and_then(|access| access.group_ids.first().copied()).unwrap_or(0)
 }
 
 fn encode_page_id(offset: usize) -> String {

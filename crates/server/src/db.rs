@@ -441,6 +441,14 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Removes an agent from a chat; true when they were in it.
+    pub fn remove_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
+        self.write(|tx| {
+            let removed = tx.execute("DELETE FROM chat_agents WHERE chat_id = ?1 AND agent_id = ?2", params![chat_id, agent_id])?;
+            Ok(removed > 0)
+        })
+    }
+
     /// Adds an agent to a chat; true when they were not in it yet.
     pub fn add_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
         self.write(|tx| {

@@ -7,11 +7,19 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{ErrorPayload, ErrorType, FormKind, GetFormResponse, PredictedAgent};
+use protocol::{
+    ChatTransferred, ErrorPayload, ErrorType, Event, EventBody, FormKind, GetFormResponse, IncomingEvent, PredictedAgent,
+    Push, Queue, QueuePositionUpdated, TransferTarget, UserAddedToChat, UserRemovedFromChat,
+};
 
-use crate::chat::ApiResult;
+use crate::chat::{not_found, validation, Actor, ApiResult};
 use crate::config::Agent;
+use crate::db::ChatRow;
+use crate::hub::Queued;
 use crate::App;
+
+/// Estimated handling time of one chat, for queue wait estimates.
+const SECONDS_PER_QUEUED_CHAT: u32 = 120;
 
 /// A group's availability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,4 +113,173 @@ impl App {
 
 pub(crate) fn group_not_found() -> ErrorPayload {
     ErrorPayload::new(ErrorType::GroupNotFound, "group not found")
+}
+
+impl App {
+    /// Refuses to open a thread when nobody can take it and the group takes no offline
+    /// messages (`groups_offline`). Continuous chats need no online group.
+    pub(crate) fn check_can_open(&self, license_id: u64, group_id: u32, continuous: bool) -> ApiResult<()> {
+        let group = self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
+        if continuous || group.offline_messages || self.group_status(license_id, group_id)? != GroupStatus::Offline {
+            return Ok(());
+        }
+        Err(ErrorPayload::new(ErrorType::GroupsOffline, "no agent is available and the group takes no messages now"))
+    }
+
+    /// Routes a thread that just opened: to the least busy available agent of the group, or
+    /// into the queue when everyone is busy or away.
+    pub(crate) fn route(&self, row: &ChatRow, thread_id: &str, group_id: u32) -> ApiResult<()> {
+        match self.best_agent(row.license_id, group_id)? {
+            Some((agent, false)) => {
+                let agent_id = agent.id.clone();
+                self.assign(row, thread_id, &agent_id, None)
+            }
+            _ => {
+                self.hub.enqueue(Queued {
+                    license_id: row.license_id,
+                    group_id,
+                    chat_id: row.id.clone(),
+                    thread_id: thread_id.to_owned(),
+                    customer_id: row.customer_id.clone(),
+                    queued_at: self.clock.timestamp(),
+                });
+                self.announce_queue(row.license_id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds an agent to a chat with a system message; `requester` is the agent who asked
+    /// (a transfer), none when the router did.
+    pub(crate) fn assign(&self, row: &ChatRow, thread_id: &str, agent_id: &str, requester: Option<&str>) -> ApiResult<()> {
+        self.hub.dequeue(&row.id);
+        if !self.db.add_chat_agent(&row.id, agent_id)? {
+            return Ok(());
+        }
+        let push = Push::UserAddedToChat(UserAddedToChat {
+            chat_id: row.id.clone(),
+            thread_id: Some(thread_id.to_owned()),
+            user: self.agent_user(row.license_id, agent_id),
+            reason: if requester.is_some() { "manual" } else { "other" }.to_owned(),
+            requester_id: requester.map(str::to_owned),
+        });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        let name = self.config.agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_else(|| agent_id.to_owned());
+        self.system_message(row, thread_id, format!("{name} joined the chat"), "routing.assigned")
+    }
+
+    /// Appends a system message to a thread and pushes it.
+    pub(crate) fn system_message(&self, row: &ChatRow, thread_id: &str, text: String, kind: &str) -> ApiResult<()> {
+        let event = Event {
+            id: None,
+            custom_id: None,
+            created_at: Some(self.clock.timestamp()),
+            author_id: None,
+            recipients: Some("all".to_owned()),
+            properties: None,
+            body: EventBody::SystemMessage { text: Some(text), system_message_type: kind.to_owned(), text_vars: None },
+        };
+        let event = match self.db.append_event(&row.id, thread_id, event)? {
+            crate::db::Appended::Stored(event) | crate::db::Appended::Duplicate(event) => event,
+        };
+        let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread_id.to_owned(), event });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        Ok(())
+    }
+
+    /// Gives waiting chats to agents who have room, oldest first, then tells the rest their
+    /// new positions.
+    pub(crate) fn drain_queue(&self, license_id: u64) -> ApiResult<()> {
+        for waiting in self.hub.waiting(license_id) {
+            if let Some((agent, false)) = self.best_agent(license_id, waiting.group_id)? {
+                let agent_id = agent.id.clone();
+                if let Some(row) = self.db.chat(&waiting.chat_id)? {
+                    self.assign(&row, &waiting.thread_id, &agent_id, None)?;
+                }
+            }
+        }
+        self.announce_queue(license_id);
+        Ok(())
+    }
+
+    /// The queue state of a waiting chat.
+    pub(crate) fn queue_of(&self, chat_id: &str) -> Option<Queue> {
+        let (position, entry) = self.hub.position(chat_id)?;
+        Some(Queue {
+            position: position as u32,
+            wait_time: position as u32 * SECONDS_PER_QUEUED_CHAT,
+            queued_at: Some(entry.queued_at),
+        })
+    }
+
+    /// Tells every waiting customer (and the agents) where their chat is in the queue.
+    pub(crate) fn announce_queue(&self, license_id: u64) {
+        for waiting in self.hub.waiting(license_id) {
+            if let Some(mut queue) = self.queue_of(&waiting.chat_id) {
+                queue.queued_at = None;
+                let push = Push::QueuePositionUpdated(QueuePositionUpdated {
+                    chat_id: waiting.chat_id.clone(),
+                    thread_id: waiting.thread_id.clone(),
+                    queue,
+                });
+                self.hub.push_to_chat(license_id, &waiting.customer_id, &push, None);
+            }
+        }
+    }
+
+    /// `transfer_chat` (agents): to named agents, or to a group's next available agent.
+    pub(crate) fn transfer(&self, actor: &Actor<'_>, chat_id: &str, to_group: Option<u32>, to_agent: Option<&str>) -> ApiResult<()> {
+        let row = self.accessible_chat(actor, chat_id)?;
+        let thread = self.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);
+        let thread = thread.ok_or_else(|| ErrorPayload::new(ErrorType::ChatInactive, "only active chats can be transferred"))?;
+        if let Some(agent_id) = to_agent {
+            self.config
+                .agent(agent_id)
+                .filter(|agent| agent.license_id == row.license_id)
+                .ok_or_else(|| not_found("agent"))?;
+        }
+        if let Some(group_id) = to_group {
+            self.config.group(row.license_id, group_id).ok_or_else(group_not_found)?;
+        }
+        if to_agent.is_none() && to_group.is_none() {
+            return Err(validation("give target.type agent or group, with ids"));
+        }
+        for agent_id in self.db.chat_agents(&row.id)? {
+            if Some(agent_id.as_str()) == to_agent {
+                continue;
+            }
+            self.db.remove_chat_agent(&row.id, &agent_id)?;
+            let push = Push::UserRemovedFromChat(UserRemovedFromChat {
+                chat_id: row.id.clone(),
+                thread_id: Some(thread.id.clone()),
+                user_id: agent_id,
+                reason: "manual".to_owned(),
+                requester_id: Some(actor.user_id().to_owned()),
+            });
+            self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        }
+        let requester = actor.user_id().to_owned();
+        let (transferred_to, queue) = match (to_agent, to_group) {
+            (Some(agent_id), _) => {
+                self.hub.dequeue(&row.id);
+                self.assign(&row, &thread.id, agent_id, Some(&requester))?;
+                (TransferTarget { group_ids: None, agent_ids: Some(vec![agent_id.to_owned()]) }, None)
+            }
+            (None, Some(group_id)) => {
+                self.hub.dequeue(&row.id);
+                self.route(&row, &thread.id, group_id)?;
+                (TransferTarget { group_ids: Some(vec![group_id]), agent_ids: None }, self.queue_of(&row.id))
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        let push = Push::ChatTransferred(ChatTransferred {
+            chat_id: row.id.clone(),
+            thread_id: Some(thread.id.clone()),
+            requester_id: Some(requester),
+            transferred_to,
+            queue,
+        });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        Ok(())
+    }
 }

@@ -274,6 +274,7 @@ impl Session {
         };
         app.hub.register(self.conn, license.id, peer.clone(), self.sender.clone());
         if let Peer::Agent(_) = peer {
+            app.drain_queue(license.id)?;
             app.announce_availability(license.id)?;
         }
         self.peer = Some(peer);

@@ -210,6 +210,7 @@ struct GroupFile {
     forms: FormsFile,
 }
 
+/// Groups take offline messages unless the file says otherwise.
 fn offline_messages_default() -> bool {
     true
 }
@@ -269,6 +270,7 @@ struct AgentFile {
     max_chats: u32,
 }
 
+/// The chats an agent takes at once unless the file says otherwise, as in [`Config::demo`].
 fn max_chats_default() -> u32 {
     6
 }
@@ -316,6 +318,7 @@ impl Builder<'_> {
         ConfigFileError::Invalid { file: self.file.to_owned(), key: key.into(), message: message.into() }
     }
 
+    /// Checks the whole file; `database` and `widget_dist` are passed through.
     fn config(&self, root: RootFile, database: PathBuf, widget_dist: PathBuf) -> Result<Config, ConfigFileError> {
         let timings = self.timings(&root.timings)?;
         let limits = self.limits(&root.limits)?;
@@ -341,6 +344,8 @@ impl Builder<'_> {
         Ok(config)
     }
 
+    /// Reads `[timings]`: every duration is at least a second, and a customer token lives at
+    /// least a minute.
     fn timings(&self, file: &TimingsFile) -> Result<Timings, ConfigFileError> {
         let defaults = Timings::default();
         let seconds = |key: &str, value: Option<u64>, default: Duration, minimum: u64| match value {
@@ -365,6 +370,7 @@ impl Builder<'_> {
         })
     }
 
+    /// Reads `[limits]`: every limit is at least 1.
     fn limits(&self, file: &LimitsFile) -> Result<Limits, ConfigFileError> {
         let defaults = Limits::default();
         let count = |key: &str, value: Option<usize>, default: usize| match value {
@@ -372,11 +378,15 @@ impl Builder<'_> {
             Some(0) => Err(self.invalid(format!("limits.{key}"), "must be at least 1, not 0")),
             Some(value) => Ok(value),
         };
-        let upload_bytes = match count("upload_megabytes", file.upload_megabytes, 0)? {
-            0 => defaults.upload_bytes,
-            megabytes => megabytes.checked_mul(MEGABYTE).ok_or_else(|| {
-                self.invalid("limits.upload_megabytes", format!("{megabytes} megabytes is too large"))
-            })?,
+        // The default is kept in bytes and used as it is; only a value from the file is
+        // converted.
+        let upload_bytes = match file.upload_megabytes {
+            None => defaults.upload_bytes,
+            Some(megabytes) => {
+                count("upload_megabytes", Some(megabytes), 0)?.checked_mul(MEGABYTE).ok_or_else(|| {
+                    self.invalid("limits.upload_megabytes", format!("{megabytes} megabytes is too large"))
+                })?
+            }
         };
         Ok(Limits {
             connections_per_customer: count(

@@ -78,7 +78,7 @@ async fn read_receipts_move_forward_only_and_drive_unread_flags() {
     let (mut customer, mut agent, chat_id, _) = chat_with_agent(&server).await;
     let reply = agent.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "hello!" } })).await;
     let reply_id = ok(&reply)["event_id"].clone();
-    let incoming = customer.push("incoming_event").await;
+    let incoming = customer.event("message").await;
     let at = incoming["payload"]["event"]["created_at"].as_str().unwrap().to_owned();
 
     // Before the customer reads it, a new tab's login says the chat has unread events.
@@ -155,8 +155,9 @@ async fn rating_the_chat_sets_thread_properties_and_leaves_a_note_in_the_transcr
     ok(&customer.request("update_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": rating })).await);
     let pushed = agent.push("thread_properties_updated").await;
     assert_eq!(pushed["payload"]["properties"]["rating"]["score"], 1);
-    let note = agent.push("incoming_event").await;
-    assert_eq!(note["payload"]["event"]["system_message_type"], "rating.chat_rated");
+    let note = agent
+        .push_where("incoming_event", |frame| frame["payload"]["event"]["system_message_type"] == "rating.chat_rated")
+        .await;
     assert_eq!(note["payload"]["event"]["text"], "The visitor rated the chat as good: Quick and kind");
     let chat = agent.request("get_chat", json!({ "chat_id": chat_id })).await;
     assert_eq!(ok(&chat)["thread"]["properties"]["rating"]["comment"], "Quick and kind");
@@ -165,8 +166,11 @@ async fn rating_the_chat_sets_thread_properties_and_leaves_a_note_in_the_transcr
         .request("delete_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": { "rating": ["score", "comment"] } }))
         .await);
     agent.push("thread_properties_deleted").await;
-    let note = agent.push("incoming_event").await;
-    assert_eq!(note["payload"]["event"]["system_message_type"], "rating.chat_rating_canceled");
+    agent
+        .push_where("incoming_event", |frame| {
+            frame["payload"]["event"]["system_message_type"] == "rating.chat_rating_canceled"
+        })
+        .await;
 
     let bad = json!({ "rating": { "score": 5 } });
     let response = customer.request("update_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": bad })).await;
@@ -183,7 +187,7 @@ async fn rich_message_buttons_toggle_by_postback_id() {
             { "text": "No", "type": "message", "value": "no", "postback_id": "no", "user_ids": [] } ] } ] });
     let sent = agent.request("send_event", json!({ "chat_id": chat_id, "event": card })).await;
     let event_id = ok(&sent)["event_id"].clone();
-    customer.push("incoming_event").await;
+    customer.event("rich_message").await;
 
     let press = json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": event_id, "postback": { "id": "yes", "toggled": true } });
     ok(&customer.request("send_rich_message_postback", press).await);
@@ -354,4 +358,87 @@ async fn thirty_minutes_without_activity_ends_the_connection() {
     ok(&customer.request("ping", json!({})).await);
     let pushed = customer.push("customer_disconnected").await;
     assert_eq!(pushed["payload"]["reason"], "inactivity_timeout");
+}
+
+#[tokio::test]
+async fn chats_wait_in_the_queue_with_positions_until_an_agent_has_room() {
+    let server = TestServer::start_configured(|config| config.agents[0].max_chats = 1).await;
+    let mut agent = server.agent().await;
+    let mut first = server.customer().await;
+    let first_chat = ok(&first.request("start_chat", json!({})).await)["chat_id"].clone();
+    assert_eq!(first.push("user_added_to_chat").await["payload"]["user"]["name"], "Anna");
+
+    let mut second = server.customer().await;
+    let second_chat = ok(&second.request("start_chat", json!({})).await)["chat_id"].clone();
+    let queued = second.push("queue_position_updated").await;
+    assert_eq!(queued["payload"]["queue"]["position"], 1);
+    assert!(queued["payload"]["queue"]["wait_time"].as_u64().unwrap() > 0);
+    let mut third = server.customer().await;
+    ok(&third.request("start_chat", json!({})).await);
+    assert_eq!(third.push_where("queue_position_updated", |f| f["payload"]["queue"]["position"] == 2).await["payload"]["queue"]["position"], 2);
+    let chat = second.request("get_chat", json!({ "chat_id": second_chat })).await;
+    assert_eq!(ok(&chat)["thread"]["queue"]["position"], 1);
+
+    // Ending the first chat frees Anna: the second chat is hers, the third moves up.
+    ok(&agent.request("deactivate_chat", json!({ "chat_id": first_chat })).await);
+    assert_eq!(second.push("user_added_to_chat").await["payload"]["user"]["name"], "Anna");
+    let moved = third.push_where("queue_position_updated", |f| f["payload"]["queue"]["position"] == 1).await;
+    assert_eq!(moved["payload"]["queue"]["position"], 1);
+}
+
+#[tokio::test]
+async fn without_agents_a_group_that_takes_no_messages_refuses_new_chats() {
+    let server = TestServer::start_configured(|config| config.groups[0].offline_messages = false).await;
+    let mut customer = server.customer().await;
+    assert_eq!(error_type(&customer.request("start_chat", json!({})).await), "groups_offline");
+    assert_eq!(
+        error_type(&customer.request("start_chat", json!({ "chat": { "access": { "group_ids": [4] } } })).await),
+        "group_not_found"
+    );
+    ok(&customer.request("start_chat", json!({ "continuous": true })).await);
+}
+
+#[tokio::test]
+async fn transfers_move_the_chat_to_another_agent_or_group() {
+    let server = TestServer::start_configured(|config| {
+        config.groups.push(server::config::Group {
+            id: 1,
+            license_id: 1,
+            name: "Sales".to_owned(),
+            offline_messages: true,
+            forms: Default::default(),
+        });
+        config.agents.push(server::config::Agent {
+            id: "sam@acme.example".to_owned(),
+            license_id: 1,
+            name: "Sam".to_owned(),
+            job_title: "Sales".to_owned(),
+            avatar: None,
+            token: "sam-token".to_owned(),
+            groups: vec![1],
+            max_chats: 3,
+        });
+    })
+    .await;
+    let (mut customer, mut anna, chat_id, _) = chat_with_agent(&server).await;
+    let mut sam = Client::connect(server.addr, "/v3.2/agent/rtm/ws").await;
+    sam.login(&json!("sam-token")).await;
+
+    ok(&anna.request("transfer_chat", json!({ "id": chat_id, "target": { "type": "group", "ids": [1] } })).await);
+    let removed = customer.push("user_removed_from_chat").await;
+    assert_eq!(removed["payload"]["user_id"], "anna@acme.example");
+    let added = customer.push_where("user_added_to_chat", |f| f["payload"]["user"]["name"] == "Sam").await;
+    assert_eq!(added["payload"]["user"]["id"], "sam@acme.example");
+    let moved = customer.push("chat_transferred").await;
+    assert_eq!(moved["payload"]["transferred_to"]["group_ids"], json!([1]));
+
+    ok(&sam.request("transfer_chat", json!({ "id": chat_id, "target": { "type": "agent", "ids": ["anna@acme.example"] } })).await);
+    let moved = customer.push_where("chat_transferred", |f| f["payload"]["transferred_to"]["agent_ids"].is_array()).await;
+    assert_eq!(moved["payload"]["requester_id"], "sam@acme.example");
+    let chat = customer.request("get_chat", json!({ "chat_id": chat_id })).await;
+    let agents: Vec<&str> =
+        ok(&chat)["users"].as_array().unwrap().iter().filter(|u| u["type"] == "agent").map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(agents, ["anna@acme.example"]);
+    let bad = anna.request("transfer_chat", json!({ "id": chat_id, "target": { "type": "agent", "ids": ["nobody"] } })).await;
+    assert_eq!(error_type(&bad), "not_found");
 }

@@ -35,9 +35,12 @@ async fn a_customer_starts_a_chat_and_an_agent_replies() {
 
     let reply = agent.request("send_event", json!({ "chat_id": chat_id, "event": message("a1", "hi, how can I help?") })).await;
     let event_id = ok(&reply)["event_id"].clone();
+    // The agent was online, so the router assigned the chat to her at once.
     let joined = customer.push("user_added_to_chat").await;
     assert_eq!(joined["payload"]["user"]["name"], "Anna");
-    let incoming = customer.push("incoming_event").await;
+    let note = customer.event("system_message").await;
+    assert_eq!(note["payload"]["event"]["system_message_type"], "routing.assigned");
+    let incoming = customer.event("message").await;
     assert_eq!(incoming["payload"]["event"]["id"], event_id);
     assert_eq!(incoming["payload"]["event"]["author_id"], "anna@acme.example");
 
@@ -45,7 +48,7 @@ async fn a_customer_starts_a_chat_and_an_agent_replies() {
     let thread = &ok(&chat)["thread"];
     assert_eq!(thread["active"], true);
     let texts: Vec<&str> = thread["events"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
-    assert_eq!(texts, ["hello", "hi, how can I help?"]);
+    assert_eq!(texts, ["hello", "Anna joined the chat", "hi, how can I help?"]);
     assert_eq!(ok(&chat)["users"].as_array().unwrap().len(), 2);
 }
 
@@ -78,13 +81,15 @@ async fn a_retried_custom_id_is_stored_once_and_answered_again() {
     let again = customer.request("send_event", json!({ "chat_id": chat_id, "event": message("same", "once") })).await;
     assert_eq!(ok(&first)["event_id"], ok(&again)["event_id"]);
     // The requester hears about it each time (it may have missed the first push)...
-    assert_eq!(customer.push("incoming_event").await["request_id"], first["request_id"]);
-    assert_eq!(customer.push("incoming_event").await["request_id"], again["request_id"]);
+    assert_eq!(customer.event("message").await["request_id"], first["request_id"]);
+    assert_eq!(customer.event("message").await["request_id"], again["request_id"]);
     // ...but the agent sees the event once.
-    agent.push("incoming_event").await;
+    agent.event("system_message").await;
+    agent.event("message").await;
     agent.no_push("incoming_event", Duration::from_millis(300)).await;
     let chat = customer.request("get_chat", json!({ "chat_id": chat_id })).await;
-    assert_eq!(ok(&chat)["thread"]["events"].as_array().unwrap().len(), 1);
+    let messages = ok(&chat)["thread"]["events"].as_array().unwrap().iter().filter(|event| event["type"] == "message").count();
+    assert_eq!(messages, 1);
 }
 
 #[tokio::test]

@@ -197,16 +197,27 @@ impl Client {
 
     /// Waits for a push with this action, keeping other frames for later.
     pub async fn push(&mut self, action: &str) -> Value {
-        if let Some(at) = self.pending.iter().position(|frame| frame["type"] == "push" && frame["action"] == action) {
+        self.push_where(action, |_| true).await
+    }
+
+    /// Waits for a push with this action that `wanted` accepts, keeping other frames.
+    pub async fn push_where(&mut self, action: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        let matches = |frame: &Value| frame["type"] == "push" && frame["action"] == action && wanted(frame);
+        if let Some(at) = self.pending.iter().position(|frame| matches(frame)) {
             return self.pending.remove(at).unwrap();
         }
         loop {
             let frame = self.read_frame().await.unwrap_or_else(|| panic!("closed while waiting for {action}"));
-            if frame["type"] == "push" && frame["action"] == action {
+            if matches(&frame) {
                 return frame;
             }
             self.pending.push_back(frame);
         }
+    }
+
+    /// Waits for the next `incoming_event` carrying an event of this type.
+    pub async fn event(&mut self, kind: &str) -> Value {
+        self.push_where("incoming_event", |frame| frame["payload"]["event"]["type"] == kind).await
     }
 
     /// Asserts that no push with this action arrives within `within`.
