@@ -120,7 +120,14 @@ impl App {
     /// messages (`groups_offline`). Continuous chats need no online group.
     pub(crate) fn check_can_open(&self, license_id: u64, group_id: u32, continuous: bool) -> ApiResult<()> {
         let group = self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
-        if continuous || group.offline_messages || self.group_status(license_id, group_id)? != GroupStatus::Offline {
+        let status = self.group_status(license_id, group_id)?;
+        if status != GroupStatus::Online {
+            let n_waiting = self.hub.waiting(license_id).iter().filter(|waiting| waiting.group_id == group_id).count();
+            if n_waiting >= self.config.limits.queue_length {
+                return Err(ErrorPayload::new(ErrorType::LimitReached, "the queue is full; please try again later"));
+            }
+        }
+        if continuous || group.offline_messages || status != GroupStatus::Offline {
             return Ok(());
         }
         Err(ErrorPayload::new(ErrorType::GroupsOffline, "no agent is available and the group takes no messages now"))

@@ -387,6 +387,16 @@ async fn chats_wait_in_the_queue_with_positions_until_an_agent_has_room() {
 }
 
 #[tokio::test]
+async fn a_full_queue_refuses_new_chats() {
+    let server = TestServer::start_configured(|config| config.limits.queue_length = 1).await;
+    let mut first = server.customer().await;
+    ok(&first.request("start_chat", json!({})).await);
+    let mut second = server.customer().await;
+    let refused = second.request("start_chat", json!({})).await;
+    assert_eq!(error_type(&refused), "limit_reached");
+}
+
+#[tokio::test]
 async fn without_agents_a_group_that_takes_no_messages_refuses_new_chats() {
     let server = TestServer::start_configured(|config| config.groups[0].offline_messages = false).await;
     let mut customer = server.customer().await;
