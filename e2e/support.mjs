@@ -11,13 +11,28 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
 export const AGENT_TOKEN = "e2e-agent-token";
 
-/** Starts target/debug/server on port 0; resolves to { url, stop }. */
-export async function startServer() {
-  const dir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
+/** A free loopback port. */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolvePort) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts target/debug/server; resolves to { url, port, dir, stop }. `port` 0 picks a free
+ * one; pass the `dir` and `port` of a stopped server to restart it on the same database.
+ */
+export async function startServer({ port = 0, dir } = {}) {
+  const ownDir = !dir;
+  dir = dir || mkdtempSync(join(tmpdir(), "livechat-e2e-"));
   const binary = process.env.SERVER_BIN || join(ROOT, "target", "debug", "server");
   const child = spawn(
     binary,
-    ["--port", "0", "--db", join(dir, "chat.db"), "--dist", join(ROOT, "dist"), "--agent-token", AGENT_TOKEN],
+    ["--port", String(port), "--db", join(dir, "chat.db"), "--dist", join(ROOT, "dist"), "--agent-token", AGENT_TOKEN],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolveUrl, reject) => {
@@ -35,10 +50,13 @@ export async function startServer() {
   });
   return {
     url,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((done) => (child.exitCode !== null ? done() : child.on("exit", done)));
-      rmSync(dir, { recursive: true, force: true });
+    port: Number(new URL(url).port),
+    dir,
+    /** Kills the server; `keep` leaves its database for a restart. */
+    async stop({ keep = false } = {}) {
+      child.kill("SIGKILL");
+      await new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.on("exit", done)));
+      if (ownDir && !keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

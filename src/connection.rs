@@ -169,11 +169,13 @@ mod browser {
         let (mut write, read) = socket.split();
         let mut read = read.fuse();
         let mut pings = IntervalStream::new(PING_MS).fuse();
+        let mut watchdog = IntervalStream::new(1_000).fuse();
         let mut session = Session::new();
         let login = session.login(&access_token, config.page.clone());
         if write.send(Message::Text(login.encode())).await.is_err() {
             return End::Lost;
         }
+        session.sent(js_sys::Date::now());
         loop {
             let outgoing: Vec<RequestFrame> = futures::select! {
                 message = read.next() => match message {
@@ -218,12 +220,22 @@ mod browser {
                     }
                     vec![session.ping()]
                 }
+                _ = watchdog.next() => {
+                    // A request (a ping at the latest) unanswered for 15 s: the link is dead
+                    // even if the socket has not noticed yet.
+                    if session.overdue(js_sys::Date::now()) {
+                        leptos::logging::warn!("chat: the server stopped answering; reconnecting");
+                        return End::Lost;
+                    }
+                    continue;
+                }
             };
             for request in outgoing {
                 if write.send(Message::Text(request.encode())).await.is_err() {
                     return End::Lost;
                 }
             }
+            session.sent(js_sys::Date::now());
         }
     }
 

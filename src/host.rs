@@ -86,7 +86,12 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>) {
         .and_then(|window| window.local_storage().ok().flatten())
         .and_then(|storage| storage.get_item(&config.identity_key()).ok().flatten())
         .is_some();
-    let state = RwSignal::new(ChatState::default());
+    // Messages typed before a reload (or a crash) are still waiting: restore and send them.
+    let outbox_key = format!("{}.outbox", config.identity_key());
+    let mut initial = ChatState::default();
+    crate::persist::restore(&mut initial, crate::persist::decode(&crate::persist::read(&outbox_key).unwrap_or_default()));
+    config.connect_now |= initial.outbox().next().is_some();
+    let state = RwSignal::new(initial);
     let (commands, receiver) = mpsc::unbounded();
     let id_prefix = format!("{:x}{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
     let chat = ChatHandle::new(state, commands, id_prefix);
@@ -99,6 +104,10 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>) {
         if let Some(receiver) = receiver.take() {
             crate::connection::spawn(state, receiver, config.clone());
         }
+        // Keep the stored outbox equal to the unconfirmed messages.
+        let outbox = Memo::new(move |_| state.with(crate::persist::outbox_of));
+        let outbox_key = outbox_key.clone();
+        Effect::new(move |_| crate::persist::write(&outbox_key, &crate::persist::encode(&outbox.get())));
         if let Some(port) = port.clone() {
             bridge(chat, port);
         } else {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod connection;
 #[cfg(target_arch = "wasm32")]
 pub mod host;
+pub mod persist;
 pub mod session;
 pub mod store;
 

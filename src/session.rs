@@ -33,11 +33,18 @@ enum Pending {
     Other,
 }
 
+/// Requests a connection may have unanswered at once (the protocol's limit).
+pub const MAX_IN_FLIGHT: usize = 10;
+/// How long a request may go unanswered before the connection counts as broken.
+pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
+
 /// Protocol state of one connection.
 #[derive(Debug, Default)]
 pub struct Session {
     next_request: u64,
     pending: HashMap<String, Pending>,
+    /// When each pending request went out (milliseconds, from the shell's clock).
+    sent_at: HashMap<String, f64>,
     logged_in: bool,
     /// The chat was fetched after login (or there is none), so the outbox can be sent.
     synced: bool,
@@ -63,6 +70,19 @@ impl Session {
     /// Number of requests waiting for an answer.
     pub fn n_pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Records that everything returned so far has been sent at `now_ms`.
+    pub fn sent(&mut self, now_ms: f64) {
+        for request_id in self.pending.keys() {
+            self.sent_at.entry(request_id.clone()).or_insert(now_ms);
+        }
+    }
+
+    /// Whether a request has waited longer than the protocol's 15 seconds: the connection
+    /// is then treated as lost (the outbox is resent after reconnecting).
+    pub fn overdue(&self, now_ms: f64) -> bool {
+        self.sent_at.values().any(|sent_at| now_ms - sent_at > REQUEST_TIMEOUT_MS)
     }
 
     fn request(&mut self, pending: Pending, request: Request) -> RequestFrame {
@@ -98,7 +118,10 @@ impl Session {
             state.apply(frame);
             return self.flush(state);
         };
-        let pending = response.request_id.as_ref().and_then(|request_id| self.pending.remove(request_id));
+        let pending = response.request_id.as_ref().and_then(|request_id| {
+            self.sent_at.remove(request_id);
+            self.pending.remove(request_id)
+        });
         match (pending, &response.result) {
             (Some(Pending::Login), Ok(_)) => {
                 state.apply(frame);
@@ -208,20 +231,19 @@ impl Session {
         if waiting.is_empty() {
             return Vec::new();
         }
-        for (custom_id, _) in &waiting {
-            self.in_flight.insert(custom_id.clone());
-        }
         let custom_ids: Vec<String> = waiting.iter().map(|(custom_id, _)| custom_id.clone()).collect();
         let events = || waiting.iter().map(|(custom_id, text)| Event::message(custom_id.clone(), text.clone())).collect();
         match (&state.chat_id, state.chat_active) {
             (None, _) => {
                 self.opening_chat = true;
+                self.in_flight.extend(custom_ids.iter().cloned());
                 let chat = InitialChat { thread: Some(InitialThread { events: events(), properties: None }), ..InitialChat::default() };
                 let request = Request::StartChat(StartChat { chat: Some(chat), ..StartChat::default() });
                 vec![self.request(Pending::StartChat(custom_ids), request)]
             }
             (Some(chat_id), false) => {
                 self.opening_chat = true;
+                self.in_flight.extend(custom_ids.iter().cloned());
                 let chat = InitialChat {
                     id: Some(chat_id.clone()),
                     thread: Some(InitialThread { events: events(), properties: None }),
@@ -232,7 +254,9 @@ impl Session {
             }
             (Some(chat_id), true) => waiting
                 .into_iter()
+                .take(MAX_IN_FLIGHT.saturating_sub(self.pending.len()))
                 .map(|(custom_id, text)| {
+                    self.in_flight.insert(custom_id.clone());
                     let request = Request::SendEvent(SendEvent {
                         chat_id: chat_id.clone(),
                         event: Event::message(custom_id.clone(), text),

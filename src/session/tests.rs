@@ -157,3 +157,34 @@ fn a_stored_reply_before_its_push_is_not_sent_twice() {
     assert_eq!(state.messages.len(), 1);
     assert!(state.messages[0].created_at.is_some());
 }
+
+#[test]
+fn at_most_ten_requests_are_in_flight_and_the_rest_follow_as_answers_come() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.chat_active = true;
+    for n in 0..13 {
+        state.queue_message(format!("m{n}"), format!("message {n}"));
+    }
+    let sent = session.flush(&state);
+    assert_eq!(sent.len(), MAX_IN_FLIGHT);
+    assert!(session.flush(&state).is_empty());
+    let next = session.on_frame(&reply(&sent[0], json!({ "event_id": "T_1" })), &mut state);
+    assert_eq!(actions(&next), ["send_event"], "one answer frees one slot");
+    let Request::SendEvent(event) = &next[0].request else { panic!() };
+    assert_eq!(event.event.custom_id.as_deref(), Some("m10"), "order is kept");
+}
+
+#[test]
+fn a_request_unanswered_for_15_seconds_marks_the_connection_broken() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.chat_active = true;
+    state.queue_message("a".into(), "hi".into());
+    let sent = session.flush(&state);
+    session.sent(1_000.0);
+    assert!(!session.overdue(15_999.0));
+    assert!(session.overdue(16_001.0));
+    session.on_frame(&reply(&sent[0], json!({ "event_id": "T_1" })), &mut state);
+    assert!(!session.overdue(60_000.0), "answered requests no longer count");
+}

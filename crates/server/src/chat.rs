@@ -251,6 +251,11 @@ impl App {
 
     /// Fills in the server-owned fields of an event a user sends.
     fn stamp(&self, actor: &Actor<'_>, mut event: Event) -> ApiResult<Event> {
+        // A customer may only share a file they uploaded here, and the server describes it:
+        // what the client says about its name, type or size is replaced.
+        if let (EventBody::File { url, .. }, Peer::Customer(customer_id)) = (&event.body, actor.peer) {
+            event.body = self.customer_file(actor.license_id, customer_id, url)?;
+        }
         let allowed = match (&event.body, actor.peer) {
             (EventBody::Message { text, .. }, _) => {
                 if text.trim().is_empty() {
@@ -263,6 +268,7 @@ impl App {
             }
             (EventBody::SystemMessage { .. } | EventBody::Custom { .. } | EventBody::FilledForm { .. }, _) => true,
             (EventBody::RichMessage { .. } | EventBody::File { .. }, Peer::Agent(_)) => true,
+            (EventBody::File { .. }, Peer::Customer(_)) => true,
             _ => false,
         };
         if !allowed {

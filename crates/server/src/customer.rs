@@ -86,7 +86,7 @@ pub fn shared(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Respo
         Request::GetPredictedAgent(request) => {
             app.predicted_agent(actor.license_id, request.group_id.unwrap_or(0)).map(Response::GetPredictedAgent)
         }
-        Request::GetUrlInfo(_) => Err(ErrorPayload::new(ErrorType::ServiceUnavailable, "link previews are not enabled")),
+        Request::GetUrlInfo(_) => unreachable!("handled by the session"),
         Request::MarkEventsAsSeen(request) => {
             app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen)
         }

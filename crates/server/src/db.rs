@@ -105,6 +105,21 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX greetings_by_customer ON greetings(customer_id);",
+    // 3: files customers upload with the Web API's upload_file.
+    "CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        url TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX uploads_unused_by_age ON uploads(created_at) WHERE used = 0;",
 ];
 
 /// Where properties live.
@@ -703,4 +718,111 @@ fn insert_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, mut event:
         params![event.id, chat_id, thread_id, event.author_id, event.custom_id, created_at, serde_json::to_string(&event)?],
     )?;
     Ok(event)
+}
+
+/// How long an upload stays available when no `file` event uses it, in seconds.
+pub const UPLOAD_TTL_SECS: i64 = 24 * 60 * 60;
+
+/// A file a customer uploaded, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRow {
+    /// Random id; also the file's name on disk.
+    pub id: String,
+    /// License the customer belongs to.
+    pub license_id: u64,
+    /// The customer who uploaded it.
+    pub customer_id: String,
+    /// The client's file name, sanitised.
+    pub name: String,
+    /// The type sniffed from the file's first bytes.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Image width in pixels, when known.
+    pub width: Option<u32>,
+    /// Image height in pixels, when known.
+    pub height: Option<u32>,
+    /// The URL the uploader was given.
+    pub url: String,
+    /// Upload time, unix seconds.
+    pub created_at: i64,
+    /// Whether a `file` event refers to it (then it never expires).
+    pub used: bool,
+}
+
+impl Db {
+    /// Records an uploaded file.
+    pub fn insert_upload(&self, upload: &UploadRow) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    upload.id,
+                    upload.license_id as i64,
+                    upload.customer_id,
+                    upload.name,
+                    upload.content_type,
+                    upload.size as i64,
+                    upload.width,
+                    upload.height,
+                    upload.url,
+                    upload.created_at,
+                    upload.used,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// An upload that is still available at `now` (unix seconds): used by an event, or
+    /// younger than [`UPLOAD_TTL_SECS`].
+    pub fn live_upload(&self, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row(
+                "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used
+                 FROM uploads WHERE id = ?1 AND (used = 1 OR created_at > ?2)",
+                params![id, now - UPLOAD_TTL_SECS],
+                |row| {
+                    Ok(UploadRow {
+                        id: row.get(0)?,
+                        license_id: row.get::<_, i64>(1)? as u64,
+                        customer_id: row.get(2)?,
+                        name: row.get(3)?,
+                        content_type: row.get(4)?,
+                        size: row.get::<_, i64>(5)? as u64,
+                        width: row.get(6)?,
+                        height: row.get(7)?,
+                        url: row.get(8)?,
+                        created_at: row.get(9)?,
+                        used: row.get(10)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Marks an upload as used by a `file` event, so it no longer expires.
+    pub fn mark_upload_used(&self, id: &str) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE uploads SET used = 1 WHERE id = ?1", params![id])?;
+            Ok(())
+        })
+    }
+
+    /// Forgets the uploads that expired unused by `now` (unix seconds) and returns their
+    /// ids, so the caller can delete their files.
+    pub fn take_expired_uploads(&self, now: i64) -> DbResult<Vec<String>> {
+        self.write(|tx| {
+            let cutoff = now - UPLOAD_TTL_SECS;
+            let ids = {
+                let mut statement = tx.prepare_cached("SELECT id FROM uploads WHERE used = 0 AND created_at <= ?1")?;
+                let rows = statement.query_map(params![cutoff], |row| row.get::<_, String>(0))?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            tx.execute("DELETE FROM uploads WHERE used = 0 AND created_at <= ?1", params![cutoff])?;
+            Ok(ids)
+        })
+    }
 }

@@ -16,7 +16,7 @@ use crate::session::{self, Api, Refusal};
 use crate::{ids, App};
 
 /// API versions whose customer action set this server speaks.
-const VERSIONS: &[&str] = &["v3.2", "v3.3", "v3.4", "v3.5"];
+pub(crate) const VERSIONS: &[&str] = &["v3.2", "v3.3", "v3.4", "v3.5"];
 
 /// The iframe document's policy: only our own scripts (and WebAssembly), no inline script,
 /// connections only to this server. `frame-ancestors *` because any site may embed it.
@@ -40,6 +40,9 @@ pub fn router(app: App) -> Router {
         .route("/{version}/customer/rtm/ws", get(customer_socket))
         .route("/{version}/agent/rtm/ws", get(agent_socket))
         .route("/customer/token", post(customer_token))
+        .route("/{version}/customer/action/upload_file", crate::uploads::upload_route(&app))
+        .route("/{version}/customer/action/{action}", crate::web_api::action_route())
+        .route("/uploads/{id}/{name}", get(crate::uploads::serve))
         // The demo page stands for a customer's site, which sets its own policy (or none).
         .route("/", get(|| async { Html(include_str!("../static/demo/index.html")) }))
         .route("/demo.css", get(|| css(include_str!("../static/demo/demo.css"))))

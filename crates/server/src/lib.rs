@@ -7,6 +7,7 @@
 //! (live connections and fan-out), `db` (storage), `ids` (ids, secrets, timestamps).
 
 pub mod config;
+pub mod url_info;
 
 mod agent;
 mod chat;
@@ -20,6 +21,8 @@ mod people;
 mod properties;
 mod routing;
 mod session;
+mod uploads;
+mod web_api;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -36,6 +39,8 @@ pub struct App(Arc<AppInner>);
 pub struct AppInner {
     /// Configuration.
     pub config: Config,
+    /// What link previews (`get_url_info`) may fetch.
+    pub url_policy: url_info::UrlPolicy,
     db: db::Db,
     hub: hub::Hub,
     clock: ids::Clock,
@@ -52,13 +57,19 @@ impl Deref for App {
 impl App {
     /// Opens the database and prepares the state.
     pub fn new(config: Config) -> anyhow::Result<App> {
+        App::with_url_policy(config, url_info::UrlPolicy::default())
+    }
+
+    /// Like [`App::new`], with a link preview policy other than the default (tests use it
+    /// to let previews reach their loopback servers).
+    pub fn with_url_policy(config: Config, url_policy: url_info::UrlPolicy) -> anyhow::Result<App> {
         let db = db::Db::open(&config.database)
             .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?;
         let clock = ids::Clock::default();
         if let Some(latest) = db.latest_timestamp()? {
             clock.observe(&latest);
         }
-        Ok(App(Arc::new(AppInner { config, db, hub: hub::Hub::default(), clock })))
+        Ok(App(Arc::new(AppInner { config, url_policy, db, hub: hub::Hub::default(), clock })))
     }
 }
 

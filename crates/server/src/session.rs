@@ -203,6 +203,25 @@ impl Session {
             // Before login a ping is a no-op for liveness, but answering it does no harm.
             return self.reply(request_id, Response::Ping);
         }
+        if let Request::GetUrlInfo(preview) = &request
+            && self.peer.is_some()
+        {
+            // A preview fetches a remote page, which can take seconds. It runs in its own
+            // task so the connection keeps answering, and it is dropped with the connection.
+            let (app, url, sender) = (app.clone(), preview.url.clone(), self.sender.clone());
+            tokio::spawn(async move {
+                let result = tokio::select! {
+                    result = crate::url_info::fetch(&url, &app.url_policy) => result,
+                    () = sender.closed() => return,
+                };
+                let frame = match result {
+                    Ok(info) => ResponseFrame::ok(request_id, Response::GetUrlInfo(info)),
+                    Err(error) => ResponseFrame::error(request_id, "get_url_info", error),
+                };
+                let _ = sender.send(Outbound::Text(frame.encode()));
+            });
+            return;
+        }
         let Some(license) = self.license.clone() else { return };
         let result = match (&self.peer, request) {
             (None, Request::Login(login)) => self.login(app, &license, login),
@@ -285,7 +304,7 @@ impl Session {
 
 impl App {
     /// The customer behind an access token, and how long the token stays valid.
-    fn customer_for_token(&self, license: &License, token: &str) -> ApiResult<(String, Duration)> {
+    pub(crate) fn customer_for_token(&self, license: &License, token: &str) -> ApiResult<(String, Duration)> {
         let owner = self.db.token_owner(&ids::hash_secret(token))?;
         let Some((customer_id, _, expires_at)) = owner.filter(|owner| owner.1 == license.id) else {
             return Err(ErrorPayload::new(ErrorType::Authentication, "invalid access token"));

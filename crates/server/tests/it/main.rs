@@ -8,3 +8,6 @@ mod config_file;
 mod liveness;
 mod restart;
 mod support;
+mod url_info;
+mod uploads;
+mod web_api;

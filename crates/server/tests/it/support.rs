@@ -83,6 +83,19 @@ impl TestServer {
         TestServer { addr, _dir: dir, shutdown: Some(shutdown) }
     }
 
+    /// A server with the test configuration whose link previews follow `policy`.
+    pub async fn start_with_policy(policy: server::url_info::UrlPolicy) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::with_url_policy(config(dir.path().join("chat.db"), Timings::default()), policy).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(server::run(listener, app, async {
+            let _ = stop.await;
+        }));
+        TestServer { addr, _dir: dir, shutdown: Some(shutdown) }
+    }
+
     pub async fn customer(&self) -> Client {
         let token = customer_token(self.addr, json!({ "license_id": 1 })).await;
         let mut client = Client::connect(self.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
@@ -253,4 +266,116 @@ pub fn ok(response: &Value) -> &Value {
 pub fn error_type(response: &Value) -> &str {
     assert_eq!(response["success"], false, "request succeeded: {response}");
     response["payload"]["error"]["type"].as_str().unwrap()
+}
+
+impl TestServer {
+    /// The server's temporary directory: `chat.db` and the `uploads` directory live here.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
+/// An HTTP response as read off the wire.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header with this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Sends one HTTP/1.1 request with these extra headers and body, and reads the response.
+///
+/// The body is written by a task of its own while the response is read, so a server that
+/// answers before reading everything (as it does for oversized uploads) is heard rather
+/// than deadlocking the test; write errors after such an answer are expected and ignored.
+pub async fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpResponse {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if !body.is_empty() || method == "POST" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let writing = tokio::spawn(async move {
+        if writer.write_all(head.as_bytes()).await.is_ok() {
+            for piece in body.chunks(64 * 1024) {
+                if writer.write_all(piece).await.is_err() {
+                    break;
+                }
+            }
+        }
+        writer
+    });
+    let mut raw = Vec::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), reader.read(&mut buffer)).await.expect("no response within 30 s") {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buffer[..n]),
+        }
+    }
+    drop(writing);
+    parse_http_response(&raw)
+}
+
+fn parse_http_response(raw: &[u8]) -> HttpResponse {
+    let end = raw.windows(4).position(|window| window == b"\r\n\r\n").expect("a complete response head");
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let mut rest = &raw[end + 4..];
+    let chunked = headers.iter().any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+    let body = if chunked {
+        let mut body = Vec::new();
+        loop {
+            let line_end = rest.windows(2).position(|window| window == b"\r\n").expect("a chunk size line");
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..line_end]).split(';').next().unwrap().trim(), 16).unwrap();
+            rest = &rest[line_end + 2..];
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        body
+    } else {
+        match headers.iter().find(|(name, _)| name == "content-length") {
+            Some((_, length)) => rest[..length.parse::<usize>().unwrap().min(rest.len())].to_vec(),
+            None => rest.to_vec(),
+        }
+    };
+    HttpResponse { status, headers, body }
+}
+
+/// A `multipart/form-data` body with one file part, and the content type that goes with it.
+pub fn multipart_file(part_name: &str, file_name: &str, claimed_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----it-boundary-7d3f9a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{part_name}\"; filename=\"{file_name}\"\r\nContent-Type: {claimed_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -1,0 +1,258 @@
+//! The customer Web API: `POST /{version}/customer/action/{action}` runs one customer action
+//! over plain HTTP, for clients that have no websocket open (or do not want to use it).
+//!
+//! A request carries the same access token a websocket `login` does, as
+//! `Authorization: Bearer <token>`, names its tenant with `license_id` or `organization_id`
+//! in the query, and sends the action's payload as the JSON body (bare, or wrapped as
+//! `{"payload": {...}}` the way API v3.0 documents it). The action then runs exactly as if it
+//! came from a socket that belongs to nobody: its pushes still reach the customer's open
+//! tabs and the agents, untagged. The answer is the response payload with status 200, or
+//! `{"error": {"type", "message"}}` with an HTTP status chosen from the error type (see
+//! [`status_for`]).
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, MethodRouter};
+use axum::Json;
+use protocol::{ErrorPayload, ErrorType, Request};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::chat::{validation, Actor};
+use crate::config::License;
+use crate::hub::Peer;
+use crate::App;
+
+/// Largest JSON body an action accepts. The biggest legitimate payload is a 16 KB message
+/// inside a few events, so this leaves a wide margin while refusing junk early.
+const JSON_BODY_LIMIT: usize = 256 * 1024;
+
+/// The connection id of Web API requests. Real sockets are numbered from 1, so no socket
+/// takes the requester's tagged copy of a push and every recipient gets it untagged.
+const NO_SOCKET: crate::hub::ConnId = 0;
+
+/// The route of every JSON action (`upload_file` has its own, in [`crate::uploads`]).
+pub(crate) fn action_route() -> MethodRouter<App> {
+    post(customer_action).layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+}
+
+/// Tenant query parameters: `license_id` (v3.2) or `organization_id` (v3.5).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TenantQuery {
+    license_id: Option<String>,
+    organization_id: Option<String>,
+}
+
+/// A customer whose token checked out, and their license.
+pub(crate) struct Caller {
+    /// The license named in the query, which the token belongs to.
+    pub license: License,
+    /// The customer behind the token.
+    pub customer_id: String,
+}
+
+/// Checks what every Web API call needs before it reads its body: a version this server
+/// speaks, a known tenant, a valid access token of that tenant, and a customer who is not
+/// banned.
+pub(crate) fn authenticate(
+    app: &App,
+    version: &str,
+    tenant: Result<Query<TenantQuery>, QueryRejection>,
+    headers: &HeaderMap,
+) -> Result<Caller, ErrorPayload> {
+    if !crate::http::VERSIONS.contains(&version) {
+        return Err(ErrorPayload::new(
+            ErrorType::UnsupportedVersion,
+            format!("API version {version:?} is not served here"),
+        ));
+    }
+    let Query(tenant) = tenant.map_err(|_| validation("the query string is malformed"))?;
+    let license = match (&tenant.license_id, &tenant.organization_id) {
+        (Some(id), _) => id.parse().ok().and_then(|id| app.config.license_by_id(id)),
+        (None, Some(organization_id)) => app.config.license_by_organization(organization_id),
+        (None, None) => None,
+    };
+    let Some(license) = license.cloned() else {
+        return Err(ErrorPayload::new(
+            ErrorType::Other("license_not_found".to_owned()),
+            "name a known license_id or organization_id in the query",
+        ));
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty());
+    let Some(token) = token else {
+        return Err(ErrorPayload::new(ErrorType::Authentication, "send the access token as Authorization: Bearer <token>"));
+    };
+    let (customer_id, _) = app.customer_for_token(&license, token)?;
+    match app.db.customer(&customer_id)? {
+        Some(customer) if customer.banned => Err(ErrorPayload::new(ErrorType::CustomerBanned, "the customer is banned")),
+        Some(_) => Ok(Caller { license, customer_id }),
+        None => Err(ErrorPayload::new(ErrorType::Authentication, "invalid access token")),
+    }
+}
+
+/// `POST /{version}/customer/action/{action}`.
+async fn customer_action(
+    State(app): State<App>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    tenant: Result<Query<TenantQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(Path((version, action))) = path else {
+        return error_response(&validation("the URL is malformed"));
+    };
+    let caller = match authenticate(&app, &version, tenant, &headers) {
+        Ok(caller) => caller,
+        Err(error) => return error_response(&error),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let error = validation(format!("the request body is larger than {} KB", JSON_BODY_LIMIT / 1024));
+            return error_response_with(StatusCode::PAYLOAD_TOO_LARGE, &error);
+        }
+        Err(_) => return error_response(&validation("the request body could not be read")),
+    };
+    let payload = match payload_of(&action, &body) {
+        Ok(payload) => payload,
+        Err(error) => return error_response(&error),
+    };
+    let request = match Request::from_parts(&action, payload) {
+        Ok(Request::Login(_) | Request::Ping) => {
+            return error_response(&validation(format!("{action} is only available on the websocket")));
+        }
+        Ok(Request::Other { .. }) => return error_response(&validation(format!("unknown action {action:?}"))),
+        Ok(request) => request,
+        Err(error) => return error_response(&validation(format!("invalid {action} payload: {error}"))),
+    };
+    // A link preview fetches a remote page, so the websocket session runs it outside
+    // `dispatch` (which does not take it); the Web API does the same, and awaits it here.
+    if let Request::GetUrlInfo(preview) = &request {
+        return match crate::url_info::fetch(&preview.url, &app.url_policy).await {
+            Ok(info) => ok_response(protocol::Response::GetUrlInfo(info)),
+            Err(error) => error_response(&error),
+        };
+    }
+    let peer = Peer::Customer(caller.customer_id);
+    let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
+    match crate::customer::dispatch(&app, &actor, request) {
+        Ok(response) => ok_response(response),
+        Err(error) => error_response(&error),
+    }
+}
+
+/// A successful answer: the response payload as JSON.
+fn ok_response(response: protocol::Response) -> Response {
+    (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(response.payload())).into_response()
+}
+
+/// The action's payload from a JSON body: the body itself, or the `payload` member of a
+/// v3.0-style `{"payload": {...}}` envelope. An empty body means an empty payload.
+fn payload_of(action: &str, body: &[u8]) -> Result<Value, ErrorPayload> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|error| validation(format!("the body is not valid JSON: {error}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(validation("the body must be a JSON object"));
+    };
+    // An envelope holds the payload and at most the fields a websocket frame also has.
+    let is_envelope = object.get("payload").is_some_and(|payload| payload.is_object() || payload.is_null())
+        && object.keys().all(|key| matches!(key.as_str(), "payload" | "action" | "request_id"));
+    if !is_envelope {
+        return Ok(Value::Object(object));
+    }
+    if let Some(named) = object.get("action").and_then(Value::as_str).filter(|named| *named != action) {
+        return Err(validation(format!("the body names action {named:?} but the URL names {action:?}")));
+    }
+    Ok(object.remove("payload").unwrap_or(Value::Null))
+}
+
+/// The HTTP status that goes with a wire error type.
+///
+/// States that forbid the action right now (an active chat, an inactive chat, the one-chat
+/// limit, a resource limit) are answered with 409 Conflict rather than 422: the request is
+/// well formed, it just clashes with the chat's current state. A version or license the URL
+/// names but this server does not have is 404, since that URL serves nothing. Types with no
+/// better match are 500.
+pub(crate) fn status_for(kind: &ErrorType) -> StatusCode {
+    match kind {
+        ErrorType::Authentication => StatusCode::UNAUTHORIZED,
+        ErrorType::Authorization
+        | ErrorType::NotAllowed
+        | ErrorType::CustomerBanned
+        | ErrorType::LicenseExpired
+        | ErrorType::WrongProductVersion => StatusCode::FORBIDDEN,
+        ErrorType::NotFound | ErrorType::GroupNotFound | ErrorType::GreetingNotFound | ErrorType::UnsupportedVersion => {
+            StatusCode::NOT_FOUND
+        }
+        ErrorType::Validation => StatusCode::BAD_REQUEST,
+        ErrorType::ChatLimitReached | ErrorType::ChatInactive | ErrorType::ChatAlreadyActive | ErrorType::LimitReached => {
+            StatusCode::CONFLICT
+        }
+        ErrorType::TooManyRequests | ErrorType::PendingRequestsLimitReached | ErrorType::UsersLimitReached => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        ErrorType::RequestTimeout => StatusCode::GATEWAY_TIMEOUT,
+        ErrorType::GroupsOffline | ErrorType::GroupOffline | ErrorType::GroupUnavailable | ErrorType::ServiceUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        ErrorType::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
+        ErrorType::Other(other) if other == "license_not_found" => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An error as the Web API answers it: `{"error": {"type", "message"}}` with its status.
+pub(crate) fn error_response(error: &ErrorPayload) -> Response {
+    error_response_with(status_for(&error.kind), error)
+}
+
+/// An error body with an explicit status (e.g. 413 for a `validation` error about size).
+pub(crate) fn error_response_with(status: StatusCode, error: &ErrorPayload) -> Response {
+    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "error": error }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_may_be_bare_or_wrapped_in_a_payload_envelope() {
+        let bare = payload_of("send_event", br#"{"chat_id":"C1","event":{"type":"message","text":"hi"}}"#).unwrap();
+        assert_eq!(bare["chat_id"], "C1");
+        let wrapped = payload_of("send_event", br#"{"payload":{"chat_id":"C1"}}"#).unwrap();
+        assert_eq!(wrapped, json!({ "chat_id": "C1" }));
+        assert_eq!(payload_of("list_chats", b"").unwrap(), json!({}));
+        assert!(payload_of("list_chats", br#"{"action":"get_chat","payload":{}}"#).is_err());
+        assert!(payload_of("list_chats", b"[1]").is_err());
+        assert!(payload_of("list_chats", b"{oops").is_err());
+    }
+
+    #[test]
+    fn error_types_map_to_http_statuses() {
+        assert_eq!(status_for(&ErrorType::Authentication), StatusCode::UNAUTHORIZED);
+        assert_eq!(status_for(&ErrorType::CustomerBanned), StatusCode::FORBIDDEN);
+        assert_eq!(status_for(&ErrorType::GroupNotFound), StatusCode::NOT_FOUND);
+        assert_eq!(status_for(&ErrorType::Validation), StatusCode::BAD_REQUEST);
+        assert_eq!(status_for(&ErrorType::ChatAlreadyActive), StatusCode::CONFLICT);
+        assert_eq!(status_for(&ErrorType::PendingRequestsLimitReached), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(status_for(&ErrorType::RequestTimeout), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(status_for(&ErrorType::GroupsOffline), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status_for(&ErrorType::Internal), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
