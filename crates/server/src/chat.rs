@@ -427,22 +427,11 @@ impl App {
             Peer::Customer(_) => "the visitor".to_owned(),
             Peer::Agent(agent_id) => self.config.agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_default(),
         };
-        let event = Event {
-            id: None,
-            custom_id: None,
-            created_at: Some(self.clock.timestamp()),
-            author_id: None,
-            recipients: Some("all".to_owned()),
-            properties: None,
-            body: EventBody::SystemMessage {
-                text: Some(format!("Chat closed by {who}")),
-                system_message_type: match actor.peer {
-                    Peer::Customer(_) => "manual_archived_customer".to_owned(),
-                    Peer::Agent(_) => "manual_archived_agent".to_owned(),
-                },
-                text_vars: None,
-            },
+        let kind = match actor.peer {
+            Peer::Customer(_) => "manual_archived_customer",
+            Peer::Agent(_) => "manual_archived_agent",
         };
+        let event = self.system_event(format!("Chat closed by {who}"), kind);
         let event = self.db.close_thread(&row.id, &thread.id, event)?;
         let origin = Some(actor.origin());
         let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread.id.clone(), event });

@@ -78,14 +78,14 @@ async fn script(text: &'static str) -> Response {
 }
 
 /// Tenant query parameters: `license_id` (v3.2) or `organization_id` (v3.5).
-#[derive(Debug, Deserialize)]
-struct Tenant {
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Tenant {
     license_id: Option<String>,
     organization_id: Option<String>,
 }
 
 impl App {
-    fn tenant(&self, tenant: &Tenant) -> Option<License> {
+    pub(crate) fn tenant(&self, tenant: &Tenant) -> Option<License> {
         match (&tenant.license_id, &tenant.organization_id) {
             (Some(id), _) => id.parse().ok().and_then(|id| self.config.license_by_id(id)).cloned(),
             (None, Some(organization_id)) => self.config.license_by_organization(organization_id).cloned(),

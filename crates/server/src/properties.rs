@@ -4,7 +4,7 @@
 //! `{namespace: [name, ...]}`. Pushes carry only what changed. Setting or removing the
 //! thread's `rating` also adds a system message, so both sides see it in the transcript.
 
-use protocol::{ErrorType, ErrorPayload, Event, EventBody, IncomingEvent, PropertiesChanged, Push};
+use protocol::{ErrorPayload, ErrorType, PropertiesChanged, Push};
 use serde_json::Value;
 
 use crate::chat::{not_found, validation, Actor, ApiResult};
@@ -100,20 +100,7 @@ impl App {
                 (text, "rating.chat_rated")
             }
         };
-        let event = Event {
-            id: None,
-            custom_id: None,
-            created_at: Some(self.clock.timestamp()),
-            author_id: None,
-            recipients: Some("all".to_owned()),
-            properties: None,
-            body: EventBody::SystemMessage { text: Some(text), system_message_type: kind.to_owned(), text_vars: None },
-        };
-        let event = match self.db.append_event(&row.id, thread_id, event)? {
-            crate::db::Appended::Stored(event) | crate::db::Appended::Duplicate(event) => event,
-        };
-        let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread_id.to_owned(), event });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        self.system_message(row, thread_id, text, kind, Some(actor.origin()))?;
         Ok(())
     }
 }

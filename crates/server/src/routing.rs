@@ -172,12 +172,12 @@ impl App {
         });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
         let name = self.config.agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_else(|| agent_id.to_owned());
-        self.system_message(row, thread_id, format!("{name} joined the chat"), "routing.assigned")
+        self.system_message(row, thread_id, format!("{name} joined the chat"), "routing.assigned", None)
     }
 
-    /// Appends a system message to a thread and pushes it.
-    pub(crate) fn system_message(&self, row: &ChatRow, thread_id: &str, text: String, kind: &str) -> ApiResult<()> {
-        let event = Event {
+    /// A system message event, stamped now.
+    pub(crate) fn system_event(&self, text: String, kind: &str) -> Event {
+        Event {
             id: None,
             custom_id: None,
             created_at: Some(self.clock.timestamp()),
@@ -185,12 +185,24 @@ impl App {
             recipients: Some("all".to_owned()),
             properties: None,
             body: EventBody::SystemMessage { text: Some(text), system_message_type: kind.to_owned(), text_vars: None },
-        };
-        let event = match self.db.append_event(&row.id, thread_id, event)? {
+        }
+    }
+
+    /// Appends a system message to a thread and pushes it; `origin`'s socket gets the copy
+    /// tagged with its request id.
+    pub(crate) fn system_message(
+        &self,
+        row: &ChatRow,
+        thread_id: &str,
+        text: String,
+        kind: &str,
+        origin: Option<crate::hub::Origin<'_>>,
+    ) -> ApiResult<()> {
+        let event = match self.db.append_event(&row.id, thread_id, self.system_event(text, kind))? {
             crate::db::Appended::Stored(event) | crate::db::Appended::Duplicate(event) => event,
         };
         let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread_id.to_owned(), event });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
         Ok(())
     }
 

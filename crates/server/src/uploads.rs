@@ -26,7 +26,8 @@ use tower_http::services::ServeFile;
 
 use crate::chat::{validation, ApiResult};
 use crate::db::UploadRow;
-use crate::web_api::{authenticate, error_response, error_response_with, TenantQuery};
+use crate::http::Tenant;
+use crate::web_api::{authenticate, error_response, error_response_with};
 use crate::{ids, App};
 
 /// Room for multipart boundaries and part headers on top of the file itself, so a file just
@@ -59,7 +60,7 @@ pub(crate) fn upload_route(app: &App) -> MethodRouter<App> {
 async fn upload_file(
     State(app): State<App>,
     path: Result<Path<String>, PathRejection>,
-    tenant: Result<Query<TenantQuery>, QueryRejection>,
+    tenant: Result<Query<Tenant>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,

@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
 use protocol::{ErrorPayload, ErrorType, Request};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::chat::{validation, Actor};
@@ -39,13 +38,6 @@ pub(crate) fn action_route() -> MethodRouter<App> {
     post(customer_action).layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
-/// Tenant query parameters: `license_id` (v3.2) or `organization_id` (v3.5).
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct TenantQuery {
-    license_id: Option<String>,
-    organization_id: Option<String>,
-}
-
 /// A customer whose token checked out, and their license.
 pub(crate) struct Caller {
     /// The license named in the query, which the token belongs to.
@@ -60,7 +52,7 @@ pub(crate) struct Caller {
 pub(crate) fn authenticate(
     app: &App,
     version: &str,
-    tenant: Result<Query<TenantQuery>, QueryRejection>,
+    tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
     headers: &HeaderMap,
 ) -> Result<Caller, ErrorPayload> {
     if !crate::http::VERSIONS.contains(&version) {
@@ -70,12 +62,7 @@ pub(crate) fn authenticate(
         ));
     }
     let Query(tenant) = tenant.map_err(|_| validation("the query string is malformed"))?;
-    let license = match (&tenant.license_id, &tenant.organization_id) {
-        (Some(id), _) => id.parse().ok().and_then(|id| app.config.license_by_id(id)),
-        (None, Some(organization_id)) => app.config.license_by_organization(organization_id),
-        (None, None) => None,
-    };
-    let Some(license) = license.cloned() else {
+    let Some(license) = app.tenant(&tenant) else {
         return Err(ErrorPayload::new(
             ErrorType::Other("license_not_found".to_owned()),
             "name a known license_id or organization_id in the query",
@@ -103,7 +90,7 @@ pub(crate) fn authenticate(
 async fn customer_action(
     State(app): State<App>,
     path: Result<Path<(String, String)>, PathRejection>,
-    tenant: Result<Query<TenantQuery>, QueryRejection>,
+    tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
