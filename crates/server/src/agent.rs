@@ -3,13 +3,14 @@
 //!
 //! Beyond the customer actions they share (`list_chats`, `get_chat`, `list_threads`,
 //! `send_event`, `deactivate_chat`, properties, `mark_events_as_seen`, postbacks), agents
-//! have: `set_routing_status`, `transfer_chat`, `send_typing_indicator`, `send_greeting`,
-//! `get_customer` (by id) and `ban_customer`. Sending the first event in a chat joins the
+//! have: `set_routing_status` (kept across reconnects and restarts), `list_routing_statuses`,
+//! `transfer_chat`, `send_typing_indicator`, `send_greeting`, `get_customer` (by id),
+//! `ban_customer` and `multicast`. Sending the first event in a chat joins the
 //! agent to it (and takes it out of the queue).
 
 use protocol::{
-    CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, IncomingTypingIndicator, Push, Request, Response,
-    TypingIndicator,
+    CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, IncomingMulticast, IncomingTypingIndicator, Push,
+    Request, Response, TypingIndicator,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -62,9 +63,65 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
                 "not_accepting_chats" | "offline" => false,
                 other => return Err(validation(format!("status must be accepting_chats or not_accepting_chats, not {other:?}"))),
             };
+            app.db.set_agent_accepting(agent_id, accepting)?;
             app.hub.set_accepting(actor.license_id, agent_id, accepting);
             app.drain_queue(actor.license_id)?;
             app.announce_availability(actor.license_id)?;
+            Ok(ok())
+        }
+        "list_routing_statuses" => {
+            // Every agent of the license: the status they chose, `offline` when not connected.
+            let online = app.hub.agents(actor.license_id);
+            let statuses = app
+                .config
+                .agents
+                .iter()
+                .filter(|agent| agent.license_id == actor.license_id)
+                .map(|agent| {
+                    let status = match online.get(&agent.id) {
+                        Some(true) => "accepting_chats",
+                        Some(false) => "not_accepting_chats",
+                        None => "offline",
+                    };
+                    json!({ "agent_id": agent.id, "status": status })
+                })
+                .collect::<Vec<_>>();
+            Ok(Response::Other { action: action.to_owned(), payload: Value::Array(statuses) })
+        }
+        "multicast" => {
+            #[derive(Deserialize)]
+            struct Agents {
+                #[serde(default)]
+                all: bool,
+            }
+            #[derive(Deserialize, Default)]
+            struct Recipients {
+                #[serde(default)]
+                customers: Vec<String>,
+                #[serde(default)]
+                agents: Option<Agents>,
+            }
+            #[derive(Deserialize)]
+            struct Body {
+                recipients: Recipients,
+                content: Value,
+            }
+            let body: Body = payload(action, body)?;
+            let to_agents = body.recipients.agents.is_some_and(|agents| agents.all);
+            if body.recipients.customers.is_empty() && !to_agents {
+                return Err(validation("recipients must name customers or agents: {all: true}"));
+            }
+            if body.content.is_null() {
+                return Err(validation("content is required"));
+            }
+            let push = Push::IncomingMulticast(IncomingMulticast { author_id: Some(agent_id.clone()), content: body.content });
+            for customer_id in &body.recipients.customers {
+                // Unknown ids and other licenses' customers are skipped, like offline ones.
+                app.hub.push_to_customer_only(actor.license_id, customer_id, &push, None);
+            }
+            if to_agents {
+                app.hub.push_to_agents(actor.license_id, &push);
+            }
             Ok(ok())
         }
         "transfer_chat" => {

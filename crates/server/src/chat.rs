@@ -114,7 +114,7 @@ impl App {
         }
     }
 
-    fn thread_view(&self, row: &ThreadRow, neighbours: (Option<&ThreadRow>, Option<&ThreadRow>)) -> ApiResult<Thread> {
+    fn thread_view(&self, license_id: u64, row: &ThreadRow, neighbours: (Option<&ThreadRow>, Option<&ThreadRow>)) -> ApiResult<Thread> {
         let events = self.db.events(&row.id)?;
         let mut user_ids: Vec<String> = Vec::new();
         for author in events.iter().filter_map(|event| event.author_id.clone()) {
@@ -130,7 +130,7 @@ impl App {
             events,
             properties: Some(self.db.properties(crate::db::PropertyTarget::Thread(&row.id))?),
             access: Some(protocol::Access { group_ids: vec![0] }),
-            queue: if row.active { self.queue_of(&row.chat_id) } else { None },
+            queue: if row.active { self.queue_of(license_id, &row.chat_id)? } else { None },
             previous_thread_id: neighbours.0.map(|thread| thread.id.clone()),
             next_thread_id: neighbours.1.map(|thread| thread.id.clone()),
         })
@@ -147,6 +147,7 @@ impl App {
         };
         let thread = match index {
             Some(index) => Some(self.thread_view(
+                row.license_id,
                 &threads[index],
                 (index.checked_sub(1).map(|before| &threads[before]), threads.get(index + 1)),
             )?),
@@ -234,6 +235,7 @@ impl App {
                 break;
             }
             let thread = self.thread_view(
+                row.license_id,
                 &threads[index],
                 (neighbours[index].0.as_ref(), neighbours[index].1.as_ref()),
             )?;
@@ -399,8 +401,8 @@ impl App {
     }
 
     fn join_agent(&self, actor: &Actor<'_>, row: &ChatRow, thread_id: &str, agent_id: &str) -> ApiResult<()> {
-        if self.hub.dequeue(&row.id) {
-            self.announce_queue(row.license_id);
+        if self.db.dequeue(&row.id)? {
+            self.announce_queue(row.license_id)?;
         }
         if self.db.add_chat_agent(&row.id, agent_id)? {
             let push = Push::UserAddedToChat(UserAddedToChat {
@@ -443,7 +445,7 @@ impl App {
         });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
         // A closed chat leaves the queue, or frees its agent's slot for a waiting one.
-        self.hub.dequeue(&row.id);
+        self.db.dequeue(&row.id)?;
         self.drain_queue(row.license_id)?;
         Ok(())
     }

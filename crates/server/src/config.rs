@@ -169,6 +169,9 @@ pub struct Limits {
     pub queue_length: usize,
     /// Largest upload, in bytes.
     pub upload_bytes: usize,
+    /// Requests one connection may send per minute (bursts of a quarter of that are
+    /// fine); past it, requests get `too_many_requests` until the rate drops.
+    pub requests_per_minute: usize,
 }
 
 impl Default for Limits {
@@ -178,6 +181,7 @@ impl Default for Limits {
             customers_per_license: 10_000,
             queue_length: 100,
             upload_bytes: 10 * 1024 * 1024,
+            requests_per_minute: 600,
         }
     }
 }

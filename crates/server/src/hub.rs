@@ -52,32 +52,11 @@ pub struct Origin<'a> {
     pub request_id: Option<&'a str>,
 }
 
-/// A chat waiting for an agent.
-#[derive(Debug, Clone)]
-pub struct Queued {
-    /// License.
-    pub license_id: u64,
-    /// Group it waits for.
-    pub group_id: u32,
-    /// Chat id.
-    pub chat_id: String,
-    /// The waiting thread.
-    pub thread_id: String,
-    /// The customer.
-    pub customer_id: String,
-    /// When it started waiting (RFC 3339).
-    pub queued_at: String,
-}
-
-/// All live, logged-in connections, and the chats waiting for an agent.
-///
-/// The queue lives in memory: after a restart, waiting chats are picked up again when
-/// agents answer them or a new chat is routed.
+/// All live, logged-in connections.
 #[derive(Default)]
 pub struct Hub {
     next_id: AtomicU64,
     conns: Mutex<HashMap<ConnId, Conn>>,
-    queue: Mutex<Vec<Queued>>,
 }
 
 impl Hub {
@@ -87,8 +66,9 @@ impl Hub {
     }
 
     /// Registers a logged-in connection.
-    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, sender: UnboundedSender<Outbound>) {
-        let accepting = matches!(peer, Peer::Agent(_));
+    /// `accepting` is the agent's routing status (ignored for customers).
+    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, accepting: bool, sender: UnboundedSender<Outbound>) {
+        let accepting = accepting && matches!(peer, Peer::Agent(_));
         self.lock().insert(id, Conn { license_id, peer, accepting, sender });
     }
 
@@ -158,42 +138,6 @@ impl Hub {
         self.deliver(push, origin, |conn| {
             conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id)
         });
-    }
-
-    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Queued>> {
-        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Puts a chat at the end of the queue (once).
-    pub fn enqueue(&self, queued: Queued) {
-        let mut queue = self.queue();
-        if !queue.iter().any(|waiting| waiting.chat_id == queued.chat_id) {
-            queue.push(queued);
-        }
-    }
-
-    /// Takes a chat out of the queue; true when it was waiting.
-    pub fn dequeue(&self, chat_id: &str) -> bool {
-        let mut queue = self.queue();
-        let before = queue.len();
-        queue.retain(|waiting| waiting.chat_id != chat_id);
-        queue.len() != before
-    }
-
-    /// The chats waiting in a license, in order.
-    pub fn waiting(&self, license_id: u64) -> Vec<Queued> {
-        self.queue().iter().filter(|waiting| waiting.license_id == license_id).cloned().collect()
-    }
-
-    /// A waiting chat's 1-based position within its group, and its entry.
-    pub fn position(&self, chat_id: &str) -> Option<(usize, Queued)> {
-        let queue = self.queue();
-        let entry = queue.iter().find(|waiting| waiting.chat_id == chat_id)?.clone();
-        let position = queue
-            .iter()
-            .filter(|waiting| waiting.license_id == entry.license_id && waiting.group_id == entry.group_id)
-            .position(|waiting| waiting.chat_id == chat_id)?;
-        Some((position + 1, entry))
     }
 
     /// Sends a push to every customer connection of a license.

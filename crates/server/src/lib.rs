@@ -41,7 +41,7 @@ pub struct AppInner {
     pub config: Config,
     /// What link previews (`get_url_info`) may fetch.
     pub url_policy: url_info::UrlPolicy,
-    db: db::Db,
+    db: Box<dyn db::Store>,
     hub: hub::Hub,
     clock: ids::Clock,
 }
@@ -63,8 +63,8 @@ impl App {
     /// Like [`App::new`], with a link preview policy other than the default (tests use it
     /// to let previews reach their loopback servers).
     pub fn with_url_policy(config: Config, url_policy: url_info::UrlPolicy) -> anyhow::Result<App> {
-        let db = db::Db::open(&config.database)
-            .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?;
+        let db: Box<dyn db::Store> = Box::new(db::SqliteStore::open(&config.database)
+            .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?);
         let clock = ids::Clock::default();
         if let Some(latest) = db.latest_timestamp()? {
             clock.observe(&latest);

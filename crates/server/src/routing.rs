@@ -15,7 +15,7 @@ use protocol::{
 use crate::chat::{not_found, validation, Actor, ApiResult};
 use crate::config::Agent;
 use crate::db::ChatRow;
-use crate::hub::Queued;
+use crate::db::Queued;
 use crate::App;
 
 /// Estimated handling time of one chat, for queue wait estimates.
@@ -122,7 +122,7 @@ impl App {
         let group = self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
         let status = self.group_status(license_id, group_id)?;
         if status != GroupStatus::Online {
-            let n_waiting = self.hub.waiting(license_id).iter().filter(|waiting| waiting.group_id == group_id).count();
+            let n_waiting = self.db.waiting(license_id)?.iter().filter(|waiting| waiting.group_id == group_id).count();
             if n_waiting >= self.config.limits.queue_length {
                 return Err(ErrorPayload::new(ErrorType::LimitReached, "the queue is full; please try again later"));
             }
@@ -142,16 +142,15 @@ impl App {
                 self.assign(row, thread_id, &agent_id, None)
             }
             _ => {
-                self.hub.enqueue(Queued {
+                self.db.enqueue(&Queued {
                     license_id: row.license_id,
                     group_id,
                     chat_id: row.id.clone(),
                     thread_id: thread_id.to_owned(),
                     customer_id: row.customer_id.clone(),
                     queued_at: self.clock.timestamp(),
-                });
-                self.announce_queue(row.license_id);
-                Ok(())
+                })?;
+                self.announce_queue(row.license_id)
             }
         }
     }
@@ -159,7 +158,7 @@ impl App {
     /// Adds an agent to a chat with a system message; `requester` is the agent who asked
     /// (a transfer), none when the router did.
     pub(crate) fn assign(&self, row: &ChatRow, thread_id: &str, agent_id: &str, requester: Option<&str>) -> ApiResult<()> {
-        self.hub.dequeue(&row.id);
+        self.db.dequeue(&row.id)?;
         if !self.db.add_chat_agent(&row.id, agent_id)? {
             return Ok(());
         }
@@ -209,7 +208,7 @@ impl App {
     /// Gives waiting chats to agents who have room, oldest first, then tells the rest their
     /// new positions.
     pub(crate) fn drain_queue(&self, license_id: u64) -> ApiResult<()> {
-        for waiting in self.hub.waiting(license_id) {
+        for waiting in self.db.waiting(license_id)? {
             if let Some((agent, false)) = self.best_agent(license_id, waiting.group_id)? {
                 let agent_id = agent.id.clone();
                 if let Some(row) = self.db.chat(&waiting.chat_id)? {
@@ -217,33 +216,38 @@ impl App {
                 }
             }
         }
-        self.announce_queue(license_id);
-        Ok(())
+        self.announce_queue(license_id)
     }
 
     /// The queue state of a waiting chat.
-    pub(crate) fn queue_of(&self, chat_id: &str) -> Option<Queue> {
-        let (position, entry) = self.hub.position(chat_id)?;
-        Some(Queue {
-            position: position as u32,
-            wait_time: position as u32 * SECONDS_PER_QUEUED_CHAT,
-            queued_at: Some(entry.queued_at),
-        })
+    pub(crate) fn queue_of(&self, license_id: u64, chat_id: &str) -> ApiResult<Option<Queue>> {
+        let waiting = self.db.waiting(license_id)?;
+        let Some(entry) = waiting.iter().find(|waiting| waiting.chat_id == chat_id) else { return Ok(None) };
+        let ahead = waiting.iter().take_while(|waiting| waiting.chat_id != chat_id);
+        let position = ahead.filter(|waiting| waiting.group_id == entry.group_id).count() as u32 + 1;
+        Ok(Some(Queue {
+            position,
+            wait_time: position * SECONDS_PER_QUEUED_CHAT,
+            queued_at: Some(entry.queued_at.clone()),
+        }))
     }
 
     /// Tells every waiting customer (and the agents) where their chat is in the queue.
-    pub(crate) fn announce_queue(&self, license_id: u64) {
-        for waiting in self.hub.waiting(license_id) {
-            if let Some(mut queue) = self.queue_of(&waiting.chat_id) {
-                queue.queued_at = None;
-                let push = Push::QueuePositionUpdated(QueuePositionUpdated {
-                    chat_id: waiting.chat_id.clone(),
-                    thread_id: waiting.thread_id.clone(),
-                    queue,
-                });
-                self.hub.push_to_chat(license_id, &waiting.customer_id, &push, None);
-            }
+    pub(crate) fn announce_queue(&self, license_id: u64) -> ApiResult<()> {
+        let waiting = self.db.waiting(license_id)?;
+        let mut position_in_group = std::collections::HashMap::new();
+        for waiting in waiting {
+            let position = position_in_group.entry(waiting.group_id).or_insert(0u32);
+            *position += 1;
+            let queue = Queue { position: *position, wait_time: *position * SECONDS_PER_QUEUED_CHAT, queued_at: None };
+            let push = Push::QueuePositionUpdated(QueuePositionUpdated {
+                chat_id: waiting.chat_id.clone(),
+                thread_id: waiting.thread_id.clone(),
+                queue,
+            });
+            self.hub.push_to_chat(license_id, &waiting.customer_id, &push, None);
         }
+        Ok(())
     }
 
     /// `transfer_chat` (agents): to named agents, or to a group's next available agent.
@@ -280,14 +284,14 @@ impl App {
         let requester = actor.user_id().to_owned();
         let (transferred_to, queue) = match (to_agent, to_group) {
             (Some(agent_id), _) => {
-                self.hub.dequeue(&row.id);
+                self.db.dequeue(&row.id)?;
                 self.assign(&row, &thread.id, agent_id, Some(&requester))?;
                 (TransferTarget { group_ids: None, agent_ids: Some(vec![agent_id.to_owned()]) }, None)
             }
             (None, Some(group_id)) => {
-                self.hub.dequeue(&row.id);
+                self.db.dequeue(&row.id)?;
                 self.route(&row, &thread.id, group_id)?;
-                (TransferTarget { group_ids: Some(vec![group_id]), agent_ids: None }, self.queue_of(&row.id))
+                (TransferTarget { group_ids: Some(vec![group_id]), agent_ids: None }, self.queue_of(row.license_id, &row.id)?)
             }
             (None, None) => unreachable!("checked above"),
         };

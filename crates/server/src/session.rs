@@ -56,6 +56,40 @@ struct Session {
     /// connection with `inactivity_timeout`.
     last_activity: Instant,
     sender: mpsc::UnboundedSender<Outbound>,
+    /// Requests answered in their own task (`get_url_info`) and not finished yet.
+    pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Rate limit: a token bucket refilled at `requests_per_minute`.
+    budget: RequestBudget,
+}
+
+/// At most this many requests of one connection wait for an answer at once.
+const MAX_PENDING: usize = 10;
+
+/// A token bucket: `capacity` requests at once, refilled at `per_second`.
+struct RequestBudget {
+    tokens: f64,
+    capacity: f64,
+    per_second: f64,
+    updated: Instant,
+}
+
+impl RequestBudget {
+    fn new(per_minute: usize) -> RequestBudget {
+        let capacity = (per_minute as f64 / 4.0).max(10.0);
+        RequestBudget { tokens: capacity, capacity, per_second: per_minute as f64 / 60.0, updated: Instant::now() }
+    }
+
+    /// Takes one token; false when the connection is over its rate.
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.updated = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
 }
 
 /// Serves one websocket until it closes.
@@ -63,7 +97,19 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
     let (sender, mut outbound) = mpsc::unbounded_channel();
     let conn = app.hub.next_conn_id();
     let timings = app.config.timings.clone();
-    let mut session = Session { api, conn, license: None, peer: None, token_expires: None, closing: false, refusal: None, last_activity: Instant::now(), sender };
+    let mut session = Session {
+        api,
+        conn,
+        license: None,
+        peer: None,
+        token_expires: None,
+        closing: false,
+        refusal: None,
+        last_activity: Instant::now(),
+        sender,
+        pending: Default::default(),
+        budget: RequestBudget::new(app.config.limits.requests_per_minute),
+    };
 
     match license {
         Ok(license) => session.license = Some(license),
@@ -187,8 +233,21 @@ impl Session {
                 return;
             }
         };
-        let RequestFrame { request_id, request } = frame;
+        let RequestFrame { request_id, mut request } = frame;
+        if self.api == Api::Agent && request == Request::GetCustomer {
+            // Agents name the customer; the customer API's get_customer has no payload,
+            // so the agent's one is read from the frame again.
+            let payload = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|mut frame| frame.get_mut("payload").map(serde_json::Value::take))
+                .unwrap_or_else(|| json!({}));
+            request = Request::Other { action: "get_customer".to_owned(), payload };
+        }
         let action = request.action().to_owned();
+        if !self.budget.take(Instant::now()) {
+            let error = ErrorPayload::new(ErrorType::TooManyRequests, "too many requests; slow down and try again");
+            return self.reply_error(request_id, &action, error);
+        }
         if matches!(
             request,
             Request::StartChat(_)
@@ -208,12 +267,23 @@ impl Session {
         {
             // A preview fetches a remote page, which can take seconds. It runs in its own
             // task so the connection keeps answering, and it is dropped with the connection.
-            let (app, url, sender) = (app.clone(), preview.url.clone(), self.sender.clone());
+            use std::sync::atomic::Ordering::SeqCst;
+            if self.pending.fetch_add(1, SeqCst) >= MAX_PENDING {
+                self.pending.fetch_sub(1, SeqCst);
+                let error = ErrorPayload::new(
+                    ErrorType::PendingRequestsLimitReached,
+                    format!("at most {MAX_PENDING} requests may wait for an answer at once"),
+                );
+                return self.reply_error(request_id, &action, error);
+            }
+            let (app, url, sender, pending) = (app.clone(), preview.url.clone(), self.sender.clone(), self.pending.clone());
             tokio::spawn(async move {
                 let result = tokio::select! {
-                    result = crate::url_info::fetch(&url, &app.url_policy) => result,
-                    () = sender.closed() => return,
+                    result = crate::url_info::fetch(&url, &app.url_policy) => Some(result),
+                    () = sender.closed() => None,
                 };
+                pending.fetch_sub(1, SeqCst);
+                let Some(result) = result else { return };
                 let frame = match result {
                     Ok(info) => ResponseFrame::ok(request_id, Response::GetUrlInfo(info)),
                     Err(error) => ResponseFrame::error(request_id, "get_url_info", error),
@@ -281,17 +351,24 @@ impl Session {
                     .agent_by_token(token)
                     .filter(|agent| agent.license_id == license.id)
                     .ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "invalid agent token"))?;
+                let mut my_profile = serde_json::to_value(app.agent_user(license.id, &agent.id)).unwrap_or_default();
+                let accepting = app.db.agent_accepting(&agent.id)?.unwrap_or(true);
+                my_profile["routing_status"] = json!(if accepting { "accepting_chats" } else { "not_accepting_chats" });
                 let response = Response::Other {
                     action: "login".to_owned(),
                     payload: json!({
                         "license": { "id": license.id, "organization_id": license.organization_id, "name": license.name },
-                        "my_profile": app.agent_user(license.id, &agent.id),
+                        "my_profile": my_profile,
                     }),
                 };
                 (Peer::Agent(agent.id.clone()), response)
             }
         };
-        app.hub.register(self.conn, license.id, peer.clone(), self.sender.clone());
+        let accepting = match &peer {
+            Peer::Agent(agent_id) => app.db.agent_accepting(agent_id)?.unwrap_or(true),
+            Peer::Customer(_) => false,
+        };
+        app.hub.register(self.conn, license.id, peer.clone(), accepting, self.sender.clone());
         if let Peer::Agent(_) = peer {
             app.drain_queue(license.id)?;
             app.announce_availability(license.id)?;

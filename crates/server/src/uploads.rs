@@ -734,8 +734,9 @@ mod tests {
 
     #[test]
     fn expiry_follows_the_clock_passed_in() {
+        use crate::db::Store;
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::open(&dir.path().join("chat.db")).unwrap();
+        let db = crate::db::SqliteStore::open(&dir.path().join("chat.db")).unwrap();
         db.create_customer("c1", 1, "hash", "2024-01-01T00:00:00.000000Z").unwrap();
         let upload = |id: &str| UploadRow {
             id: id.to_owned(),

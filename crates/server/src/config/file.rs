@@ -181,6 +181,7 @@ struct LimitsFile {
     customers_per_license: Option<usize>,
     queue_length: Option<usize>,
     upload_megabytes: Option<usize>,
+    requests_per_minute: Option<usize>,
 }
 
 /// `[[licenses]]`.
@@ -401,6 +402,7 @@ impl Builder<'_> {
             )?,
             queue_length: count("queue_length", file.queue_length, defaults.queue_length)?,
             upload_bytes,
+            requests_per_minute: count("requests_per_minute", file.requests_per_minute, defaults.requests_per_minute)?,
         })
     }
 

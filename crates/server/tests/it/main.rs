@@ -2,6 +2,7 @@
 //! by real websocket clients.
 
 mod actions;
+mod agent;
 mod auth;
 mod chat;
 mod config_file;

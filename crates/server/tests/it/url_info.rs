@@ -294,6 +294,27 @@ async fn a_slow_page_times_out_while_the_connection_keeps_answering() {
 }
 
 #[tokio::test]
+async fn at_most_ten_previews_wait_at_once() {
+    let site = Site::start().await;
+    let server = TestServer::start_with_policy(policy()).await;
+    let mut customer = server.customer().await;
+    for n in 0..11 {
+        let slow = json!({ "request_id": format!("slow{n}"), "action": "get_url_info", "payload": { "url": site.url("/slow") } });
+        customer.send_raw(&slow.to_string()).await;
+    }
+    let refused = customer.response("slow10").await;
+    assert_eq!(error_type(&refused), "pending_requests_limit_reached");
+    // The other requests of the connection are still answered meanwhile.
+    ok(&customer.request("get_customer", json!({})).await);
+    for n in 0..10 {
+        assert_eq!(error_type(&customer.response(&format!("slow{n}")).await), "request_timeout");
+    }
+    // Once they are answered, there is room again.
+    let again = preview(&mut customer, &site.url("/page")).await;
+    ok(&again);
+}
+
+#[tokio::test]
 async fn the_default_policy_refuses_loopback_addresses() {
     let site = Site::start().await;
     let server = TestServer::start().await;
