@@ -9,6 +9,10 @@ use crate::chat::{not_found, validation, Actor, ApiResult};
 use crate::config::License;
 use crate::hub::Peer;
 use crate::App;
+use serde_json::json;
+
+/// How long a visit lasts after the last login that continued it.
+const VISIT_SECS: i64 = 30 * 60;
 
 /// Answers one request from a logged-in customer.
 pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
@@ -133,7 +137,19 @@ pub fn list_chats(app: &App, actor: &Actor<'_>, request: ListChats) -> ApiResult
 impl App {
     /// The login response: the customer with statistics, their chats, and which groups are
     /// online (the only availability signal the protocol gives at login).
-    pub(crate) fn customer_login(&self, license: &License, customer_id: &str, login: &protocol::Login) -> ApiResult<Response> {
+    /// Answers a customer's `login`, with the side storage the client should keep from now
+    /// on (pushed as `customer_side_storage_updated` once the socket is registered).
+    ///
+    /// The side storage carries the visit: `visit_id` and `visit_expires` (unix seconds).
+    /// A login that brings back an unexpired visit (another tab, a reload, a reconnect)
+    /// continues it; otherwise a new visit starts and `statistics.visits_count` grows. Each
+    /// login moves the expiry to 30 minutes ahead.
+    pub(crate) fn customer_login(
+        &self,
+        license: &License,
+        customer_id: &str,
+        login: &protocol::Login,
+    ) -> ApiResult<(Response, protocol::Object)> {
         let data = login.customer.clone().unwrap_or_default();
         let row = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?;
         if row.license_id != license.id {
@@ -142,7 +158,18 @@ impl App {
         if row.banned {
             return Err(ErrorPayload::new(ErrorType::CustomerBanned, "the customer is banned"));
         }
-        self.db.record_login(customer_id, data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
+        let now = crate::ids::unix_now();
+        let kept = login.customer_side_storage.as_ref();
+        let visit_id = kept
+            .filter(|storage| storage.get("visit_expires").and_then(serde_json::Value::as_i64).is_some_and(|expires| expires > now))
+            .and_then(|storage| storage.get("visit_id")?.as_str())
+            .filter(|id| !id.is_empty() && id.len() <= 64)
+            .map(str::to_owned);
+        let new_visit = visit_id.is_none();
+        let mut side_storage = protocol::Object::new();
+        side_storage.insert("visit_id".to_owned(), json!(visit_id.unwrap_or_else(crate::ids::short_id)));
+        side_storage.insert("visit_expires".to_owned(), json!(now + VISIT_SECS));
+        self.db.record_login(customer_id, new_visit, data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
         if let Some(fields) = &data.session_fields {
             self.db.update_customer(customer_id, None, None, None, Some(fields))?;
         }
@@ -166,12 +193,13 @@ impl App {
             .filter(|(_, status)| *status != crate::routing::GroupStatus::Offline)
             .map(|(id, _)| id)
             .collect();
-        Ok(Response::Login(LoginResponse {
+        let response = Response::Login(LoginResponse {
             customer: self.customer_view(customer_id)?,
             has_active_thread,
             chats,
             greeting: None,
             dynamic_config: DynamicConfig { online_groups_ids, rest: Default::default() },
-        }))
+        });
+        Ok((response, side_storage))
     }
 }

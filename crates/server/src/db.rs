@@ -153,8 +153,8 @@ pub trait Store: QueueStore + Send + Sync {
     fn token_owner(&self, token_hash: &str) -> DbResult<Option<(String, u64, i64)>>;
     /// A customer by id.
     fn customer(&self, id: &str) -> DbResult<Option<CustomerRow>>;
-    /// Counts a login as a visit and stores the customer data the login carried.
-    fn record_login(&self, id: &str, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()>;
+    /// Stores the customer data a login carried, counting a visit when one starts.
+    fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()>;
     /// Number of chats and threads a customer has.
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)>;
     /// Creates a chat with its first thread and initial events, atomically.

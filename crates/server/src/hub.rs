@@ -161,6 +161,31 @@ impl Hub {
         }
     }
 
+    /// Tells every connection why it is closed (`customer_disconnected` or
+    /// `agent_disconnected`), then closes it.
+    pub fn disconnect_all(&self, reason: protocol::DisconnectReason) {
+        let customer = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
+        let agent = Push::Other {
+            action: "agent_disconnected".to_owned(),
+            payload: serde_json::json!({ "reason": reason.as_str() }),
+        };
+        let customer = PushFrame { request_id: None, push: customer }.encode();
+        let agent = PushFrame { request_id: None, push: agent }.encode();
+        for conn in self.lock().values() {
+            let text = match conn.peer {
+                Peer::Customer(_) => customer.clone(),
+                Peer::Agent(_) => agent.clone(),
+            };
+            let _ = conn.sender.send(Outbound::Text(text));
+            let _ = conn.sender.send(Outbound::Close(1001, reason.as_str().to_owned()));
+        }
+    }
+
+    /// Number of logged-in connections.
+    pub fn n_connections(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Sends a push to every connection of the chat's customer and to the license's agents.
     pub fn push_to_chat(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
         self.deliver(push, origin, |conn| {

@@ -79,7 +79,18 @@ pub async fn run(
     app: App,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = app.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Websockets outlive the HTTP server's graceful shutdown, so each one is told
+        // to come back later, then given a moment to say so before the process ends.
+        stopping.hub.disconnect_all(protocol::DisconnectReason::ServiceTemporarilyUnavailable);
+    };
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    while app.hub.n_connections() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     Ok(())
 }

@@ -60,6 +60,8 @@ struct Session {
     pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Rate limit: a token bucket refilled at `requests_per_minute`.
     budget: RequestBudget,
+    /// Side storage to push once the login answer is sent.
+    side_storage: Option<protocol::Object>,
 }
 
 /// At most this many requests of one connection wait for an answer at once.
@@ -109,6 +111,7 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
         sender,
         pending: Default::default(),
         budget: RequestBudget::new(app.config.limits.requests_per_minute),
+        side_storage: None,
     };
 
     match license {
@@ -306,13 +309,21 @@ impl Session {
             }
         };
         match result {
-            Ok(response) => self.reply(request_id, response),
+            Ok(response) => {
+                self.reply(request_id, response);
+                self.push_side_storage();
+            }
             Err(error) => {
                 let fatal = action == "login" && self.peer.is_none();
+                let error_kind = error.kind.clone();
                 self.reply_error(request_id, &action, error);
                 if fatal {
                     // A socket that cannot log in is closed rather than left open.
-                    match self.refusal.take() {
+                    let refusal = match self.refusal.take() {
+                        None if error_kind == ErrorType::Internal => Some(DisconnectReason::InternalError),
+                        refusal => refusal,
+                    };
+                    match refusal {
                         Some(reason) => self.disconnect(reason),
                         None => {
                             self.closing = true;
@@ -338,7 +349,8 @@ impl Session {
                     self.refusal = Some(DisconnectReason::TooManyConnections);
                     return Err(ErrorPayload::new(ErrorType::LimitReached, "too many connections for this customer"));
                 }
-                let response = app.customer_login(license, &customer_id, &login)?;
+                let (response, side_storage) = app.customer_login(license, &customer_id, &login)?;
+                self.side_storage = Some(side_storage);
                 self.token_expires = Some(Instant::now() + expires_in);
                 if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
                     app.arm_greetings(license.id, &customer_id, url);
@@ -376,6 +388,14 @@ impl Session {
         self.peer = Some(peer);
         self.last_activity = Instant::now();
         Ok(response)
+    }
+
+    /// After a customer's login answer: what their client should keep for the next login.
+    fn push_side_storage(&mut self) {
+        if let Some(customer_side_storage) = self.side_storage.take() {
+            let push = Push::CustomerSideStorageUpdated(protocol::CustomerSideStorageUpdated { customer_side_storage });
+            self.send(PushFrame { request_id: None, push }.encode());
+        }
     }
 }
 

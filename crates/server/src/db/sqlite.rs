@@ -250,12 +250,12 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn record_login(&self, id: &str, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
+    fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE customers SET visits = visits + 1, name = coalesce(?2, name),
+                "UPDATE customers SET visits = visits + ?5, name = coalesce(?2, name),
                  email = coalesce(?3, email), avatar = coalesce(?4, avatar) WHERE id = ?1",
-                params![id, name, email, avatar],
+                params![id, name, email, avatar, new_visit as i64],
             )?;
             Ok(())
         })

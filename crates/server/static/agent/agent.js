@@ -607,8 +607,13 @@
     ui.logout.hidden = false;
     startPing();
     renderComposer();
-    // a new connection starts out accepting chats: tell the server what the agent chose
-    pushPresence(false);
+    // The server remembers the routing status across reconnects. A console that has
+    // its own choice (this tab toggled it) sends that; a fresh one adopts the server's.
+    if (storageGet(sessionStorage, ACCEPTING_KEY) === null && state.me.routing_status) {
+      setAccepting(state.me.routing_status === 'accepting_chats');
+    } else {
+      pushPresence(false);
+    }
     await syncAll();
   }
 

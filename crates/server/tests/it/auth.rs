@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use server::config::Timings;
 
 use crate::support::*;
@@ -125,4 +125,32 @@ async fn customers_never_reach_another_customers_chat_and_agents_stay_in_their_l
     bob.login(&json!(OTHER_AGENT_TOKEN)).await;
     assert_eq!(error_type(&bob.request("get_chat", json!({ "chat_id": chat_id })).await), "not_found");
     assert_eq!(ok(&bob.request("list_chats", json!({})).await)["total_chats"], 0);
+}
+
+#[tokio::test]
+async fn side_storage_carries_the_visit_across_tabs_and_reloads() {
+    let server = TestServer::start().await;
+    let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let login = |storage: Value| json!({ "token": bearer, "customer_side_storage": storage });
+
+    let mut first = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let answer = first.request("login", login(json!({}))).await;
+    assert_eq!(ok(&answer)["customer"]["statistics"]["visits_count"], 1);
+    let storage = first.push("customer_side_storage_updated").await["payload"]["customer_side_storage"].clone();
+    let visit_id = storage["visit_id"].as_str().expect("a visit id").to_owned();
+    assert!(storage["visit_expires"].as_i64().unwrap() > 0);
+
+    // Another tab of the same visit hands the storage back: the visit goes on.
+    let mut second = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let answer = second.request("login", login(storage.clone())).await;
+    assert_eq!(ok(&answer)["customer"]["statistics"]["visits_count"], 1);
+    assert_eq!(second.push("customer_side_storage_updated").await["payload"]["customer_side_storage"]["visit_id"], visit_id);
+
+    // An expired visit starts a new one.
+    let mut later = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let answer = later.request("login", login(json!({ "visit_id": visit_id, "visit_expires": 1 }))).await;
+    assert_eq!(ok(&answer)["customer"]["statistics"]["visits_count"], 2);
+    let renewed = later.push("customer_side_storage_updated").await;
+    assert_ne!(renewed["payload"]["customer_side_storage"]["visit_id"], visit_id);
 }

@@ -82,3 +82,43 @@ async fn malformed_and_unknown_frames_get_validation_errors_and_the_connection_l
     ok(&customer.request("list_chats", json!({})).await);
     ok(&other.request("list_chats", json!({})).await);
 }
+
+#[tokio::test]
+async fn a_token_that_expires_while_connected_ends_the_connection_with_the_reason() {
+    let timings = Timings { token_ttl: Duration::from_secs(2), ..Timings::default() };
+    let server = TestServer::start_with(timings).await;
+    let mut customer = server.customer().await;
+    let push = customer.push("customer_disconnected").await;
+    assert_eq!(push["payload"]["reason"], "access_token_expired");
+    assert!(customer.next_frame().await.is_none(), "then the socket closes");
+}
+
+#[tokio::test]
+async fn a_stopping_server_tells_every_client_to_come_back_later() {
+    let mut server = TestServer::start().await;
+    let mut customer = server.customer().await;
+    let mut agent = server.agent().await;
+    server.stop();
+    let push = customer.push("customer_disconnected").await;
+    assert_eq!(push["payload"]["reason"], "service_temporarily_unavailable");
+    assert_eq!(agent.push("agent_disconnected").await["payload"]["reason"], "service_temporarily_unavailable");
+    // Then the socket closes (a frame that never came would fail after 5 s).
+    while let Some(frame) = customer.next_frame().await {
+        assert_ne!(frame["action"], "customer_disconnected", "told twice: {frame}");
+    }
+}
+
+#[tokio::test]
+async fn a_storage_failure_at_login_is_an_internal_error_and_the_client_is_told() {
+    let server = TestServer::start().await;
+    let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    // Another process holds the database's write lock past the server's busy timeout.
+    let blocker = rusqlite::Connection::open(server.database()).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut client = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let response = client.request("login", json!({ "token": bearer })).await;
+    assert_eq!(error_type(&response), "internal");
+    assert_eq!(client.push("customer_disconnected").await["payload"]["reason"], "internal_error");
+    blocker.execute_batch("ROLLBACK").unwrap();
+}

@@ -60,6 +60,18 @@ pub fn config(database: PathBuf, timings: Timings) -> Config {
 }
 
 impl TestServer {
+    /// Stops the server the way Ctrl-C does.
+    pub fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+
+    /// The database file.
+    pub fn database(&self) -> std::path::PathBuf {
+        self._dir.path().join("chat.db")
+    }
+
     pub async fn start() -> TestServer {
         TestServer::start_with(Timings::default()).await
     }
@@ -250,6 +262,12 @@ impl Client {
         let token = format!("Bearer {}", token.as_str().unwrap());
         let response = self.request("login", json!({ "token": token })).await;
         assert_eq!(response["success"], true, "login failed: {response}");
+        if response["payload"].get("customer").is_some() {
+            // A customer's login is followed by the side storage to keep; tests that care
+            // about it log in by hand.
+            let storage = self.push("customer_side_storage_updated").await;
+            assert!(storage["payload"]["customer_side_storage"]["visit_id"].is_string(), "{storage}");
+        }
         response
     }
 }
