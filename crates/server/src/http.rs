@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -19,9 +20,11 @@ use crate::{ids, App};
 pub(crate) const VERSIONS: &[&str] = &["v3.2", "v3.3", "v3.4", "v3.5"];
 
 /// The iframe document's policy: only our own scripts (and WebAssembly), no inline script,
-/// connections only to this server. `frame-ancestors *` because any site may embed it.
+/// connections only to this server. `frame-ancestors *` because any site may embed it;
+/// `frame-src https:` for the pages rich-message webview buttons open (sandboxed frames).
 const WIDGET_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-    img-src 'self' data: https: http:; connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
+    img-src 'self' data: https: http:; connect-src 'self'; frame-src 'self' https:; frame-ancestors *; \
+    base-uri 'none'; form-action 'none'";
 
 /// Our own pages (agent console, demo) hold no inline script either.
 const PAGE_CSP: &str = "default-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self' ws: wss:; \
@@ -30,7 +33,10 @@ const PAGE_CSP: &str = "default-src 'self'; style-src 'self'; img-src 'self' dat
 /// Every route of the server.
 pub fn router(app: App) -> Router {
     let dist = app.config.widget_dist.clone();
+    // The widget's files (WebAssembly, JS, CSS) and the loader go out brotli- or
+    // gzip-compressed when the browser accepts it.
     let widget = tower::ServiceBuilder::new()
+        .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(WIDGET_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .service(ServeDir::new(&dist).append_index_html_on_directories(true));
@@ -54,10 +60,13 @@ pub fn router(app: App) -> Router {
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .nest_service(
             "/embed.js",
-            Router::new().fallback_service(loader).layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            )),
+            Router::new()
+                .fallback_service(loader)
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=300"),
+                ))
+                .layer(CompressionLayer::new()),
         )
         .nest_service("/widget", widget)
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -101,6 +110,12 @@ impl App {
     }
 }
 
+/// Frames are small (a message is at most 16 KB of text), so each socket gets small
+/// buffers instead of the 128 KiB defaults: idle connections then cost a few KiB each.
+fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade.max_message_size(64 * 1024).max_frame_size(64 * 1024).read_buffer_size(4 * 1024).write_buffer_size(0)
+}
+
 async fn customer_socket(
     State(app): State<App>,
     Path(version): Path<String>,
@@ -108,8 +123,7 @@ async fn customer_socket(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let license = app.socket_license(&version, &tenant);
-    upgrade
-        .max_message_size(64 * 1024)
+    small_buffers(upgrade)
         .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, license))
 }
 
@@ -131,9 +145,7 @@ async fn agent_socket(
     } else {
         Err(Refusal::UnsupportedVersion)
     };
-    upgrade
-        .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| session::serve(app, socket, Api::Agent, license))
+    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, license))
 }
 
 /// Body of `POST /customer/token`.

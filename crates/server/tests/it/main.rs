@@ -8,6 +8,7 @@ mod chat;
 mod config_file;
 mod liveness;
 mod restart;
+mod static_files;
 mod support;
 mod url_info;
 mod uploads;
