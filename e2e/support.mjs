@@ -24,15 +24,19 @@ export async function freePort() {
 
 /**
  * Starts target/debug/server; resolves to { url, port, dir, stop }. `port` 0 picks a free
- * one; pass the `dir` and `port` of a stopped server to restart it on the same database.
+ * one; pass the `dir` and `port` of a stopped server to restart it on the same database,
+ * and `config` to run a configuration file instead of the built-in demo.
  */
-export async function startServer({ port = 0, dir } = {}) {
+export async function startServer({ port = 0, dir, config } = {}) {
   const ownDir = !dir;
   dir = dir || mkdtempSync(join(tmpdir(), "livechat-e2e-"));
   const binary = process.env.SERVER_BIN || join(ROOT, "target", "debug", "server");
   const child = spawn(
     binary,
-    ["--port", String(port), "--db", join(dir, "chat.db"), "--dist", join(ROOT, "dist"), "--agent-token", AGENT_TOKEN],
+    [
+      "--port", String(port), "--db", join(dir, "chat.db"), "--dist", join(ROOT, "dist"), "--agent-token", AGENT_TOKEN,
+      ...(config ? ["--config", config] : []),
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolveUrl, reject) => {

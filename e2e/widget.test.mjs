@@ -24,7 +24,9 @@ test("a visitor says hello on the demo page and sees the agent's reply", async (
   const errors = watchErrors(page);
   const widgetRequests = [];
   page.on("request", (request) => {
-    if (new URL(request.url()).pathname.startsWith("/widget/")) widgetRequests.push(request.url());
+    // The loader's API script comes at once; the widget itself only on intent.
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/widget/") && path !== "/widget/api.js") widgetRequests.push(request.url());
   });
 
   await page.goto(server.url + "/");

@@ -1,5 +1,7 @@
-// Trunk post-build hook: minifies the loader in the staging directory, so the file the
-// server sends stays within its size budget while public/embed.js stays readable.
+// Trunk post-build hook: minifies the host-page scripts into the staging directory, so the
+// files the server sends stay within their size budgets while the sources stay readable.
+// embed.js is copied there by index.html; api.js (the full host API, fetched by embed.js
+// from /widget/api.js) and livechat.d.ts are read from public/ and written there by this hook.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { minify } from "terser";
@@ -9,7 +11,14 @@ if (!dir) {
   console.error("minify-loader: TRUNK_STAGING_DIR is not set; run this as a trunk hook");
   process.exit(1);
 }
-const file = join(dir, "embed.js");
-const source = await readFile(file, "utf8");
-const result = await minify(source, { compress: { passes: 2 }, mangle: true, format: { comments: false } });
-await writeFile(file, result.code);
+const source = process.env.TRUNK_SOURCE_DIR || process.cwd();
+const options = { compress: { passes: 2 }, mangle: true, format: { comments: false } };
+for (const [from, to] of [
+  [join(dir, "embed.js"), join(dir, "embed.js")],
+  [join(source, "public", "api.js"), join(dir, "api.js")],
+]) {
+  const result = await minify(await readFile(from, "utf8"), options);
+  await writeFile(to, result.code);
+}
+// The API's TypeScript declarations, for developers to fetch next to the API.
+await writeFile(join(dir, "livechat.d.ts"), await readFile(join(source, "public", "livechat.d.ts")));

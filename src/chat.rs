@@ -5,22 +5,61 @@
 //! socket.
 
 use futures::channel::mpsc::UnboundedSender;
+use futures::channel::oneshot;
 use leptos::prelude::*;
 
+use crate::sdk::Call;
 use crate::store::ChatState;
 
 /// Largest message the protocol accepts, in bytes of UTF-8.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 
 /// What the connection task is asked to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Command {
-    /// Connect now if not connected (the visitor showed intent).
+    /// Connect now if not connected (the visitor showed intent, or `connect()`).
     Connect,
-    /// Send whatever the outbox holds.
+    /// Send whatever may go out now (outbox, read receipts, queued calls).
     Flush,
-    /// Close the connection and stop.
+    /// Close the connection and stop (the widget is being removed).
     Shutdown,
+    /// An SDK request; its result goes to the call's reply.
+    Call(Box<Call>),
+    /// What the visitor is typing (throttled by the session).
+    SneakPeek {
+        /// The chat.
+        chat_id: String,
+        /// The draft.
+        text: String,
+    },
+    /// Close the connection until `Connect` (SDK `disconnect`).
+    Disconnect,
+    /// Close for good and fail every call (SDK `destroy`).
+    Destroy,
+    /// The browser went offline or came back online (`navigator.onLine`): drop a socket
+    /// that can no longer carry anything at once, and retry at once when back.
+    Network {
+        /// Online now.
+        online: bool,
+    },
+    /// Where and with which token to upload a file: `(url, access token)`, or None when
+    /// there is no token (not connected yet).
+    UploadTarget(UploadTargetReply),
+}
+
+/// Receives `(upload URL, access token)`.
+pub struct UploadTargetReply(pub oneshot::Sender<Option<(String, String)>>);
+
+impl std::fmt::Debug for UploadTargetReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UploadTargetReply")
+    }
+}
+
+impl PartialEq for UploadTargetReply {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Why a message could not be queued.
@@ -63,11 +102,21 @@ impl ChatHandle {
         expect_context()
     }
 
+    /// A `custom_id` unique across page loads and tabs, so a retried event is stored once.
+    pub(crate) fn new_custom_id(&self) -> String {
+        let n = self.next_id.get_value() + 1;
+        self.next_id.set_value(n);
+        format!("{}-{n}", self.id_prefix.get_value())
+    }
+
+    /// Hands a command to the connection task; false when it has stopped for good.
+    pub(crate) fn send_command(&self, command: Command) -> bool {
+        self.commands.try_with_value(|commands| commands.unbounded_send(command).is_ok()).unwrap_or(false)
+    }
+
     fn command(&self, command: Command) {
-        self.commands.with_value(|commands| {
-            // A closed channel means the widget is shutting down; the command is moot.
-            let _ = commands.unbounded_send(command);
-        });
+        // A closed channel means the widget is shutting down; the command is moot.
+        self.send_command(command);
     }
 
     /// Queues a message typed by the visitor and asks for it to be sent. It shows at once
@@ -80,9 +129,7 @@ impl ChatHandle {
         if text.len() > MAX_MESSAGE_BYTES {
             return Err(SendError::TooLong { bytes: text.len() });
         }
-        let n = self.next_id.get_value() + 1;
-        self.next_id.set_value(n);
-        let custom_id = format!("{}-{n}", self.id_prefix.get_value());
+        let custom_id = self.new_custom_id();
         self.state.update(|chat_state| chat_state.queue_message(custom_id, text.to_owned()));
         self.command(Command::Connect);
         self.command(Command::Flush);
@@ -102,6 +149,8 @@ impl ChatHandle {
         }
         if open {
             self.command(Command::Connect);
+            // Messages now on screen may be due a read receipt.
+            self.command(Command::Flush);
         }
     }
 

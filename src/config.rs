@@ -39,10 +39,49 @@ pub struct WidgetConfig {
     pub server: String,
     /// The host page the visitor is on.
     pub page: Option<Page>,
-    /// Title of the chat window.
+    /// Title of the chat window; empty for the language's default.
     pub title: String,
     /// Connect at once (a returning visitor) instead of on first intent.
     pub connect_now: bool,
+    /// Language tag (`lang`); `None` follows the browser.
+    pub lang: Option<String>,
+    /// Colour scheme (`theme`).
+    pub theme: Theme,
+    /// Thumbs or stars (`rating`).
+    pub rating: crate::components::RatingMode,
+    /// Privacy policy (`url_privacy`): when set, the visitor agrees to it before chatting.
+    pub url_privacy: Option<String>,
+    /// Contact page (`url_contact`).
+    pub url_contact: Option<String>,
+    /// FAQ page (`url_faq`).
+    pub url_faq: Option<String>,
+    /// Extra CSS applied inside the widget (`css_text`).
+    pub css_text: Option<String>,
+    /// Sound on new agent messages while the window is not focused (`sound`, default on).
+    pub sound: bool,
+}
+
+/// Light, dark, or following the visitor's system setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Follows `prefers-color-scheme`.
+    #[default]
+    Auto,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl Theme {
+    /// For the `data-theme` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
 }
 
 impl WidgetConfig {
@@ -69,12 +108,51 @@ impl WidgetConfig {
             }
         };
         let title = match options.get("title") {
-            None | Some(Value::Null) => "Chat with us".to_owned(),
+            // Empty: the chosen language's own title.
+            None | Some(Value::Null) => String::new(),
             Some(Value::String(title)) if !title.trim().is_empty() => title.trim().to_owned(),
             Some(_) => return Err(ConfigError::Invalid { option: "title", expected: "a non-empty string" }),
         };
         let page = options.get("page_info").and_then(|page| serde_json::from_value::<Page>(page.clone()).ok());
-        Ok(WidgetConfig { account, server: server.trim_end_matches('/').to_owned(), page, title, connect_now: false })
+        let lang = string_option(options, "lang", "a language tag such as \"de\" or \"pt-BR\"")?;
+        let theme = match string_option(options, "theme", "\"light\", \"dark\" or \"auto\"")?.as_deref() {
+            None | Some("auto") => Theme::Auto,
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            Some(_) => return Err(ConfigError::Invalid { option: "theme", expected: "\"light\", \"dark\" or \"auto\"" }),
+        };
+        let rating = match string_option(options, "rating", "\"thumbs\" or \"stars\"")?.as_deref() {
+            None | Some("thumbs") => crate::components::RatingMode::Thumbs,
+            Some("stars") => crate::components::RatingMode::Stars,
+            Some(_) => return Err(ConfigError::Invalid { option: "rating", expected: "\"thumbs\" or \"stars\"" }),
+        };
+        let link = |option: &'static str| -> Result<Option<String>, ConfigError> {
+            let expected = "an http(s) address";
+            match string_option(options, option, expected)? {
+                None => Ok(None),
+                Some(url) => crate::rich::web_address(&url).map(Some).ok_or(ConfigError::Invalid { option, expected }),
+            }
+        };
+        let sound = match options.get("sound") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(sound)) => *sound,
+            Some(_) => return Err(ConfigError::Invalid { option: "sound", expected: "true or false" }),
+        };
+        Ok(WidgetConfig {
+            account,
+            server: server.trim_end_matches('/').to_owned(),
+            page,
+            title,
+            connect_now: false,
+            lang,
+            theme,
+            rating,
+            url_privacy: link("url_privacy")?,
+            url_contact: link("url_contact")?,
+            url_faq: link("url_faq")?,
+            css_text: string_option(options, "css_text", "a string of CSS")?,
+            sound,
+        })
     }
 
     /// The customer websocket URL for this account.
@@ -116,6 +194,16 @@ impl WidgetConfig {
     }
 }
 
+/// A string option: absent, null or blank is `None`; any other type is an error.
+fn string_option(options: &Value, option: &'static str, expected: &'static str) -> Result<Option<String>, ConfigError> {
+    match options.get(option) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.trim().to_owned())),
+        Some(_) => Err(ConfigError::Invalid { option, expected }),
+    }
+}
+
 /// Percent-encodes everything but unreserved characters.
 fn encode_component(text: &str) -> String {
     text.bytes()
@@ -150,5 +238,25 @@ mod tests {
         assert!(err.to_string().contains("`account`"), "{err}");
         let err = WidgetConfig::from_options(&json!({ "account": 1, "title": 5 }), "http://x").unwrap_err();
         assert!(err.to_string().contains("`title`"), "{err}");
+        for (option, value) in [("theme", json!("pink")), ("rating", json!(5)), ("url_privacy", json!("javascript:x")),
+                                ("lang", json!(["de"])), ("sound", json!("loud"))] {
+            let err = WidgetConfig::from_options(&json!({ "account": 1, option: value }), "http://x").unwrap_err();
+            assert!(err.to_string().contains(&format!("`{option}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn look_and_feel_options() {
+        let options = json!({ "account": 1, "lang": "de-AT", "theme": "dark", "rating": "stars",
+                              "url_privacy": "https://shop.example/privacy", "css_text": ".cw-root { --cw-accent: #c00 }",
+                              "sound": false });
+        let config = WidgetConfig::from_options(&options, "http://x").unwrap();
+        assert_eq!(config.lang.as_deref(), Some("de-AT"));
+        assert_eq!(config.theme, Theme::Dark);
+        assert_eq!(config.rating, crate::components::RatingMode::Stars);
+        assert_eq!(config.url_privacy.as_deref(), Some("https://shop.example/privacy"));
+        assert!(!config.sound);
+        let defaults = WidgetConfig::from_options(&json!({ "account": 1 }), "http://x").unwrap();
+        assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, crate::components::RatingMode::Thumbs, true));
     }
 }

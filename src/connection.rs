@@ -2,10 +2,13 @@
 //!
 //! It fetches a customer token (keeping the identity secret in the iframe's storage),
 //! opens the websocket, feeds frames to the sans-IO [`Session`](crate::session::Session),
-//! sends what it returns, pings every 15 seconds, and reconnects with exponential backoff
-//! and jitter, following each disconnection reason's documented reaction.
+//! sends what it returns, pings every 15 seconds, ticks the session's timeouts, reports an
+//! unstable link, and reconnects with exponential backoff and jitter, following each
+//! disconnection reason's documented [`reaction`]. The browser's `offline` event drops the
+//! socket at once and `online` ends the backoff wait.
 //!
-//! Only [`retry_delay`] is platform-independent; the rest runs in the browser.
+//! Only [`retry_delay`] and [`reaction`] are platform-independent; the rest runs in the
+//! browser.
 
 use std::time::Duration;
 
@@ -23,32 +26,70 @@ pub fn retry_delay(attempt: u32, jitter: f64) -> Duration {
     delay.mul_f64(0.7 + 0.6 * jitter.clamp(0.0, 1.0))
 }
 
+/// What the client does after the server closed the connection with a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reaction {
+    /// Reconnect with backoff; `new_token` when the old one must not be reused.
+    Reconnect {
+        /// Fetch a fresh access token first.
+        new_token: bool,
+    },
+    /// Stay disconnected until the visitor acts (or `connect()`).
+    WaitForUser,
+    /// Stop for good (the SDK's "destroy").
+    Stop,
+}
+
+/// The reaction the Customer SDK documents for each disconnection reason.
+/// `misdirected_connection` reconnects to the same server: this widget has no regions.
+pub fn reaction(reason: &protocol::DisconnectReason) -> Reaction {
+    use protocol::{DisconnectReason, ReconnectPolicy};
+    match reason.policy() {
+        ReconnectPolicy::Reconnect => Reaction::Reconnect { new_token: *reason == DisconnectReason::AccessTokenExpired },
+        ReconnectPolicy::WaitForUser => Reaction::WaitForUser,
+        ReconnectPolicy::Destroy => Reaction::Stop,
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 pub use browser::spawn;
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
-    use futures::channel::mpsc::UnboundedReceiver;
+    use futures::channel::mpsc::{self, UnboundedReceiver};
+    use futures::stream::Select;
     use futures::{FutureExt, SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message};
     use gloo_timers::future::{IntervalStream, TimeoutFuture};
     use leptos::prelude::*;
-    use protocol::{DisconnectReason, Push, ReconnectPolicy, RequestFrame, ServerFrame};
+    use protocol::{DisconnectReason, Push, RequestFrame, ServerFrame};
     use serde::Deserialize;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
 
-    use super::retry_delay;
+    use super::{retry_delay, Reaction};
     use crate::chat::Command;
     use crate::config::WidgetConfig;
+    use crate::sdk::{upload_url, Stability};
     use crate::session::Session;
     use crate::store::{ChatState, ConnectionStatus};
 
     /// Protocol keep-alive interval.
     const PING_MS: u32 = 15_000;
+    /// How often timeouts, throttles and stability are checked.
+    const TICK_MS: u32 = 500;
+
+    /// The visitor's commands merged with the page's own nudges (visibility changes).
+    type Commands = Select<UnboundedReceiver<Command>, UnboundedReceiver<Command>>;
 
     /// How one connection ended.
     enum End {
         /// The widget is being removed.
         Shutdown,
+        /// `destroy()`.
+        Destroy,
+        /// `disconnect()`: wait for `connect()`.
+        Paused,
         /// Network or server trouble; retry.
         Lost,
         /// The token was refused; get a new one and retry.
@@ -57,24 +98,127 @@ mod browser {
         Disconnected(DisconnectReason),
     }
 
+    /// What a command means while no socket is open.
+    enum Offline {
+        /// Nothing to do now.
+        Stay,
+        /// The network is back: a pending retry may go now.
+        Online,
+        /// Connect (the visitor acted, or a call waits).
+        Connect,
+        /// Stop here.
+        End(End),
+    }
+
     #[derive(Deserialize)]
     struct TokenResponse {
         access_token: String,
         identity: String,
     }
 
-    /// Starts the connection task. It connects at once when `config.connect_now`, otherwise
-    /// when the visitor first shows intent (`Command::Connect`).
+    /// What outlives a socket.
+    struct Client {
+        config: WidgetConfig,
+        session: Session,
+        token: Option<String>,
+        stability: Stability,
+    }
+
+    impl Client {
+        /// Handles a command while disconnected.
+        fn offline(&mut self, command: Option<Command>) -> Offline {
+            match command {
+                None | Some(Command::Shutdown) => Offline::End(End::Shutdown),
+                Some(Command::Destroy) => Offline::End(End::Destroy),
+                Some(Command::Disconnect) => Offline::End(End::Paused),
+                Some(Command::Connect) => Offline::Connect,
+                Some(Command::Call(call)) => {
+                    self.session.call(*call, js_sys::Date::now());
+                    Offline::Connect
+                }
+                Some(Command::UploadTarget(reply)) => {
+                    let _ = reply.0.send(self.token.clone().map(|token| (upload_url(&self.config), token)));
+                    Offline::Stay
+                }
+                // The outbox lives in the state and goes out after reconnecting; sneak peeks
+                // are moot without a connection.
+                Some(Command::Flush | Command::SneakPeek { .. } | Command::Network { online: false }) => Offline::Stay,
+                Some(Command::Network { online: true }) => Offline::Online,
+            }
+        }
+
+        /// Time passes while disconnected: calls time out, the link may turn unstable.
+        fn tick_offline(&mut self, state: RwSignal<ChatState>) {
+            let now = js_sys::Date::now();
+            state.with_untracked(|chat_state| self.session.expire(now, chat_state));
+            if let Some(unstable) = self.stability.update(now, false, false) {
+                state.update(|chat_state| chat_state.unstable = unstable);
+            }
+        }
+    }
+
+    /// Starts the connection task (and the cross-tab sync). It connects at once when
+    /// `config.connect_now`, otherwise when the visitor first shows intent (`Command::Connect`
+    /// or an SDK call).
     pub fn spawn(state: RwSignal<ChatState>, commands: UnboundedReceiver<Command>, config: WidgetConfig) {
+        let (nudge, nudges) = mpsc::unbounded();
+        watch_visibility(state, nudge);
+        keep_side_storage(state, &config);
+        crate::tabs::spawn(state, &config);
+        let commands = futures::stream::select(commands, nudges);
         leptos::task::spawn_local(run(state, commands, config));
     }
 
-    async fn run(state: RwSignal<ChatState>, mut commands: UnboundedReceiver<Command>, config: WidgetConfig) {
-        if !config.connect_now && !wait_for_intent(&mut commands).await {
+    /// Restores the customer-side storage the server asked to keep (it goes back with every
+    /// login) and stores each change.
+    fn keep_side_storage(state: RwSignal<ChatState>, config: &WidgetConfig) {
+        let key = format!("{}.side_storage", config.identity_key());
+        let stored = crate::persist::decode_side_storage(&crate::persist::read(&key).unwrap_or_default());
+        if !stored.is_empty() {
+            state.update(|chat_state| chat_state.customer_side_storage = stored);
+        }
+        let storage = Memo::new(move |_| state.with(|chat_state| crate::persist::encode_side_storage(&chat_state.customer_side_storage)));
+        Effect::new(move |first: Option<()>| {
+            let encoded = storage.get();
+            if first.is_some() {
+                crate::persist::write(&key, &encoded);
+            }
+        });
+    }
+
+    /// Keeps `page_hidden` current (a page coming into view may owe read receipts) and
+    /// passes on the browser's offline and online events.
+    fn watch_visibility(state: RwSignal<ChatState>, nudge: mpsc::UnboundedSender<Command>) {
+        let nudge_network = nudge.clone();
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+        let hidden = |document: &web_sys::Document| document.visibility_state() == web_sys::VisibilityState::Hidden;
+        state.update(|chat_state| chat_state.page_hidden = hidden(&document));
+        let watched = document.clone();
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            let now_hidden = hidden(&watched);
+            state.update(|chat_state| chat_state.page_hidden = now_hidden);
+            let _ = nudge.unbounded_send(Command::Flush);
+        });
+        let _ = document.add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
+        // The listeners live as long as the frame.
+        on_change.forget();
+        let Some(window) = web_sys::window() else { return };
+        for (event, online) in [("offline", false), ("online", true)] {
+            let nudge = nudge_network.clone();
+            let on_network = Closure::<dyn FnMut()>::new(move || {
+                let _ = nudge.unbounded_send(Command::Network { online });
+            });
+            let _ = window.add_event_listener_with_callback(event, on_network.as_ref().unchecked_ref());
+            on_network.forget();
+        }
+    }
+
+    async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig) {
+        let mut client = Client { config, session: Session::new(), token: None, stability: Stability::default() };
+        if !client.config.connect_now && !wait_for_intent(state, &mut commands, &mut client).await {
             return;
         }
         let mut attempt: u32 = 0;
-        let mut token: Option<String> = None;
         loop {
             state.update(|chat_state| {
                 chat_state.set_connection(if attempt == 0 {
@@ -83,74 +227,132 @@ mod browser {
                     ConnectionStatus::Reconnecting { attempt }
                 })
             });
-            let end = connect_once(state, &mut commands, &config, &mut token, &mut attempt).await;
-            match end {
-                End::Shutdown => return,
-                End::Lost => {}
-                End::TokenRefused => token = None,
-                End::Disconnected(reason) => match reason.policy() {
-                    ReconnectPolicy::Reconnect => {
-                        if reason == DisconnectReason::AccessTokenExpired {
-                            token = None;
-                        }
-                    }
-                    ReconnectPolicy::WaitForUser => {
+            let end = connect_once(state, &mut commands, &mut client, &mut attempt).await;
+            client.session.end();
+            // After the visitor's go-ahead the next attempt starts at once, without backoff.
+            let mut immediate = false;
+            let mut end = Some(end);
+            while let Some(ended) = end.take() {
+                match ended {
+                    End::Shutdown => return,
+                    End::Destroy => {
+                        client.session.destroy();
                         state.update(|chat_state| {
-                            chat_state.set_connection(ConnectionStatus::Paused { reason: reason.to_string() })
-                        });
-                        if !wait_for_intent(&mut commands).await {
-                            return;
-                        }
-                        attempt = 0;
-                        continue;
-                    }
-                    ReconnectPolicy::Destroy => {
-                        state.update(|chat_state| {
-                            chat_state.set_connection(ConnectionStatus::Stopped { reason: reason.to_string() })
+                            chat_state.set_connection(ConnectionStatus::Stopped { reason: "destroyed".to_owned() })
                         });
                         return;
                     }
-                },
+                    End::Paused => {
+                        state.update(|chat_state| {
+                            chat_state.disconnect_reason = Some("manual".to_owned());
+                            chat_state.set_connection(ConnectionStatus::Paused { reason: "manual".to_owned() })
+                        });
+                        if !wait_for_intent(state, &mut commands, &mut client).await {
+                            return;
+                        }
+                        attempt = 0;
+                        immediate = true;
+                    }
+                    End::Lost => {
+                        state.update(|chat_state| chat_state.disconnect_reason = Some("connection_lost".to_owned()));
+                    }
+                    End::TokenRefused => client.token = None,
+                    End::Disconnected(reason) => {
+                        state.update(|chat_state| chat_state.disconnect_reason = Some(reason.to_string()));
+                        match super::reaction(&reason) {
+                            Reaction::Reconnect { new_token } => {
+                                if new_token {
+                                    client.token = None;
+                                }
+                            }
+                            Reaction::WaitForUser => {
+                                state.update(|chat_state| {
+                                    chat_state.set_connection(ConnectionStatus::Paused { reason: reason.to_string() })
+                                });
+                                if !wait_for_intent(state, &mut commands, &mut client).await {
+                                    return;
+                                }
+                                attempt = 0;
+                                immediate = true;
+                            }
+                            Reaction::Stop => end = Some(End::Destroy),
+                        }
+                    }
+                }
+            }
+            if immediate {
+                continue;
             }
             attempt += 1;
             state.update(|chat_state| chat_state.set_connection(ConnectionStatus::Reconnecting { attempt }));
             let delay = retry_delay(attempt, js_sys::Math::random());
             let mut sleep = TimeoutFuture::new(delay.as_millis() as u32).fuse();
+            let mut ticks = IntervalStream::new(TICK_MS).fuse();
             loop {
                 futures::select! {
                     () = sleep => break,
-                    command = commands.next() => match command {
-                        Some(Command::Shutdown) | None => return,
-                        // The outbox is in the state; it is sent after reconnecting.
-                        Some(_) => {}
+                    _ = ticks.next() => client.tick_offline(state),
+                    command = commands.next() => match client.offline(command) {
+                        Offline::Stay | Offline::Connect => {}
+                        Offline::Online => break,
+                        Offline::End(End::Destroy) => {
+                            client.session.destroy();
+                            state.update(|chat_state| {
+                                chat_state.set_connection(ConnectionStatus::Stopped { reason: "destroyed".to_owned() })
+                            });
+                            return;
+                        }
+                        Offline::End(End::Paused) => {
+                            state.update(|chat_state| {
+                                chat_state.set_connection(ConnectionStatus::Paused { reason: "manual".to_owned() })
+                            });
+                            if !wait_for_intent(state, &mut commands, &mut client).await {
+                                return;
+                            }
+                            attempt = 0;
+                            break;
+                        }
+                        Offline::End(_) => return,
                     },
                 }
             }
         }
     }
 
-    /// Waits for a command that means "connect"; false when told to shut down instead.
-    async fn wait_for_intent(commands: &mut UnboundedReceiver<Command>) -> bool {
+    /// Waits for a command that means "connect"; false when told to stop instead.
+    async fn wait_for_intent(state: RwSignal<ChatState>, commands: &mut Commands, client: &mut Client) -> bool {
+        let mut ticks = IntervalStream::new(TICK_MS).fuse();
         loop {
-            match commands.next().await {
-                Some(Command::Connect | Command::Flush) => return true,
-                Some(Command::Shutdown) | None => return false,
+            futures::select! {
+                _ = ticks.next() => client.tick_offline(state),
+                command = commands.next() => match client.offline(command) {
+                    Offline::Stay | Offline::Online => {}
+                    Offline::Connect => return true,
+                    Offline::End(End::Paused) => {}
+                    Offline::End(End::Destroy) => {
+                        client.session.destroy();
+                        state.update(|chat_state| {
+                            chat_state.set_connection(ConnectionStatus::Stopped { reason: "destroyed".to_owned() })
+                        });
+                        return false;
+                    }
+                    Offline::End(_) => return false,
+                },
             }
         }
     }
 
     async fn connect_once(
         state: RwSignal<ChatState>,
-        commands: &mut UnboundedReceiver<Command>,
-        config: &WidgetConfig,
-        token: &mut Option<String>,
+        commands: &mut Commands,
+        client: &mut Client,
         attempt: &mut u32,
     ) -> End {
-        let access_token = match token.clone() {
+        let access_token = match client.token.clone() {
             Some(access_token) => access_token,
-            None => match fetch_token(config).await {
+            None => match fetch_token(&client.config).await {
                 Ok(access_token) => {
-                    *token = Some(access_token.clone());
+                    client.token = Some(access_token.clone());
                     access_token
                 }
                 Err(err) => {
@@ -159,7 +361,7 @@ mod browser {
                 }
             },
         };
-        let socket = match WebSocket::open(&config.socket_url()) {
+        let socket = match WebSocket::open(&client.config.socket_url()) {
             Ok(socket) => socket,
             Err(err) => {
                 leptos::logging::warn!("chat: cannot open the socket: {err}");
@@ -169,9 +371,11 @@ mod browser {
         let (mut write, read) = socket.split();
         let mut read = read.fuse();
         let mut pings = IntervalStream::new(PING_MS).fuse();
-        let mut watchdog = IntervalStream::new(1_000).fuse();
-        let mut session = Session::new();
-        let login = session.login(&access_token, config.page.clone());
+        let mut ticks = IntervalStream::new(TICK_MS).fuse();
+        let session = &mut client.session;
+        session.begin();
+        let side_storage = state.with_untracked(|chat_state| chat_state.customer_side_storage.clone());
+        let login = session.login_with(&access_token, client.config.page.clone(), side_storage);
         if write.send(Message::Text(login.encode())).await.is_err() {
             return End::Lost;
         }
@@ -193,41 +397,74 @@ mod browser {
                             }
                         }
                         let was_logged_in = session.is_logged_in();
-                        let outgoing = state.try_update(|chat_state| session.on_frame(&frame, chat_state)).unwrap_or_default();
+                        let outgoing = state.try_update(|chat_state| session.receive(frame, chat_state)).unwrap_or_default();
                         if session.login_error.take().is_some() {
                             return End::TokenRefused;
                         }
                         if !was_logged_in && session.is_logged_in() {
                             *attempt = 0;
-                            state.update(|chat_state| chat_state.set_connection(ConnectionStatus::Online));
+                            let recovered = client.stability.update(js_sys::Date::now(), true, false);
+                            state.update(|chat_state| {
+                                chat_state.set_connection(ConnectionStatus::Online);
+                                if let Some(unstable) = recovered {
+                                    chat_state.unstable = unstable;
+                                }
+                            });
                         }
                         outgoing
                     }
                     Some(Ok(Message::Bytes(_))) => continue,
                     Some(Err(_)) | None => return End::Lost,
                 },
-                command = commands.next() => match command {
-                    Some(Command::Flush) => state.with_untracked(|chat_state| session.flush(chat_state)),
-                    Some(Command::Connect) => continue,
-                    Some(Command::Shutdown) | None => {
-                        let _ = write.close().await;
-                        return End::Shutdown;
+                command = commands.next() => {
+                    let now = js_sys::Date::now();
+                    match command {
+                        Some(Command::Flush) => state.with_untracked(|chat_state| session.flush(chat_state)),
+                        Some(Command::Connect | Command::Network { online: true }) => continue,
+                        Some(Command::Network { online: false }) => return End::Lost,
+                        Some(Command::Call(call)) => {
+                            session.call(*call, now);
+                            state.with_untracked(|chat_state| session.flush(chat_state))
+                        }
+                        Some(Command::SneakPeek { chat_id, text }) => {
+                            state.with_untracked(|chat_state| session.sneak_peek(chat_id, text, now, chat_state))
+                        }
+                        Some(Command::UploadTarget(reply)) => {
+                            let _ = reply.0.send(Some((upload_url(&client.config), access_token.clone())));
+                            continue;
+                        }
+                        Some(Command::Disconnect) => {
+                            let _ = write.close().await;
+                            return End::Paused;
+                        }
+                        Some(Command::Destroy) => {
+                            let _ = write.close().await;
+                            return End::Destroy;
+                        }
+                        Some(Command::Shutdown) | None => {
+                            let _ = write.close().await;
+                            return End::Shutdown;
+                        }
                     }
                 },
-                _ = pings.next() => {
-                    if !session.is_logged_in() {
-                        continue;
+                _ = pings.next() => match session.ping() {
+                    Some(ping) => vec![ping],
+                    None => continue,
+                },
+                _ = ticks.next() => {
+                    let now = js_sys::Date::now();
+                    let outgoing = state.with_untracked(|chat_state| session.expire(now, chat_state));
+                    let up = session.is_logged_in();
+                    if let Some(unstable) = client.stability.update(now, up, session.ping_late(now)) {
+                        state.update(|chat_state| chat_state.unstable = unstable);
                     }
-                    vec![session.ping()]
-                }
-                _ = watchdog.next() => {
                     // A request (a ping at the latest) unanswered for 15 s: the link is dead
                     // even if the socket has not noticed yet.
-                    if session.overdue(js_sys::Date::now()) {
+                    if session.overdue(now) {
                         leptos::logging::warn!("chat: the server stopped answering; reconnecting");
                         return End::Lost;
                     }
-                    continue;
+                    outgoing
                 }
             };
             for request in outgoing {
@@ -270,6 +507,33 @@ mod browser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_disconnection_reason_gets_its_documented_reaction() {
+        use protocol::DisconnectReason;
+        let again = Reaction::Reconnect { new_token: false };
+        let cases = [
+            ("access_token_expired", Reaction::Reconnect { new_token: true }),
+            ("connection_timeout", again),
+            ("internal_error", again),
+            ("misdirected_connection", again),
+            ("product_version_changed", again),
+            ("service_temporarily_unavailable", again),
+            ("too_many_unauthorized_connections", again),
+            ("some_future_reason", again),
+            ("inactivity_timeout", Reaction::WaitForUser),
+            ("users_limit_reached", Reaction::WaitForUser),
+            ("customer_banned", Reaction::Stop),
+            ("customer_temporarily_blocked", Reaction::Stop),
+            ("license_not_found", Reaction::Stop),
+            ("license_expired", Reaction::Stop),
+            ("too_many_connections", Reaction::Stop),
+            ("unsupported_version", Reaction::Stop),
+        ];
+        for (reason, expected) in cases {
+            assert_eq!(reaction(&DisconnectReason::parse(reason)), expected, "{reason}");
+        }
+    }
 
     #[test]
     fn backoff_doubles_from_300_ms_to_a_30_s_ceiling_with_30_percent_jitter() {

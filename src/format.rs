@@ -70,7 +70,7 @@ pub fn linkify(text: &str) -> Vec<Segment> {
 }
 
 /// A calendar day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Day {
     /// Year.
     pub year: i32,

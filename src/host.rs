@@ -1,13 +1,22 @@
 //! Start-up and the bridge to the host page's loader.
 //!
-//! Embedded, the app runs in an iframe the loader (`embed.js`) created. It greets its
-//! parent with `{"livechat":"hello"}` sent only to the host origin named in its URL, and
-//! accepts exactly one `MessagePort` back, from that origin and from its parent window.
-//! After that, commands arrive on the port (`open`, `close`, `shutdown`) and the app
-//! reports on it (`ready`, `open`, `unread`, `error`); every message is a JSON string.
+//! Embedded, the app runs in an iframe the loader (`embed.js` and its `api.js`) created, or
+//! in a popup window the loader opened. It greets that window (its parent, or its opener)
+//! with `{livechat: "hello"}` sent only to the host origin named in its URL, and accepts
+//! exactly one `MessagePort` back, from that origin and that window. After that, commands
+//! arrive on the port and the app reports on it:
+//!
+//! - in: `open`, `close`, `shutdown`, `call` (`{id, name, args}`, answered by `result`
+//!   `{id, ok, value | error}`), `page_view` (`{url, title}`, single-page-app navigation);
+//! - out: `ready` (with `state`), `state` (a snapshot whenever it changes), `open`
+//!   (`{value}`), `unread` (`{count}`), `event` (`{name, data}`: `chatstart`,
+//!   `chatopened`), `error` (`{message}`), `result`.
+//!
+//! Messages are plain objects (structured clone), never JSON text: the host page may have
+//! replaced its `JSON`, and this frame's own `JSON` is out of its reach.
 //! Standalone (the `/widget/` page opened directly), options come from the URL query.
 //!
-//! API BOUNDARY: the message names are shared with `public/embed.js`.
+//! API BOUNDARY: the message names are shared with `public/api.js`.
 
 use futures::channel::mpsc;
 use leptos::prelude::*;
@@ -18,7 +27,7 @@ use web_sys::{MessageEvent, MessagePort};
 
 use crate::chat::ChatHandle;
 use crate::config::WidgetConfig;
-use crate::store::ChatState;
+use crate::store::{Author, ChatState};
 
 /// Reads how the widget was started and mounts it.
 pub fn boot() {
@@ -28,10 +37,29 @@ pub fn boot() {
     let params = web_sys::UrlSearchParams::new_with_str(&location.search().unwrap_or_default()).ok();
     let param = |name: &str| params.as_ref().and_then(|params| params.get(name));
     let parent = window.parent().ok().flatten().filter(|parent| !js_sys::Object::is(parent, &window));
-
-    let Some(parent) = parent else {
-        let options = json!({ "account": param("account"), "title": param("title") });
-        start(&options, &server, None);
+    // A popup the loader opened talks to its opener the same way an iframe talks to its parent.
+    let opener = || {
+        let opener = window.opener().ok().filter(|opener| !opener.is_null() && !opener.is_undefined())?;
+        param("host")?;
+        // Cross-origin, so `instanceof Window` fails here: the cast is unchecked.
+        Some(opener.unchecked_into::<web_sys::Window>())
+    };
+    let popup = parent.is_none();
+    let Some(counterpart) = parent.or_else(opener) else {
+        let options = json!({
+            "account": param("account"),
+            "title": param("title"),
+            "lang": param("lang"),
+            "theme": param("theme"),
+            "rating": param("rating"),
+            "url_privacy": param("url_privacy"),
+            // A standalone chat page is itself the page the visitor is on.
+            "page_info": {
+                "url": location.href().unwrap_or_default(),
+                "title": window.document().map(|document| document.title()).unwrap_or_default(),
+            },
+        });
+        start(&options, &server, None, false);
         return;
     };
     let Some(host_origin) = param("host") else {
@@ -40,36 +68,39 @@ pub fn boot() {
     };
 
     let expected_origin = host_origin.clone();
-    let expected_source = parent.clone();
+    let expected_source = counterpart.clone();
     let server_for_start = server.clone();
     let started = std::cell::Cell::new(false);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if started.get() || event.origin() != expected_origin {
             return;
         }
-        let from_parent = event.source().is_some_and(|source| js_sys::Object::is(&source, &expected_source));
+        let from_counterpart = event.source().is_some_and(|source| js_sys::Object::is(&source, &expected_source));
         let data = event.data();
         let kind = js_sys::Reflect::get(&data, &JsValue::from_str("livechat")).ok().and_then(|kind| kind.as_string());
         let port = event.ports().get(0).dyn_into::<MessagePort>().ok();
-        let (true, Some("port"), Some(port)) = (from_parent, kind.as_deref(), port) else { return };
+        let (true, Some("port"), Some(port)) = (from_counterpart, kind.as_deref(), port) else { return };
         started.set(true);
         let options = js_sys::Reflect::get(&data, &JsValue::from_str("options"))
             .ok()
-            .and_then(|options| options.as_string())
-            .and_then(|options| serde_json::from_str::<Value>(&options).ok())
+            .and_then(|options| match options.as_string() {
+                Some(text) => serde_json::from_str::<Value>(&text).ok(),
+                None => read(&options),
+            })
             .unwrap_or(Value::Null);
-        start(&options, &server_for_start, Some(port));
+        start(&options, &server_for_start, Some(port), popup);
     });
     let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
     // The listener lives as long as the page.
     on_message.forget();
     let hello = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&hello, &JsValue::from_str("livechat"), &JsValue::from_str("hello"));
-    let _ = parent.post_message(&hello, &host_origin);
+    let _ = counterpart.post_message(&hello, &host_origin);
 }
 
-/// Validates options and mounts the widget, connected to the server.
-fn start(options: &Value, server: &str, port: Option<MessagePort>) {
+/// Validates options and mounts the widget, connected to the server. `popup`: the widget
+/// fills a window of its own, so it is open from the start.
+fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) {
     let mut config = match WidgetConfig::from_options(options, server) {
         Ok(config) => config,
         Err(err) => {
@@ -95,8 +126,8 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>) {
     let (commands, receiver) = mpsc::unbounded();
     let id_prefix = format!("{:x}{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
     let chat = ChatHandle::new(state, commands, id_prefix);
-    let embedded = port.is_some();
-    let title = config.title.clone();
+    let embedded = port.is_some() && !popup;
+    let view_config = config.clone();
     // `mount_to_body` keeps the app alive for the life of the frame.
     let receiver = std::cell::Cell::new(Some(receiver));
     leptos::mount::mount_to_body(move || {
@@ -110,26 +141,95 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>) {
         Effect::new(move |_| crate::persist::write(&outbox_key, &crate::persist::encode(&outbox.get())));
         if let Some(port) = port.clone() {
             bridge(chat, port);
-        } else {
+        }
+        if !embedded {
             chat.set_open(true);
         }
-        crate::widget_view(chat, title.clone(), embedded)
+        crate::widget_view(chat, view_config.clone(), embedded)
     });
 }
 
+/// Posts `message` as an object of this frame's realm (see the module docs).
 fn post(port: &MessagePort, message: Value) {
-    let _ = port.post_message(&JsValue::from_str(&message.to_string()));
+    if let Ok(object) = js_sys::JSON::parse(&message.to_string()) {
+        let _ = port.post_message(&object);
+    }
 }
 
-/// Connects the port to the chat: loader commands in, open state and unread count out.
+/// Reads a structured-clone message as JSON, with this frame's own `JSON`.
+fn read(data: &JsValue) -> Option<Value> {
+    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// What the host page can read about the chat (`livechat.get`, callbacks).
+#[derive(Clone, PartialEq)]
+struct Snapshot {
+    connection: &'static str,
+    online: bool,
+    customer_id: Option<String>,
+    chat_id: Option<String>,
+    chat_active: bool,
+    unread: u32,
+    open: bool,
+}
+
+impl Snapshot {
+    fn of(chat_state: &ChatState) -> Snapshot {
+        Snapshot {
+            connection: chat_state.connection.as_str(),
+            online: chat_state.agents_online,
+            customer_id: chat_state.customer_id.clone(),
+            chat_id: chat_state.chat_id.clone(),
+            chat_active: chat_state.chat_active,
+            unread: chat_state.unread,
+            open: chat_state.open,
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "connection": self.connection,
+            // Availability is known only once logged in.
+            "online": if self.customer_id.is_some() { json!(self.online) } else { Value::Null },
+            "customer_id": self.customer_id,
+            "chat_id": self.chat_id,
+            "chat_active": self.chat_active,
+            "unread": self.unread,
+            "open": self.open,
+        })
+    }
+}
+
+/// Who started the chat: the first non-system message of the transcript says.
+fn initiator(chat_state: &ChatState) -> &'static str {
+    match chat_state.messages.iter().find(|message| message.author != Author::System).map(|message| &message.author) {
+        Some(Author::Agent(_)) => "operator",
+        _ => "client",
+    }
+}
+
+/// Connects the port to the chat: loader commands in, state and chat events out.
 fn bridge(chat: ChatHandle, port: MessagePort) {
+    let port_for_commands = port.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let Some(text) = event.data().as_string() else { return };
-        let Ok(message) = serde_json::from_str::<Value>(&text) else { return };
+        let Some(message) = read(&event.data()) else { return };
         match message.get("type").and_then(Value::as_str) {
             Some("open") => chat.set_open(true),
             Some("close") => chat.set_open(false),
             Some("shutdown") => chat.shutdown(),
+            Some("call") => {
+                let name = message.get("name").and_then(Value::as_str).unwrap_or_default();
+                let args = message.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
+                let reply = match run_command(chat, name, &args) {
+                    Ok(value) => json!({ "type": "result", "id": message["id"], "ok": true, "value": value }),
+                    Err(error) => json!({ "type": "result", "id": message["id"], "ok": false, "error": error }),
+                };
+                post(&port_for_commands, reply);
+            }
+            // Single-page-app navigation: reported by the loader, but the chat has no way
+            // to send a page update to the server yet, so it is only accepted.
+            Some("page_view") => {}
             _ => {}
         }
     });
@@ -138,9 +238,88 @@ fn bridge(chat: ChatHandle, port: MessagePort) {
 
     let open = Memo::new(move |_| chat.state.with(|chat_state| chat_state.open));
     let unread = Memo::new(move |_| chat.state.with(|chat_state| chat_state.unread));
+    let snapshot = Memo::new(move |_| chat.state.with(Snapshot::of));
     let port_for_open = port.clone();
-    Effect::new(move |_| post(&port_for_open, json!({ "type": "open", "value": open.get() })));
+    // Only changes made inside the widget: the loader owns the initial state, and echoing
+    // it back before the loader's own `open` arrived would undo a click made while loading.
+    Effect::new(move |previous: Option<bool>| {
+        let now = open.get();
+        if previous.is_some_and(|before| before != now) {
+            post(&port_for_open, json!({ "type": "open", "value": now }));
+        }
+        now
+    });
     let port_for_unread = port.clone();
     Effect::new(move |_| post(&port_for_unread, json!({ "type": "unread", "count": unread.get() })));
-    post(&port, json!({ "type": "ready" }));
+    let port_for_state = port.clone();
+    Effect::new(move |_| post(&port_for_state, json!({ "type": "state", "value": snapshot.get().to_json() })));
+
+    // Chat lifecycle: an active chat found by the first login of this page load is "opened"
+    // (the visitor came back to it); one that becomes active later was "started".
+    let port_for_events = port.clone();
+    Effect::new(move |previous: Option<Snapshot>| {
+        let now = snapshot.get();
+        let before_login = previous.as_ref().is_none_or(|before| before.customer_id.is_none());
+        if let (Some(_), Some(chat_id), true) = (&now.customer_id, &now.chat_id, now.chat_active) {
+            let name = if before_login {
+                Some("chatopened")
+            } else {
+                previous
+                    .as_ref()
+                    .filter(|before| !before.chat_active || before.chat_id.as_ref() != Some(chat_id))
+                    .map(|_| "chatstart")
+            };
+            if let Some(name) = name {
+                let initiator = chat.state.with_untracked(initiator);
+                let data = json!({ "ticket": chat_id, "initiator": initiator });
+                post(&port_for_events, json!({ "type": "event", "name": name, "data": data }));
+            }
+        }
+        now
+    });
+    let ready = json!({ "type": "ready", "state": snapshot.get_untracked().to_json() });
+    post(&port, ready);
+}
+
+/// Runs a host command (`livechat.call`, `embed.page`) that needs the widget itself.
+fn run_command(chat: ChatHandle, name: &str, args: &[Value]) -> Result<Value, String> {
+    match name {
+        "maximize" => {
+            chat.set_open(true);
+            let draft = args.first().and_then(|options| options.get("messageDraft")).and_then(Value::as_str);
+            if let Some(draft) = draft {
+                set_draft(draft);
+            }
+            Ok(Value::Null)
+        }
+        "minimize" => {
+            chat.set_open(false);
+            Ok(Value::Null)
+        }
+        // No greeting is ever shown yet, so there is nothing to hide.
+        "hide_greeting" => Ok(Value::Null),
+        "page" => {
+            let state = args.first().and_then(Value::as_str).unwrap_or_default();
+            if matches!(state, "chat" | "online" | "offline") {
+                chat.set_open(true);
+            }
+            if let Some(message) = args.get(1).and_then(|params| params.get("message")).and_then(Value::as_str) {
+                set_draft(message);
+            }
+            Ok(Value::Null)
+        }
+        other => Err(format!("livechat: the command `{other}` is not supported by this widget yet")),
+    }
+}
+
+/// Puts text in the composer as if typed, so the visitor only has to press send.
+// FIXME: goes through the composer's DOM until `ChatHandle` can hold a draft.
+fn set_draft(text: &str) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+    let Some(input) = document.get_element_by_id("cw-input") else { return };
+    let Ok(input) = input.dyn_into::<web_sys::HtmlTextAreaElement>() else { return };
+    input.set_value(text);
+    if let Ok(event) = web_sys::Event::new("input") {
+        let _ = input.dispatch_event(&event);
+    }
 }

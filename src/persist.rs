@@ -1,5 +1,6 @@
 //! What the widget keeps in the iframe's storage so a reload loses nothing: the outbox
-//! (messages typed but not yet confirmed by the server) and the composer draft.
+//! (messages typed but not yet confirmed by the server), the composer draft, and the
+//! customer-side storage the server asks clients to keep and send back at login.
 //!
 //! The encoding is pure and tested natively; reading and writing `localStorage` happens in
 //! the browser-only functions at the bottom.
@@ -46,6 +47,19 @@ pub fn restore(chat_state: &mut ChatState, outbox: Vec<Unsent>) {
     }
 }
 
+/// Encodes the customer-side storage the server asked the client to keep.
+pub fn encode_side_storage(storage: &protocol::Object) -> String {
+    if storage.is_empty() { String::new() } else { serde_json::Value::Object(storage.clone()).to_string() }
+}
+
+/// Decodes stored customer-side storage; anything unreadable counts as empty.
+pub fn decode_side_storage(stored: &str) -> protocol::Object {
+    match serde_json::from_str(stored) {
+        Ok(serde_json::Value::Object(storage)) => storage,
+        _ => protocol::Object::new(),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod browser {
     fn storage() -> Option<web_sys::Storage> {
@@ -89,5 +103,15 @@ mod tests {
         assert_eq!(texts, ["first", "third"], "failed messages are not retried by themselves");
         assert_eq!(after.outbox().count(), 2);
         assert!(decode("not json").is_empty());
+    }
+
+    #[test]
+    fn the_server_side_storage_round_trips_and_junk_is_ignored() {
+        let mut storage = protocol::Object::new();
+        storage.insert("visit".into(), serde_json::json!({ "n": 3 }));
+        assert_eq!(decode_side_storage(&encode_side_storage(&storage)), storage);
+        assert_eq!(encode_side_storage(&protocol::Object::new()), "", "nothing stored when empty");
+        assert!(decode_side_storage("[1]").is_empty());
+        assert!(decode_side_storage("").is_empty());
     }
 }

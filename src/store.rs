@@ -8,9 +8,13 @@
 //! the confirmed row when the server's copy arrives, so each message appears exactly once
 //! however many times it is pushed, fetched or retried.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use protocol::{Chat, Event, EventBody, Push, Response, ServerFrame, User, UserType};
+use protocol::{
+    ChatTransferred, Chat, Customer, Event, EventBody, IncomingMulticast, Object, Page, Push, Queue, Response,
+    ServerFrame, Thread, User, UserType,
+};
+use serde_json::Value;
 
 #[cfg(test)]
 mod tests;
@@ -100,6 +104,43 @@ impl Delivery {
     }
 }
 
+/// What a row shows beyond its text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MessageBody {
+    /// Text only (messages, system messages).
+    #[default]
+    Text,
+    /// An uploaded file.
+    File {
+        /// Where it is served.
+        url: String,
+        /// File name.
+        name: String,
+        /// MIME type.
+        content_type: String,
+        /// Size in bytes.
+        size: Option<u64>,
+        /// Image width.
+        width: Option<u32>,
+        /// Image height.
+        height: Option<u32>,
+        /// Thumbnail, for images.
+        thumbnail_url: Option<String>,
+    },
+    /// Cards, quick replies or a sticker.
+    Rich {
+        /// `cards`, `quick_replies` or `sticker`.
+        template_id: String,
+        /// The wire elements.
+        elements: Vec<Value>,
+    },
+    /// A filled form: each answered field's label and answer.
+    Form {
+        /// `(label, answer)` in form order.
+        answers: Vec<(String, String)>,
+    },
+}
+
 /// One row of the transcript.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessage {
@@ -115,6 +156,8 @@ pub struct ChatMessage {
     pub text: String,
     /// Server time (RFC 3339), once known.
     pub created_at: Option<String>,
+    /// What kind of message it is, for rows that show more than text.
+    pub body: MessageBody,
     /// Delivery state (always `Sent` for others' messages).
     pub delivery: Delivery,
 }
@@ -128,10 +171,32 @@ pub struct Participant {
     pub avatar: Option<String>,
     /// Agent job title.
     pub job_title: Option<String>,
+    /// Still in the chat (false once removed, or when they wrote without joining).
+    pub present: bool,
 }
 
+/// A greeting (an agent's invitation to chat) being shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Greeting {
+    /// The greeting template's id.
+    pub id: u64,
+    /// This showing of it; accept and cancel name it.
+    pub unique_id: String,
+    /// The invitation's text.
+    pub text: String,
+    /// The inviting agent's id.
+    pub agent_id: String,
+    /// Whether it is shown for the first time.
+    pub displayed_first_time: bool,
+    /// Accepted (the chat it leads to has started).
+    pub accepted: bool,
+}
+
+/// Most multicast messages kept (the newest).
+const MAX_MULTICASTS: usize = 20;
+
 /// Everything the widget knows about the chat.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatState {
     /// Link to the server.
     pub connection: ConnectionStatus,
@@ -153,65 +218,256 @@ pub struct ChatState {
     pub unread: u32,
     /// The agent currently typing, if any.
     pub agent_typing: Option<String>,
+    /// The ids behind `unread`, so several tabs can merge their counts without double
+    /// counting (see `tabs`). Few, so a plain list.
+    pub unread_ids: Vec<String>,
+    /// The chat's latest thread.
+    pub thread_id: Option<String>,
+    /// The logged-in customer as the server describes them (login, `get_customer`,
+    /// `customer_updated`).
+    pub customer: Option<Customer>,
+    /// The page the server last recorded for the customer.
+    pub customer_page: Option<Page>,
+    /// Data the server asked the client to keep and send back at login.
+    pub customer_side_storage: Object,
+    /// Read receipts: everything up to this time (RFC 3339) was seen by the user, by id.
+    pub seen_up_to: BTreeMap<String, String>,
+    /// Position in the queue while the chat waits for an agent.
+    pub queue: Option<Queue>,
+    /// A greeting (invitation) being shown.
+    pub greeting: Option<Greeting>,
+    /// Chat properties (`{namespace: {name: value}}`).
+    pub chat_properties: Object,
+    /// Thread properties by thread id; the rating lives here.
+    pub thread_properties: BTreeMap<String, Object>,
+    /// Event properties by event id.
+    pub event_properties: BTreeMap<String, Object>,
+    /// Rich-message buttons pressed: (event id, postback id) → users who toggled it on.
+    pub postbacks: BTreeMap<(String, String), Vec<String>>,
+    /// Group availability by group id (`online`, `offline`, `online_for_queue`).
+    pub group_statuses: BTreeMap<String, String>,
+    /// The latest transfer of the chat.
+    pub transfer: Option<ChatTransferred>,
+    /// Multicast messages, newest last (at most 20).
+    pub multicasts: Vec<IncomingMulticast>,
+    /// The link dropped and did not come back within seconds, or pings go unanswered.
+    pub unstable: bool,
+    /// Why the last connection ended (`connection_lost` or the server's reason).
+    pub disconnect_reason: Option<String>,
+    /// The page is hidden (another browser tab in front, window minimised).
+    pub page_hidden: bool,
+    /// Another tab of this visitor plays the new-message sound.
+    pub quiet: bool,
+    /// Bumped each time this tab should play the new-message sound.
+    pub chime: u32,
+    /// Every older thread has been loaded (`get_chat_history` is done).
+    pub history_complete: bool,
 }
 
 impl ChatState {
     /// Applies one decoded server frame. Frames for other chats and unknown pushes are ignored.
     pub fn apply(&mut self, frame: &ServerFrame) {
         match frame {
-            ServerFrame::Response(response) => match &response.result {
-                Ok(Response::Login(login)) => {
-                    self.customer_id = Some(login.customer.id.clone());
-                    self.agents_online = !login.dynamic_config.online_groups_ids.is_empty();
-                    if self.chat_id.is_none() {
-                        self.chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
+            ServerFrame::Response(response) => {
+                if let Ok(response) = &response.result {
+                    self.apply_response(response);
+                }
+            }
+            ServerFrame::Push(push) => self.apply_push(&push.push),
+        }
+    }
+
+    /// What a successful response teaches about the chat. (`list_threads` answers do not
+    /// name their chat: `get_chat_history` merges them through `merge_history`.)
+    pub fn apply_response(&mut self, response: &Response) {
+        match response {
+            Response::Login(login) => {
+                self.customer_id = Some(login.customer.id.clone());
+                self.customer = Some(login.customer.clone());
+                self.agents_online = !login.dynamic_config.online_groups_ids.is_empty();
+                if self.chat_id.is_none() {
+                    self.chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
+                }
+                if self.chat_id.is_some() {
+                    self.chat_active = login.has_active_thread;
+                }
+                if let Some(greeting) = login.greeting.as_ref().and_then(greeting_from_login) {
+                    self.greeting = Some(greeting);
+                }
+            }
+            Response::GetChat(chat) => self.merge_chat(chat, false),
+            Response::StartChat(started) => {
+                self.chat_id = Some(started.chat_id.clone());
+                self.thread_id = Some(started.thread_id.clone());
+                self.chat_active = true;
+            }
+            Response::ActivateChat(activated) => {
+                self.thread_id = Some(activated.thread_id.clone());
+                self.chat_active = true;
+            }
+            Response::ListChats(list) => {
+                if let Some(summary) = list.chats_summary.first().filter(|summary| self.is_this_chat(&summary.id)) {
+                    self.chat_id = Some(summary.id.clone());
+                    self.chat_active = summary.active;
+                    if summary.last_thread_id.is_some() {
+                        self.thread_id = summary.last_thread_id.clone();
                     }
-                    if self.chat_id.is_some() {
-                        self.chat_active = login.has_active_thread;
-                    }
                 }
-                Ok(Response::GetChat(chat)) => self.merge_chat(chat, false),
-                Ok(Response::StartChat(started)) => {
-                    self.chat_id = Some(started.chat_id.clone());
-                    self.chat_active = true;
+            }
+            Response::GetCustomer(customer) => {
+                self.customer_id.get_or_insert_with(|| customer.id.clone());
+                self.customer = Some(customer.clone());
+            }
+            Response::ListGroupStatuses(statuses) => {
+                self.group_statuses.extend(statuses.groups_status.clone());
+                self.agents_online = self.any_group_online();
+            }
+            _ => {}
+        }
+    }
+
+    /// What a push changes: every push of the protocol lands here.
+    pub fn apply_push(&mut self, push: &Push) {
+        match push {
+            Push::IncomingChat(incoming) => {
+                if self.is_this_chat(&incoming.chat.id) {
+                    self.queue = incoming.chat.thread.as_ref().and_then(|thread| thread.queue.clone());
                 }
-                Ok(Response::ActivateChat(_)) => self.chat_active = true,
-                Ok(Response::ListChats(list)) => {
-                    if let Some(summary) = list.chats_summary.first() {
-                        self.chat_id = Some(summary.id.clone());
-                        self.chat_active = summary.active;
-                    }
+                self.merge_chat(&incoming.chat, true)
+            }
+            Push::IncomingEvent(incoming) if self.is_this_chat(&incoming.chat_id) => {
+                self.chat_id = Some(incoming.chat_id.clone());
+                self.thread_id = Some(incoming.thread_id.clone());
+                self.merge_event(&incoming.event, true);
+            }
+            Push::EventUpdated(updated) if self.is_this_chat(&updated.chat_id) => self.update_event(&updated.event),
+            Push::ChatDeactivated(closed) if self.is_this_chat(&closed.chat_id) => {
+                self.chat_active = false;
+                self.agent_typing = None;
+                self.queue = None;
+            }
+            Push::UserAddedToChat(added) if self.is_this_chat(&added.chat_id) => {
+                // An agent joining is the surest sign that someone is there to answer.
+                if added.user.kind == UserType::Agent && added.user.present != Some(false) {
+                    self.agents_online = true;
+                    self.queue = None;
                 }
-                _ => {}
-            },
-            ServerFrame::Push(push) => match &push.push {
-                Push::IncomingChat(incoming) => self.merge_chat(&incoming.chat, true),
-                Push::IncomingEvent(incoming) if self.is_this_chat(&incoming.chat_id) => {
-                    self.chat_id = Some(incoming.chat_id.clone());
-                    self.merge_event(&incoming.event, true);
+                self.add_user(&added.user);
+            }
+            Push::UserRemovedFromChat(removed) if self.is_this_chat(&removed.chat_id) => {
+                if let Some(participant) = self.users.get_mut(&removed.user_id) {
+                    participant.present = false;
                 }
-                Push::ChatDeactivated(closed) if self.is_this_chat(&closed.chat_id) => {
-                    self.chat_active = false;
+                if self.agent_typing.as_deref() == Some(removed.user_id.as_str()) {
                     self.agent_typing = None;
                 }
-                Push::UserAddedToChat(added) if self.is_this_chat(&added.chat_id) => {
-                    // An agent joining is the surest sign that someone is there to answer.
-                    if added.user.kind == UserType::Agent && added.user.present != Some(false) {
-                        self.agents_online = true;
-                    }
-                    self.add_user(&added.user);
+            }
+            Push::IncomingTypingIndicator(typing) if self.is_this_chat(&typing.chat_id) => {
+                let indicator = &typing.typing_indicator;
+                if indicator.is_typing {
+                    self.agent_typing = Some(indicator.author_id.clone());
+                } else if self.agent_typing.as_deref() == Some(indicator.author_id.as_str()) {
+                    self.agent_typing = None;
                 }
-                Push::IncomingTypingIndicator(typing) if self.is_this_chat(&typing.chat_id) => {
-                    let indicator = &typing.typing_indicator;
-                    if indicator.is_typing {
-                        self.agent_typing = Some(indicator.author_id.clone());
-                    } else if self.agent_typing.as_deref() == Some(indicator.author_id.as_str()) {
-                        self.agent_typing = None;
+            }
+            Push::QueuePositionUpdated(update) if self.is_this_chat(&update.chat_id) => {
+                self.queue = Some(update.queue.clone());
+            }
+            Push::ChatTransferred(transfer) if self.is_this_chat(&transfer.chat_id) => {
+                self.queue = transfer.queue.clone();
+                self.agent_typing = None;
+                self.transfer = Some(transfer.clone());
+            }
+            Push::EventsMarkedAsSeen(seen) if self.is_this_chat(&seen.chat_id) => {
+                self.mark_seen(&seen.user_id, &seen.seen_up_to);
+            }
+            Push::ChatPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
+                merge_properties(&mut self.chat_properties, &changed.properties);
+            }
+            Push::ChatPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
+                delete_properties(&mut self.chat_properties, &changed.properties);
+            }
+            Push::ThreadPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
+                if let Some(thread_id) = &changed.thread_id {
+                    merge_properties(self.thread_properties.entry(thread_id.clone()).or_default(), &changed.properties);
+                }
+            }
+            Push::ThreadPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
+                if let Some(properties) = changed.thread_id.as_ref().and_then(|id| self.thread_properties.get_mut(id)) {
+                    delete_properties(properties, &changed.properties);
+                }
+            }
+            Push::EventPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
+                if let Some(event_id) = &changed.event_id {
+                    merge_properties(self.event_properties.entry(event_id.clone()).or_default(), &changed.properties);
+                }
+            }
+            Push::EventPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
+                if let Some(properties) = changed.event_id.as_ref().and_then(|id| self.event_properties.get_mut(id)) {
+                    delete_properties(properties, &changed.properties);
+                }
+            }
+            Push::IncomingRichMessagePostback(postback) if self.is_this_chat(&postback.chat_id) => {
+                let users = self.postbacks.entry((postback.event_id.clone(), postback.postback.id.clone())).or_default();
+                users.retain(|user| *user != postback.user_id);
+                if postback.postback.toggled {
+                    users.push(postback.user_id.clone());
+                }
+            }
+            Push::CustomerUpdated(updated) => self.update_customer(&updated.customer),
+            Push::CustomerPageUpdated(page) => {
+                self.customer_page = Some(Page { url: Some(page.url.clone()), title: page.title.clone() });
+            }
+            Push::CustomerSideStorageUpdated(storage) => {
+                self.customer_side_storage.extend(storage.customer_side_storage.clone());
+            }
+            Push::IncomingGreeting(greeting) => {
+                self.greeting = Some(Greeting {
+                    id: greeting.id,
+                    unique_id: greeting.unique_id.clone(),
+                    text: greeting.event.text().map(str::to_owned).unwrap_or_default(),
+                    agent_id: greeting.agent.id.clone(),
+                    displayed_first_time: greeting.displayed_first_time,
+                    accepted: false,
+                });
+                self.add_user(&greeting.agent);
+            }
+            Push::GreetingAccepted(accepted) => {
+                if let Some(greeting) = self.greeting.as_mut().filter(|greeting| greeting.unique_id == accepted.unique_id) {
+                    greeting.accepted = true;
+                }
+            }
+            Push::GreetingCanceled(canceled)
+                if self.greeting.as_ref().is_some_and(|greeting| greeting.unique_id == canceled.unique_id) =>
+            {
+                self.greeting = None;
+            }
+            Push::IncomingMulticast(multicast) => {
+                self.multicasts.push(multicast.clone());
+                let excess = self.multicasts.len().saturating_sub(MAX_MULTICASTS);
+                self.multicasts.drain(..excess);
+            }
+            Push::CustomerDisconnected(disconnected) => {
+                self.disconnect_reason = Some(disconnected.reason.to_string());
+            }
+            // Our server's availability push (the protocol has none): `{groups: [{id, status}]}`.
+            Push::Other { action, payload } if action == "groups_status_updated" => {
+                let groups = payload.get("groups").and_then(Value::as_array).into_iter().flatten();
+                for group in groups {
+                    let id = group.get("id").map(|id| id.to_string().trim_matches('"').to_owned());
+                    let status = group.get("status").and_then(Value::as_str);
+                    if let (Some(id), Some(status)) = (id, status) {
+                        self.group_statuses.insert(id, status.to_owned());
                     }
                 }
-                _ => {}
-            },
+                self.agents_online = self.any_group_online();
+            }
+            _ => {}
         }
+    }
+
+    fn any_group_online(&self) -> bool {
+        self.group_statuses.values().any(|status| status == "online" || status == "online_for_queue")
     }
 
     fn is_this_chat(&self, chat_id: &str) -> bool {
@@ -227,15 +483,72 @@ impl ChatState {
         for user in &chat.users {
             self.add_user(user);
         }
+        if let Some(properties) = &chat.properties {
+            merge_properties(&mut self.chat_properties, properties);
+        }
         if let Some(thread) = &chat.thread {
-            self.chat_active = thread.active;
-            for event in &thread.events {
-                self.merge_event(event, live);
+            // An older thread fetched by id does not say whether the chat is active.
+            if self.thread_id.as_deref().is_none_or(|latest| thread.next_thread_id.is_none() || latest == thread.id) {
+                self.chat_active = thread.active;
+                self.thread_id = Some(thread.id.clone());
+                if !thread.active {
+                    self.queue = None;
+                }
+            }
+            if let Some(properties) = &thread.properties {
+                merge_properties(self.thread_properties.entry(thread.id.clone()).or_default(), properties);
+            }
+            if live {
+                for event in &thread.events {
+                    self.merge_event(event, live);
+                }
+            } else {
+                self.merge_events(&thread.events);
             }
         }
     }
 
+    /// Merges older threads (a page of `get_chat_history`) into the one ordered transcript.
+    /// Overlap with what is already shown is expected and harmless.
+    pub fn merge_history(&mut self, chat_id: &str, threads: &[Thread]) {
+        if !self.is_this_chat(chat_id) {
+            return;
+        }
+        for thread in threads {
+            if let Some(properties) = &thread.properties {
+                merge_properties(self.thread_properties.entry(thread.id.clone()).or_default(), properties);
+            }
+            self.merge_events(&thread.events);
+        }
+    }
+
+    /// Merges fetched (not live) events in one pass: known ones fill in what was missing,
+    /// new ones are appended, and the transcript is sorted once at the end.
+    fn merge_events(&mut self, events: &[Event]) {
+        let known: HashSet<String> = self.messages.iter().filter_map(|message| message.id.clone()).collect();
+        let mut added = false;
+        for event in events {
+            let Some(id) = event.id.as_deref() else { continue };
+            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.customer_id;
+            if known.contains(id) || own_custom_id {
+                self.merge_event(event, false);
+                continue;
+            }
+            if let Some(message) = self.message_of(event) {
+                self.messages.push(message);
+                added = true;
+            }
+            self.note_seen_properties(event);
+        }
+        if added {
+            self.sort();
+        }
+    }
+
     fn add_user(&mut self, user: &User) {
+        if let Some(seen) = &user.events_seen_up_to {
+            self.mark_seen(&user.id, seen);
+        }
         if user.kind == UserType::Customer {
             if self.customer_id.is_none() {
                 self.customer_id = Some(user.id.clone());
@@ -244,19 +557,65 @@ impl ChatState {
         }
         self.users.insert(
             user.id.clone(),
-            Participant { name: user.name.clone(), avatar: user.avatar.clone(), job_title: user.job_title.clone() },
+            Participant {
+                name: user.name.clone(),
+                avatar: user.avatar.clone(),
+                job_title: user.job_title.clone(),
+                present: user.present != Some(false),
+            },
         );
+    }
+
+    /// Records a read receipt; times only move forward.
+    fn mark_seen(&mut self, user_id: &str, seen_up_to: &str) {
+        let entry = self.seen_up_to.entry(user_id.to_owned()).or_default();
+        if seen_up_to > entry.as_str() {
+            *entry = seen_up_to.to_owned();
+        }
+    }
+
+    /// Who wrote an event, from this visitor's point of view.
+    fn author_of(&self, event: &Event) -> Author {
+        match (&event.body, event.author_id.as_deref()) {
+            (EventBody::SystemMessage { .. }, _) | (_, None) => Author::System,
+            (_, Some(author)) if Some(author) == self.customer_id.as_deref() => Author::Visitor,
+            (_, Some(author)) => Author::Agent(author.to_owned()),
+        }
+    }
+
+    /// A new transcript row for an event, or None for events the transcript does not show.
+    fn message_of(&self, event: &Event) -> Option<ChatMessage> {
+        let id = event.id.clone()?;
+        let author = self.author_of(event);
+        let text = display_text(event)?;
+        let key = match &event.custom_id {
+            Some(custom_id) if author == Author::Visitor => custom_id.clone(),
+            _ => id.clone(),
+        };
+        Some(ChatMessage {
+            key,
+            id: Some(id),
+            custom_id: event.custom_id.clone(),
+            author,
+            text,
+            created_at: event.created_at.clone(),
+            delivery: Delivery::Sent,
+            body: body_of(event),
+        })
+    }
+
+    fn note_seen_properties(&mut self, event: &Event) {
+        if let (Some(id), Some(properties)) = (&event.id, &event.properties) {
+            merge_properties(self.event_properties.entry(id.clone()).or_default(), properties);
+        }
     }
 
     /// Merges one server event. `live` events from agents count as unread while closed;
     /// history fetched after a reconnect or reload does not.
     pub fn merge_event(&mut self, event: &Event, live: bool) {
         let Some(id) = event.id.clone() else { return };
-        let author = match (&event.body, event.author_id.as_deref()) {
-            (EventBody::SystemMessage { .. }, _) | (_, None) => Author::System,
-            (_, Some(author)) if Some(author) == self.customer_id.as_deref() => Author::Visitor,
-            (_, Some(author)) => Author::Agent(author.to_owned()),
-        };
+        self.note_seen_properties(event);
+        let author = self.author_of(event);
         // Known already: by id, or (the visitor's own) by custom_id. Fill in what was missing.
         let custom_id = event.custom_id.as_deref().filter(|_| author == Author::Visitor);
         if let Some(message) = self.messages.iter_mut().find(|message| {
@@ -270,29 +629,72 @@ impl ChatState {
             }
             return;
         }
-        let Some(text) = display_text(event) else { return };
+        let Some(message) = self.message_of(event) else { return };
         if live && matches!(author, Author::Agent(_)) {
-            if !self.open {
-                self.unread += 1;
+            if !self.open && !self.unread_ids.contains(&id) {
+                self.unread_ids.push(id.clone());
+                self.unread = self.unread_ids.len() as u32;
+            }
+            if !self.quiet {
+                self.chime = self.chime.wrapping_add(1);
             }
             if self.agent_typing.as_deref() == event.author_id.as_deref() {
                 self.agent_typing = None;
             }
         }
-        let key = match &event.custom_id {
-            Some(custom_id) if author == Author::Visitor => custom_id.clone(),
-            _ => id.clone(),
-        };
-        self.messages.push(ChatMessage {
-            key,
-            id: Some(id),
-            custom_id: event.custom_id.clone(),
-            author,
-            text,
-            created_at: event.created_at.clone(),
-            delivery: Delivery::Sent,
-        });
+        self.messages.push(message);
         self.sort();
+    }
+
+    /// An edited event (`event_updated`): the row shows the new text in place.
+    fn update_event(&mut self, event: &Event) {
+        let Some(id) = event.id.as_deref() else { return };
+        self.note_seen_properties(event);
+        match (self.messages.iter_mut().find(|message| message.id.as_deref() == Some(id)), display_text(event)) {
+            (Some(message), Some(text)) => {
+                message.text = text;
+                message.body = body_of(event);
+            }
+            (None, Some(_)) => self.merge_event(event, false),
+            _ => {}
+        }
+    }
+
+    /// Merges the changed fields of `customer_updated` into the known customer.
+    fn update_customer(&mut self, changed: &Value) {
+        let Some(customer) = self.customer.as_mut() else { return };
+        if changed.get("id").and_then(Value::as_str).is_some_and(|id| id != customer.id) {
+            return;
+        }
+        let text = |key: &str| changed.get(key).and_then(Value::as_str).map(str::to_owned);
+        if let Some(name) = text("name") {
+            customer.name = Some(name);
+        }
+        if let Some(email) = text("email") {
+            customer.email = Some(email);
+        }
+        if let Some(avatar) = text("avatar") {
+            customer.avatar = Some(avatar);
+        }
+        // Session fields arrive as `session_fields` (array of one-key objects) or `fields` (map).
+        let fields = changed.get("session_fields").or_else(|| changed.get("fields"));
+        match fields {
+            Some(Value::Array(_)) => {
+                if let Ok(fields) = serde_json::from_value(fields.cloned().unwrap_or_default()) {
+                    customer.session_fields = fields;
+                }
+            }
+            Some(Value::Object(map)) => {
+                customer.session_fields = map
+                    .iter()
+                    .map(|(key, value)| {
+                        let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+                        BTreeMap::from([(key.clone(), value)])
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
     }
 
     /// Server-stamped messages in time order; messages still on their way stay at the end
@@ -316,6 +718,7 @@ impl ChatState {
             text,
             created_at: None,
             delivery: Delivery::Sending,
+            body: MessageBody::Text,
         });
     }
 
@@ -360,11 +763,28 @@ impl ChatState {
         self.open = open;
         if open {
             self.unread = 0;
+            self.unread_ids.clear();
         }
+    }
+
+    /// Adds unread messages another tab counted (ignored while this window is open).
+    pub fn merge_unread(&mut self, ids: impl IntoIterator<Item = String>) {
+        if self.open {
+            return;
+        }
+        for id in ids {
+            if !self.unread_ids.contains(&id) {
+                self.unread_ids.push(id);
+            }
+        }
+        self.unread = self.unread_ids.len() as u32;
     }
 
     /// Records the connection status.
     pub fn set_connection(&mut self, status: ConnectionStatus) {
+        if status == ConnectionStatus::Online {
+            self.disconnect_reason = None;
+        }
         self.connection = status;
     }
 
@@ -372,6 +792,104 @@ impl ChatState {
     pub fn agent_name(&self, agent_id: &str) -> Option<&str> {
         self.users.get(agent_id).and_then(|participant| participant.name.as_deref())
     }
+
+    /// The newest agent message the visitor has not yet reported as seen, if the visitor can
+    /// see it now (window open, page visible): the `seen_up_to` to send in a read receipt.
+    pub fn receipt_due(&self) -> Option<(String, String)> {
+        if !self.open || self.page_hidden {
+            return None;
+        }
+        let chat_id = self.chat_id.clone()?;
+        let newest = self
+            .messages
+            .iter()
+            .rev()
+            .filter(|message| matches!(message.author, Author::Agent(_) | Author::System))
+            .find_map(|message| message.created_at.clone())?;
+        let seen = self.customer_id.as_ref().and_then(|customer_id| self.seen_up_to.get(customer_id));
+        (seen.is_none_or(|seen| newest.as_str() > seen.as_str())).then_some((chat_id, newest))
+    }
+
+    /// Up to when an agent has read the visitor's messages (the latest receipt of any agent).
+    pub fn agents_seen_up_to(&self) -> Option<&str> {
+        self.seen_up_to
+            .iter()
+            .filter(|(user_id, _)| Some(user_id.as_str()) != self.customer_id.as_deref())
+            .map(|(_, seen)| seen.as_str())
+            .max()
+    }
+
+    /// Whether an agent has read this message (for "seen" ticks on the visitor's messages).
+    pub fn is_seen_by_agent(&self, message: &ChatMessage) -> bool {
+        match (&message.created_at, self.agents_seen_up_to()) {
+            (Some(created_at), Some(seen)) => created_at.as_str() <= seen,
+            _ => false,
+        }
+    }
+
+    /// Users who have a rich-message button toggled on.
+    pub fn postback_users(&self, event_id: &str, postback_id: &str) -> &[String] {
+        self.postbacks.get(&(event_id.to_owned(), postback_id.to_owned())).map_or(&[], Vec::as_slice)
+    }
+
+    /// The rating of the latest thread (`rating.score`: 0 bad, 1 good), if any.
+    pub fn rating(&self) -> Option<u8> {
+        let properties = self.thread_properties.get(self.thread_id.as_ref()?)?;
+        properties.get("rating")?.get("score")?.as_u64().map(|score| score as u8)
+    }
+}
+
+/// Applies `{namespace: {name: value}}` on top of `target`.
+fn merge_properties(target: &mut Object, changed: &Object) {
+    for (namespace, values) in changed {
+        let Some(values) = values.as_object() else { continue };
+        let entry = target.entry(namespace.clone()).or_insert_with(|| Value::Object(Object::new()));
+        if let Some(entry) = entry.as_object_mut() {
+            entry.extend(values.clone());
+        }
+    }
+}
+
+/// Removes `{namespace: [name, ...]}` from `target`. The maps are rebuilt with `insert`
+/// rather than edited with `remove` or collected: both would add sizeable generic code to
+/// the WebAssembly for this one rare push.
+fn delete_properties(target: &mut Object, deleted: &Object) {
+    for (namespace, names) in deleted {
+        let Some(values) = target.get_mut(namespace).and_then(Value::as_object_mut) else { continue };
+        let names: Vec<&str> = names.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let mut kept = Object::new();
+        for (name, value) in std::mem::take(values) {
+            if !names.contains(&name.as_str()) {
+                kept.insert(name, value);
+            }
+        }
+        *values = kept;
+    }
+    let mut kept = Object::new();
+    for (namespace, values) in std::mem::take(target) {
+        if values.as_object().is_none_or(|values| !values.is_empty()) {
+            kept.insert(namespace, values);
+        }
+    }
+    *target = kept;
+}
+
+/// The greeting of a login response (given as raw JSON: its shape varies between versions).
+fn greeting_from_login(greeting: &Value) -> Option<Greeting> {
+    let text = greeting
+        .get("event")
+        .and_then(|event| event.get("text"))
+        .or_else(|| greeting.get("text"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Some(Greeting {
+        id: greeting.get("id")?.as_u64()?,
+        unique_id: greeting.get("unique_id")?.as_str()?.to_owned(),
+        text: text.to_owned(),
+        agent_id: greeting.get("agent").and_then(|agent| agent.get("id")).and_then(Value::as_str).unwrap_or_default().to_owned(),
+        displayed_first_time: greeting.get("displayed_first_time").and_then(Value::as_bool).unwrap_or(false),
+        accepted: greeting.get("accepted").and_then(Value::as_bool).unwrap_or(false),
+    })
 }
 
 /// The text a transcript row shows for an event, or None for events it does not show.
@@ -385,6 +903,46 @@ fn display_text(event: &Event) -> Option<String> {
             .filter_map(|element| element.get("title").and_then(|title| title.as_str()))
             .next()
             .map(str::to_owned),
-        EventBody::FilledForm { .. } | EventBody::Custom { .. } | EventBody::Unknown => None,
+        // The answers show as a summary (see `MessageBody::Form`).
+        EventBody::FilledForm { .. } => Some(String::new()),
+        EventBody::Custom { .. } | EventBody::Unknown => None,
+    }
+}
+
+/// The kind-specific part of a row.
+fn body_of(event: &Event) -> MessageBody {
+    match &event.body {
+        EventBody::File { url, name, content_type, size, width, height, thumbnail_url, .. } => MessageBody::File {
+            url: url.clone(),
+            name: name.clone().unwrap_or_default(),
+            content_type: content_type.clone().unwrap_or_default(),
+            size: *size,
+            width: *width,
+            height: *height,
+            thumbnail_url: thumbnail_url.clone(),
+        },
+        EventBody::RichMessage { template_id, elements } => {
+            MessageBody::Rich { template_id: template_id.clone(), elements: elements.clone() }
+        }
+        EventBody::FilledForm { fields, .. } => MessageBody::Form {
+            answers: fields
+                .iter()
+                .filter_map(|field| {
+                    let label = field.get("label")?.as_str()?.to_owned();
+                    let answer = match (field.get("answer"), field.get("answers")) {
+                        (Some(Value::String(text)), _) => text.clone(),
+                        (Some(choice), _) => choice.get("label")?.as_str()?.to_owned(),
+                        (None, Some(Value::Array(choices))) => choices
+                            .iter()
+                            .filter_map(|choice| choice.get("label")?.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        _ => return None,
+                    };
+                    Some((label, answer))
+                })
+                .collect(),
+        },
+        _ => MessageBody::Text,
     }
 }

@@ -25,8 +25,10 @@ fn mount() -> (Element, ChatHandle, mpsc::UnboundedReceiver<Command>) {
     let (sender, receiver) = mpsc::unbounded();
     let state = RwSignal::new(ChatState::default());
     let chat = ChatHandle::new(state, sender, "test".to_owned());
+    let options = serde_json::json!({ "account": 1, "title": "Chat with Acme", "lang": "en" });
+    let config = chat_widget::config::WidgetConfig::from_options(&options, "http://127.0.0.1").unwrap();
     let mounted = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
-        chat_widget::widget_view(chat, "Chat with Acme".to_owned(), true)
+        chat_widget::widget_view(chat, config.clone(), true)
     });
     mounted.forget();
     (host, chat, receiver)
@@ -110,4 +112,120 @@ async fn a_too_long_message_is_refused_with_an_explanation() {
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
     assert_eq!(chat.state.with_untracked(|state| state.messages.len()), 0, "nothing was queued");
     assert_eq!(input.value().len(), 16 * 1024 + 1, "the draft is kept");
+}
+
+#[wasm_bindgen_test]
+async fn web_addresses_in_messages_become_safe_links_and_other_schemes_stay_text() {
+    let (root, chat, _commands) = mount();
+    let text = "Sizes: https://shop.example/sizes. Not this: javascript:alert(1)";
+    let frame = serde_json::json!({ "action": "incoming_event", "type": "push", "payload": {
+        "chat_id": "C1", "thread_id": "T1",
+        "event": { "id": "T1_2", "type": "message", "author_id": "agent-1", "text": text,
+                   "created_at": "2026-01-01T10:00:00.000000Z" } } });
+    chat.state.update(|state| state.apply(&ServerFrame::decode(&frame.to_string()).unwrap()));
+    leptos::task::tick().await;
+
+    let row = query(&root, "[data-testid=cw-message][data-author=agent]").unwrap();
+    let links = query_all(&row, "a");
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].get_attribute("href").as_deref(), Some("https://shop.example/sizes"));
+    assert_eq!(links[0].get_attribute("target").as_deref(), Some("_blank"));
+    assert!(links[0].get_attribute("rel").unwrap().contains("noopener"));
+    assert_eq!(query(&row, ".cw-message__text").unwrap().text_content().unwrap(), text);
+    assert!(query(&root, "[data-testid=cw-day]").is_some(), "a day separator precedes the first message");
+    assert_eq!(query(&row, "time").unwrap().get_attribute("datetime").as_deref(), Some("2026-01-01T10:00:00.000000Z"));
+}
+
+fn push_event(chat: &ChatHandle, event: serde_json::Value) {
+    let frame = serde_json::json!({ "action": "incoming_event", "type": "push", "payload": {
+        "chat_id": "C1", "thread_id": "T1", "event": event } });
+    chat.state.update(|state| state.apply(&ServerFrame::decode(&frame.to_string()).unwrap()));
+}
+
+#[wasm_bindgen_test]
+async fn cards_render_every_button_type_and_refuse_dangerous_addresses() {
+    let (root, chat, _commands) = mount();
+    push_event(&chat, serde_json::json!({
+        "id": "T1_3", "type": "rich_message", "author_id": "agent-1", "template_id": "cards",
+        "created_at": "2026-01-01T10:00:01.000000Z",
+        "elements": [{
+            "title": "Need a tent?", "subtitle": "Two sizes",
+            "image": { "url": "https://cdn.example/tent.png", "alternative_text": "A green tent" },
+            "buttons": [
+                { "text": "Yes", "type": "message", "value": "Yes", "postback_id": "yes" },
+                { "text": "Shop", "type": "url", "value": "https://shop.example/tents" },
+                { "text": "Call", "type": "phone", "value": "+48 600 700 800" },
+                { "text": "Guide", "type": "webview", "value": "https://shop.example/guide", "webview_height": "tall" },
+                { "text": "No", "type": "cancel", "postback_id": "no" },
+                { "text": "Evil", "type": "url", "value": "javascript:alert(1)" }
+            ]
+        }]
+    }));
+    leptos::task::tick().await;
+
+    let row = query(&root, "[data-testid=cw-message][data-kind=rich]").expect("the card's row");
+    assert_eq!(query(&row, ".cw-rich__title").unwrap().text_content().unwrap(), "Need a tent?");
+    assert_eq!(query(&row, "img").unwrap().get_attribute("alt").as_deref(), Some("A green tent"));
+    let kinds: Vec<String> =
+        query_all(&row, "[data-kind]").iter().map(|button| button.get_attribute("data-kind").unwrap()).collect();
+    assert_eq!(kinds, ["message", "url", "phone", "webview", "cancel", "unsupported"]);
+    let url = query(&row, "a[data-kind=url]").unwrap();
+    assert_eq!(url.get_attribute("href").as_deref(), Some("https://shop.example/tents"));
+    assert_eq!(query(&row, "a[data-kind=phone]").unwrap().get_attribute("href").as_deref(), Some("tel:+48600700800"));
+    let evil = query(&row, "[data-kind=unsupported]").unwrap();
+    assert!(evil.get_attribute("href").is_none() && evil.has_attribute("disabled"), "javascript: never becomes a link");
+
+    // A webview opens inside the window, sandboxed; closing it removes it.
+    let webview: HtmlElement = query(&row, "[data-kind=webview]").unwrap().unchecked_into();
+    webview.click();
+    leptos::task::tick().await;
+    let frame = query(&root, "[data-testid=cw-webview] iframe").expect("the webview");
+    assert_eq!(frame.get_attribute("src").as_deref(), Some("https://shop.example/guide"));
+    assert!(frame.get_attribute("sandbox").unwrap().contains("allow-scripts"));
+    let close: HtmlElement = query(&root, "[data-testid=cw-webview-close]").unwrap().unchecked_into();
+    close.click();
+    leptos::task::tick().await;
+    assert!(query(&root, "[data-testid=cw-webview]").is_none());
+
+    // Cancel dismisses the buttons.
+    let cancel: HtmlElement = query(&row, "[data-kind=cancel]").unwrap().unchecked_into();
+    cancel.click();
+    leptos::task::tick().await;
+    assert!(query(&row, ".cw-rich__buttons").unwrap().has_attribute("hidden"));
+}
+
+#[wasm_bindgen_test]
+async fn files_and_filled_forms_have_their_own_rows() {
+    let (root, chat, _commands) = mount();
+    push_event(&chat, serde_json::json!({
+        "id": "T1_4", "type": "file", "author_id": "agent-1", "created_at": "2026-01-01T10:00:02.000000Z",
+        "url": "/uploads/abc/receipt.pdf", "name": "receipt.pdf", "content_type": "application/pdf", "size": 48213 }));
+    push_event(&chat, serde_json::json!({
+        "id": "T1_5", "type": "file", "author_id": "agent-1", "created_at": "2026-01-01T10:00:03.000000Z",
+        "url": "https://cdn.example/tent.png", "name": "tent.png", "content_type": "image/png", "width": 640, "height": 480 }));
+    push_event(&chat, serde_json::json!({
+        "id": "T1_6", "type": "filled_form", "author_id": "customer-1", "created_at": "2026-01-01T10:00:04.000000Z",
+        "form_id": "pre", "fields": [
+            { "type": "name", "id": "n", "label": "Name", "answer": "Dana" },
+            { "type": "checkbox", "id": "c", "label": "News", "answers": [{ "id": "x", "label": "Sales" }, { "id": "y", "label": "Trips" }] }
+        ] }));
+    leptos::task::tick().await;
+
+    let file = query(&root, "[data-testid=cw-file]").expect("a download link");
+    assert_eq!(file.get_attribute("href").as_deref(), Some("/uploads/abc/receipt.pdf"));
+    assert_eq!(file.get_attribute("aria-label").as_deref(), Some("Download receipt.pdf (47.1 KB)"));
+
+    let image: HtmlElement = query(&root, "[data-testid=cw-image]").expect("a thumbnail").unchecked_into();
+    image.click();
+    leptos::task::tick().await;
+    let viewer = query(&root, "[data-testid=cw-viewer]").expect("the image viewer");
+    assert_eq!(viewer.get_attribute("aria-modal").as_deref(), Some("true"));
+    assert_eq!(query(&viewer, "img").unwrap().get_attribute("src").as_deref(), Some("https://cdn.example/tent.png"));
+    let close: HtmlElement = query(&root, "[data-testid=cw-viewer-close]").unwrap().unchecked_into();
+    close.click();
+    leptos::task::tick().await;
+    assert!(query(&root, "[data-testid=cw-viewer]").is_none());
+
+    let form = query(&root, "[data-testid=cw-filled-form]").expect("the form summary");
+    assert_eq!(form.text_content().unwrap(), "NameDanaNewsSales, Trips");
 }

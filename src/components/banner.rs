@@ -3,20 +3,21 @@
 use leptos::prelude::*;
 
 use crate::chat::ChatHandle;
+use crate::i18n::Locale;
 use crate::store::ConnectionStatus;
 
 /// A polite status region that is empty while all is well.
 #[component]
 pub fn ConnectionBanner() -> impl IntoView {
     let chat = ChatHandle::expect();
-    let status = Memo::new(move |_| chat.state.with(|chat_state| chat_state.connection.clone()));
+    let locale = expect_context::<&'static Locale>();
+    let status = Memo::new(move |_| chat.state.with(|chat_state| (chat_state.connection.clone(), chat_state.unstable)));
     let text = move || match status.get() {
-        ConnectionStatus::Reconnecting { .. } => {
-            Some("Connection lost. Reconnecting… Messages you write are kept and sent when we're back.")
-        }
-        ConnectionStatus::Paused { .. } => Some("Chat paused after a while without activity. Send a message to resume."),
-        ConnectionStatus::Stopped { .. } => Some("Chat is not available right now."),
-        ConnectionStatus::Idle | ConnectionStatus::Connecting | ConnectionStatus::Online => None,
+        (ConnectionStatus::Reconnecting { .. }, _) => Some(locale.text.reconnecting),
+        (ConnectionStatus::Paused { .. }, _) => Some(locale.text.paused),
+        (ConnectionStatus::Stopped { .. }, _) => Some(locale.text.stopped),
+        (ConnectionStatus::Online, true) => Some(locale.text.unstable),
+        (ConnectionStatus::Idle | ConnectionStatus::Connecting | ConnectionStatus::Online, _) => None,
     };
 
     view! {

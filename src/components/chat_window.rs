@@ -1,9 +1,34 @@
-//! The chat window: header, connection banner, transcript, typing line, composer.
+//! The chat window: header, banners, the step before chatting (consent, pre-chat or ticket
+//! form), the transcript, the typing line, the rating and the composer.
+//!
+//! Which step shows:
+//! - a privacy URL is set and the visitor has not agreed yet → the consent step;
+//! - no chat yet, agents online, and the group has a pre-chat form → that form, whose
+//!   answers start the chat (as a `filled_form` event, routed by a group chooser);
+//! - no chat yet, nobody online, and the group has a ticket form → the ticket form,
+//!   which starts a chat the agents answer later;
+//! - otherwise the transcript and composer; after the chat ends, the rating as well.
 
 use leptos::prelude::*;
+use protocol::{Access, Event, EventBody, Form, FormKind, InitialChat, InitialThread, StartChat, UpdateCustomer};
 
-use super::{Composer, ConnectionBanner, MessageList};
+use super::{
+    Composer, ConnectionBanner, FormView, GreetingCard, MessageList, QueueLine, RatingPanel, SoundToggle, UploadList,
+    Uploads, WebviewLayer,
+};
 use crate::chat::ChatHandle;
+use crate::config::WidgetConfig;
+use crate::forms::Filled;
+use crate::i18n::{fill, Locale};
+use crate::store::ConnectionStatus;
+
+/// The forms of the visitor's group, once fetched: `None` while unknown, `Some(None)` when
+/// the form is off.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Forms {
+    prechat: Option<Option<Form>>,
+    ticket: Option<Option<Form>>,
+}
 
 /// The whole chat window, a labelled dialog. Escape minimises it.
 #[component]
@@ -13,14 +38,104 @@ pub fn ChatWindow(
     title: String,
 ) -> impl IntoView {
     let chat = ChatHandle::expect();
+    let locale = expect_context::<&'static Locale>();
+    let config = expect_context::<WidgetConfig>();
     let state = chat.state;
     let connection = Memo::new(move |_| state.with(|chat_state| chat_state.connection.as_str()));
+    let online = Memo::new(move |_| state.with(|chat_state| chat_state.connection == ConnectionStatus::Online));
     let agents_online = Memo::new(move |_| state.with(|chat_state| chat_state.agents_online));
+    let has_chat = Memo::new(move |_| state.with(|chat_state| chat_state.chat_id.is_some() || !chat_state.messages.is_empty()));
+    let chat_active = Memo::new(move |_| state.with(|chat_state| chat_state.chat_active));
     let typing = Memo::new(move |_| {
         state.with(|chat_state| {
-            chat_state.agent_typing.as_ref().map(|agent_id| chat_state.agent_name(agent_id).unwrap_or("Agent").to_owned())
+            chat_state.agent_typing.as_ref().map(|agent_id| chat_state.agent_name(agent_id).unwrap_or(locale.text.agent).to_owned())
         })
     });
+
+    let uploads = Uploads::provide();
+    let _ = uploads;
+    let consent_key = format!("{}.consent", config.identity_key());
+    let consented = RwSignal::new(config.url_privacy.is_none() || storage_get(&consent_key).is_some());
+    let forms = RwSignal::new(Forms::default());
+    let busy = RwSignal::new(false);
+    let form_error = RwSignal::new(None::<String>);
+    let ticket_sent = RwSignal::new(false);
+
+    // Fetch the forms once connected, before the first chat.
+    Effect::new(move |fetched: Option<bool>| {
+        let fetched = fetched.unwrap_or(false);
+        if fetched || !online.get() || has_chat.get_untracked() {
+            return fetched;
+        }
+        leptos::task::spawn_local(async move {
+            let prechat = chat.get_form(0, FormKind::Prechat).await.map(|form| form.form.filter(|_| form.enabled));
+            let ticket = chat.get_form(0, FormKind::Ticket).await.map(|form| form.form.filter(|_| form.enabled));
+            forms.set(Forms { prechat: Some(prechat.unwrap_or(None)), ticket: Some(ticket.unwrap_or(None)) });
+        });
+        true
+    });
+
+    let start_with = move |filled: Filled, form_id: String, ticket: bool| {
+        busy.set(true);
+        form_error.set(None);
+        leptos::task::spawn_local(async move {
+            if filled.name.is_some() || filled.email.is_some() {
+                let update = UpdateCustomer { name: filled.name.clone(), email: filled.email.clone(), ..Default::default() };
+                let _ = chat.update_customer(update).await;
+            }
+            let event = Event {
+                id: None,
+                custom_id: None,
+                created_at: None,
+                author_id: None,
+                recipients: Some("all".to_owned()),
+                properties: None,
+                body: EventBody::FilledForm { form_id, fields: filled.fields },
+            };
+            let request = StartChat {
+                chat: Some(InitialChat {
+                    access: filled.group_id.map(|group| Access { group_ids: vec![group] }),
+                    thread: Some(InitialThread { events: vec![event], properties: None }),
+                    ..Default::default()
+                }),
+                continuous: ticket.then_some(true),
+                active: None,
+            };
+            let result = chat.start_chat(request).await;
+            busy.set(false);
+            match result {
+                Ok(_) => ticket_sent.set(ticket),
+                Err(error) => form_error.set(Some(error.to_string())),
+            }
+        });
+    };
+
+    let step = move || {
+        if !consented.get() {
+            return Step::Consent;
+        }
+        if has_chat.get() {
+            return Step::Chat;
+        }
+        let forms = forms.get();
+        match (agents_online.get(), forms.prechat, forms.ticket) {
+            (true, Some(Some(form)), _) => Step::Form(form, false),
+            (false, _, Some(Some(form))) => Step::Form(form, true),
+            _ => Step::Chat,
+        }
+    };
+    let step = Memo::new(move |_| step());
+
+    let url_privacy = config.url_privacy.clone();
+    let links: Vec<(String, &str)> = [
+        (config.url_contact.clone(), locale.text.contact),
+        (config.url_faq.clone(), locale.text.faq),
+        (config.url_privacy.clone(), locale.text.privacy),
+    ]
+    .into_iter()
+    .filter_map(|(url, label)| Some((url?, label)))
+    .collect();
+    let rating_mode = config.rating;
 
     view! {
         <section
@@ -30,9 +145,20 @@ pub fn ChatWindow(
             aria-describedby="cw-status"
             data-testid="cw-window"
             data-connection=move || connection.get()
+            data-step=move || step.with(Step::name)
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
                     chat.set_open(false);
+                }
+            }
+            on:dragover=move |ev| ev.prevent_default()
+            on:drop=move |ev| {
+                ev.prevent_default();
+                #[cfg(target_arch = "wasm32")]
+                if let Some(files) = ev.data_transfer().and_then(|data| data.files()) {
+                    if step.with_untracked(|step| *step == Step::Chat) {
+                        uploads.send_files(files);
+                    }
                 }
             }
         >
@@ -40,19 +166,31 @@ pub fn ChatWindow(
                 <div class="cw-header__text">
                     <h1 id="cw-title" class="cw-header__title">{title}</h1>
                     <p id="cw-status" class="cw-header__status" data-online=move || agents_online.get().to_string()>
-                        {move || {
-                            if agents_online.get() {
-                                "We're online and usually reply in minutes"
-                            } else {
-                                "Leave a message and we'll get back to you"
-                            }
-                        }}
+                        {move || if agents_online.get() { locale.text.status_online } else { locale.text.status_offline }}
                     </p>
                 </div>
+                <Show when=move || chat_active.get()>
+                    <button
+                        type="button"
+                        class="cw-header__action"
+                        data-testid="cw-end-chat"
+                        on:click=move |_| {
+                            if let Some(chat_id) = state.with_untracked(|chat_state| chat_state.chat_id.clone()) {
+                                leptos::task::spawn_local(async move {
+                                    let _ = chat.deactivate_chat(&chat_id).await;
+                                });
+                            }
+                        }
+                    >
+                        {locale.text.end_chat}
+                    </button>
+                </Show>
+                <SoundToggle />
                 <button
                     type="button"
-                    class="cw-header__minimize"
-                    aria-label="Minimize chat"
+                    class="cw-icon-button cw-header__minimize"
+                    aria-label=locale.text.minimize
+                    title=locale.text.minimize
                     data-testid="cw-minimize"
                     on:click=move |_| chat.set_open(false)
                 >
@@ -62,11 +200,121 @@ pub fn ChatWindow(
                 </button>
             </header>
             <ConnectionBanner />
-            <MessageList />
-            <p class="cw-typing" aria-live="polite" data-testid="cw-typing">
-                {move || typing.get().map(|name| format!("{name} is typing…"))}
-            </p>
-            <Composer />
+            <GreetingCard />
+            {move || match step.get() {
+                Step::Consent => {
+                    let key = consent_key.clone();
+                    let url = url_privacy.clone().unwrap_or_default();
+                    view! {
+                        <div class="cw-consent" data-testid="cw-consent">
+                            <p>
+                                {locale.text.consent} " "
+                                <a href=url target="_blank" rel="noopener noreferrer">
+                                    {locale.text.privacy}
+                                    <span class="cw-visually-hidden">" " {locale.text.new_tab}</span>
+                                </a>
+                            </p>
+                            <button type="button" class="cw-button" data-testid="cw-consent-accept"
+                                on:click=move |_| {
+                                    storage_set(&key, "1");
+                                    consented.set(true);
+                                }>
+                                {locale.text.start_chat}
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                }
+                Step::Form(form, ticket) => {
+                    let form_id = form.id.clone();
+                    let (heading, submit) = if ticket {
+                        (Some(locale.text.ticket_title), locale.text.ticket_send)
+                    } else {
+                        (None, locale.text.start_chat)
+                    };
+                    view! {
+                        <div class="cw-start" data-testid=if ticket { "cw-ticket" } else { "cw-prechat" }>
+                            {heading.map(|heading| view! { <h2 class="cw-start__title">{heading}</h2> })}
+                            <FormView
+                                form
+                                id_prefix=if ticket { "cw-ticket" } else { "cw-prechat" }
+                                submit_label=submit
+                                busy=busy
+                                on_submit=Callback::new(move |filled| start_with(filled, form_id.clone(), ticket))
+                            />
+                            <p class="cw-form__error" role="alert">{move || form_error.get()}</p>
+                        </div>
+                    }
+                    .into_any()
+                }
+                Step::Chat => view! {
+                    <MessageList />
+                    <Show when=move || ticket_sent.get()>
+                        <p class="cw-note" role="status" data-testid="cw-ticket-sent">{locale.text.ticket_sent}</p>
+                    </Show>
+                    <QueueLine />
+                    <Show when=move || has_chat.get() && !chat_active.get() && !ticket_sent.get()>
+                        <RatingPanel mode=rating_mode />
+                    </Show>
+                    <p class="cw-typing" aria-live="polite" data-testid="cw-typing">
+                        {move || typing.get().map(|name| fill(locale.text.typing, &[("name", &name)]))}
+                    </p>
+                    <UploadList />
+                    <Composer />
+                }
+                .into_any(),
+            }}
+            <WebviewLayer />
+            {(!links.is_empty()).then(|| view! {
+                <nav class="cw-links" aria-label=locale.text.contact data-testid="cw-links">
+                    {links.into_iter().map(|(url, label)| view! {
+                        <a href=url target="_blank" rel="noopener noreferrer">
+                            {label.to_owned()}
+                            <span class="cw-visually-hidden">" " {locale.text.new_tab}</span>
+                        </a>
+                    }).collect_view()}
+                </nav>
+            })}
         </section>
     }
+}
+
+/// What the window shows below the header.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Consent,
+    /// A form; `true` for the ticket form.
+    Form(Form, bool),
+    Chat,
+}
+
+impl Step {
+    fn name(&self) -> &'static str {
+        match self {
+            Step::Consent => "consent",
+            Step::Form(_, false) => "prechat",
+            Step::Form(_, true) => "ticket",
+            Step::Chat => "chat",
+        }
+    }
+}
+
+fn storage_get(key: &str) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+fn storage_set(key: &str, value: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    let _ = (key, value);
 }

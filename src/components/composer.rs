@@ -1,14 +1,20 @@
 //! The composer: a textarea and a send button. Enter sends, Shift+Enter adds a line.
+//! While the chat is active, what the visitor types goes to the agents as a sneak peek
+//! (throttled by the client).
 
 use leptos::html;
 use leptos::prelude::*;
 
 use crate::chat::{ChatHandle, SendError, MAX_MESSAGE_BYTES};
+use crate::i18n::{fill, Locale};
+
+use super::AttachButton;
 
 /// Where the visitor types. It takes focus whenever the window opens.
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = ChatHandle::expect();
+    let locale = expect_context::<&'static Locale>();
     let draft = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let input_ref = NodeRef::<html::Textarea>::new();
@@ -30,10 +36,9 @@ pub fn Composer() -> impl IntoView {
                 error.set(None);
             }
             Err(SendError::Empty) => {}
-            Err(SendError::TooLong { bytes }) => error.set(Some(format!(
-                "This message is too long ({} KB). Please keep it under {} KB or split it.",
-                bytes.div_ceil(1024),
-                MAX_MESSAGE_BYTES / 1024
+            Err(SendError::TooLong { bytes }) => error.set(Some(fill(
+                locale.text.too_long,
+                &[("kb", &bytes.div_ceil(1024).to_string()), ("max", &(MAX_MESSAGE_BYTES / 1024).to_string())],
             ))),
         }
     };
@@ -46,18 +51,34 @@ pub fn Composer() -> impl IntoView {
                 send();
             }
         >
-            <label for="cw-input" class="cw-visually-hidden">"Write a message"</label>
+            <AttachButton />
+            <label for="cw-input" class="cw-visually-hidden">{locale.text.composer_label}</label>
             <textarea
                 id="cw-input"
                 class="cw-composer__input"
                 rows="1"
-                placeholder="Write a message…"
+                placeholder=locale.text.composer_placeholder
                 data-testid="cw-composer-input"
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 aria-describedby="cw-composer-error"
                 node_ref=input_ref
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    let active_chat = chat.state.with_untracked(|state| state.chat_id.clone().filter(|_| state.chat_active));
+                    if let Some(chat_id) = active_chat {
+                        chat.set_sneak_peek(&chat_id, &text);
+                    }
+                    draft.set(text);
+                }
+                on:paste=move |_ev| {
+                    // Pasted files (a screenshot) are sent like attached ones.
+                    #[cfg(target_arch = "wasm32")]
+                    if let Some(files) = _ev.clipboard_data().and_then(|data| data.files()).filter(|files| files.length() > 0) {
+                        _ev.prevent_default();
+                        expect_context::<super::Uploads>().send_files(files);
+                    }
+                }
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
@@ -68,7 +89,8 @@ pub fn Composer() -> impl IntoView {
             <button
                 type="submit"
                 class="cw-composer__send"
-                aria-label="Send message"
+                aria-label=locale.text.send
+                title=locale.text.send
                 data-testid="cw-send"
                 disabled=move || draft.with(|text| text.trim().is_empty())
             >

@@ -167,12 +167,19 @@ fn at_most_ten_requests_are_in_flight_and_the_rest_follow_as_answers_come() {
         state.queue_message(format!("m{n}"), format!("message {n}"));
     }
     let sent = session.flush(&state);
-    assert_eq!(sent.len(), MAX_IN_FLIGHT);
+    // One slot stays free for the session's own chain (resync, start or activate).
+    assert_eq!(sent.len(), MAX_IN_FLIGHT - 1);
     assert!(session.flush(&state).is_empty());
+    assert!(session.ping().is_some(), "the spare slot may carry a ping");
+    assert_eq!(session.n_pending(), MAX_IN_FLIGHT);
+    assert!(session.ping().is_none(), "never an eleventh request");
     let next = session.on_frame(&reply(&sent[0], json!({ "event_id": "T_1" })), &mut state);
+    assert!(next.is_empty(), "the freed slot is the spare one");
+    let next = session.on_frame(&reply(&sent[1], json!({ "event_id": "T_2" })), &mut state);
     assert_eq!(actions(&next), ["send_event"], "one answer frees one slot");
     let Request::SendEvent(event) = &next[0].request else { panic!() };
-    assert_eq!(event.event.custom_id.as_deref(), Some("m10"), "order is kept");
+    assert_eq!(event.event.custom_id.as_deref(), Some("m9"), "order is kept");
+    assert!(session.n_pending() <= MAX_IN_FLIGHT);
 }
 
 #[test]
@@ -187,4 +194,304 @@ fn a_request_unanswered_for_15_seconds_marks_the_connection_broken() {
     assert!(session.overdue(16_001.0));
     session.on_frame(&reply(&sent[0], json!({ "event_id": "T_1" })), &mut state);
     assert!(!session.overdue(60_000.0), "answered requests no longer count");
+}
+
+// SDK calls: correlation, limits, timeouts and typed errors, with the clock driven by hand.
+
+use futures::channel::oneshot;
+
+use crate::sdk::{Call, CallResult, RequestError};
+
+fn call(request: Request) -> (Call, oneshot::Receiver<CallResult>) {
+    let (reply, answer) = oneshot::channel();
+    (Call { request, reply }, answer)
+}
+
+fn answer(receiver: &mut oneshot::Receiver<CallResult>) -> Option<CallResult> {
+    receiver.try_recv().expect("the call is still known")
+}
+
+#[test]
+fn each_answer_resolves_the_call_with_its_request_id_whatever_the_order() {
+    let (mut session, mut state) = fresh();
+    let (first, mut first_answer) = call(Request::GetCustomer);
+    let (second, mut second_answer) = call(Request::GetUrlInfo(protocol::GetUrlInfo { url: "https://example.com".into() }));
+    session.call(first, 0.0);
+    session.call(second, 0.0);
+    let sent = session.flush(&state);
+    assert_eq!(actions(&sent), ["get_customer", "get_url_info"]);
+    assert_ne!(sent[0].request_id, sent[1].request_id);
+
+    // Answers come back in the other order; each goes to its own caller.
+    session.on_frame(&reply(&sent[1], json!({ "url": "https://example.com", "title": "Example" })), &mut state);
+    assert_eq!(answer(&mut first_answer), None);
+    let Some(Ok(Response::GetUrlInfo(info))) = answer(&mut second_answer) else { panic!() };
+    assert_eq!(info.title.as_deref(), Some("Example"));
+    session.on_frame(&reply(&sent[0], json!({ "id": "me", "type": "customer", "name": "Ada", "statistics": { "chats_count": 2 } })), &mut state);
+    let Some(Ok(Response::GetCustomer(customer))) = answer(&mut first_answer) else { panic!() };
+    assert_eq!(customer.statistics.chats_count, 2);
+    assert_eq!(state.customer.as_ref().and_then(|customer| customer.name.as_deref()), Some("Ada"), "the store learns too");
+}
+
+#[test]
+fn a_refusal_carries_the_wire_error_type() {
+    let (mut session, mut state) = fresh();
+    let (start, mut answer_rx) = call(Request::StartChat(StartChat::default()));
+    session.call(start, 0.0);
+    let sent = session.flush(&state);
+    session.on_frame(&fail(&sent[0], "groups_offline"), &mut state);
+    let Some(Err(error)) = answer(&mut answer_rx) else { panic!() };
+    assert_eq!(error.kind(), Some(&ErrorType::GroupsOffline));
+    assert_eq!(error.code(), "GROUPS_OFFLINE");
+    assert!(matches!(error, RequestError::Server { ref message, .. } if message == "groups_offline"));
+}
+
+#[test]
+fn calls_beyond_ten_wait_in_order_for_a_free_slot() {
+    let (mut session, mut state) = fresh();
+    let mut answers = Vec::new();
+    for n in 0..14 {
+        let (request, answer) = call(Request::GetUrlInfo(protocol::GetUrlInfo { url: format!("https://x/{n}") }));
+        session.call(request, 0.0);
+        answers.push(answer);
+    }
+    let sent = session.flush(&state);
+    assert_eq!(sent.len(), MAX_IN_FLIGHT - 1);
+    assert_eq!(session.n_queued(), 5);
+    let url_of = |frame: &RequestFrame| match &frame.request {
+        Request::GetUrlInfo(info) => info.url.clone(),
+        _ => panic!(),
+    };
+    let next = session.on_frame(&reply(&sent[3], json!({ "url": "https://x/3" })), &mut state);
+    assert_eq!(next.iter().map(url_of).collect::<Vec<_>>(), ["https://x/9"]);
+    assert!(matches!(answer(&mut answers[3]), Some(Ok(_))));
+    assert_eq!(session.n_pending(), MAX_IN_FLIGHT - 1);
+}
+
+#[test]
+fn a_call_unanswered_for_15_seconds_times_out_and_a_late_answer_is_ignored() {
+    let (mut session, mut state) = fresh();
+    let (request, mut answer_rx) = call(Request::GetCustomer);
+    session.call(request, 0.0);
+    let sent = session.flush(&state);
+    session.sent(1_000.0);
+    assert!(session.expire(15_999.0, &state).is_empty());
+    assert_eq!(answer(&mut answer_rx), None);
+    session.expire(16_001.0, &state);
+    assert_eq!(answer(&mut answer_rx), Some(Err(RequestError::Timeout)));
+    assert_eq!(session.n_pending(), 0, "the slot is free again");
+    // The answer that finally comes has no caller left; it is only applied to the store.
+    session.on_frame(&reply(&sent[0], json!({ "id": "me", "type": "customer", "statistics": {} })), &mut state);
+}
+
+#[test]
+fn calls_made_while_disconnected_wait_for_the_login_or_time_out() {
+    let mut session = Session::new();
+    let mut state = ChatState::default();
+    let (early, mut early_answer) = call(Request::GetCustomer);
+    let (late, mut late_answer) = call(Request::ListChats(ListChats::default()));
+    session.call(early, 0.0);
+    session.call(late, 10_000.0);
+    assert!(session.flush(&state).is_empty(), "nothing goes out before login");
+    session.expire(15_500.0, &state);
+    assert_eq!(answer(&mut early_answer), Some(Err(RequestError::Timeout)));
+    let login = session.login("t", None);
+    let next = session.on_frame(&reply(&login, login_payload(json!([]), false)), &mut state);
+    assert_eq!(actions(&next), ["list_chats"]);
+    assert_eq!(answer(&mut late_answer), None);
+}
+
+#[test]
+fn a_dropped_connection_fails_calls_in_flight_but_keeps_queued_ones() {
+    let (mut session, mut state) = fresh();
+    let mut answers = Vec::new();
+    for _ in 0..11 {
+        let (request, answer) = call(Request::GetCustomer);
+        session.call(request, 0.0);
+        answers.push(answer);
+    }
+    assert_eq!(session.flush(&state).len(), MAX_IN_FLIGHT - 1);
+    session.begin();
+    for answer_rx in &mut answers[..9] {
+        assert_eq!(answer(answer_rx), Some(Err(RequestError::ConnectionLost)));
+    }
+    assert_eq!(answer(&mut answers[9]), None);
+    let login = session.login("t", None);
+    let next = session.on_frame(&reply(&login, login_payload(json!([]), false)), &mut state);
+    assert_eq!(actions(&next), ["get_customer", "get_customer"], "queued calls go out on the new connection");
+}
+
+#[test]
+fn destroy_fails_everything_now_and_later() {
+    let (mut session, state) = fresh();
+    let (sent, mut sent_answer) = call(Request::GetCustomer);
+    session.call(sent, 0.0);
+    session.flush(&state);
+    let (queued, mut queued_answer) = call(Request::GetCustomer);
+    session.call(queued, 0.0);
+    session.destroy();
+    assert_eq!(answer(&mut sent_answer), Some(Err(RequestError::Destroyed)));
+    assert_eq!(answer(&mut queued_answer), Some(Err(RequestError::Destroyed)));
+    let (after, mut after_answer) = call(Request::GetCustomer);
+    session.call(after, 0.0);
+    assert_eq!(answer(&mut after_answer), Some(Err(RequestError::Destroyed)));
+}
+
+#[test]
+fn a_call_whose_caller_gave_up_is_not_sent() {
+    let (mut session, state) = fresh();
+    let (request, answer_rx) = call(Request::GetCustomer);
+    session.call(request, 0.0);
+    drop(answer_rx);
+    assert!(session.flush(&state).is_empty());
+}
+
+#[test]
+fn sneak_peeks_are_throttled_to_the_latest_text_and_only_for_an_active_chat() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    assert!(session.sneak_peek("C1".into(), "h".into(), 0.0, &state).is_empty(), "no active chat");
+    state.chat_active = true;
+    let texts = |frames: &[RequestFrame]| -> Vec<String> {
+        frames
+            .iter()
+            .map(|frame| match &frame.request {
+                Request::SendSneakPeek(peek) => peek.sneak_peek_text.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(texts(&session.sneak_peek("C1".into(), "he".into(), 100.0, &state)), ["he"]);
+    assert!(session.sneak_peek("C1".into(), "hel".into(), 300.0, &state).is_empty());
+    assert!(session.sneak_peek("C1".into(), "hello".into(), 600.0, &state).is_empty());
+    assert!(session.expire(900.0, &state).is_empty());
+    assert_eq!(texts(&session.expire(1_100.0, &state)), ["hello"], "the trailing text goes out");
+    assert!(session.expire(5_000.0, &state).is_empty());
+}
+
+#[test]
+fn a_read_receipt_goes_out_when_an_agent_message_is_on_screen() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.chat_active = true;
+    let agent_event = |id: &str, at: &str| {
+        let push = json!({ "action": "incoming_event", "type": "push", "payload": { "chat_id": "C1", "thread_id": "T1",
+            "event": { "id": id, "type": "message", "text": "hi", "author_id": "agent", "created_at": at } } });
+        ServerFrame::decode(&push.to_string()).unwrap()
+    };
+    // Closed window: nothing is seen.
+    assert!(session.on_frame(&agent_event("T1_1", "2026-01-01T10:00:01.000000Z"), &mut state).is_empty());
+    state.set_open(true);
+    state.page_hidden = true;
+    assert!(session.flush(&state).is_empty(), "a hidden page shows nothing");
+    state.page_hidden = false;
+    let sent = session.flush(&state);
+    assert_eq!(actions(&sent), ["mark_events_as_seen"]);
+    let Request::MarkEventsAsSeen(seen) = &sent[0].request else { panic!() };
+    assert_eq!(seen.seen_up_to, "2026-01-01T10:00:01.000000Z");
+    assert!(session.flush(&state).is_empty(), "sent once");
+    // The next agent message is seen at once, the window being open.
+    let next = session.on_frame(&agent_event("T1_2", "2026-01-01T10:00:02.000000Z"), &mut state);
+    assert_eq!(actions(&next), ["mark_events_as_seen"]);
+    // The server's push confirms; nothing more is due.
+    let push = json!({ "action": "events_marked_as_seen", "type": "push",
+                       "payload": { "user_id": "me", "chat_id": "C1", "seen_up_to": "2026-01-01T10:00:02.000000Z" } });
+    assert!(session.on_frame(&ServerFrame::decode(&push.to_string()).unwrap(), &mut state).is_empty());
+    assert_eq!(state.receipt_due(), None);
+}
+
+#[test]
+fn the_login_sends_back_the_storage_the_server_asked_to_keep() {
+    let mut session = Session::new();
+    let mut storage = protocol::Object::new();
+    storage.insert("k".into(), json!("v"));
+    let login = session.login_with("t", None, storage.clone());
+    let Request::Login(payload) = &login.request else { panic!() };
+    assert_eq!(payload.customer_side_storage.as_ref(), Some(&storage));
+}
+
+#[test]
+fn a_resync_that_finds_newer_threads_fetches_back_to_the_one_known_before_the_drop() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.thread_id = Some("T1".into());
+    state.chat_active = true;
+    // Reconnect: meanwhile the agent wrote in T1 and closed it, and another tab opened T2
+    // and T3.
+    session.begin();
+    let login = session.login("t", None);
+    let next = session.on_frame(&reply(&login, login_payload(json!([{ "chat_id": "C1" }]), false)), &mut state);
+    let thread = |id: &str, previous: Option<&str>, text: &str, at: &str| {
+        // Servers need not say `next_thread_id`; the session knows these are older threads.
+        json!({ "id": "C1", "thread": { "id": id, "active": id == "T3", "previous_thread_id": previous,
+            "events": [{ "id": format!("{id}_1"), "type": "message", "author_id": "agent", "text": text, "created_at": at }] } })
+    };
+    let next = session.on_frame(&reply(&next[0], thread("T3", Some("T2"), "three", "2026-01-03T00:00:00.000000Z")), &mut state);
+    let thread_ids = |frames: &[RequestFrame]| -> Vec<Option<String>> {
+        frames
+            .iter()
+            .filter_map(|frame| match &frame.request {
+                Request::GetChat(get) => Some(get.thread_id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(thread_ids(&next), [Some("T2".to_owned())]);
+    let next = session.on_frame(&reply(&next[0], thread("T2", Some("T1"), "two", "2026-01-02T00:00:00.000000Z")), &mut state);
+    assert_eq!(thread_ids(&next), [Some("T1".to_owned())], "the known thread may have grown too");
+    let next = session.on_frame(&reply(&next[0], thread("T1", None, "one", "2026-01-01T00:00:00.000000Z")), &mut state);
+    assert!(thread_ids(&next).is_empty(), "back at the known thread");
+    let texts: Vec<&str> = state.messages.iter().map(|message| message.text.as_str()).collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+    assert_eq!(state.thread_id.as_deref(), Some("T3"));
+    assert!(state.chat_active, "older threads do not change the chat's state");
+}
+
+#[test]
+fn a_resync_of_the_known_thread_fetches_nothing_more() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.thread_id = Some("T1".into());
+    session.begin();
+    let login = session.login("t", None);
+    let next = session.on_frame(&reply(&login, login_payload(json!([{ "chat_id": "C1" }]), true)), &mut state);
+    let next = session.on_frame(
+        &reply(&next[0], json!({ "id": "C1", "thread": { "id": "T1", "active": true, "previous_thread_id": "T0", "events": [] } })),
+        &mut state,
+    );
+    assert!(next.is_empty());
+}
+
+#[test]
+fn a_not_now_refusal_keeps_the_message_and_retries_after_a_pause_before_failing_it() {
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.chat_active = true;
+    state.queue_message("a".into(), "hi".into());
+    state.queue_message("b".into(), "there".into());
+    session.sent(0.0);
+    let sent = session.flush(&state);
+    assert_eq!(actions(&sent), ["send_event", "send_event"]);
+    // "a" hits the rate limit: it waits, and "b" (answered) is not overtaken.
+    assert!(session.on_frame(&fail(&sent[0], "too_many_requests"), &mut state).is_empty());
+    session.on_frame(&reply(&sent[1], json!({ "event_id": "T_2" })), &mut state);
+    assert_eq!(state.messages[0].delivery, Delivery::Sending);
+    assert!(session.expire(1_000.0, &state).is_empty(), "still pausing");
+    let mut retry = session.expire(2_001.0, &state);
+    assert_eq!(actions(&retry), ["send_event"]);
+    // Each refusal makes the pause longer; after four the message is shown as failed.
+    for attempt in 2..=4u32 {
+        session.sent(0.0);
+        assert!(session.on_frame(&fail(&retry[0], "internal"), &mut state).is_empty());
+        let clock = 2_001.0 + 10_000.0 * f64::from(attempt);
+        retry = session.expire(clock, &state);
+        assert_eq!(actions(&retry), ["send_event"], "attempt {attempt}");
+    }
+    session.on_frame(&fail(&retry[0], "service_unavailable"), &mut state);
+    assert_eq!(state.messages[0].delivery.as_str(), "failed");
+    // A "never" refusal fails at once.
+    state.queue_message("c".into(), "x".into());
+    let sent = session.flush(&state);
+    session.on_frame(&fail(&sent[0], "validation"), &mut state);
+    assert_eq!(state.messages.iter().find(|message| message.key == "c").unwrap().delivery.as_str(), "failed");
 }

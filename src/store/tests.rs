@@ -164,3 +164,225 @@ fn an_agent_joining_shows_that_someone_is_there() {
     assert!(state.agents_online);
     assert_eq!(state.agent_name("agent"), Some("Anna"));
 }
+
+// Every push of the protocol, as the state change the views and the host page see.
+
+fn chat_with_agent() -> ChatState {
+    let mut state = logged_in();
+    state.apply(&response(
+        "get_chat",
+        json!({ "id": "C1", "users": [
+                    { "id": "me", "type": "customer", "events_seen_up_to": "2026-01-01T09:00:00.000000Z" },
+                    { "id": "agent", "type": "agent", "name": "Anna", "present": true,
+                      "events_seen_up_to": "2026-01-01T09:30:00.000000Z" } ],
+                "thread": { "id": "T", "active": true, "events": [
+                    event("T_1", "me", "question", "2026-01-01T10:00:01.000000Z"),
+                    event("T_2", "agent", "answer", "2026-01-01T10:00:02.000000Z") ] } }),
+    ));
+    state
+}
+
+#[test]
+fn event_updated_changes_the_text_in_place() {
+    let mut state = chat_with_agent();
+    state.apply(&push("event_updated", json!({ "chat_id": "C1", "thread_id": "T",
+        "event": event("T_2", "agent", "answer (edited)", "2026-01-01T10:00:02.000000Z") })));
+    assert_eq!(texts(&state), [("visitor", "question"), ("agent", "answer (edited)")]);
+}
+
+#[test]
+fn user_removed_marks_the_agent_absent_and_stops_their_typing() {
+    let mut state = chat_with_agent();
+    assert!(state.users["agent"].present);
+    state.apply(&push("incoming_typing_indicator",
+        json!({ "chat_id": "C1", "thread_id": "T", "typing_indicator": { "author_id": "agent", "is_typing": true } })));
+    state.apply(&push("user_removed_from_chat", json!({ "chat_id": "C1", "thread_id": "T", "user_id": "agent", "reason": "manual" })));
+    assert!(!state.users["agent"].present);
+    assert_eq!(state.agent_typing, None);
+}
+
+#[test]
+fn queue_position_updates_until_an_agent_joins() {
+    let mut state = logged_in();
+    state.apply(&push("incoming_chat", json!({ "chat": { "id": "C1", "thread": { "id": "T", "active": true, "events": [],
+        "queue": { "position": 3, "wait_time": 120, "queued_at": "2026-01-01T10:00:00.000000Z" } } } })));
+    assert_eq!(state.queue.as_ref().map(|queue| queue.position), Some(3));
+    state.apply(&push("queue_position_updated", json!({ "chat_id": "C1", "thread_id": "T", "queue": { "position": 1, "wait_time": 30 } })));
+    assert_eq!(state.queue.as_ref().map(|queue| (queue.position, queue.wait_time)), Some((1, 30)));
+    state.apply(&push("user_added_to_chat", json!({ "chat_id": "C1", "thread_id": "T", "reason": "other",
+        "user": { "id": "agent", "type": "agent", "name": "Anna", "present": true } })));
+    assert_eq!(state.queue, None);
+}
+
+#[test]
+fn read_receipts_move_forward_per_user() {
+    let mut state = chat_with_agent();
+    assert_eq!(state.agents_seen_up_to(), Some("2026-01-01T09:30:00.000000Z"));
+    assert!(!state.is_seen_by_agent(&state.messages[0]));
+    state.apply(&push("events_marked_as_seen",
+        json!({ "user_id": "agent", "chat_id": "C1", "seen_up_to": "2026-01-01T10:00:01.000000Z" })));
+    assert!(state.is_seen_by_agent(&state.messages[0]), "the visitor's question was read");
+    // An older receipt arriving late does not move the mark back.
+    state.apply(&push("events_marked_as_seen",
+        json!({ "user_id": "agent", "chat_id": "C1", "seen_up_to": "2026-01-01T09:00:00.000000Z" })));
+    assert_eq!(state.agents_seen_up_to(), Some("2026-01-01T10:00:01.000000Z"));
+    // The visitor's own receipts are tracked apart and decide whether one is due.
+    state.set_open(true);
+    assert_eq!(state.receipt_due(), Some(("C1".into(), "2026-01-01T10:00:02.000000Z".into())));
+    state.apply(&push("events_marked_as_seen",
+        json!({ "user_id": "me", "chat_id": "C1", "seen_up_to": "2026-01-01T10:00:02.000000Z" })));
+    assert_eq!(state.receipt_due(), None);
+}
+
+#[test]
+fn greetings_show_until_accepted_or_cancelled() {
+    let mut state = logged_in();
+    let greeting = json!({ "id": 7, "unique_id": "g1", "displayed_first_time": true,
+        "event": { "type": "message", "text": "Need help?" }, "agent": { "id": "agent", "name": "Anna" } });
+    state.apply(&push("incoming_greeting", greeting.clone()));
+    let shown = state.greeting.clone().unwrap();
+    assert_eq!((shown.id, shown.unique_id.as_str(), shown.text.as_str(), shown.accepted), (7, "g1", "Need help?", false));
+    assert_eq!(state.agent_name("agent"), Some("Anna"));
+    state.apply(&push("greeting_accepted", json!({ "unique_id": "g1" })));
+    assert!(state.greeting.as_ref().unwrap().accepted);
+    state.apply(&push("greeting_canceled", json!({ "unique_id": "other" })));
+    assert!(state.greeting.is_some(), "another greeting's cancel changes nothing");
+    state.apply(&push("greeting_canceled", json!({ "unique_id": "g1" })));
+    assert_eq!(state.greeting, None);
+}
+
+#[test]
+fn customer_updated_merges_changed_fields() {
+    let mut state = logged_in();
+    state.apply(&push("customer_updated", json!({ "customer": { "id": "me", "name": "Ada", "session_fields": [{ "plan": "pro" }] } })));
+    state.apply(&push("customer_updated", json!({ "customer": { "id": "me", "email": "ada@example.com" } })));
+    let customer = state.customer.clone().unwrap();
+    assert_eq!(customer.name.as_deref(), Some("Ada"));
+    assert_eq!(customer.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(customer.session_fields, [std::collections::BTreeMap::from([("plan".to_owned(), "pro".to_owned())])]);
+    state.apply(&push("customer_page_updated", json!({ "url": "https://shop.example/cart", "title": "Cart", "timestamp": 1 })));
+    assert_eq!(state.customer_page.as_ref().and_then(|page| page.title.as_deref()), Some("Cart"));
+    state.apply(&push("customer_side_storage_updated", json!({ "customer_side_storage": { "k": "v" } })));
+    assert_eq!(state.customer_side_storage.get("k"), Some(&json!("v")));
+}
+
+#[test]
+fn property_pushes_update_and_delete_by_namespace() {
+    let mut state = chat_with_agent();
+    state.apply(&push("chat_properties_updated", json!({ "chat_id": "C1", "properties": { "source": { "page": "pricing" } } })));
+    state.apply(&push("thread_properties_updated", json!({ "chat_id": "C1", "thread_id": "T",
+        "properties": { "rating": { "score": 1, "comment": "great" } } })));
+    assert_eq!(state.rating(), Some(1));
+    state.apply(&push("thread_properties_deleted", json!({ "chat_id": "C1", "thread_id": "T", "properties": { "rating": ["score"] } })));
+    assert_eq!(state.rating(), None);
+    assert_eq!(state.thread_properties["T"]["rating"], json!({ "comment": "great" }));
+    state.apply(&push("event_properties_updated", json!({ "chat_id": "C1", "thread_id": "T", "event_id": "T_2",
+        "properties": { "reactions": { "like": true } } })));
+    assert_eq!(state.event_properties["T_2"]["reactions"]["like"], json!(true));
+    state.apply(&push("event_properties_deleted", json!({ "chat_id": "C1", "thread_id": "T", "event_id": "T_2",
+        "properties": { "reactions": ["like"] } })));
+    assert!(state.event_properties["T_2"].is_empty());
+    state.apply(&push("chat_properties_deleted", json!({ "chat_id": "C1", "properties": { "source": ["page"] } })));
+    assert!(state.chat_properties.is_empty());
+}
+
+#[test]
+fn rich_message_postbacks_toggle_per_user() {
+    let mut state = chat_with_agent();
+    let postback = |user: &str, toggled: bool| {
+        push("incoming_rich_message_postback", json!({ "user_id": user, "chat_id": "C1", "thread_id": "T", "event_id": "T_2",
+            "postback": { "id": "yes", "toggled": toggled } }))
+    };
+    state.apply(&postback("me", true));
+    state.apply(&postback("agent", true));
+    state.apply(&postback("agent", false));
+    assert_eq!(state.postback_users("T_2", "yes"), ["me"]);
+    assert!(state.postback_users("T_2", "no").is_empty());
+}
+
+#[test]
+fn availability_follows_group_statuses() {
+    let mut state = logged_in();
+    assert!(state.agents_online);
+    state.apply(&push("groups_status_updated", json!({ "groups": [{ "id": 0, "status": "offline" }] })));
+    assert!(!state.agents_online);
+    assert_eq!(state.group_statuses["0"], "offline");
+    state.apply(&response("list_group_statuses", json!({ "groups_status": { "0": "online_for_queue" } })));
+    assert!(state.agents_online);
+}
+
+#[test]
+fn transfers_multicasts_and_disconnect_reasons_are_kept() {
+    let mut state = chat_with_agent();
+    state.apply(&push("chat_transferred", json!({ "chat_id": "C1", "thread_id": "T", "requester_id": "agent",
+        "transferred_to": { "group_ids": [2] }, "queue": { "position": 2, "wait_time": 60 } })));
+    assert_eq!(state.transfer.as_ref().and_then(|transfer| transfer.transferred_to.group_ids.clone()), Some(vec![2]));
+    assert_eq!(state.queue.as_ref().map(|queue| queue.position), Some(2));
+    for n in 0..25 {
+        state.apply(&push("incoming_multicast", json!({ "content": { "n": n } })));
+    }
+    assert_eq!(state.multicasts.len(), 20);
+    assert_eq!(state.multicasts.last().unwrap().content, json!({ "n": 24 }));
+    state.apply(&push("customer_disconnected", json!({ "reason": "inactivity_timeout" })));
+    assert_eq!(state.disconnect_reason.as_deref(), Some("inactivity_timeout"));
+    state.set_connection(ConnectionStatus::Online);
+    assert_eq!(state.disconnect_reason, None);
+}
+
+#[test]
+fn chat_deactivated_closes_the_chat_and_the_queue() {
+    let mut state = chat_with_agent();
+    state.queue = Some(protocol::Queue { position: 1, wait_time: 5, queued_at: None });
+    state.apply(&push("chat_deactivated", json!({ "chat_id": "C1", "thread_id": "T", "user_id": "agent" })));
+    assert!(!state.chat_active);
+    assert_eq!(state.queue, None);
+}
+
+#[test]
+fn a_login_greeting_is_shown() {
+    let mut state = ChatState::default();
+    state.apply(&response("login", json!({ "customer": { "id": "me", "statistics": { "visits_count": 3 } }, "chats": [],
+        "greeting": { "id": 5, "unique_id": "g9", "event": { "type": "message", "text": "Hello!" }, "agent": { "id": "a" } },
+        "__priv_dynamic_config": { "online_groups_ids": [] } })));
+    assert_eq!(state.greeting.as_ref().map(|greeting| greeting.text.as_str()), Some("Hello!"));
+    assert_eq!(state.customer.as_ref().map(|customer| customer.statistics.visits_count), Some(3));
+}
+
+#[test]
+fn older_threads_merge_before_the_current_one_without_duplicates() {
+    let mut state = chat_with_agent();
+    let older: Vec<protocol::Thread> = serde_json::from_value(json!([
+        { "id": "S", "active": false, "created_at": "2025-12-01T10:00:00.000000Z", "events": [
+            event("S_1", "me", "last month", "2025-12-01T10:00:01.000000Z"),
+            event("S_2", "agent", "reply last month", "2025-12-01T10:00:02.000000Z") ] },
+        // Overlap with what is shown already.
+        { "id": "T", "active": true, "created_at": "2026-01-01T10:00:00.000000Z", "events": [
+            event("T_1", "me", "question", "2026-01-01T10:00:01.000000Z") ] }
+    ]))
+    .unwrap();
+    state.merge_history("C1", &older);
+    state.merge_history("C1", &older);
+    assert_eq!(texts(&state), [
+        ("visitor", "last month"),
+        ("agent", "reply last month"),
+        ("visitor", "question"),
+        ("agent", "answer"),
+    ]);
+    assert_eq!(state.unread, 0, "history is not news");
+    assert!(state.chat_active, "an old thread does not close the current one");
+    state.merge_history("OTHER", &older);
+    assert_eq!(state.messages.len(), 4);
+}
+
+#[test]
+fn a_visitor_message_confirmed_through_history_keeps_its_row() {
+    let mut state = logged_in();
+    state.queue_message("c-1".into(), "typed offline".into());
+    let mut own = event("T_5", "me", "typed offline", "2026-01-01T10:00:05.000000Z");
+    own["custom_id"] = json!("c-1");
+    let threads: Vec<protocol::Thread> =
+        serde_json::from_value(json!([{ "id": "T", "active": true, "events": [own] }])).unwrap();
+    state.merge_history("C1", &threads);
+    assert_eq!(state.messages.len(), 1);
+    assert_eq!((state.messages[0].key.as_str(), &state.messages[0].delivery), ("c-1", &Delivery::Sent));
+}

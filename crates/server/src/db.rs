@@ -45,6 +45,10 @@ pub struct GreetingRow {
     pub greeting_id: u64,
     /// `shown`, `accepted` or `canceled`.
     pub state: String,
+    /// The agent it speaks for.
+    pub agent_id: String,
+    /// Its text.
+    pub text: String,
 }
 
 /// A chat's owner and tenant.

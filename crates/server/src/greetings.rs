@@ -60,10 +60,53 @@ impl App {
             .filter(|greeting| greeting_id.is_none_or(|id| id == greeting.greeting_id))
             .ok_or_else(|| ErrorPayload::new(ErrorType::GreetingNotFound, "greeting not found"))?;
         self.db.set_greeting_state(unique_id, if accept { "accepted" } else { "canceled" })?;
-        let payload = GreetingRef { unique_id: greeting.unique_id };
+        let payload = GreetingRef { unique_id: greeting.unique_id.clone() };
         let push = if accept { Push::GreetingAccepted(payload) } else { Push::GreetingCanceled(payload) };
         self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+        if accept {
+            self.open_greeting_chat(actor, customer_id, &greeting)?;
+        }
         Ok(())
+    }
+
+    /// An accepted greeting becomes a chat: its text is the agent's first message and the
+    /// agent joins, unless the customer is already chatting.
+    fn open_greeting_chat(&self, actor: &Actor<'_>, customer_id: &str, greeting: &crate::db::GreetingRow) -> ApiResult<()> {
+        let chats = self.db.chats_of_customer(customer_id)?;
+        for chat in &chats {
+            if self.db.threads(&chat.id)?.last().is_some_and(|thread| thread.active) {
+                return Ok(());
+            }
+        }
+        let now = self.clock.timestamp();
+        let event = Event {
+            id: None,
+            custom_id: None,
+            created_at: Some(now.clone()),
+            author_id: Some(greeting.agent_id.clone()),
+            recipients: Some("all".to_owned()),
+            properties: None,
+            body: EventBody::Message { text: greeting.text.clone(), postback: None },
+        };
+        let thread_id = ids::short_id();
+        let row = match chats.into_iter().next() {
+            Some(row) => {
+                self.db.activate_chat(&row.id, &thread_id, &now, vec![event])?;
+                for agent_id in self.db.chat_agents(&row.id)? {
+                    self.db.remove_chat_agent(&row.id, &agent_id)?;
+                }
+                row
+            }
+            None => {
+                let row = crate::db::ChatRow { id: ids::short_id(), license_id: actor.license_id, customer_id: customer_id.to_owned() };
+                self.db.start_chat(&row, &thread_id, &now, vec![event])?;
+                row
+            }
+        };
+        let chat = self.chat_view(&row, None)?;
+        let push = Push::IncomingChat(protocol::IncomingChat { requester_id: Some(customer_id.to_owned()), chat });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        self.assign(&row, &thread_id, &greeting.agent_id, None)
     }
 
     /// Arms the triggered greetings whose URL pattern matches the customer's page. Each fires

@@ -520,7 +520,7 @@ impl Store for SqliteStore {
         let connection = self.lock();
         Ok(connection
             .query_row(
-                "SELECT unique_id, customer_id, greeting_id, state FROM greetings WHERE unique_id = ?1",
+                "SELECT unique_id, customer_id, greeting_id, state, agent_id, text FROM greetings WHERE unique_id = ?1",
                 params![unique_id],
                 |row| {
                     Ok(GreetingRow {
@@ -528,6 +528,8 @@ impl Store for SqliteStore {
                         customer_id: row.get(1)?,
                         greeting_id: row.get::<_, i64>(2)? as u64,
                         state: row.get(3)?,
+                        agent_id: row.get(4)?,
+                        text: row.get(5)?,
                     })
                 },
             )

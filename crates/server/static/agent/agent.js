@@ -1193,7 +1193,8 @@
     const ev = item.ev;
     const text = typeof ev.text === 'string' ? ev.text : '';
     const kind = ev.type;
-    const known = kind === 'message' || kind === 'system_message' || kind === 'rich_message' || kind === 'filled_form';
+    const known = kind === 'message' || kind === 'system_message' || kind === 'rich_message' || kind === 'filled_form' ||
+      kind === 'file';
     if (!known && !text) return null;
     const author = item.pending ? 'agent' : authorType(chat, ev);
 
@@ -1229,10 +1230,43 @@
     } else if (kind === 'filled_form') {
       li.appendChild(make('div', 'msg-text msg-caption', formCaption(ev)));
       li.appendChild(buildFormAnswers(ev));
+    } else if (kind === 'file') {
+      li.appendChild(buildFile(ev));
     } else {
       li.appendChild(make('div', 'msg-text', text));
     }
     return li;
+  }
+
+  // A file a visitor sent: a thumbnail for images, otherwise a download link with its size.
+  // Only this server's upload paths and http(s) addresses become links.
+  function buildFile(ev) {
+    const name = typeof ev.name === 'string' && ev.name ? ev.name : 'file';
+    const raw = typeof ev.url === 'string' ? ev.url : '';
+    const href = raw.startsWith('/') && !raw.startsWith('//') ? raw : httpUrl(raw, false);
+    const wrap = make('div', 'msg-text msg-file');
+    wrap.dataset.testid = 'agent-file';
+    if (!href) {
+      wrap.textContent = name;
+      return wrap;
+    }
+    const link = make('a', 'msg-file-link');
+    link.href = href;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    if (typeof ev.content_type === 'string' && ev.content_type.startsWith('image/')) {
+      const img = make('img', 'msg-file-image');
+      img.alt = name;
+      img.src = href;
+      img.loading = 'lazy';
+      link.appendChild(img);
+    } else {
+      const size = typeof ev.size === 'number' ? ' (' + Math.max(1, Math.round(ev.size / 1024)) + ' KB)' : '';
+      link.textContent = name + size;
+      link.download = name;
+    }
+    wrap.appendChild(link);
+    return wrap;
   }
 
   // A rich message (cards or quick replies) as a card with its buttons. Buttons are shown,

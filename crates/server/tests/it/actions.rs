@@ -290,6 +290,12 @@ async fn greetings_are_shown_accepted_or_cancelled_once() {
     let accept = json!({ "greeting_id": 0, "unique_id": second_id });
     ok(&customer.request("accept_greeting", accept.clone()).await);
     assert_eq!(agent.push("greeting_accepted").await["payload"]["unique_id"], second_id);
+    // Accepting starts a chat whose first message is the greeting, with its agent in it.
+    let started = customer.push("incoming_chat").await;
+    assert_eq!(started["payload"]["chat"]["thread"]["events"][0]["text"], "Still there?");
+    assert_eq!(started["payload"]["chat"]["thread"]["events"][0]["author_id"], "anna@acme.example");
+    let joined = customer.push("user_added_to_chat").await;
+    assert_eq!(joined["payload"]["user"]["id"], "anna@acme.example");
     assert_eq!(error_type(&customer.request("accept_greeting", accept).await), "greeting_not_found");
     assert_eq!(error_type(&customer.request("cancel_greeting", json!({ "unique_id": unique_id })).await), "greeting_not_found");
     let me = customer.request("get_customer", json!({})).await;

@@ -1,0 +1,212 @@
+//! The smaller parts of the window: the queue line, the greeting card and the rating.
+
+use leptos::prelude::*;
+use serde_json::json;
+
+use crate::chat::ChatHandle;
+use crate::i18n::{fill, Locale};
+
+/// How visitors rate a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RatingMode {
+    /// Good / bad, the protocol's own rating.
+    #[default]
+    Thumbs,
+    /// One to five stars; stored next to the protocol's score (4 and 5 count as good).
+    Stars,
+}
+
+/// "You are number N in the queue", while the chat waits for an agent.
+#[component]
+pub fn QueueLine() -> impl IntoView {
+    let chat = ChatHandle::expect();
+    let locale = expect_context::<&'static Locale>();
+    let queue = Memo::new(move |_| chat.state.with(|state| state.queue.clone().filter(|_| state.chat_active)));
+    move || {
+        queue.get().map(|queue| {
+            let minutes = queue.wait_time.div_ceil(60).max(1).to_string();
+            let text = fill(locale.text.queue, &[("position", &queue.position.to_string()), ("minutes", &minutes)]);
+            view! { <p class="cw-queue" role="status" data-testid="cw-queue">{text}</p> }
+        })
+    }
+}
+
+/// An agent's invitation, with reply and dismiss.
+#[component]
+pub fn GreetingCard() -> impl IntoView {
+    let chat = ChatHandle::expect();
+    let locale = expect_context::<&'static Locale>();
+    let greeting = Memo::new(move |_| chat.state.with(|state| state.greeting.clone().filter(|greeting| !greeting.accepted)));
+    move || {
+        greeting.get().map(|greeting| {
+            let agent = chat.state.with_untracked(|state| state.agent_name(&greeting.agent_id).map(str::to_owned));
+            let (id, unique_id) = (greeting.id, greeting.unique_id.clone());
+            let accept = {
+                let unique_id = unique_id.clone();
+                move |_| {
+                    let unique_id = unique_id.clone();
+                    chat.set_open(true);
+                    leptos::task::spawn_local(async move {
+                        if let Err(error) = chat.accept_greeting(id, &unique_id).await {
+                            leptos::logging::warn!("livechat: could not accept the greeting: {error}");
+                        }
+                    });
+                }
+            };
+            let dismiss = move |_| {
+                let unique_id = unique_id.clone();
+                leptos::task::spawn_local(async move {
+                    if let Err(error) = chat.cancel_greeting(&unique_id).await {
+                        leptos::logging::warn!("livechat: could not dismiss the greeting: {error}");
+                    }
+                });
+            };
+            view! {
+                <aside class="cw-greeting" aria-label=agent.clone().unwrap_or_default() data-testid="cw-greeting">
+                    {agent.clone().map(|name| view! { <p class="cw-greeting__agent">{name}</p> })}
+                    <p class="cw-greeting__text">{greeting.text}</p>
+                    <div class="cw-greeting__actions">
+                        <button type="button" class="cw-button" data-testid="cw-greeting-accept" on:click=accept>
+                            {locale.text.greeting_accept}
+                        </button>
+                        <button type="button" class="cw-button cw-button--quiet" data-testid="cw-greeting-dismiss" on:click=dismiss>
+                            {locale.text.greeting_dismiss}
+                        </button>
+                    </div>
+                </aside>
+            }
+        })
+    }
+}
+
+/// Rating of the current thread: good / bad (or stars) with an optional comment, and a
+/// way to take it back.
+#[component]
+pub fn RatingPanel(
+    /// Thumbs or stars.
+    mode: RatingMode,
+) -> impl IntoView {
+    let chat = ChatHandle::expect();
+    let locale = expect_context::<&'static Locale>();
+    let rated = Memo::new(move |_| {
+        chat.state.with(|state| {
+            let rating = state.thread_id.as_ref().and_then(|thread| state.thread_properties.get(thread))?.get("rating")?;
+            let score = rating.get("score")?.as_u64()?;
+            Some((score, rating.get("stars").and_then(|stars| stars.as_u64())))
+        })
+    });
+    let chosen = RwSignal::new(None::<u8>);
+    let comment = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let save = move |value: u8| {
+        let Some(chat_id) = chat.state.with_untracked(|state| state.chat_id.clone()) else { return };
+        let comment = comment.get_untracked();
+        let comment = Some(comment.trim().to_owned()).filter(|comment| !comment.is_empty());
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = match mode {
+                RatingMode::Thumbs => chat.rate_chat(&chat_id, value, comment.as_deref()).await,
+                RatingMode::Stars => {
+                    let thread = chat.state.with_untracked(|state| state.thread_id.clone()).unwrap_or_default();
+                    let mut rating = json!({ "score": u8::from(value >= 4), "stars": value });
+                    if let Some(comment) = comment {
+                        rating["comment"] = json!(comment);
+                    }
+                    let properties = json!({ "rating": rating }).as_object().cloned().unwrap_or_default();
+                    chat.update_thread_properties(&chat_id, &thread, properties).await
+                }
+            };
+            busy.set(false);
+            error.set(result.err().map(|error| error.to_string()));
+        });
+    };
+    let cancel = move |_| {
+        let Some(chat_id) = chat.state.with_untracked(|state| state.chat_id.clone()) else { return };
+        chosen.set(None);
+        leptos::task::spawn_local(async move {
+            let result = match mode {
+                RatingMode::Thumbs => chat.cancel_rate(&chat_id, &[]).await,
+                RatingMode::Stars => chat.cancel_rate(&chat_id, &["score", "stars", "comment"]).await,
+            };
+            error.set(result.err().map(|error| error.to_string()));
+        });
+    };
+
+    let choices = move || match mode {
+        RatingMode::Thumbs => vec![(1u8, locale.text.rate_good.to_owned(), "👍"), (0, locale.text.rate_bad.to_owned(), "👎")],
+        RatingMode::Stars => (1..=5u8).map(|n| (n, fill(locale.text.rate_stars, &[("n", &n.to_string())]), "★")).collect(),
+    };
+    let current = move || {
+        chosen.get().or_else(|| {
+            rated.get().map(|(score, stars)| match mode {
+                RatingMode::Thumbs => score as u8,
+                RatingMode::Stars => stars.unwrap_or(if score == 1 { 5 } else { 1 }) as u8,
+            })
+        })
+    };
+
+    view! {
+        <section class="cw-rating" aria-labelledby="cw-rating-title" data-testid="cw-rating" data-mode=match mode {
+            RatingMode::Thumbs => "thumbs",
+            RatingMode::Stars => "stars",
+        }>
+            <h2 id="cw-rating-title" class="cw-rating__title">{locale.text.rate_prompt}</h2>
+            <div class="cw-rating__choices" role="group" aria-labelledby="cw-rating-title">
+                {move || choices().into_iter().map(|(value, label, icon)| {
+                    let pressed = move || match (mode, current()) {
+                        (RatingMode::Stars, Some(current)) => value <= current,
+                        (_, Some(current)) => value == current,
+                        (_, None) => false,
+                    };
+                    view! {
+                        <button
+                            type="button"
+                            class="cw-rating__choice"
+                            aria-label=label.clone()
+                            title=label
+                            aria-pressed=move || pressed().to_string()
+                            data-testid=format!("cw-rate-{value}")
+                            disabled=move || busy.get()
+                            on:click=move |_| {
+                                chosen.set(Some(value));
+                                save(value);
+                            }
+                        >
+                            <span aria-hidden="true">{icon}</span>
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+            <Show when=move || current().is_some()>
+                <label class="cw-visually-hidden" for="cw-rating-comment">{locale.text.rate_comment}</label>
+                <textarea
+                    id="cw-rating-comment"
+                    class="cw-rating__comment"
+                    rows="2"
+                    placeholder=locale.text.rate_comment
+                    data-testid="cw-rating-comment"
+                    prop:value=move || comment.get()
+                    on:input=move |ev| comment.set(event_target_value(&ev))
+                ></textarea>
+                <div class="cw-rating__actions">
+                    <button type="button" class="cw-button" data-testid="cw-rating-send" disabled=move || busy.get()
+                        on:click=move |_| { if let Some(value) = current() { save(value) } }>
+                        {locale.text.submit}
+                    </button>
+                    <button type="button" class="cw-button cw-button--quiet" data-testid="cw-rating-cancel" on:click=cancel>
+                        {locale.text.rate_cancel}
+                    </button>
+                </div>
+            </Show>
+            <p class="cw-rating__status" role="status" data-testid="cw-rating-status">
+                {move || match (error.get(), rated.get()) {
+                    (Some(error), _) => error,
+                    (None, Some(_)) => locale.text.rate_thanks.to_owned(),
+                    (None, None) => String::new(),
+                }}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,808 @@
+//! The Customer SDK surface: every method of the LiveChat Customer SDK as an async method of
+//! [`ChatHandle`], with typed results and typed errors, plus the small state machines the
+//! connection task runs without IO (sneak-peek throttling, connection stability, history
+//! paging, upload checks).
+//!
+//! A method sends one wire request through the connection task and resolves when the
+//! response with its `request_id` arrives. The [`Session`](crate::session::Session) keeps at
+//! most ten requests in flight and queues the rest; a request unanswered for 15 seconds
+//! fails with [`RequestError::Timeout`], and requests in flight when the socket drops fail
+//! with [`RequestError::ConnectionLost`] (the SDK's `CONNECTION_LOST`). Successful responses
+//! and every push also update the store, so views follow without extra code.
+//!
+//! ARCHITECTURE.md maps each SDK method and event to its counterpart here.
+
+use std::collections::BTreeMap;
+
+use futures::channel::oneshot;
+use leptos::prelude::{Update, WithUntracked};
+use protocol::{
+    AcceptGreeting, Access, ActivateChat, ActivateChatResponse, CancelGreeting, Chat, ChatProperties, Customer,
+    DeactivateChat, ErrorPayload, ErrorType, Event, EventBody, EventProperties, FormKind, GetChat, GetForm,
+    GetFormResponse, GetPredictedAgent, GetUrlInfo, InitialChat, InitialThread, ListChats, ListChatsResponse, ListGroupStatuses, ListThreads,
+    ListThreadsResponse, MarkEventsAsSeen, Object, Page, Postback, PredictedAgent, Request, Response, SendEvent,
+    SendRichMessagePostback, SetCustomerSessionFields, StartChat, StartChatResponse, Thread, ThreadProperties,
+    UpdateCustomer, UrlInfo,
+};
+use serde_json::{json, Value};
+
+use crate::chat::{ChatHandle, Command};
+use crate::config::{Tenant, WidgetConfig};
+
+#[cfg(test)]
+mod tests;
+
+/// Why an SDK call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    /// The server refused the request; `kind` is the wire error type.
+    #[error("{kind}: {message}")]
+    Server {
+        /// The wire error type (`groups_offline`, `validation`...).
+        kind: ErrorType,
+        /// The server's message.
+        message: String,
+        /// Extra data the server sent (e.g. a region).
+        data: Option<Value>,
+    },
+    /// No answer within 15 seconds.
+    #[error("the request timed out")]
+    Timeout,
+    /// The connection dropped before the answer came (the request may or may not have been
+    /// carried out).
+    #[error("the connection was lost")]
+    ConnectionLost,
+    /// The client was destroyed (or stopped for good by the server).
+    #[error("the chat client is gone")]
+    Destroyed,
+    /// `rate_chat` and `cancel_rate` need a thread, and the chat has none.
+    #[error("the chat has no thread")]
+    MissingChatThread,
+    /// Refused before sending: the arguments break a protocol rule.
+    #[error("{0}")]
+    Invalid(String),
+    /// The caller cancelled (an upload).
+    #[error("cancelled")]
+    Cancelled,
+    /// The server answered with something this client cannot read.
+    #[error("unexpected answer: {0}")]
+    Unexpected(String),
+}
+
+impl RequestError {
+    /// The SDK's error code: `CONNECTION_LOST`, `REQUEST_TIMEOUT`, `GROUPS_OFFLINE`...
+    pub fn code(&self) -> String {
+        match self {
+            RequestError::Server { kind, .. } => kind.as_str().to_ascii_uppercase(),
+            RequestError::Timeout => "REQUEST_TIMEOUT".to_owned(),
+            RequestError::ConnectionLost => "CONNECTION_LOST".to_owned(),
+            RequestError::Destroyed => "DESTROYED".to_owned(),
+            RequestError::MissingChatThread => "MISSING_CHAT_THREAD".to_owned(),
+            RequestError::Invalid(_) => "VALIDATION".to_owned(),
+            RequestError::Cancelled => "CANCELLED".to_owned(),
+            RequestError::Unexpected(_) => "INTERNAL".to_owned(),
+        }
+    }
+
+    /// The wire error type, when the server sent one.
+    pub fn kind(&self) -> Option<&ErrorType> {
+        match self {
+            RequestError::Server { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+}
+
+impl From<ErrorPayload> for RequestError {
+    fn from(error: ErrorPayload) -> Self {
+        RequestError::Server { kind: error.kind, message: error.message, data: error.data }
+    }
+}
+
+/// What a call resolves with.
+pub type CallResult = Result<Response, RequestError>;
+
+/// Where a call's result goes.
+pub type Reply = oneshot::Sender<CallResult>;
+
+/// One SDK request on its way to the connection task.
+pub struct Call {
+    /// The wire request.
+    pub request: Request,
+    /// Receives the result.
+    pub reply: Reply,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("request", &self.request).finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Call {
+    fn eq(&self, other: &Self) -> bool {
+        self.request == other.request
+    }
+}
+
+/// Event types a customer may send with `send_event` (the SDK's list).
+fn sendable(body: &EventBody) -> bool {
+    matches!(
+        body,
+        EventBody::Message { .. }
+            | EventBody::File { .. }
+            | EventBody::FilledForm { .. }
+            | EventBody::SystemMessage { .. }
+            | EventBody::Custom { .. }
+    )
+}
+
+/// Largest file `upload_file` accepts.
+pub const MAX_UPLOAD_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
+
+/// Refuses a file over the 10 MB cap before any byte is sent.
+pub fn check_upload_size(bytes: f64) -> Result<(), RequestError> {
+    if bytes > MAX_UPLOAD_BYTES {
+        return Err(RequestError::Invalid(format!(
+            "the file is {:.1} MB; files may be at most 10 MB",
+            bytes / (1024.0 * 1024.0)
+        )));
+    }
+    Ok(())
+}
+
+/// The Web API address of `upload_file` for this account.
+pub fn upload_url(config: &WidgetConfig) -> String {
+    match &config.account {
+        Tenant::License(license) => format!("{}/v3.2/customer/action/upload_file?license_id={license}", config.server),
+        Tenant::Organization(organization) => {
+            let encoded: String = organization
+                .bytes()
+                .map(|byte| match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+                    _ => format!("%{byte:02X}"),
+                })
+                .collect();
+            format!("{}/v3.5/customer/action/upload_file?organization_id={encoded}", config.server)
+        }
+    }
+}
+
+/// Reads the Web API's answer to an upload: `{url}` on success, `{error}` otherwise.
+pub fn upload_result(status: u16, body: &str) -> Result<String, RequestError> {
+    let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        return value
+            .get("url")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| RequestError::Unexpected("upload answer without a url".to_owned()));
+    }
+    match value.get("error").cloned().map(serde_json::from_value::<ErrorPayload>) {
+        Some(Ok(error)) => Err(error.into()),
+        _ if status == 0 => Err(RequestError::ConnectionLost),
+        _ => Err(RequestError::Unexpected(format!("upload answered HTTP {status}"))),
+    }
+}
+
+/// Throttles sneak peeks: at most one per `interval_ms`, always ending with the latest text
+/// (a trailing send), so the agent sees what the visitor typed last.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    last_sent: Option<f64>,
+    waiting: Option<(String, String)>,
+}
+
+/// Shortest gap between two sneak peeks.
+pub const SNEAK_PEEK_INTERVAL_MS: f64 = 1_000.0;
+
+impl Throttle {
+    /// Offers a `(chat_id, text)`; returns it when it may go now, else keeps it for later.
+    pub fn offer(&mut self, now_ms: f64, chat_id: String, text: String) -> Option<(String, String)> {
+        if self.last_sent.is_some_and(|last| now_ms - last < SNEAK_PEEK_INTERVAL_MS) {
+            self.waiting = Some((chat_id, text));
+            return None;
+        }
+        self.waiting = None;
+        self.last_sent = Some(now_ms);
+        Some((chat_id, text))
+    }
+
+    /// The kept text, once its turn has come.
+    pub fn due(&mut self, now_ms: f64) -> Option<(String, String)> {
+        if self.last_sent.is_some_and(|last| now_ms - last < SNEAK_PEEK_INTERVAL_MS) {
+            return None;
+        }
+        let waiting = self.waiting.take()?;
+        self.last_sent = Some(now_ms);
+        Some(waiting)
+    }
+}
+
+/// A drop not recovered within this long makes the connection "unstable".
+pub const UNSTABLE_AFTER_MS: f64 = 3_000.0;
+
+/// The SDK's `connection_unstable` / `connection_recovered`: a connection that was up
+/// becomes unstable when it stays down for [`UNSTABLE_AFTER_MS`] or when pings go
+/// unanswered, and recovers once logged in again with pings answered.
+#[derive(Debug, Default)]
+pub struct Stability {
+    was_up: bool,
+    down_since: Option<f64>,
+    unstable: bool,
+}
+
+impl Stability {
+    /// Feeds the current link state; returns the new `unstable` value when it changes.
+    /// `up` = logged in; `ping_late` = a ping has waited for its answer for too long.
+    pub fn update(&mut self, now_ms: f64, up: bool, ping_late: bool) -> Option<bool> {
+        if up {
+            self.was_up = true;
+            self.down_since = None;
+        } else if self.was_up {
+            self.down_since.get_or_insert(now_ms);
+        }
+        let down_long = self.down_since.is_some_and(|since| now_ms - since >= UNSTABLE_AFTER_MS);
+        let unstable = self.was_up && (down_long || (up && ping_late));
+        (unstable != self.unstable).then(|| {
+            self.unstable = unstable;
+            unstable
+        })
+    }
+}
+
+/// Where `get_chat_history` is in a chat's threads: newest first, one page at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCursor {
+    chat_id: String,
+    page_id: Option<String>,
+    started: bool,
+    done: bool,
+}
+
+/// Threads per history page.
+pub const HISTORY_PAGE_THREADS: u32 = 3;
+
+impl HistoryCursor {
+    /// A cursor at the newest thread of `chat_id`.
+    pub fn new(chat_id: impl Into<String>) -> HistoryCursor {
+        HistoryCursor { chat_id: chat_id.into(), page_id: None, started: false, done: false }
+    }
+
+    /// Whether every thread has been returned.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The request for the next (older) page, or None when done.
+    pub fn request(&self) -> Option<ListThreads> {
+        (!self.done).then(|| ListThreads {
+            chat_id: self.chat_id.clone(),
+            sort_order: Some("desc".to_owned()),
+            limit: Some(HISTORY_PAGE_THREADS),
+            page_id: self.page_id.clone(),
+            min_events_count: None,
+        })
+    }
+
+    /// Moves past a page; returns its threads oldest first, as they are shown.
+    pub fn advance(&mut self, page: ListThreadsResponse) -> Vec<Thread> {
+        self.started = true;
+        self.page_id = page.next_page_id;
+        self.done = self.page_id.is_none() || page.threads.is_empty();
+        let mut threads = page.threads;
+        threads.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        threads
+    }
+}
+
+/// `get_chat_history`: older threads on demand, each page merged into the transcript.
+/// Calls are sequential by construction (`next` takes `&mut self`).
+pub struct ChatHistory {
+    chat: ChatHandle,
+    cursor: HistoryCursor,
+}
+
+impl ChatHistory {
+    /// The next page of older threads (oldest first), or `None` when there is no more.
+    pub async fn next(&mut self) -> Result<Option<Vec<Thread>>, RequestError> {
+        let Some(request) = self.cursor.request() else { return Ok(None) };
+        let page = self.chat.list_threads(request).await?;
+        let threads = self.cursor.advance(page);
+        let chat_id = self.cursor.chat_id.clone();
+        let done = self.cursor.is_done();
+        self.chat.state.update(|chat_state| {
+            chat_state.merge_history(&chat_id, &threads);
+            if chat_state.chat_id.as_deref() == Some(chat_id.as_str()) {
+                chat_state.history_complete = done;
+            }
+        });
+        Ok(Some(threads))
+    }
+
+    /// Whether every thread has been returned.
+    pub fn is_done(&self) -> bool {
+        self.cursor.is_done()
+    }
+}
+
+/// Unpacks the expected response variant or reports what came instead.
+macro_rules! expect_response {
+    ($result:expr, $variant:ident($binding:ident) => $value:expr) => {
+        match $result? {
+            Response::$variant($binding) => Ok($value),
+            other => Err(RequestError::Unexpected(other.action().to_owned())),
+        }
+    };
+    ($result:expr, $variant:ident) => {
+        match $result? {
+            Response::$variant => Ok(()),
+            other => Err(RequestError::Unexpected(other.action().to_owned())),
+        }
+    };
+}
+
+impl ChatHandle {
+    /// Sends one wire request and waits for its answer.
+    pub async fn call(&self, request: Request) -> CallResult {
+        let (reply, answer) = oneshot::channel();
+        if !self.send_command(Command::Call(Box::new(Call { request, reply }))) {
+            return Err(RequestError::Destroyed);
+        }
+        answer.await.unwrap_or(Err(RequestError::Destroyed))
+    }
+
+    /// `acceptGreeting`: the visitor took up an invitation.
+    pub async fn accept_greeting(&self, greeting_id: u64, unique_id: &str) -> Result<(), RequestError> {
+        let request = AcceptGreeting { greeting_id, unique_id: unique_id.to_owned() };
+        expect_response!(self.call(Request::AcceptGreeting(request)).await, AcceptGreeting)
+    }
+
+    /// `cancelGreeting`: the visitor dismissed an invitation.
+    pub async fn cancel_greeting(&self, unique_id: &str) -> Result<(), RequestError> {
+        let request = CancelGreeting { unique_id: unique_id.to_owned() };
+        expect_response!(self.call(Request::CancelGreeting(request)).await, CancelGreeting)
+    }
+
+    /// `activateChat` (v4 `resumeChat`): opens a new thread in a closed chat.
+    pub async fn activate_chat(&self, request: ActivateChat) -> Result<ActivateChatResponse, RequestError> {
+        expect_response!(self.call(Request::ActivateChat(request)).await, ActivateChat(activated) => activated)
+    }
+
+    /// `resumeChat` (v4 name of `activateChat`, with `active`).
+    pub async fn resume_chat(&self, request: ActivateChat) -> Result<ActivateChatResponse, RequestError> {
+        self.activate_chat(request).await
+    }
+
+    /// `startChat`.
+    pub async fn start_chat(&self, request: StartChat) -> Result<StartChatResponse, RequestError> {
+        expect_response!(self.call(Request::StartChat(request)).await, StartChat(started) => started)
+    }
+
+    /// `deactivateChat`: closes the chat's open thread.
+    pub async fn deactivate_chat(&self, chat_id: &str) -> Result<(), RequestError> {
+        let request = DeactivateChat { chat_id: Some(chat_id.to_owned()), id: None };
+        expect_response!(self.call(Request::DeactivateChat(request)).await, DeactivateChat)
+    }
+
+    /// `getChat`: a chat with one thread (the latest when `thread_id` is None).
+    pub async fn get_chat(&self, chat_id: &str, thread_id: Option<&str>) -> Result<Chat, RequestError> {
+        let request = GetChat { chat_id: chat_id.to_owned(), thread_id: thread_id.map(str::to_owned) };
+        expect_response!(self.call(Request::GetChat(request)).await, GetChat(chat) => chat)
+    }
+
+    /// `getChatHistory`: pages of older threads, newest first; each page is merged into the
+    /// transcript as it arrives.
+    pub fn get_chat_history(&self, chat_id: &str) -> ChatHistory {
+        ChatHistory { chat: *self, cursor: HistoryCursor::new(chat_id) }
+    }
+
+    /// `getCustomer`.
+    pub async fn get_customer(&self) -> Result<Customer, RequestError> {
+        expect_response!(self.call(Request::GetCustomer).await, GetCustomer(customer) => customer)
+    }
+
+    /// `getForm`: a group's pre-chat, post-chat or ticket form.
+    pub async fn get_form(&self, group_id: u32, kind: FormKind) -> Result<GetFormResponse, RequestError> {
+        expect_response!(self.call(Request::GetForm(GetForm { group_id, kind })).await, GetForm(form) => form)
+    }
+
+    /// `getPredictedAgent`: who would answer a chat started now.
+    pub async fn get_predicted_agent(&self, group_id: Option<u32>) -> Result<PredictedAgent, RequestError> {
+        let request = GetPredictedAgent { group_id };
+        expect_response!(self.call(Request::GetPredictedAgent(request)).await, GetPredictedAgent(agent) => agent)
+    }
+
+    /// `getUrlInfo`: a link preview.
+    pub async fn get_url_info(&self, url: &str) -> Result<UrlInfo, RequestError> {
+        let request = GetUrlInfo { url: url.to_owned() };
+        expect_response!(self.call(Request::GetUrlInfo(request)).await, GetUrlInfo(info) => info)
+    }
+
+    /// `listChats`.
+    pub async fn list_chats(&self, request: ListChats) -> Result<ListChatsResponse, RequestError> {
+        expect_response!(self.call(Request::ListChats(request)).await, ListChats(list) => list)
+    }
+
+    /// `listGroupStatuses`: every group when `group_ids` is None.
+    pub async fn list_group_statuses(&self, group_ids: Option<Vec<u32>>) -> Result<BTreeMap<String, String>, RequestError> {
+        let request = match group_ids {
+            Some(group_ids) => ListGroupStatuses { all: None, group_ids: Some(group_ids) },
+            None => ListGroupStatuses { all: Some(true), group_ids: None },
+        };
+        expect_response!(self.call(Request::ListGroupStatuses(request)).await, ListGroupStatuses(list) => list.groups_status)
+    }
+
+    /// `listThreads`.
+    pub async fn list_threads(&self, request: ListThreads) -> Result<ListThreadsResponse, RequestError> {
+        expect_response!(self.call(Request::ListThreads(request)).await, ListThreads(list) => list)
+    }
+
+    /// `markEventsAsSeen`: everything up to `seen_up_to` (an event's `created_at`) was read.
+    pub async fn mark_events_as_seen(&self, chat_id: &str, seen_up_to: &str) -> Result<(), RequestError> {
+        let request = MarkEventsAsSeen { chat_id: chat_id.to_owned(), seen_up_to: seen_up_to.to_owned() };
+        expect_response!(self.call(Request::MarkEventsAsSeen(request)).await, MarkEventsAsSeen)
+    }
+
+    /// The latest thread of a chat: known for the visitor's chat, fetched otherwise.
+    async fn latest_thread(&self, chat_id: &str) -> Result<String, RequestError> {
+        let known = self.state.with_untracked(|chat_state| {
+            chat_state.thread_id.clone().filter(|_| chat_state.chat_id.as_deref() == Some(chat_id))
+        });
+        if let Some(thread_id) = known {
+            return Ok(thread_id);
+        }
+        let chat = self.get_chat(chat_id, None).await?;
+        chat.thread.map(|thread| thread.id).ok_or(RequestError::MissingChatThread)
+    }
+
+    /// `rateChat`: `score` 0 (bad) or 1 (good), on the latest thread.
+    pub async fn rate_chat(&self, chat_id: &str, score: u8, comment: Option<&str>) -> Result<(), RequestError> {
+        if score > 1 {
+            return Err(RequestError::Invalid("a rating score is 0 (bad) or 1 (good)".to_owned()));
+        }
+        let thread_id = self.latest_thread(chat_id).await?;
+        let mut rating = json!({ "score": score });
+        if let Some(comment) = comment {
+            rating["comment"] = json!(comment);
+        }
+        self.update_thread_properties(chat_id, &thread_id, object(json!({ "rating": rating }))).await
+    }
+
+    /// `cancelRate`: removes `score` and/or `comment` from the latest thread's rating.
+    pub async fn cancel_rate(&self, chat_id: &str, properties: &[&str]) -> Result<(), RequestError> {
+        let thread_id = self.latest_thread(chat_id).await?;
+        let names = if properties.is_empty() { vec!["score", "comment"] } else { properties.to_vec() };
+        self.delete_thread_properties(chat_id, &thread_id, object(json!({ "rating": names }))).await
+    }
+
+    /// `sendEvent`: any customer event (`message`, `file`, `filled_form`, `system_message`,
+    /// `custom`). Returns the stored event's id. For plain messages typed in the window,
+    /// [`ChatHandle::send_text`] adds the offline outbox on top.
+    pub async fn send_event(&self, chat_id: &str, event: Event, attach_to_last_thread: bool) -> Result<String, RequestError> {
+        if !sendable(&event.body) {
+            return Err(RequestError::Invalid("customers may send message, file, filled_form, system_message and custom events".to_owned()));
+        }
+        let request = SendEvent { chat_id: chat_id.to_owned(), event, attach_to_last_thread: attach_to_last_thread.then_some(true) };
+        expect_response!(self.call(Request::SendEvent(request)).await, SendEvent(sent) => sent.event_id)
+    }
+
+    /// `sendRichMessagePostback`: a rich-message button was pressed (or released).
+    pub async fn send_rich_message_postback(
+        &self,
+        chat_id: &str,
+        thread_id: &str,
+        event_id: &str,
+        postback_id: &str,
+        toggled: bool,
+    ) -> Result<(), RequestError> {
+        let request = SendRichMessagePostback {
+            chat_id: chat_id.to_owned(),
+            thread_id: thread_id.to_owned(),
+            event_id: event_id.to_owned(),
+            postback: Postback { id: postback_id.to_owned(), toggled },
+        };
+        expect_response!(self.call(Request::SendRichMessagePostback(request)).await, SendRichMessagePostback)
+    }
+
+    /// `sendTicketForm` (SDK 2; the seeds give no wire action): a filled ticket form,
+    /// delivered as a `filled_form` event that opens (or reopens) the visitor's chat for
+    /// `group_id`, so it reaches agents as an offline message. Returns the chat id.
+    pub async fn send_ticket_form(&self, group_id: Option<u32>, form_id: &str, fields: Vec<Value>) -> Result<String, RequestError> {
+        let mut event = Event::message(self.new_custom_id(), "");
+        event.body = EventBody::FilledForm { form_id: form_id.to_owned(), fields };
+        let access = group_id.map(|group_id| Access { group_ids: vec![group_id] });
+        let thread = Some(InitialThread { events: vec![event.clone()], properties: None });
+        let (chat_id, active) = self.state.with_untracked(|chat_state| (chat_state.chat_id.clone(), chat_state.chat_active));
+        match (chat_id, active) {
+            (Some(chat_id), true) => {
+                self.send_event(&chat_id, event, false).await?;
+                Ok(chat_id)
+            }
+            (Some(chat_id), false) => {
+                let chat = InitialChat { id: Some(chat_id.clone()), access, thread, ..InitialChat::default() };
+                self.activate_chat(ActivateChat { chat, ..ActivateChat::default() }).await?;
+                Ok(chat_id)
+            }
+            (None, _) => {
+                let chat = InitialChat { access, thread, ..InitialChat::default() };
+                Ok(self.start_chat(StartChat { chat: Some(chat), ..StartChat::default() }).await?.chat_id)
+            }
+        }
+    }
+
+    /// `setCustomerSessionFields`: replaces the session fields (at most 100).
+    pub async fn set_customer_session_fields(&self, fields: BTreeMap<String, String>) -> Result<(), RequestError> {
+        if fields.len() > 100 {
+            return Err(RequestError::Invalid("at most 100 session fields".to_owned()));
+        }
+        let request = SetCustomerSessionFields { session_fields: one_key_objects(fields) };
+        expect_response!(self.call(Request::SetCustomerSessionFields(request)).await, SetCustomerSessionFields)
+    }
+
+    /// `setSneakPeek`: what the visitor is typing. Fire and forget; throttled to one per
+    /// second (the last text always goes out) and only sent while the chat is active.
+    pub fn set_sneak_peek(&self, chat_id: &str, text: &str) {
+        self.send_command(Command::SneakPeek { chat_id: chat_id.to_owned(), text: text.to_owned() });
+    }
+
+    /// `updateChatProperties`.
+    pub async fn update_chat_properties(&self, chat_id: &str, properties: Object) -> Result<(), RequestError> {
+        let request = ChatProperties { chat_id: Some(chat_id.to_owned()), id: None, properties };
+        expect_response!(self.call(Request::UpdateChatProperties(request)).await, UpdateChatProperties)
+    }
+
+    /// `deleteChatProperties`: `properties` is `{namespace: [name, ...]}`.
+    pub async fn delete_chat_properties(&self, chat_id: &str, properties: Object) -> Result<(), RequestError> {
+        let request = ChatProperties { chat_id: Some(chat_id.to_owned()), id: None, properties };
+        expect_response!(self.call(Request::DeleteChatProperties(request)).await, DeleteChatProperties)
+    }
+
+    /// `updateThreadProperties`.
+    pub async fn update_thread_properties(&self, chat_id: &str, thread_id: &str, properties: Object) -> Result<(), RequestError> {
+        let request = ThreadProperties { chat_id: chat_id.to_owned(), thread_id: thread_id.to_owned(), properties };
+        expect_response!(self.call(Request::UpdateThreadProperties(request)).await, UpdateThreadProperties)
+    }
+
+    /// `deleteThreadProperties`.
+    pub async fn delete_thread_properties(&self, chat_id: &str, thread_id: &str, properties: Object) -> Result<(), RequestError> {
+        let request = ThreadProperties { chat_id: chat_id.to_owned(), thread_id: thread_id.to_owned(), properties };
+        expect_response!(self.call(Request::DeleteThreadProperties(request)).await, DeleteThreadProperties)
+    }
+
+    /// `updateEventProperties`.
+    pub async fn update_event_properties(
+        &self,
+        chat_id: &str,
+        thread_id: &str,
+        event_id: &str,
+        properties: Object,
+    ) -> Result<(), RequestError> {
+        let request = EventProperties {
+            chat_id: chat_id.to_owned(),
+            thread_id: thread_id.to_owned(),
+            event_id: event_id.to_owned(),
+            properties,
+        };
+        expect_response!(self.call(Request::UpdateEventProperties(request)).await, UpdateEventProperties)
+    }
+
+    /// `deleteEventProperties`.
+    pub async fn delete_event_properties(
+        &self,
+        chat_id: &str,
+        thread_id: &str,
+        event_id: &str,
+        properties: Object,
+    ) -> Result<(), RequestError> {
+        let request = EventProperties {
+            chat_id: chat_id.to_owned(),
+            thread_id: thread_id.to_owned(),
+            event_id: event_id.to_owned(),
+            properties,
+        };
+        expect_response!(self.call(Request::DeleteEventProperties(request)).await, DeleteEventProperties)
+    }
+
+    /// `updateCustomer`: name, e-mail, avatar and/or session fields.
+    pub async fn update_customer(&self, update: UpdateCustomer) -> Result<(), RequestError> {
+        if update.name.is_none() && update.email.is_none() && update.avatar.is_none() && update.session_fields.is_none() {
+            return Err(RequestError::Invalid("update_customer needs at least one field".to_owned()));
+        }
+        expect_response!(self.call(Request::UpdateCustomer(update)).await, UpdateCustomer)
+    }
+
+    /// `updateCustomerPage`: the visitor moved to another page of the host site.
+    pub async fn update_customer_page(&self, url: &str, title: Option<&str>) -> Result<(), RequestError> {
+        let page = Page { url: Some(url.to_owned()), title: title.map(str::to_owned) };
+        expect_response!(self.call(Request::UpdateCustomerPage(page)).await, UpdateCustomerPage)
+    }
+
+    /// `connect`: connect now (also after an inactivity pause or `disconnect`).
+    pub fn connect(&self) {
+        self.send_command(Command::Connect);
+    }
+
+    /// `disconnect`: closes the connection until [`connect`](Self::connect) is called.
+    pub fn disconnect(&self) {
+        self.send_command(Command::Disconnect);
+    }
+
+    /// `destroy`: closes the connection for good; every pending and later call fails with
+    /// [`RequestError::Destroyed`].
+    pub fn destroy(&self) {
+        self.send_command(Command::Destroy);
+    }
+}
+
+/// A JSON object literal as [`Object`].
+fn object(value: Value) -> Object {
+    match value {
+        Value::Object(map) => map,
+        _ => Object::new(),
+    }
+}
+
+/// The wire's session-field shape: an array of one-key objects.
+fn one_key_objects(fields: BTreeMap<String, String>) -> Vec<BTreeMap<String, String>> {
+    fields.into_iter().map(|(key, value)| BTreeMap::from([(key, value)])).collect()
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use upload::Upload;
+
+#[cfg(target_arch = "wasm32")]
+mod upload {
+    //! `uploadFile` over `XMLHttpRequest`, the one browser API that reports upload progress.
+
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use futures::channel::oneshot;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{Blob, FormData, ProgressEvent, XmlHttpRequest};
+
+    use super::{check_upload_size, upload_result, RequestError};
+    use crate::chat::{ChatHandle, Command};
+
+    /// An upload in progress: await [`Upload::url`], or [`Upload::cancel`] it.
+    pub struct Upload {
+        inner: Rc<RefCell<Inner>>,
+        done: oneshot::Receiver<Result<String, RequestError>>,
+    }
+
+    #[derive(Default)]
+    struct Inner {
+        xhr: Option<XmlHttpRequest>,
+        cancelled: bool,
+        finish: Option<oneshot::Sender<Result<String, RequestError>>>,
+        // Kept alive while the request runs; dropped when it ends.
+        #[allow(clippy::type_complexity)]
+        handlers: Vec<Closure<dyn FnMut(ProgressEvent)>>,
+    }
+
+    impl Inner {
+        fn finish(&mut self, result: Result<String, RequestError>) {
+            if let Some(finish) = self.finish.take() {
+                let _ = finish.send(result);
+            }
+            self.xhr = None;
+        }
+    }
+
+    impl Upload {
+        /// Aborts the upload; [`Upload::url`] then fails with [`RequestError::Cancelled`].
+        pub fn cancel(&self) {
+            (self.canceller())();
+        }
+
+        /// Cancels this upload from elsewhere (a button) while [`Upload::url`] is awaited.
+        pub fn canceller(&self) -> impl Fn() + 'static {
+            let inner = self.inner.clone();
+            move || {
+                let mut inner = inner.borrow_mut();
+                inner.cancelled = true;
+                if let Some(xhr) = inner.xhr.take() {
+                    let _ = xhr.abort();
+                }
+                inner.finish(Err(RequestError::Cancelled));
+            }
+        }
+
+        /// The uploaded file's URL, to send in a `file` event within 24 hours.
+        pub async fn url(self) -> Result<String, RequestError> {
+            let result = self.done.await.unwrap_or(Err(RequestError::Cancelled));
+            self.inner.borrow_mut().handlers.clear();
+            result
+        }
+    }
+
+    impl ChatHandle {
+        /// `uploadFile`: sends `file` to the Web API with progress reports from 0 to 1.
+        /// Files over 10 MB are refused before anything is sent.
+        pub fn upload_file(&self, file: Blob, name: &str, on_progress: impl Fn(f64) + 'static) -> Upload {
+            let (finish, done) = oneshot::channel();
+            let inner = Rc::new(RefCell::new(Inner { finish: Some(finish), ..Inner::default() }));
+            let upload = Upload { inner: inner.clone(), done };
+            if let Err(error) = check_upload_size(file.size()) {
+                inner.borrow_mut().finish(Err(error));
+                return upload;
+            }
+            let (target_sender, target) = oneshot::channel();
+            if !self.send_command(Command::UploadTarget(crate::chat::UploadTargetReply(target_sender))) {
+                inner.borrow_mut().finish(Err(RequestError::Destroyed));
+                return upload;
+            }
+            let name = name.to_owned();
+            let on_progress = Rc::new(on_progress);
+            wasm_bindgen_futures::spawn_local(async move {
+                let Ok(Some((url, token))) = target.await else {
+                    inner.borrow_mut().finish(Err(RequestError::ConnectionLost));
+                    return;
+                };
+                if inner.borrow().cancelled {
+                    return;
+                }
+                if let Err(error) = start(&inner, &url, &token, &file, &name, on_progress) {
+                    inner.borrow_mut().finish(Err(error));
+                }
+            });
+            upload
+        }
+    }
+
+    fn start(
+        inner: &Rc<RefCell<Inner>>,
+        url: &str,
+        token: &str,
+        file: &Blob,
+        name: &str,
+        on_progress: Rc<dyn Fn(f64)>,
+    ) -> Result<(), RequestError> {
+        let failed = |_| RequestError::Unexpected("the browser refused the upload".to_owned());
+        let xhr = XmlHttpRequest::new().map_err(failed)?;
+        xhr.open_with_async("POST", url, true).map_err(failed)?;
+        xhr.set_request_header("Authorization", &format!("Bearer {token}")).map_err(failed)?;
+        let form = FormData::new().map_err(failed)?;
+        form.append_with_blob_and_filename("file", file, name).map_err(failed)?;
+
+        let progress = on_progress.clone();
+        let on_upload_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                // The last step (1.0) is reported when the server has answered.
+                progress((event.loaded() / event.total()).min(0.99));
+            }
+        });
+        xhr.upload().map_err(failed)?.set_onprogress(Some(on_upload_progress.as_ref().unchecked_ref()));
+
+        let state = inner.clone();
+        let request = xhr.clone();
+        let finished = on_progress.clone();
+        let on_end = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+            if state.borrow().cancelled {
+                return;
+            }
+            let result = match event.type_().as_str() {
+                "load" => upload_result(request.status().unwrap_or(0), &request.response_text().ok().flatten().unwrap_or_default()),
+                "timeout" => Err(RequestError::Timeout),
+                _ => Err(RequestError::ConnectionLost),
+            };
+            if result.is_ok() {
+                // Not under a borrow: the callback may cancel or start another upload.
+                finished(1.0);
+            }
+            state.borrow_mut().finish(result);
+        });
+        for kind in ["load", "error", "timeout"] {
+            xhr.add_event_listener_with_callback(kind, on_end.as_ref().unchecked_ref()).map_err(failed)?;
+        }
+        on_progress(0.0);
+        xhr.send_with_opt_form_data(Some(&form)).map_err(failed)?;
+        let mut state = inner.borrow_mut();
+        state.xhr = Some(xhr);
+        state.handlers.push(on_upload_progress);
+        state.handlers.push(on_end);
+        Ok(())
+    }
+}
