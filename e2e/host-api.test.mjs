@@ -3,7 +3,7 @@
 // getter is driven from that page and its results are read back from it.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { AGENT_TOKEN, launchBrowser, startServer, watchErrors } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 let server;
@@ -388,4 +388,30 @@ test("popup: a bubble that opens the chat in a window, with status, close and st
   assert.equal(await page.evaluate(() => livechat.popup.status()), "open");
   assert.deepEqual(host.errors, []);
   await context.close();
+});
+
+test("what the site knows about the visitor and the pages they move to reach the agent", async () => {
+  const host = await hostPage(
+    `livechat.embed.init({ account: 1, c_name: "Ada" }); livechat.call("set_session_variables", { plan: "pro" });`,
+  );
+  await host.bubble.click();
+  await send(host.widget, "Hello from the pricing page");
+
+  const agentContext = await browser.newContext();
+  const agent = await agentContext.newPage();
+  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
+  await agent.locator("body[data-ready='1']").waitFor();
+  await agent.getByTestId("agent-chat-item").filter({ hasText: "Ada" }).first().click();
+  const panel = agent.getByTestId("agent-visitor-panel");
+  await panel.filter({ hasText: "Ada" }).waitFor();
+  await panel.filter({ hasText: "plan" }).filter({ hasText: "pro" }).waitFor();
+
+  // A command after load, and a single-page-app navigation, both reach the agent live.
+  await host.page.evaluate(() => livechat.call("set_customer_email", "ada@example.com"));
+  await panel.filter({ hasText: "ada@example.com" }).waitFor();
+  await host.page.evaluate(() => history.pushState({}, "", "/pricing?plan=team"));
+  await panel.locator("a[title*='/pricing?plan=team']").waitFor();
+  assert.deepEqual(host.errors, []);
+  await agentContext.close();
+  await host.context.close();
 });

@@ -14,7 +14,7 @@ mod uploads;
 
 pub use banner::ConnectionBanner;
 pub use chat_window::ChatWindow;
-pub use composer::Composer;
+pub use composer::{Composer, Draft};
 pub use extras::{GreetingCard, QueueLine, RatingMode, RatingPanel};
 pub use form_view::FormView;
 pub use message_list::MessageList;

@@ -59,6 +59,12 @@ pub struct WidgetConfig {
     pub css_text: Option<String>,
     /// Sound on new agent messages while the window is not focused (`sound`, default on).
     pub sound: bool,
+    /// The visitor's name as the site knows it (`c_name`), sent once connected.
+    pub customer_name: Option<String>,
+    /// The visitor's e-mail as the site knows it (`c_email`), sent once connected.
+    pub customer_email: Option<String>,
+    /// Session variables (`session_variables`): string values the agents see.
+    pub session_variables: std::collections::BTreeMap<String, String>,
 }
 
 /// Light, dark, or following the visitor's system setting.
@@ -152,6 +158,23 @@ impl WidgetConfig {
             url_faq: link("url_faq")?,
             css_text: string_option(options, "css_text", "a string of CSS")?,
             sound,
+            customer_name: string_option(options, "c_name", "a string")?,
+            customer_email: string_option(options, "c_email", "an e-mail address")?
+                .map(|email| if crate::forms::is_email(&email) { Ok(email) } else { Err(ConfigError::Invalid { option: "c_email", expected: "an e-mail address" }) })
+                .transpose()?,
+            session_variables: match options.get("session_variables") {
+                None | Some(Value::Null) => Default::default(),
+                Some(Value::Object(map)) => map
+                    .iter()
+                    .map(|(key, value)| match value {
+                        Value::String(text) => Ok((key.clone(), text.clone())),
+                        Value::Number(number) => Ok((key.clone(), number.to_string())),
+                        Value::Bool(flag) => Ok((key.clone(), flag.to_string())),
+                        _ => Err(ConfigError::Invalid { option: "session_variables", expected: "an object of string values" }),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(ConfigError::Invalid { option: "session_variables", expected: "an object of string values" }),
+            },
         })
     }
 
@@ -256,6 +279,13 @@ mod tests {
         assert_eq!(config.rating, crate::components::RatingMode::Stars);
         assert_eq!(config.url_privacy.as_deref(), Some("https://shop.example/privacy"));
         assert!(!config.sound);
+        let options = json!({ "account": 1, "c_name": "Ada", "c_email": "ada@example.com", "session_variables": { "plan": "pro", "seats": 3 } });
+        let config = WidgetConfig::from_options(&options, "http://x").unwrap();
+        assert_eq!((config.customer_name.as_deref(), config.customer_email.as_deref()), (Some("Ada"), Some("ada@example.com")));
+        assert_eq!(config.session_variables.get("seats").map(String::as_str), Some("3"));
+        for bad in [json!({ "account": 1, "c_email": "nope" }), json!({ "account": 1, "session_variables": ["x"] })] {
+            assert!(WidgetConfig::from_options(&bad, "http://x").is_err(), "{bad}");
+        }
         let defaults = WidgetConfig::from_options(&json!({ "account": 1 }), "http://x").unwrap();
         assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, crate::components::RatingMode::Thumbs, true));
     }

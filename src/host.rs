@@ -139,8 +139,12 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         let outbox = Memo::new(move |_| state.with(crate::persist::outbox_of));
         let outbox_key = outbox_key.clone();
         Effect::new(move |_| crate::persist::write(&outbox_key, &crate::persist::encode(&outbox.get())));
+        let draft = RwSignal::new(String::new());
+        provide_context(crate::components::Draft(draft));
+        let profile = StoredValue::new(Profile::from_config(&config));
+        flush_profile_when_online(chat, profile);
         if let Some(port) = port.clone() {
-            bridge(chat, port);
+            bridge(chat, port, draft, profile);
         }
         if !embedded {
             chat.set_open(true);
@@ -210,7 +214,7 @@ fn initiator(chat_state: &ChatState) -> &'static str {
 }
 
 /// Connects the port to the chat: loader commands in, state and chat events out.
-fn bridge(chat: ChatHandle, port: MessagePort) {
+fn bridge(chat: ChatHandle, port: MessagePort, draft: RwSignal<String>, profile: StoredValue<Profile>) {
     let port_for_commands = port.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(message) = read(&event.data()) else { return };
@@ -221,15 +225,20 @@ fn bridge(chat: ChatHandle, port: MessagePort) {
             Some("call") => {
                 let name = message.get("name").and_then(Value::as_str).unwrap_or_default();
                 let args = message.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
-                let reply = match run_command(chat, name, &args) {
+                let reply = match run_command(chat, name, &args, draft, profile) {
                     Ok(value) => json!({ "type": "result", "id": message["id"], "ok": true, "value": value }),
                     Err(error) => json!({ "type": "result", "id": message["id"], "ok": false, "error": error }),
                 };
                 post(&port_for_commands, reply);
             }
-            // Single-page-app navigation: reported by the loader, but the chat has no way
-            // to send a page update to the server yet, so it is only accepted.
-            Some("page_view") => {}
+            // Single-page-app navigation: the agents see the page the visitor moved to.
+            Some("page_view") => {
+                if let Some(url) = message.get("url").and_then(Value::as_str) {
+                    let title = message.get("title").and_then(Value::as_str).map(str::to_owned);
+                    profile.update_value(|profile| profile.page = Some((url.to_owned(), title)));
+                    flush_profile(chat, profile);
+                }
+            }
             _ => {}
         }
     });
@@ -282,13 +291,19 @@ fn bridge(chat: ChatHandle, port: MessagePort) {
 }
 
 /// Runs a host command (`livechat.call`, `embed.page`) that needs the widget itself.
-fn run_command(chat: ChatHandle, name: &str, args: &[Value]) -> Result<Value, String> {
+fn run_command(
+    chat: ChatHandle,
+    name: &str,
+    args: &[Value],
+    draft: RwSignal<String>,
+    profile: StoredValue<Profile>,
+) -> Result<Value, String> {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
     match name {
         "maximize" => {
             chat.set_open(true);
-            let draft = args.first().and_then(|options| options.get("messageDraft")).and_then(Value::as_str);
-            if let Some(draft) = draft {
-                set_draft(draft);
+            if let Some(text) = text(args.first().and_then(|options| options.get("messageDraft"))) {
+                draft.set(text);
             }
             Ok(Value::Null)
         }
@@ -296,30 +311,114 @@ fn run_command(chat: ChatHandle, name: &str, args: &[Value]) -> Result<Value, St
             chat.set_open(false);
             Ok(Value::Null)
         }
-        // No greeting is ever shown yet, so there is nothing to hide.
-        "hide_greeting" => Ok(Value::Null),
+        "hide_greeting" => {
+            let shown = chat.state.with_untracked(|state| state.greeting.clone().filter(|greeting| !greeting.accepted));
+            if let Some(greeting) = shown {
+                leptos::task::spawn_local(async move {
+                    let _ = chat.cancel_greeting(&greeting.unique_id).await;
+                });
+            }
+            Ok(Value::Null)
+        }
         "page" => {
             let state = args.first().and_then(Value::as_str).unwrap_or_default();
             if matches!(state, "chat" | "online" | "offline") {
                 chat.set_open(true);
             }
-            if let Some(message) = args.get(1).and_then(|params| params.get("message")).and_then(Value::as_str) {
-                set_draft(message);
+            if let Some(message) = text(args.get(1).and_then(|params| params.get("message"))) {
+                draft.set(message);
             }
+            Ok(Value::Null)
+        }
+        "set_customer_name" | "set_customer_email" => {
+            let value = text(args.first()).ok_or_else(|| format!("livechat: {name} takes a string"))?;
+            profile.update_value(|profile| match name {
+                "set_customer_name" => profile.name = Some(value),
+                _ => profile.email = Some(value),
+            });
+            flush_profile(chat, profile);
+            Ok(Value::Null)
+        }
+        "set_session_variables" | "update_session_variables" => {
+            let variables = args.first().and_then(Value::as_object).ok_or_else(|| format!("livechat: {name} takes an object"))?;
+            profile.update_value(|profile| {
+                if name == "set_session_variables" {
+                    profile.variables.clear();
+                }
+                for (key, value) in variables {
+                    let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+                    profile.variables.insert(key.clone(), value);
+                }
+                profile.variables_changed = true;
+            });
+            flush_profile(chat, profile);
             Ok(Value::Null)
         }
         other => Err(format!("livechat: the command `{other}` is not supported by this widget yet")),
     }
 }
 
-/// Puts text in the composer as if typed, so the visitor only has to press send.
-// FIXME: goes through the composer's DOM until `ChatHandle` can hold a draft.
-fn set_draft(text: &str) {
-    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
-    let Some(input) = document.get_element_by_id("cw-input") else { return };
-    let Ok(input) = input.dyn_into::<web_sys::HtmlTextAreaElement>() else { return };
-    input.set_value(text);
-    if let Ok(event) = web_sys::Event::new("input") {
-        let _ = input.dispatch_event(&event);
+/// What the host page told the widget about the visitor and their page, waiting to reach
+/// the server. Nothing is sent before the visitor's first intent (the widget does not
+/// connect for the host page alone); it goes out as soon as the connection is up.
+#[derive(Debug, Default)]
+struct Profile {
+    name: Option<String>,
+    email: Option<String>,
+    variables: std::collections::BTreeMap<String, String>,
+    variables_changed: bool,
+    page: Option<(String, Option<String>)>,
+}
+
+impl Profile {
+    fn from_config(config: &WidgetConfig) -> Profile {
+        Profile {
+            name: config.customer_name.clone(),
+            email: config.customer_email.clone(),
+            variables: config.session_variables.clone(),
+            variables_changed: !config.session_variables.is_empty(),
+            page: None,
+        }
     }
+}
+
+/// Sends what the profile holds, if the chat is connected; otherwise it waits.
+fn flush_profile(chat: ChatHandle, profile: StoredValue<Profile>) {
+    let online = chat.state.with_untracked(|state| state.connection == crate::store::ConnectionStatus::Online);
+    if !online {
+        return;
+    }
+    let (name, email, variables, page) = profile.try_update_value(|profile| {
+        let variables = std::mem::take(&mut profile.variables_changed).then(|| profile.variables.clone());
+        (profile.name.take(), profile.email.take(), variables, profile.page.take())
+    })
+    .unwrap_or_default();
+    leptos::task::spawn_local(async move {
+        if name.is_some() || email.is_some() {
+            let update = protocol::UpdateCustomer { name, email, ..Default::default() };
+            if let Err(error) = chat.update_customer(update).await {
+                leptos::logging::warn!("livechat: could not update the visitor's details: {error}");
+            }
+        }
+        if let Some(variables) = variables {
+            if let Err(error) = chat.set_customer_session_fields(variables).await {
+                leptos::logging::warn!("livechat: could not set the session variables: {error}");
+            }
+        }
+        if let Some((url, title)) = page {
+            if let Err(error) = chat.update_customer_page(&url, title.as_deref()).await {
+                leptos::logging::warn!("livechat: could not report the page: {error}");
+            }
+        }
+    });
+}
+
+/// Sends the waiting profile each time the chat comes online.
+fn flush_profile_when_online(chat: ChatHandle, profile: StoredValue<Profile>) {
+    let online = Memo::new(move |_| chat.state.with(|state| state.connection == crate::store::ConnectionStatus::Online));
+    Effect::new(move |_| {
+        if online.get() {
+            flush_profile(chat, profile);
+        }
+    });
 }

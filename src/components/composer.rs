@@ -10,12 +10,18 @@ use crate::i18n::{fill, Locale};
 
 use super::AttachButton;
 
+/// The composer's text, when something outside the view (the host page's
+/// `maximize` with a message draft) needs to set it. Provided by the mount; without it the
+/// composer keeps its own.
+#[derive(Clone, Copy)]
+pub struct Draft(pub RwSignal<String>);
+
 /// Where the visitor types. It takes focus whenever the window opens.
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = ChatHandle::expect();
     let locale = expect_context::<&'static Locale>();
-    let draft = RwSignal::new(String::new());
+    let draft = use_context::<Draft>().map(|draft| draft.0).unwrap_or_else(|| RwSignal::new(String::new()));
     let error = RwSignal::new(None::<String>);
     let input_ref = NodeRef::<html::Textarea>::new();
     let is_open = Memo::new(move |_| chat.state.with(|chat_state| chat_state.open));
