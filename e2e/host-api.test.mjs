@@ -3,7 +3,8 @@
 // getter is driven from that page and its results are read back from it.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { join } from "node:path";
+import { AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 let server;
@@ -22,14 +23,14 @@ after(async () => {
 });
 
 /** Serves a host page running `code` after the snippet and opens it; returns helpers. */
-async function hostPage(code, { context, beforeLoader = "", body = "", waitUntil = "load" } = {}) {
+async function hostPage(code, { context, beforeLoader = "", body = "", waitUntil = "load", chatServer = server } = {}) {
   context = context || (await browser.newContext());
   const page = await context.newPage();
   const errors = watchErrors(page);
   const console_ = [];
   page.on("console", (message) => console_.push(`${message.type()}: ${message.text()}`));
   const url = site.page(`/page-${++pageCount}`, {
-    body: `${body}<script>${beforeLoader}${SNIPPET}${RECORDER}\n${code}</script><script async src="${server.url}/embed.js"></script>`,
+    body: `${body}<script>${beforeLoader}${SNIPPET}${RECORDER}\n${code}</script><script async src="${chatServer.url}/embed.js"></script>`,
   });
   await page.goto(url, { waitUntil });
   return {
@@ -414,4 +415,60 @@ test("what the site knows about the visitor and the pages they move to reach the
   assert.deepEqual(host.errors, []);
   await agentContext.close();
   await host.context.close();
+});
+
+test("offline messages and the contact details a form asked for are reported to the page", async () => {
+  const demo = await startServer({ config: join(ROOT, "config", "demo.toml") });
+  try {
+    const host = await hostPage(
+      `livechat.embed.init({ account: 1, onofflinemessage: record("onofflinemessage"),
+        onnamerequired: record("onnamerequired"), onemailrequired: record("onemailrequired"),
+        onphonerequired: record("onphonerequired") });`,
+      { chatServer: demo },
+    );
+    await host.bubble.click();
+    await host.widget.getByTestId("cw-ticket-name").fill("Eli");
+    await host.widget.getByTestId("cw-ticket-email").fill("eli@example.com");
+    await host.widget.getByTestId("cw-ticket-message").fill("Do you ship to Norway?");
+    await host.widget.getByTestId("cw-ticket-submit").click();
+    assert.deepEqual(await host.waitFor("onofflinemessage"), {
+      name: "Eli", email: "eli@example.com", phone: null, message: "Do you ship to Norway?", operator_id: null,
+    });
+    assert.deepEqual(await host.waitFor("onnamerequired"), { accepted: true, name: "Eli" });
+    assert.deepEqual(await host.waitFor("onemailrequired"), { accepted: true, email: "eli@example.com" });
+    assert.equal((await host.seen()).filter((entry) => entry.name === "onphonerequired").length, 0, "the ticket form asks no phone");
+    assert.deepEqual(host.errors, []);
+    await host.context.close();
+  } finally {
+    await demo.stop();
+  }
+});
+
+test("a greeting is reported as a trigger, and the visitor's rating as a chat rating", async () => {
+  const greeting = await startServer({ config: join(ROOT, "e2e", "config", "greeting.toml") });
+  const agentContext = await browser.newContext();
+  try {
+    const agent = await agentContext.newPage();
+    await agent.goto(`${greeting.url}/agent/#token=${AGENT_TOKEN}`);
+    await agent.locator("body[data-ready='1']").waitFor();
+    const host = await hostPage(
+      `livechat.embed.init({ account: 1, ontrigger: record("ontrigger"), onchatrating: record("onchatrating") });`,
+      { chatServer: greeting },
+    );
+    await host.bubble.click();
+    assert.deepEqual(await host.waitFor("ontrigger"), { id: 1, title: "Hi! Can I help you find the right tent?" });
+    await host.widget.getByTestId("cw-greeting-accept").click();
+    await host.widget.locator("[data-testid=cw-message][data-author=agent]").filter({ hasText: "right tent" }).waitFor();
+    await host.widget.getByTestId("cw-end-chat").click();
+    await host.widget.getByTestId("cw-rate-1").click();
+    const rating = await host.waitFor("onchatrating");
+    assert.equal(rating.rating, 5, "a good thumbs-up counts as five stars");
+    assert.equal(rating.operator_id, "anna@acme.example");
+    assert.match(rating.ticket, /\S/);
+    assert.deepEqual(host.errors, []);
+    await host.context.close();
+  } finally {
+    await agentContext.close();
+    await greeting.stop();
+  }
 });

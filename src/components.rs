@@ -21,3 +21,23 @@ pub use message_list::MessageList;
 pub use rich_message::{OpenWebview, RichContext, RichMessageView, WebviewLayer};
 pub use sound::SoundToggle;
 pub use uploads::{AttachButton, UploadList, Uploads, MAX_UPLOAD_MB};
+
+/// Events for the host page's callbacks (`onofflinemessage`, `onnamerequired`...) that
+/// only a view knows about. The mount provides the queue and forwards it to the loader;
+/// without a loader (standalone, tests) nothing is provided and events are dropped.
+#[derive(Clone, Copy)]
+pub struct HostEvents(pub leptos::prelude::RwSignal<Vec<(String, serde_json::Value)>>);
+
+impl HostEvents {
+    /// The queue in context, if the mount provided one. Read it while the view is built:
+    /// the context is not reachable from async tasks.
+    pub fn in_context() -> Option<HostEvents> {
+        leptos::prelude::use_context::<HostEvents>()
+    }
+
+    /// Queues an event for the loader.
+    pub fn emit(&self, name: &str, data: serde_json::Value) {
+        use leptos::prelude::*;
+        self.0.update(|queue| queue.push((name.to_owned(), data)));
+    }
+}

@@ -141,9 +141,12 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         Effect::new(move |_| crate::persist::write(&outbox_key, &crate::persist::encode(&outbox.get())));
         let draft = RwSignal::new(String::new());
         provide_context(crate::components::Draft(draft));
+        let host_events = RwSignal::new(Vec::new());
+        provide_context(crate::components::HostEvents(host_events));
         let profile = StoredValue::new(Profile::from_config(&config));
         flush_profile_when_online(chat, profile);
         if let Some(port) = port.clone() {
+            forward_host_events(chat, port.clone(), host_events);
             bridge(chat, port, draft, profile);
         }
         if !embedded {
@@ -288,6 +291,74 @@ fn bridge(chat: ChatHandle, port: MessagePort, draft: RwSignal<String>, profile:
     });
     let ready = json!({ "type": "ready", "state": snapshot.get_untracked().to_json() });
     post(&port, ready);
+}
+
+/// Sends the host page the events views queued, and those read off the chat state:
+/// `chatrating` when the visitor rates (stars 1–5; thumbs count as 5 and 1) and
+/// `trigger` when a greeting is shown.
+fn forward_host_events(chat: ChatHandle, port: MessagePort, queue: RwSignal<Vec<(String, Value)>>) {
+    let port_for_queue = port.clone();
+    Effect::new(move |_| {
+        if queue.with(Vec::is_empty) {
+            return;
+        }
+        for (name, data) in queue.try_update(std::mem::take).unwrap_or_default() {
+            post(&port_for_queue, json!({ "type": "event", "name": name, "data": data }));
+        }
+    });
+
+    let rating = Memo::new(move |_| {
+        chat.state.with(|state| {
+            let thread = state.thread_id.as_ref()?;
+            let rating = state.thread_properties.get(thread)?.get("rating")?.clone();
+            rating.get("score")?;
+            Some((state.chat_id.clone(), rating))
+        })
+    });
+    let port_for_rating = port.clone();
+    // The first run only records the rating found at load; later changes are the visitor's.
+    Effect::new(move |previous: Option<Option<(Option<String>, Value)>>| {
+        let now = rating.get();
+        if let (Some(before), Some((chat_id, value))) = (&previous, &now) {
+            if before.as_ref().map(|(_, before)| before) != Some(value) {
+                post(&port_for_rating, json!({ "type": "event", "name": "chatrating", "data": rating_data(chat, chat_id, value) }));
+            }
+        }
+        now
+    });
+
+    let greeting = Memo::new(move |_| chat.state.with(|state| state.greeting.as_ref().map(|greeting| (greeting.unique_id.clone(), greeting.id, greeting.text.clone()))));
+    Effect::new(move |previous: Option<Option<(String, u64, String)>>| {
+        let now = greeting.get();
+        if let Some((unique_id, id, text)) = &now {
+            let fresh = previous.as_ref().is_some_and(|before| before.as_ref().is_none_or(|(before, _, _)| before != unique_id));
+            if fresh {
+                post(&port, json!({ "type": "event", "name": "trigger", "data": { "id": id, "title": text } }));
+            }
+        }
+        now
+    });
+}
+
+/// `onchatrating` data from a thread's `rating` property.
+fn rating_data(chat: ChatHandle, chat_id: &Option<String>, rating: &Value) -> Value {
+    let stars = rating.get("stars").and_then(Value::as_u64).unwrap_or_else(|| {
+        if rating.get("score").and_then(Value::as_u64) == Some(1) { 5 } else { 1 }
+    });
+    chat.state.with_untracked(|state| {
+        let customer = state.customer.as_ref();
+        let operator = state.users.iter().find(|(id, _)| Some(id.as_str()) != state.customer_id.as_deref()).map(|(id, _)| id.clone());
+        json!({
+            "ticket": chat_id,
+            "name": customer.and_then(|customer| customer.name.clone()),
+            "email": customer.and_then(|customer| customer.email.clone()),
+            "phone": null,
+            "rating": stars,
+            "message": rating.get("comment"),
+            "operator_id": operator,
+            "department_id": null,
+        })
+    })
 }
 
 /// Runs a host command (`livechat.call`, `embed.page`) that needs the widget itself.

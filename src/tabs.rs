@@ -5,7 +5,8 @@
 //! Each tab keeps its own socket and store (each renders each message once, merged by id);
 //! only what the visitor perceives as "the widget" is synchronised:
 //! - opening or closing the window in one tab does the same in the others, and opening
-//!   clears every tab's unread count;
+//!   clears every tab's unread count (a newly loaded tab starts as its loader says and
+//!   follows from then on);
 //! - unread messages are shared as a set of event ids, so counts merge without double
 //!   counting however the pushes interleave;
 //! - exactly one tab plays the sound for a new message: the visible tab with the smallest
@@ -26,7 +27,7 @@ pub const HEARTBEAT_MS: u32 = 2_000;
 /// What tabs tell each other (JSON text over the channel, `{"t": kind, ...}`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TabMessage {
-    /// A tab started; the others answer with the shared state.
+    /// A tab started; the others answer with their heartbeat and unread ids.
     Hello {
         /// The new tab.
         tab: String,
@@ -116,10 +117,10 @@ impl Tabs {
         match message {
             TabMessage::Hello { tab } => {
                 self.heard(tab, Peer { seen_at: now_ms, visible: false });
+                // Not the open state: a page that just loaded starts as its loader says (a chat
+                // popping open by itself on every new page, or closing under the visitor's
+                // first click, would surprise); changes made from now on are shared.
                 let mut answer = vec![TabMessage::Beat { tab: self.me.clone(), visible: !state.page_hidden }];
-                if state.open {
-                    answer.push(TabMessage::Open { open: true });
-                }
                 if !state.unread_ids.is_empty() {
                     answer.push(TabMessage::Unread { ids: state.unread_ids.clone() });
                 }
@@ -326,7 +327,7 @@ mod tests {
         ]);
         state.set_open(true);
         let answer = tabs.receive(TabMessage::Hello { tab: "y".into() }, 0.0, &mut state);
-        assert!(answer.contains(&TabMessage::Open { open: true }));
+        assert!(!answer.iter().any(|message| matches!(message, TabMessage::Open { .. })), "a new page is not opened from afar");
     }
 
     #[test]

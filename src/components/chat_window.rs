@@ -52,6 +52,7 @@ pub fn ChatWindow(
         })
     });
 
+    let host_events = super::HostEvents::in_context();
     let uploads = Uploads::provide();
     let _ = uploads;
     let consent_key = format!("{}.consent", config.identity_key());
@@ -75,7 +76,9 @@ pub fn ChatWindow(
         true
     });
 
-    let start_with = move |filled: Filled, form_id: String, ticket: bool| {
+    let start_with = move |filled: Filled, form: Form, ticket: bool| {
+        let form_id = form.id.clone();
+        let asked: Vec<String> = form.fields.iter().map(|field| field.kind.clone()).collect();
         busy.set(true);
         form_error.set(None);
         leptos::task::spawn_local(async move {
@@ -90,7 +93,7 @@ pub fn ChatWindow(
                 author_id: None,
                 recipients: Some("all".to_owned()),
                 properties: None,
-                body: EventBody::FilledForm { form_id, fields: filled.fields },
+                body: EventBody::FilledForm { form_id, fields: filled.fields.clone() },
             };
             let request = StartChat {
                 chat: Some(InitialChat {
@@ -104,7 +107,12 @@ pub fn ChatWindow(
             let result = chat.start_chat(request).await;
             busy.set(false);
             match result {
-                Ok(_) => ticket_sent.set(ticket),
+                Ok(_) => {
+                    ticket_sent.set(ticket);
+                    if let Some(host_events) = host_events {
+                        announce_form(host_events, &filled, &asked, ticket);
+                    }
+                }
                 Err(error) => form_error.set(Some(error.to_string())),
             }
         });
@@ -226,7 +234,7 @@ pub fn ChatWindow(
                     .into_any()
                 }
                 Step::Form(form, ticket) => {
-                    let form_id = form.id.clone();
+                    let form_for_start = form.clone();
                     let (heading, submit) = if ticket {
                         (Some(locale.text.ticket_title), locale.text.ticket_send)
                     } else {
@@ -240,7 +248,7 @@ pub fn ChatWindow(
                                 id_prefix=if ticket { "cw-ticket" } else { "cw-prechat" }
                                 submit_label=submit
                                 busy=busy
-                                on_submit=Callback::new(move |filled| start_with(filled, form_id.clone(), ticket))
+                                on_submit=Callback::new(move |filled| start_with(filled, form_for_start.clone(), ticket))
                             />
                             <p class="cw-form__error" role="alert">{move || form_error.get()}</p>
                         </div>
@@ -276,6 +284,30 @@ pub fn ChatWindow(
                 </nav>
             })}
         </section>
+    }
+}
+
+/// Tells the host page what a submitted form said: `offlinemessage` for a ticket, and
+/// `namerequired` / `emailrequired` / `phonerequired` for each of those fields a form asked.
+fn announce_form(host_events: super::HostEvents, filled: &Filled, asked: &[String], ticket: bool) {
+    use serde_json::json;
+    if ticket {
+        let message = filled
+            .fields
+            .iter()
+            .find(|field| matches!(field["type"].as_str(), Some("textarea" | "question")))
+            .and_then(|field| field["answer"].as_str());
+        let data = json!({ "name": filled.name, "email": filled.email, "phone": filled.phone, "message": message, "operator_id": null });
+        host_events.emit("offlinemessage", data);
+    }
+    for (kind, event, key, value) in [
+        ("name", "namerequired", "name", &filled.name),
+        ("email", "emailrequired", "email", &filled.email),
+        ("phone", "phonerequired", "phone", &filled.phone),
+    ] {
+        if asked.iter().any(|asked| asked == kind) {
+            host_events.emit(event, json!({ "accepted": value.is_some(), key: value }));
+        }
     }
 }
 
