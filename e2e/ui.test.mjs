@@ -310,3 +310,45 @@ test("a greeting invites the visitor, who can reply to it or dismiss it", async 
     await server.stop();
   }
 });
+
+test("after the chat the post-chat form is answered before the rating; the closed bubble passes the audit", async () => {
+  const server = await startServer({ config: DEMO_CONFIG });
+  const { agent, close: closeAgent } = await agentOnline(server);
+  const host = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    // Closed: the host page with only the bubble.
+    const demo = await host.newPage();
+    await demo.goto(server.url + "/");
+    await demo.locator("[data-livechat] button").waitFor();
+    await audit(demo, "closed");
+
+    const { page, errors, close } = await widgetPage(server, "");
+    await page.getByTestId("cw-prechat-name").fill("Dana");
+    await page.getByLabel("Something else").check();
+    await page.getByLabel("General", { exact: true }).check();
+    await page.getByTestId("cw-prechat-submit").click();
+    await page.getByTestId("cw-composer-input").fill("Just browsing, thanks");
+    await page.getByTestId("cw-composer-input").press("Enter");
+    await page.locator("[data-testid=cw-message][data-author=visitor][data-delivery=sent]").waitFor();
+    await agent.getByTestId("agent-chat-item").filter({ hasText: "Dana" }).first().click();
+    await agent.getByTestId("agent-end-chat").click();
+
+    const postchat = page.getByTestId("cw-postchat");
+    await postchat.waitFor();
+    assert.equal(await page.getByTestId("cw-rating").count(), 0, "the rating waits for the form");
+    await page.getByLabel("Good").check();
+    await page.getByTestId("cw-postchat-comment").fill("Quick answers");
+    await page.getByTestId("cw-postchat-submit").click();
+    await postchat.waitFor({ state: "detached" });
+    await page.getByTestId("cw-rating").waitFor();
+    // The answers are part of the transcript, for the agent too.
+    await page.getByTestId("cw-filled-form").filter({ hasText: "Quick answers" }).waitFor();
+    await agent.getByTestId("agent-message").filter({ hasText: "Quick answers" }).waitFor();
+    assert.deepEqual(errors, []);
+    await close();
+  } finally {
+    await host.close();
+    await closeAgent();
+    await server.stop();
+  }
+});

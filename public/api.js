@@ -398,6 +398,25 @@
     frame.hidden = !open;
     frame.src = origin + "/widget/?host=" + enc(location.origin);
     f.r.appendChild(frame);
+    fitKeyboard();
+  }
+
+  /** Full screen on a phone, the window follows the visual viewport, so the on-screen
+   *  keyboard never covers the composer. */
+  function fitKeyboard() {
+    var vv = w.visualViewport;
+    if (!vv) return;
+    function fit() {
+      if (!frame) return;
+      frame.style.height = frame.style.top = "";
+      var full = !frame.hidden && frame.getBoundingClientRect().width >= w.innerWidth;
+      if (full && vv.height < w.innerHeight) {
+        frame.style.height = vv.height + "px";
+        frame.style.top = vv.offsetTop + "px";
+      }
+    }
+    vv.addEventListener("resize", fit);
+    vv.addEventListener("scroll", fit);
   }
 
   function onIntent(strength) {

@@ -28,6 +28,7 @@ use crate::store::ConnectionStatus;
 struct Forms {
     prechat: Option<Option<Form>>,
     ticket: Option<Option<Form>>,
+    postchat: Option<Option<Form>>,
 }
 
 /// The whole chat window, a labelled dialog. Escape minimises it.
@@ -62,19 +63,52 @@ pub fn ChatWindow(
     let form_error = RwSignal::new(None::<String>);
     let ticket_sent = RwSignal::new(false);
 
-    // Fetch the forms once connected, before the first chat.
+    // Fetch the group's forms once connected.
     Effect::new(move |fetched: Option<bool>| {
         let fetched = fetched.unwrap_or(false);
-        if fetched || !online.get() || has_chat.get_untracked() {
+        if fetched || !online.get() {
             return fetched;
         }
         leptos::task::spawn_local(async move {
-            let prechat = chat.get_form(0, FormKind::Prechat).await.map(|form| form.form.filter(|_| form.enabled));
-            let ticket = chat.get_form(0, FormKind::Ticket).await.map(|form| form.form.filter(|_| form.enabled));
-            forms.set(Forms { prechat: Some(prechat.unwrap_or(None)), ticket: Some(ticket.unwrap_or(None)) });
+            let fetch = |kind| async move {
+                chat.get_form(0, kind).await.map(|form| form.form.filter(|_| form.enabled)).unwrap_or(None)
+            };
+            let prechat = fetch(FormKind::Prechat).await;
+            let ticket = fetch(FormKind::Ticket).await;
+            let postchat = fetch(FormKind::Postchat).await;
+            forms.set(Forms { prechat: Some(prechat), ticket: Some(ticket), postchat: Some(postchat) });
         });
         true
     });
+    // The post-chat form is answered (or skipped) once per ended thread.
+    let postchat_done = RwSignal::new(None::<String>);
+    let thread_id = Memo::new(move |_| state.with(|chat_state| chat_state.thread_id.clone()));
+    let postchat = Memo::new(move |_| {
+        let ended = has_chat.get() && !chat_active.get() && !ticket_sent.get();
+        let done = postchat_done.get().is_some() && postchat_done.get() == thread_id.get();
+        forms.with(|forms| forms.postchat.clone().flatten()).filter(|_| ended && !done)
+    });
+    let send_postchat = move |filled: Filled, form_id: String| {
+        let Some(chat_id) = state.with_untracked(|chat_state| chat_state.chat_id.clone()) else { return };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let event = Event {
+                id: None,
+                custom_id: None,
+                created_at: None,
+                author_id: None,
+                recipients: Some("all".to_owned()),
+                properties: None,
+                body: EventBody::FilledForm { form_id, fields: filled.fields },
+            };
+            let result = chat.send_event(&chat_id, event, true).await;
+            busy.set(false);
+            match result {
+                Ok(_) => postchat_done.set(thread_id.get_untracked()),
+                Err(error) => form_error.set(Some(error.to_string())),
+            }
+        });
+    };
 
     let start_with = move |filled: Filled, form: Form, ticket: bool| {
         let form_id = form.id.clone();
@@ -261,7 +295,22 @@ pub fn ChatWindow(
                         <p class="cw-note" role="status" data-testid="cw-ticket-sent">{locale.text.ticket_sent}</p>
                     </Show>
                     <QueueLine />
-                    <Show when=move || has_chat.get() && !chat_active.get() && !ticket_sent.get()>
+                    {move || postchat.get().map(|form| {
+                        let form_id = form.id.clone();
+                        view! {
+                            <div class="cw-postchat" data-testid="cw-postchat">
+                                <FormView
+                                    form
+                                    id_prefix="cw-postchat"
+                                    submit_label=locale.text.submit
+                                    busy=busy
+                                    on_submit=Callback::new(move |filled| send_postchat(filled, form_id.clone()))
+                                    on_skip=Callback::new(move |()| postchat_done.set(thread_id.get_untracked()))
+                                />
+                            </div>
+                        }
+                    })}
+                    <Show when=move || has_chat.get() && !chat_active.get() && !ticket_sent.get() && postchat.with(Option::is_none)>
                         <RatingPanel mode=rating_mode />
                     </Show>
                     <p class="cw-typing" aria-live="polite" data-testid="cw-typing">
