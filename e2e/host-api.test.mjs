@@ -194,11 +194,21 @@ test("embed methods: status, flip, bubble, switch_side, page, reload, stop", asy
   await page.evaluate(() => livechat.embed.page("hidden"));
   await host.bubble.waitFor({ state: "hidden" });
   assert.equal((await status()).open, false);
-  await page.evaluate(() => livechat.embed.page("chat", { message: "Can we help with sizes?" }));
-  const input = host.widget.getByTestId("cw-composer-input");
-  await input.waitFor();
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  await host.context.route("https://cdn.example/**", (route) => route.fulfill({ contentType: "image/png", body: png }));
+  await page.evaluate(() =>
+    livechat.embed.page("chat", {
+      message: "Can we help with sizes?", operator_name: "Maria", department_name: "Fitting",
+      operator_photo: "https://cdn.example/maria.png",
+    }),
+  );
   await page.waitForFunction(() => livechat.embed.status().open);
-  assert.equal(await input.inputValue(), "Can we help with sizes?");
+  // A proactive chat: the invitation is the operator's message, with the name and photo given.
+  const invite = host.widget.getByTestId("cw-proactive");
+  await invite.waitFor();
+  assert.equal(await invite.locator(".cw-message__text").textContent(), "Can we help with sizes?");
+  assert.equal(await invite.locator(".cw-message__author").textContent(), "Maria · Fitting");
+  assert.equal(await invite.locator("img").getAttribute("src"), "https://cdn.example/maria.png");
   await page.evaluate(() => livechat.embed.page("start-online"));
   await host.bubble.waitFor();
   await page.evaluate(() => livechat.embed.page("sideways"));

@@ -141,13 +141,15 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         Effect::new(move |_| crate::persist::write(&outbox_key, &crate::persist::encode(&outbox.get())));
         let draft = RwSignal::new(String::new());
         provide_context(crate::components::Draft(draft));
+        let proactive = RwSignal::new(None);
+        provide_context(crate::components::ProactiveSlot(proactive));
         let host_events = RwSignal::new(Vec::new());
         provide_context(crate::components::HostEvents(host_events));
         let profile = StoredValue::new(Profile::from_config(&config));
         flush_profile_when_online(chat, profile);
         if let Some(port) = port.clone() {
             forward_host_events(chat, port.clone(), host_events);
-            bridge(chat, port, draft, profile);
+            bridge(chat, port, Targets { draft, proactive }, profile);
         }
         if !embedded {
             chat.set_open(true);
@@ -217,7 +219,14 @@ fn initiator(chat_state: &ChatState) -> &'static str {
 }
 
 /// Connects the port to the chat: loader commands in, state and chat events out.
-fn bridge(chat: ChatHandle, port: MessagePort, draft: RwSignal<String>, profile: StoredValue<Profile>) {
+/// What host commands write into the views.
+#[derive(Clone, Copy)]
+struct Targets {
+    draft: RwSignal<String>,
+    proactive: RwSignal<Option<crate::components::Proactive>>,
+}
+
+fn bridge(chat: ChatHandle, port: MessagePort, targets: Targets, profile: StoredValue<Profile>) {
     let port_for_commands = port.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(message) = read(&event.data()) else { return };
@@ -228,7 +237,7 @@ fn bridge(chat: ChatHandle, port: MessagePort, draft: RwSignal<String>, profile:
             Some("call") => {
                 let name = message.get("name").and_then(Value::as_str).unwrap_or_default();
                 let args = message.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
-                let reply = match run_command(chat, name, &args, draft, profile) {
+                let reply = match run_command(chat, name, &args, targets, profile) {
                     Ok(value) => json!({ "type": "result", "id": message["id"], "ok": true, "value": value }),
                     Err(error) => json!({ "type": "result", "id": message["id"], "ok": false, "error": error }),
                 };
@@ -366,9 +375,10 @@ fn run_command(
     chat: ChatHandle,
     name: &str,
     args: &[Value],
-    draft: RwSignal<String>,
+    targets: Targets,
     profile: StoredValue<Profile>,
 ) -> Result<Value, String> {
+    let Targets { draft, proactive } = targets;
     let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
     match name {
         "maximize" => {
@@ -396,7 +406,17 @@ fn run_command(
             if matches!(state, "chat" | "online" | "offline") {
                 chat.set_open(true);
             }
-            if let Some(message) = text(args.get(1).and_then(|params| params.get("message"))) {
+            let params = args.get(1);
+            let param = |key: &str| text(params.and_then(|params| params.get(key))).filter(|value| !value.trim().is_empty());
+            if state == "chat" {
+                // A proactive chat: the invitation shows as the operator's first message.
+                proactive.set(Some(crate::components::Proactive {
+                    message: param("message"),
+                    operator_name: param("operator_name"),
+                    operator_photo: param("operator_photo"),
+                    department_name: param("department_name"),
+                }));
+            } else if let Some(message) = param("message") {
                 draft.set(message);
             }
             Ok(Value::Null)

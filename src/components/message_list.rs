@@ -15,6 +15,25 @@ use crate::store::{Author, ChatMessage, Delivery, MessageBody, Participant};
 
 use super::{RichContext, RichMessageView};
 
+/// A proactive invitation from the host page (`embed.page("chat", {...})`): shown as the
+/// operator's message at the top of the transcript; the operator joins once the visitor
+/// answers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Proactive {
+    /// The text; the window's welcome line when empty.
+    pub message: Option<String>,
+    /// Name shown for the operator.
+    pub operator_name: Option<String>,
+    /// Photo shown for the operator (`http(s)` only).
+    pub operator_photo: Option<String>,
+    /// Department shown under the name.
+    pub department_name: Option<String>,
+}
+
+/// Where the mount keeps the current proactive invitation.
+#[derive(Clone, Copy)]
+pub struct ProactiveSlot(pub RwSignal<Option<Proactive>>);
+
 /// The image the viewer shows, if any.
 #[derive(Debug, Clone, PartialEq)]
 struct Viewing {
@@ -33,6 +52,7 @@ pub fn MessageList() -> impl IntoView {
     let seen_up_to = Memo::new(move |_| chat.state.with(|chat_state| chat_state.agents_seen_up_to().map(str::to_owned)));
     let offset = utc_offset_minutes();
     let today = today(offset);
+    let proactive = use_context::<ProactiveSlot>().map(|slot| slot.0).unwrap_or_else(|| RwSignal::new(None));
     let viewing = RwSignal::new(None::<Viewing>);
     provide_context(viewing);
 
@@ -75,7 +95,21 @@ pub fn MessageList() -> impl IntoView {
             node_ref=list_ref
         >
             <ol class="cw-messages__list">
-                <Show when=move || messages.with(Vec::is_empty)>
+                {move || proactive.get().map(|invite| {
+                    let photo = invite.operator_photo.as_deref().and_then(crate::rich::web_address);
+                    let text = invite.message.clone().unwrap_or_else(|| locale.text.empty.to_owned());
+                    view! {
+                        <li class="cw-message" data-testid="cw-proactive" data-author="agent" data-kind="text">
+                            {photo.map(|url| view! { <img class="cw-message__avatar" src=url alt="" width="28" height="28" /> })}
+                            <span class="cw-message__author">
+                                {invite.operator_name.clone().unwrap_or_else(|| locale.text.agent.to_owned())}
+                                {invite.department_name.clone().map(|department| format!(" · {department}"))}
+                            </span>
+                            <p class="cw-message__text">{text}</p>
+                        </li>
+                    }
+                })}
+                <Show when=move || messages.with(Vec::is_empty) && proactive.with(Option::is_none)>
                     <li class="cw-messages__empty">{locale.text.empty}</li>
                 </Show>
                 <For
