@@ -403,7 +403,8 @@ test("popup: a bubble that opens the chat in a window, with status, close and st
 
 test("what the site knows about the visitor and the pages they move to reach the agent", async () => {
   const host = await hostPage(
-    `livechat.embed.init({ account: 1, c_name: "Ada" }); livechat.call("set_session_variables", { plan: "pro" });`,
+    `livechat.embed.init({ account: 1, c_name: "Ada", target: "*/page-*" });
+     livechat.call("set_session_variables", { plan: "pro" });`,
   );
   await host.bubble.click();
   await send(host.widget, "Hello from the pricing page");
@@ -416,6 +417,8 @@ test("what the site knows about the visitor and the pages they move to reach the
   const panel = agent.getByTestId("agent-visitor-panel");
   await panel.filter({ hasText: "Ada" }).waitFor();
   await panel.filter({ hasText: "plan" }).filter({ hasText: "pro" }).waitFor();
+  // The page matched a `target` pattern: agents see the goal reached, next to the site's variables.
+  await panel.filter({ hasText: "goal_reached" }).waitFor();
 
   // A command after load, and a single-page-app navigation, both reach the agent live.
   await host.page.evaluate(() => livechat.call("set_customer_email", "ada@example.com"));

@@ -65,6 +65,8 @@ pub struct WidgetConfig {
     pub customer_email: Option<String>,
     /// Session variables (`session_variables`): string values the agents see.
     pub session_variables: std::collections::BTreeMap<String, String>,
+    /// This page is one of the site's goal pages (`target`, matched by the loader).
+    pub goal: bool,
 }
 
 /// Light, dark, or following the visitor's system setting.
@@ -162,6 +164,7 @@ impl WidgetConfig {
             customer_email: string_option(options, "c_email", "an e-mail address")?
                 .map(|email| if crate::forms::is_email(&email) { Ok(email) } else { Err(ConfigError::Invalid { option: "c_email", expected: "an e-mail address" }) })
                 .transpose()?,
+            goal: options.get("goal").and_then(Value::as_bool).unwrap_or(false),
             session_variables: match options.get("session_variables") {
                 None | Some(Value::Null) => Default::default(),
                 Some(Value::Object(map)) => map

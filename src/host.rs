@@ -459,6 +459,8 @@ struct Profile {
     variables: std::collections::BTreeMap<String, String>,
     variables_changed: bool,
     page: Option<(String, Option<String>)>,
+    /// A goal page (`target`) the visitor reached: shown to agents as a session field.
+    goal: Option<String>,
 }
 
 impl Profile {
@@ -469,6 +471,7 @@ impl Profile {
             variables: config.session_variables.clone(),
             variables_changed: !config.session_variables.is_empty(),
             page: None,
+            goal: config.goal.then(|| config.page.as_ref().and_then(|page| page.url.clone())).flatten(),
         }
     }
 }
@@ -479,21 +482,26 @@ fn flush_profile(chat: ChatHandle, profile: StoredValue<Profile>) {
     if !online {
         return;
     }
-    let (name, email, variables, page) = profile.try_update_value(|profile| {
-        let variables = std::mem::take(&mut profile.variables_changed).then(|| profile.variables.clone());
-        (profile.name.take(), profile.email.take(), variables, profile.page.take())
-    })
-    .unwrap_or_default();
+    let (name, email, variables, page, goal) = profile
+        .try_update_value(|profile| {
+            let variables = std::mem::take(&mut profile.variables_changed).then(|| profile.variables.clone());
+            (profile.name.take(), profile.email.take(), variables, profile.page.take(), profile.goal.take())
+        })
+        .unwrap_or_default();
     leptos::task::spawn_local(async move {
-        if name.is_some() || email.is_some() {
-            let update = protocol::UpdateCustomer { name, email, ..Default::default() };
-            if let Err(error) = chat.update_customer(update).await {
-                leptos::logging::warn!("livechat: could not update the visitor's details: {error}");
-            }
-        }
+        // Replacing the variables comes first: the update after it merges into them.
         if let Some(variables) = variables {
             if let Err(error) = chat.set_customer_session_fields(variables).await {
                 leptos::logging::warn!("livechat: could not set the session variables: {error}");
+            }
+        }
+        if name.is_some() || email.is_some() || goal.is_some() {
+            // `update_customer` merges session fields, so the goal mark leaves the site's own
+            // variables alone.
+            let session_fields = goal.map(|url| vec![std::collections::BTreeMap::from([("goal_reached".to_owned(), url)])]);
+            let update = protocol::UpdateCustomer { name, email, session_fields, ..Default::default() };
+            if let Err(error) = chat.update_customer(update).await {
+                leptos::logging::warn!("livechat: could not update the visitor's details: {error}");
             }
         }
         if let Some((url, title)) = page {
