@@ -128,7 +128,7 @@ test("callbacks and events carry their documented data; getters follow the chat"
   assert.equal(await host.page.evaluate(() => livechat.get("state").visibility), "minimized");
 
   await host.bubble.click();
-  assert.deepEqual(await host.waitFor("onchange"), { chat_status: "max", ticket: null });
+  assert.deepEqual(await host.waitFor("onchange"), { chat_status: "res", ticket: null });
   assert.deepEqual(await host.waitFor("visibility_changed"), { visibility: "maximized" });
   const ready = await host.waitFor("ready");
   assert.equal(ready.state.loaded, true);
@@ -258,7 +258,7 @@ test("commands return promises; on/once/off manage listeners", async () => {
     return { isPromise, calls };
   });
   assert.equal(result.isPromise, true);
-  assert.deepEqual(result.calls, [["on", "max"], ["once", "max"], ["on", "min"]]);
+  assert.deepEqual(result.calls, [["on", "res"], ["once", "res"], ["on", "min"]]);
   assert.equal(await host.widget.getByTestId("cw-composer-input").inputValue(), "I have a question about tents");
 
   const customer = await page.evaluate(async () => {
@@ -484,4 +484,31 @@ test("a greeting is reported as a trigger, and the visitor's rating as a chat ra
     await agentContext.close();
     await greeting.stop();
   }
+});
+
+test("the window can be maximised and restored from its header, and the page hears it", async () => {
+  const host = await hostPage(`livechat.embed.init({ account: 1, onchange: record("onchange") });`);
+  await host.bubble.click();
+  assert.deepEqual(await host.waitFor("onchange"), { chat_status: "res", ticket: null });
+  const frame = host.page.locator("[data-livechat] iframe");
+  const normal = await frame.boundingBox();
+  const button = host.widget.getByTestId("cw-maximize");
+  await button.click();
+  assert.deepEqual(await host.waitFor("onchange", 2), { chat_status: "max", ticket: null });
+  await host.page.waitForFunction(() => document.querySelector("[data-livechat]").getAttribute("data-size") === "max");
+  const large = await frame.boundingBox();
+  assert.ok(large.width > normal.width && large.height >= normal.height, `${JSON.stringify(normal)} → ${JSON.stringify(large)}`);
+  assert.equal(await button.getAttribute("aria-pressed"), "true");
+  await button.click();
+  assert.deepEqual(await host.waitFor("onchange", 3), { chat_status: "res", ticket: null });
+  // Minimised and opened again: back at the normal size.
+  await host.widget.getByTestId("cw-maximize").click();
+  await host.waitFor("onchange", 4);
+  await host.widget.getByTestId("cw-minimize").click();
+  assert.deepEqual(await host.waitFor("onchange", 5), { chat_status: "min", ticket: null });
+  await host.bubble.click();
+  await host.waitFor("onchange", 6);
+  assert.equal(await host.widget.getByTestId("cw-maximize").getAttribute("aria-pressed"), "false");
+  assert.deepEqual(host.errors, []);
+  await host.context.close();
 });

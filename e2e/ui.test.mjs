@@ -352,3 +352,35 @@ test("after the chat the post-chat form is answered before the rating; the close
     await server.stop();
   }
 });
+
+test("earlier conversations load on demand above the current one", async () => {
+  const server = await startServer();
+  const { agent, close: closeAgent } = await agentOnline(server);
+  const { page, errors, close } = await widgetPage(server, "");
+  try {
+    const say = async (text) => {
+      await page.getByTestId("cw-composer-input").fill(text);
+      await page.getByTestId("cw-composer-input").press("Enter");
+      await page.locator("[data-testid=cw-message][data-author=visitor][data-delivery=sent]").filter({ hasText: text }).waitFor();
+    };
+    await say("first visit question");
+    await agent.getByTestId("agent-chat-item").first().click();
+    await agent.getByTestId("agent-end-chat").click();
+    await page.getByTestId("cw-rating").waitFor();
+    await say("back again");
+
+    await page.reload();
+    await page.locator("[data-testid=cw-message]").filter({ hasText: "back again" }).waitFor();
+    const older = page.getByTestId("cw-load-older");
+    await older.click();
+    await page.locator("[data-testid=cw-message]").filter({ hasText: "first visit question" }).waitFor();
+    const texts = await page.locator("[data-testid=cw-message][data-author=visitor] .cw-message__text").allTextContents();
+    assert.deepEqual(texts, ["first visit question", "back again"], "one ordered transcript");
+    await older.waitFor({ state: "detached" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+    await closeAgent();
+    await server.stop();
+  }
+});

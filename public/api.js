@@ -326,6 +326,7 @@
     "border-radius:14px;box-shadow:0 8px 40px rgba(0,0,0,.25);background:#fff;color-scheme:normal}" +
     "button[hidden]~iframe{bottom:20px;height:min(600px,calc(100vh - 40px))}" +
     ":host([data-side=left]) iframe{right:auto;left:20px}" +
+    ":host([data-size=max]) iframe{width:min(720px,calc(100vw - 40px));height:calc(100vh - 112px)}" +
     "iframe[hidden]{display:none}" +
     ":host([data-inline]) iframe{position:static;display:block;width:100%;height:100%;border-radius:inherit;box-shadow:none}" +
     "@media (max-width:480px){:host(:not([data-mobile=off]):not([data-inline])) iframe{inset:0;width:100%;height:100%;border-radius:0}}" +
@@ -387,7 +388,8 @@
     if (!fromWidget) send({ type: value ? "open" : "close" });
     if (value && !ready) f.b.setAttribute("aria-busy", "true");
     render();
-    emit("change", { chat_status: value ? "max" : "min", ticket: snapshot.chat_id || null });
+    if (!value) setAttr(f.h, "data-size", null);
+    emit("change", { chat_status: value ? "res" : "min", ticket: snapshot.chat_id || null });
     emit("visibility_changed", { visibility: visibility() });
   }
 
@@ -461,6 +463,13 @@
       if (message.value != open) {
         setOpen(message.value, true);
         if (!open) f.b.focus();
+      }
+    } else if (type == "size") {
+      // The window's own maximise / restore button.
+      var max = message.value == "max";
+      if (open && max != (f.h.getAttribute("data-size") == "max")) {
+        setAttr(f.h, "data-size", max ? "max" : null);
+        emit("change", { chat_status: max ? "max" : "res", ticket: snapshot.chat_id || null });
       }
     } else if (type == "state") {
       update(message.value);

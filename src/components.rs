@@ -41,3 +41,15 @@ impl HostEvents {
         self.0.update(|queue| queue.push((name.to_owned(), data)));
     }
 }
+
+/// Whether the embedded window is maximised (larger than its normal size). Provided by
+/// the mount only when a loader can resize the frame.
+#[derive(Clone, Copy)]
+pub struct Expanded(pub leptos::prelude::RwSignal<bool>);
+
+impl Expanded {
+    /// The flag in context, if the window can be maximised.
+    pub fn in_context() -> Option<Expanded> {
+        leptos::prelude::use_context::<Expanded>()
+    }
+}

@@ -149,6 +149,11 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         flush_profile_when_online(chat, profile);
         if let Some(port) = port.clone() {
             forward_host_events(chat, port.clone(), host_events);
+            if embedded {
+                let expanded = RwSignal::new(false);
+                provide_context(crate::components::Expanded(expanded));
+                forward_size(chat, port.clone(), expanded);
+            }
             bridge(chat, port, Targets { draft, proactive }, profile);
         }
         if !embedded {
@@ -344,6 +349,24 @@ fn forward_host_events(chat: ChatHandle, port: MessagePort, queue: RwSignal<Vec<
             if fresh {
                 post(&port, json!({ "type": "event", "name": "trigger", "data": { "id": id, "title": text } }));
             }
+        }
+        now
+    });
+}
+
+/// Tells the loader the window's size (`max` or `res`) when the visitor toggles it; a
+/// closed window starts at its normal size again.
+fn forward_size(chat: ChatHandle, port: MessagePort, expanded: RwSignal<bool>) {
+    let open = Memo::new(move |_| chat.state.with(|state| state.open));
+    Effect::new(move |_| {
+        if !open.get() {
+            expanded.set(false);
+        }
+    });
+    Effect::new(move |previous: Option<bool>| {
+        let now = expanded.get();
+        if previous.is_some_and(|before| before != now) {
+            post(&port, json!({ "type": "size", "value": if now { "max" } else { "res" } }));
         }
         now
     });

@@ -149,6 +149,8 @@ text_table! {
     unread,
     /// A link opened in a new tab, for screen readers.
     new_tab,
+    /// Fetch earlier conversations.
+    load_older,
 }
 
 /// A language: its code, direction and strings.
@@ -261,6 +263,7 @@ static EN: Text = Text {
     open_chat: "Open chat",
     unread: "{count} unread messages",
     new_tab: "(opens in a new tab)",
+    load_older: "Show earlier conversations",
 };
 
 static DE: Text = Text {
@@ -326,6 +329,7 @@ static DE: Text = Text {
     open_chat: "Chat öffnen",
     unread: "{count} ungelesene Nachrichten",
     new_tab: "(öffnet in neuem Tab)",
+    load_older: "Frühere Unterhaltungen anzeigen",
 };
 
 static ES: Text = Text {
@@ -391,6 +395,7 @@ static ES: Text = Text {
     open_chat: "Abrir chat",
     unread: "{count} mensajes sin leer",
     new_tab: "(se abre en una pestaña nueva)",
+    load_older: "Ver conversaciones anteriores",
 };
 
 static FR: Text = Text {
@@ -456,6 +461,7 @@ static FR: Text = Text {
     open_chat: "Ouvrir le chat",
     unread: "{count} messages non lus",
     new_tab: "(s'ouvre dans un nouvel onglet)",
+    load_older: "Afficher les conversations précédentes",
 };
 
 static PL: Text = Text {
@@ -521,6 +527,7 @@ static PL: Text = Text {
     open_chat: "Otwórz czat",
     unread: "Nieprzeczytane wiadomości: {count}",
     new_tab: "(otwiera się w nowej karcie)",
+    load_older: "Pokaż wcześniejsze rozmowy",
 };
 
 static SK: Text = Text {
@@ -586,6 +593,7 @@ static SK: Text = Text {
     open_chat: "Otvoriť chat",
     unread: "Neprečítané správy: {count}",
     new_tab: "(otvorí sa na novej karte)",
+    load_older: "Zobraziť staršie konverzácie",
 };
 
 static AR: Text = Text {
@@ -651,6 +659,7 @@ static AR: Text = Text {
     open_chat: "فتح المحادثة",
     unread: "{count} رسائل غير مقروءة",
     new_tab: "(يفتح في علامة تبويب جديدة)",
+    load_older: "عرض المحادثات السابقة",
 };
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub fn ConnectionBanner() -> impl IntoView {
     let status = Memo::new(move |_| chat.state.with(|chat_state| (chat_state.connection.clone(), chat_state.unstable)));
     let text = move || match status.get() {
         (ConnectionStatus::Reconnecting { .. }, _) => Some(locale.text.reconnecting),
+        // A deliberate `disconnect()` is not the visitor's inactivity: nothing to say.
+        (ConnectionStatus::Paused { reason }, _) if reason == "manual" => None,
         (ConnectionStatus::Paused { .. }, _) => Some(locale.text.paused),
         (ConnectionStatus::Stopped { .. }, _) => Some(locale.text.stopped),
         (ConnectionStatus::Online, true) => Some(locale.text.unstable),

@@ -228,6 +228,25 @@ pub fn ChatWindow(
                     </button>
                 </Show>
                 <SoundToggle />
+                {super::Expanded::in_context().map(|expanded| view! {
+                    <button
+                        type="button"
+                        class="cw-icon-button"
+                        aria-pressed=move || expanded.0.get().to_string()
+                        aria-label=move || if expanded.0.get() { locale.text.restore } else { locale.text.maximize }
+                        title=move || if expanded.0.get() { locale.text.restore } else { locale.text.maximize }
+                        data-testid="cw-maximize"
+                        on:click=move |_| expanded.0.update(|value| *value = !*value)
+                    >
+                        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                            {move || if expanded.0.get() {
+                                view! { <path d="M9 4v5H4M15 20v-5h5" stroke="currentColor" stroke-width="2" fill="none" stroke-linecap="round" /> }.into_any()
+                            } else {
+                                view! { <path d="M4 9V4h5M20 15v5h-5" stroke="currentColor" stroke-width="2" fill="none" stroke-linecap="round" /> }.into_any()
+                            }}
+                        </svg>
+                    </button>
+                })}
                 <button
                     type="button"
                     class="cw-icon-button cw-header__minimize"

@@ -54,6 +54,27 @@ pub fn MessageList() -> impl IntoView {
     let today = today(offset);
     let proactive = use_context::<ProactiveSlot>().map(|slot| slot.0).unwrap_or_else(|| RwSignal::new(None));
     let viewing = RwSignal::new(None::<Viewing>);
+    // Earlier threads, a page at a time (`get_chat_history`).
+    let history = StoredValue::new_local(None::<crate::sdk::ChatHistory>);
+    let loading = RwSignal::new(false);
+    let has_history = Memo::new(move |_| chat.state.with(|state| state.chat_id.is_some() && !state.history_complete));
+    let load_older = move || {
+        let Some(chat_id) = chat.state.with_untracked(|state| state.chat_id.clone()) else { return };
+        let mut pages = history.try_update_value(Option::take).flatten().unwrap_or_else(|| chat.get_chat_history(&chat_id));
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            let top = list_ref.get_untracked().map(|list| list.scroll_height());
+            if let Err(error) = pages.next().await {
+                leptos::logging::warn!("livechat: could not load earlier conversations: {error}");
+            }
+            history.set_value(Some(pages));
+            loading.set(false);
+            // Keep the visitor's place: what was on screen stays on screen.
+            if let (Some(list), Some(top)) = (list_ref.get_untracked(), top) {
+                request_animation_frame(move || list.set_scroll_top(list.scroll_height() - top));
+            }
+        });
+    };
     provide_context(viewing);
 
     // Keep the newest message in view. The scroll waits for the next frame so the new row
@@ -95,6 +116,19 @@ pub fn MessageList() -> impl IntoView {
             node_ref=list_ref
         >
             <ol class="cw-messages__list">
+                <Show when=move || has_history.get()>
+                    <li class="cw-messages__older">
+                        <button
+                            type="button"
+                            class="cw-button cw-button--quiet"
+                            data-testid="cw-load-older"
+                            disabled=move || loading.get()
+                            on:click=move |_| load_older()
+                        >
+                            {locale.text.load_older}
+                        </button>
+                    </li>
+                </Show>
                 {move || proactive.get().map(|invite| {
                     let photo = invite.operator_photo.as_deref().and_then(crate::rich::web_address);
                     let text = invite.message.clone().unwrap_or_else(|| locale.text.empty.to_owned());
