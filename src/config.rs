@@ -67,6 +67,9 @@ pub struct WidgetConfig {
     pub session_variables: std::collections::BTreeMap<String, String>,
     /// This page is one of the site's goal pages (`target`, matched by the loader).
     pub goal: bool,
+    /// Groups (departments) chats may go to (`departments`: `"2,5"` or `[2, 5]`), in order
+    /// of preference; empty for all.
+    pub departments: Vec<u32>,
 }
 
 /// Light, dark, or following the visitor's system setting.
@@ -165,6 +168,7 @@ impl WidgetConfig {
                 .map(|email| if crate::forms::is_email(&email) { Ok(email) } else { Err(ConfigError::Invalid { option: "c_email", expected: "an e-mail address" }) })
                 .transpose()?,
             goal: options.get("goal").and_then(Value::as_bool).unwrap_or(false),
+            departments: departments(options.get("departments"))?,
             session_variables: match options.get("session_variables") {
                 None | Some(Value::Null) => Default::default(),
                 Some(Value::Object(map)) => map
@@ -217,6 +221,25 @@ impl WidgetConfig {
             Tenant::License(license) => format!("livechat.identity.{license}"),
             Tenant::Organization(organization) => format!("livechat.identity.{organization}"),
         }
+    }
+}
+
+/// `departments`: a comma-separated string of group ids, or an array of them.
+fn departments(value: Option<&Value>) -> Result<Vec<u32>, ConfigError> {
+    let invalid = ConfigError::Invalid { option: "departments", expected: "group ids such as \"2,5\" or [2, 5]" };
+    let id = |text: &str| text.trim().parse::<u32>().map_err(|_| invalid.clone());
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(text)) => text.split(',').filter(|part| !part.trim().is_empty()).map(id).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::Number(number) => number.as_u64().and_then(|id| u32::try_from(id).ok()).ok_or(invalid.clone()),
+                Value::String(text) => id(text),
+                _ => Err(invalid.clone()),
+            })
+            .collect(),
+        Some(_) => Err(invalid),
     }
 }
 
@@ -289,6 +312,11 @@ mod tests {
         for bad in [json!({ "account": 1, "c_email": "nope" }), json!({ "account": 1, "session_variables": ["x"] })] {
             assert!(WidgetConfig::from_options(&bad, "http://x").is_err(), "{bad}");
         }
+        let config = WidgetConfig::from_options(&json!({ "account": 1, "departments": "2, 5" }), "http://x").unwrap();
+        assert_eq!(config.departments, [2, 5]);
+        let config = WidgetConfig::from_options(&json!({ "account": 1, "departments": [1, "3"] }), "http://x").unwrap();
+        assert_eq!(config.departments, [1, 3]);
+        assert!(WidgetConfig::from_options(&json!({ "account": 1, "departments": "sales" }), "http://x").is_err());
         let defaults = WidgetConfig::from_options(&json!({ "account": 1 }), "http://x").unwrap();
         assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, crate::components::RatingMode::Thumbs, true));
     }

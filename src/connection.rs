@@ -214,7 +214,9 @@ mod browser {
     }
 
     async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig) {
-        let mut client = Client { config, session: Session::new(), token: None, stability: Stability::default() };
+        let mut session = Session::new();
+        session.groups = config.departments.clone();
+        let mut client = Client { config, session, token: None, stability: Stability::default() };
         if !client.config.connect_now && !wait_for_intent(state, &mut commands, &mut client).await {
             return;
         }

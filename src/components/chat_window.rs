@@ -110,7 +110,9 @@ pub fn ChatWindow(
         });
     };
 
+    let site_departments = StoredValue::new(config.departments.clone());
     let start_with = move |filled: Filled, form: Form, ticket: bool| {
+        let departments = Some(site_departments.get_value()).filter(|groups| !groups.is_empty());
         let form_id = form.id.clone();
         let asked: Vec<String> = form.fields.iter().map(|field| field.kind.clone()).collect();
         busy.set(true);
@@ -131,7 +133,8 @@ pub fn ChatWindow(
             };
             let request = StartChat {
                 chat: Some(InitialChat {
-                    access: filled.group_id.map(|group| Access { group_ids: vec![group] }),
+                    // A group chooser's answer wins over the site's departments.
+                    access: filled.group_id.map(|group| vec![group]).or(departments).map(|group_ids| Access { group_ids }),
                     thread: Some(InitialThread { events: vec![event], properties: None }),
                     ..Default::default()
                 }),

@@ -83,9 +83,10 @@ impl Uploads {
         let canceller: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(upload.canceller());
         self.cancellers.update_value(|cancellers| cancellers.push((id, canceller)));
         let uploads = *self;
+        let departments = expect_context::<crate::config::WidgetConfig>().departments;
         leptos::task::spawn_local(async move {
             let result = match upload.url().await {
-                Ok(url) => send_file_event(chat, url).await,
+                Ok(url) => send_file_event(chat, url, departments).await,
                 Err(error) => Err(error),
             };
             match result {
@@ -102,7 +103,8 @@ impl Uploads {
 
 /// Posts an uploaded file into the chat, starting or reopening the chat when needed.
 #[cfg(target_arch = "wasm32")]
-async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::sdk::RequestError> {
+async fn send_file_event(chat: ChatHandle, url: String, departments: Vec<u32>) -> Result<(), crate::sdk::RequestError> {
+    let access = (!departments.is_empty()).then(|| protocol::Access { group_ids: departments });
     let event = Event {
         id: None,
         custom_id: None,
@@ -126,11 +128,11 @@ async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::sdk
     match (chat_id, active) {
         (Some(chat_id), true) => chat.send_event(&chat_id, event, false).await.map(drop),
         (Some(chat_id), false) => {
-            let chat_data = protocol::InitialChat { id: Some(chat_id), thread, ..Default::default() };
+            let chat_data = protocol::InitialChat { id: Some(chat_id), thread, access, ..Default::default() };
             chat.activate_chat(protocol::ActivateChat { chat: chat_data, ..Default::default() }).await.map(drop)
         }
         (None, _) => {
-            let chat_data = protocol::InitialChat { thread, ..Default::default() };
+            let chat_data = protocol::InitialChat { thread, access, ..Default::default() };
             chat.start_chat(protocol::StartChat { chat: Some(chat_data), ..Default::default() }).await.map(drop)
         }
     }

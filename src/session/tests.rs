@@ -41,6 +41,17 @@ fn fresh() -> (Session, ChatState) {
 }
 
 #[test]
+fn a_site_limited_to_departments_asks_for_them_when_starting_the_chat() {
+    let (mut session, mut state) = fresh();
+    session.groups = vec![2, 5];
+    state.queue_message("a".into(), "hello".into());
+    let sent = session.flush(&state);
+    let Request::StartChat(start) = &sent[0].request else { panic!() };
+    let access = start.chat.as_ref().and_then(|chat| chat.access.as_ref()).expect("access");
+    assert_eq!(access.group_ids, [2, 5]);
+}
+
+#[test]
 fn the_first_message_starts_the_chat_and_later_ones_wait_for_it() {
     let (mut session, mut state) = fresh();
     state.queue_message("a".into(), "hello".into());

@@ -295,7 +295,7 @@ impl App {
             ));
         }
         let initial = request.chat.unwrap_or_default();
-        let group_id = requested_group(initial.access.as_ref());
+        let group_id = self.requested_group(actor.license_id, initial.access.as_ref())?;
         self.check_can_open(actor.license_id, group_id, request.continuous == Some(true))?;
         let now = self.clock.timestamp();
         let events = initial.thread.map(|thread| thread.events).unwrap_or_default();
@@ -319,7 +319,7 @@ impl App {
         if self.db.threads(&row.id)?.last().is_some_and(|thread| thread.active) {
             return Err(ErrorPayload::new(ErrorType::ChatAlreadyActive, "the chat is already active"));
         }
-        let group_id = requested_group(request.chat.access.as_ref());
+        let group_id = self.requested_group(actor.license_id, request.chat.access.as_ref())?;
         self.check_can_open(actor.license_id, group_id, request.continuous == Some(true))?;
         let now = self.clock.timestamp();
         let events = request.chat.thread.map(|thread| thread.events).unwrap_or_default();
@@ -452,8 +452,22 @@ impl App {
 }
 
 /// The group a new thread asks for (`chat.access.group_ids`), the general group otherwise.
-fn requested_group(access: Option<&protocol::Access>) -> u32 {
-    access.and_then(|access| access.group_ids.first().copied()).unwrap_or(0)
+impl App {
+    /// The group a new thread asks for: of the groups its `access` lists (a site's
+    /// departments), the first that has an agent free, else the first that can queue,
+    /// else the first; group 0 when none is listed.
+    fn requested_group(&self, license_id: u64, access: Option<&protocol::Access>) -> ApiResult<u32> {
+        let listed = access.map(|access| access.group_ids.as_slice()).unwrap_or_default();
+        let Some(&first) = listed.first() else { return Ok(0) };
+        for wanted in [crate::routing::GroupStatus::Online, crate::routing::GroupStatus::OnlineForQueue] {
+            for &group in listed.iter().filter(|group| self.config.group(license_id, **group).is_some()) {
+                if self.group_status(license_id, group)? == wanted {
+                    return Ok(group);
+                }
+            }
+        }
+        Ok(first)
+    }
 }
 
 fn encode_page_id(offset: usize) -> String {

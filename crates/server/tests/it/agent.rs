@@ -110,3 +110,27 @@ async fn a_connection_over_its_request_rate_is_slowed_down_not_dropped() {
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     ok(&customer.request("get_customer", json!({})).await);
 }
+
+#[tokio::test]
+async fn a_chat_limited_to_departments_goes_to_the_first_one_with_an_agent() {
+    let server = TestServer::start_configured(|config| {
+        for id in [1, 2] {
+            config.groups.push(server::config::Group {
+                id,
+                license_id: 1,
+                name: format!("Team {id}"),
+                offline_messages: true,
+                forms: Default::default(),
+            });
+        }
+        // Anna only works in group 2.
+        config.agents[0].groups = vec![2];
+    })
+    .await;
+    let _anna = server.agent().await;
+    let mut customer = server.customer().await;
+    let started = customer.request("start_chat", json!({ "chat": { "access": { "group_ids": [1, 2] } } })).await;
+    ok(&started);
+    let added = customer.push("user_added_to_chat").await;
+    assert_eq!(added["payload"]["user"]["id"], "anna@acme.example", "group 1 has nobody; group 2 has Anna");
+}
