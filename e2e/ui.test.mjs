@@ -179,6 +179,32 @@ test("the dark theme recolours the window and keeps it readable", async () => {
   }
 });
 
+test("a site's stylesheet and CSS text restyle the widget through its custom properties", async () => {
+  const server = await startServer();
+  const context = await browser.newContext({ viewport: DESKTOP });
+  await context.route("https://cdn.example/**", (route) =>
+    route.fulfill({ contentType: "text/css", body: ".cw-root { --cw-accent: #0a7d4f; }" }),
+  );
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    await page.goto(`${server.url}/widget/?account=1&css_file=${encodeURIComponent("https://cdn.example/chat.css")}`);
+    const header = page.locator(".cw-header");
+    const accent = (rgb) => page.waitForFunction((rgb) => {
+      const header = document.querySelector(".cw-header");
+      return header && getComputedStyle(header).backgroundColor === rgb;
+    }, rgb);
+    await accent("rgb(10, 125, 79)");
+    await page.goto(`${server.url}/widget/?account=1&css_text=${encodeURIComponent(".cw-root { --cw-radius: 3px; --cw-accent: #7a1f5c }")}`);
+    await accent("rgb(122, 31, 92)");
+    assert.equal(await header.count(), 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
 test("after the chat ends the visitor rates it, comments, and can take the rating back", async () => {
   const server = await startServer();
   const { agent, close: closeAgent } = await agentOnline(server);

@@ -57,6 +57,8 @@ pub struct WidgetConfig {
     pub url_faq: Option<String>,
     /// Extra CSS applied inside the widget (`css_text`).
     pub css_text: Option<String>,
+    /// A stylesheet of the site's applied inside the widget (`css_file`, `https` only).
+    pub css_file: Option<String>,
     /// Sound on new agent messages while the window is not focused (`sound`, default on).
     pub sound: bool,
     /// The visitor's name as the site knows it (`c_name`), sent once connected.
@@ -70,6 +72,9 @@ pub struct WidgetConfig {
     /// Groups (departments) chats may go to (`departments`: `"2,5"` or `[2, 5]`), in order
     /// of preference; empty for all.
     pub departments: Vec<u32>,
+    /// With `session_per_host`, the host page's host name: the visitor is a separate
+    /// customer on each host of the site instead of one customer across them.
+    pub session_host: Option<String>,
 }
 
 /// Light, dark, or following the visitor's system setting.
@@ -149,6 +154,11 @@ impl WidgetConfig {
             Some(Value::Bool(sound)) => *sound,
             Some(_) => return Err(ConfigError::Invalid { option: "sound", expected: "true or false" }),
         };
+        let session_host = match options.get("session_per_host") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => None,
+            Some(Value::Bool(true)) => page.as_ref().and_then(|page| page.url.as_deref()).and_then(host_name),
+            Some(_) => return Err(ConfigError::Invalid { option: "session_per_host", expected: "true or false" }),
+        };
         Ok(WidgetConfig {
             account,
             server: server.trim_end_matches('/').to_owned(),
@@ -162,6 +172,13 @@ impl WidgetConfig {
             url_contact: link("url_contact")?,
             url_faq: link("url_faq")?,
             css_text: string_option(options, "css_text", "a string of CSS")?,
+            css_file: match string_option(options, "css_file", "an https address of a stylesheet")? {
+                Some(url) if url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")) => {
+                    Some(crate::rich::web_address(&url).ok_or(ConfigError::Invalid { option: "css_file", expected: "an https address of a stylesheet" })?)
+                }
+                Some(_) => return Err(ConfigError::Invalid { option: "css_file", expected: "an https address of a stylesheet" }),
+                None => None,
+            },
             sound,
             customer_name: string_option(options, "c_name", "a string")?,
             customer_email: string_option(options, "c_email", "an e-mail address")?
@@ -169,6 +186,7 @@ impl WidgetConfig {
                 .transpose()?,
             goal: options.get("goal").and_then(Value::as_bool).unwrap_or(false),
             departments: departments(options.get("departments"))?,
+            session_host,
             session_variables: match options.get("session_variables") {
                 None | Some(Value::Null) => Default::default(),
                 Some(Value::Object(map)) => map
@@ -215,13 +233,27 @@ impl WidgetConfig {
         }
     }
 
-    /// Storage key of this account's customer identity.
+    /// Storage key of this account's customer identity (per host with `session_per_host`).
+    /// The outbox, side storage and tab channel hang off it, so they follow.
     pub fn identity_key(&self) -> String {
-        match &self.account {
+        let account = match &self.account {
             Tenant::License(license) => format!("livechat.identity.{license}"),
             Tenant::Organization(organization) => format!("livechat.identity.{organization}"),
+        };
+        match &self.session_host {
+            Some(host) => format!("{account}@{host}"),
+            None => account,
         }
     }
+}
+
+/// The host name of an absolute URL, lower-cased.
+fn host_name(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = if host.starts_with('[') { host.split_inclusive(']').next()? } else { host.split(':').next()? };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// `departments`: a comma-separated string of group ids, or an array of them.
@@ -317,6 +349,11 @@ mod tests {
         let config = WidgetConfig::from_options(&json!({ "account": 1, "departments": [1, "3"] }), "http://x").unwrap();
         assert_eq!(config.departments, [1, 3]);
         assert!(WidgetConfig::from_options(&json!({ "account": 1, "departments": "sales" }), "http://x").is_err());
+        let page = json!({ "url": "https://Shop.Example:8443/tents?x=1", "title": "Tents" });
+        let shared = WidgetConfig::from_options(&json!({ "account": 1, "page_info": page }), "http://x").unwrap();
+        let per_host = WidgetConfig::from_options(&json!({ "account": 1, "page_info": page, "session_per_host": true }), "http://x").unwrap();
+        assert_eq!(shared.identity_key(), "livechat.identity.1");
+        assert_eq!(per_host.identity_key(), "livechat.identity.1@shop.example");
         let defaults = WidgetConfig::from_options(&json!({ "account": 1 }), "http://x").unwrap();
         assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, crate::components::RatingMode::Thumbs, true));
     }

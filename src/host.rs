@@ -53,6 +53,8 @@ pub fn boot() {
             "theme": param("theme"),
             "rating": param("rating"),
             "url_privacy": param("url_privacy"),
+            "css_file": param("css_file"),
+            "css_text": param("css_text"),
             // A standalone chat page is itself the page the visitor is on.
             "page_info": {
                 "url": location.href().unwrap_or_default(),

@@ -39,6 +39,9 @@ pub fn widget_view(chat: ChatHandle, config: config::WidgetConfig, embedded: boo
     provide_context(RwSignal::new(None::<components::OpenWebview>));
     let title = if config.title.is_empty() { locale.text.title.to_owned() } else { config.title.clone() };
     let theme = config.theme.as_str();
+    if let Some(url) = &config.css_file {
+        link_stylesheet(url);
+    }
     if let Some(css) = &config.css_text {
         apply_css(css);
     }
@@ -88,4 +91,19 @@ fn apply_css(css: &str) {
         }
     }
     let _ = css;
+}
+
+/// Adds the `css_file` option's stylesheet to the frame (its policy admits `https` style
+/// sheets, never scripts).
+fn link_stylesheet(url: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+        let (Ok(link), Some(head)) = (document.create_element("link"), document.head()) else { return };
+        let _ = link.set_attribute("rel", "stylesheet");
+        let _ = link.set_attribute("href", url);
+        let _ = link.set_attribute("referrerpolicy", "no-referrer");
+        let _ = head.append_child(&link);
+    }
+    let _ = url;
 }

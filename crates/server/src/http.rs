@@ -21,8 +21,9 @@ pub(crate) const VERSIONS: &[&str] = &["v3.2", "v3.3", "v3.4", "v3.5"];
 
 /// The iframe document's policy: only our own scripts (and WebAssembly), no inline script,
 /// connections only to this server. `frame-ancestors *` because any site may embed it;
-/// `frame-src https:` for the pages rich-message webview buttons open (sandboxed frames).
-const WIDGET_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+/// `frame-src https:` for the pages rich-message webview buttons open (sandboxed frames);
+/// `style-src https:` for a site's own stylesheet (`css_file`).
+const WIDGET_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' https:; \
     img-src 'self' data: https: http:; connect-src 'self'; frame-src 'self' https:; frame-ancestors *; \
     base-uri 'none'; form-action 'none'";
 
