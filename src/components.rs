@@ -17,7 +17,7 @@ pub use chat_window::ChatWindow;
 pub use composer::{Composer, Draft};
 pub use extras::{GreetingCard, QueueLine, RatingMode, RatingPanel};
 pub use form_view::FormView;
-pub use message_list::{MessageList, Proactive, ProactiveSlot};
+pub use message_list::{MessageList, Proactive, ProactiveSlot, Viewing};
 pub use rich_message::{OpenWebview, RichContext, RichMessageView, WebviewLayer};
 pub use sound::SoundToggle;
 pub use uploads::{AttachButton, UploadList, Uploads, MAX_UPLOAD_MB};

@@ -54,6 +54,9 @@ pub fn ChatWindow(
     });
 
     let host_events = super::HostEvents::in_context();
+    let viewing = RwSignal::new(None::<super::Viewing>);
+    provide_context(viewing);
+    let webview = use_context::<RwSignal<Option<super::OpenWebview>>>();
     let uploads = Uploads::provide();
     let _ = uploads;
     let consent_key = format!("{}.consent", config.identity_key());
@@ -193,7 +196,15 @@ pub fn ChatWindow(
             data-step=move || step.with(Step::name)
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
-                    chat.set_open(false);
+                    // Escape closes what is on top first: the image viewer, a webview, then
+                    // the window itself.
+                    if viewing.with_untracked(Option::is_some) {
+                        viewing.set(None);
+                    } else if let Some(webview) = webview.filter(|webview| webview.with_untracked(Option::is_some)) {
+                        webview.set(None);
+                    } else {
+                        chat.set_open(false);
+                    }
                 }
             }
             on:dragover=move |ev| ev.prevent_default()

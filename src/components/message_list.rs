@@ -34,9 +34,10 @@ pub struct Proactive {
 #[derive(Clone, Copy)]
 pub struct ProactiveSlot(pub RwSignal<Option<Proactive>>);
 
-/// The image the viewer shows, if any.
+/// The image the viewer shows, if any. The window provides the slot, so its Escape key
+/// closes the viewer first, wherever the focus is.
 #[derive(Debug, Clone, PartialEq)]
-struct Viewing {
+pub struct Viewing {
     url: String,
     name: String,
 }
@@ -53,7 +54,7 @@ pub fn MessageList() -> impl IntoView {
     let offset = utc_offset_minutes();
     let today = today(offset);
     let proactive = use_context::<ProactiveSlot>().map(|slot| slot.0).unwrap_or_else(|| RwSignal::new(None));
-    let viewing = RwSignal::new(None::<Viewing>);
+    let viewing = use_context::<RwSignal<Option<Viewing>>>().unwrap_or_else(|| RwSignal::new(None));
     // Earlier threads, a page at a time (`get_chat_history`).
     let history = StoredValue::new_local(None::<crate::sdk::ChatHistory>);
     let loading = RwSignal::new(false);
