@@ -40,8 +40,34 @@ pub enum Reaction {
     Stop,
 }
 
+/// The server of another region, for `misdirected_connection`'s `data.region`: either an
+/// absolute `http(s)` address, or a region code added to the first label of the current
+/// host (`https://chat.example.com` + `fra` → `https://chat-fra.example.com`, the way
+/// regional API hosts are named). `None` (reconnect to the same server) for anything else,
+/// and for hosts that have no labels to extend (IP addresses, `localhost`).
+pub fn region_server(current: &str, region: &str) -> Option<String> {
+    let region = region.trim();
+    if let Some(url) = crate::rich::web_address(region) {
+        return Some(url.trim_end_matches('/').to_owned());
+    }
+    if region.is_empty() || region.len() > 20 || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return None;
+    }
+    let (scheme, rest) = current.split_once("://")?;
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(authority, path)| (authority, path));
+    let (host, port) = authority.rsplit_once(':').map_or((authority, None), |(host, port)| (host, Some(port)));
+    let (first, domain) = host.split_once('.')?;
+    if first.is_empty() || host.parse::<std::net::Ipv4Addr>().is_ok() || first.starts_with('[') {
+        return None;
+    }
+    let first = first.strip_suffix(&format!("-{}", region.to_ascii_lowercase())).unwrap_or(first);
+    let port = port.map(|port| format!(":{port}")).unwrap_or_default();
+    let path = if path.is_empty() { String::new() } else { format!("/{path}") };
+    Some(format!("{scheme}://{first}-{}.{domain}{port}{path}", region.to_ascii_lowercase()).trim_end_matches('/').to_owned())
+}
+
 /// The reaction the Customer SDK documents for each disconnection reason.
-/// `misdirected_connection` reconnects to the same server: this widget has no regions.
+/// `misdirected_connection` reconnects, to the region it names (see [`region_server`]).
 pub fn reaction(reason: &protocol::DisconnectReason) -> Reaction {
     use protocol::{DisconnectReason, ReconnectPolicy};
     match reason.policy() {
@@ -395,6 +421,13 @@ mod browser {
                         };
                         if let ServerFrame::Push(push) = &frame {
                             if let Push::CustomerDisconnected(disconnected) = &push.push {
+                                // A misdirected connection names the region to use: the
+                                // reconnect goes there, with a token from there.
+                                let region = disconnected.data.as_ref().and_then(|data| data.get("region")).and_then(|region| region.as_str());
+                                if let Some(server) = region.and_then(|region| super::region_server(&client.config.server, region)) {
+                                    client.config.server = server;
+                                    client.token = None;
+                                }
                                 return End::Disconnected(disconnected.reason.clone());
                             }
                         }
@@ -509,6 +542,20 @@ mod browser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misdirected_connection_moves_to_the_named_region() {
+        assert_eq!(region_server("https://chat.example.com", "fra").as_deref(), Some("https://chat-fra.example.com"));
+        assert_eq!(region_server("https://chat-fra.example.com", "fra").as_deref(), Some("https://chat-fra.example.com"));
+        assert_eq!(region_server("https://chat.example.com:8443", "DAL").as_deref(), Some("https://chat-dal.example.com:8443"));
+        assert_eq!(
+            region_server("https://chat.example.com", "https://eu.chat.example.com/").as_deref(),
+            Some("https://eu.chat.example.com")
+        );
+        for (current, region) in [("http://127.0.0.1:8080", "fra"), ("http://localhost:8080", "fra"), ("https://chat.example.com", "f r a"), ("https://chat.example.com", "javascript:x")] {
+            assert_eq!(region_server(current, region), None, "{current} {region}");
+        }
+    }
 
     #[test]
     fn each_disconnection_reason_gets_its_documented_reaction() {
