@@ -512,3 +512,27 @@ test("the window can be maximised and restored from its header, and the page hea
   assert.deepEqual(host.errors, []);
   await host.context.close();
 });
+
+test("a site that signs visitors in itself hands the widget its tokens", async () => {
+  // The site's back end asks the chat server for this visitor's token (here: the test).
+  const issued = await (await fetch(`${server.url}/customer/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ license_id: 1 }),
+  })).json();
+  const context = await browser.newContext();
+  let asked = 0;
+  await context.exposeFunction("siteToken", () => {
+    asked += 1;
+    return { access_token: issued.access_token };
+  });
+  const host = await hostPage(`livechat.embed.init({ account: 1, identity_provider: function () { return window.siteToken(); } });`, {
+    context,
+  });
+  await host.bubble.click();
+  await send(host.widget, "signed in by the site");
+  assert.ok(asked >= 1, "the site's function was asked for a token");
+  assert.equal(await host.page.evaluate(() => livechat.get("customer_data").id), issued.entity_id);
+  assert.deepEqual(host.errors, []);
+  await context.close();
+});

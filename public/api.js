@@ -211,6 +211,7 @@
     operators: [isIds, 'a comma-separated list of ids such as "1,3,8"'],
     clone_operators: [isCloneOperators, 'an object of operator names to department ids, such as {"Anna": [2, 5]}'],
     target: [isTarget, "a URL (with * wildcards) or an array of them"],
+    identity_provider: [isFunction, "a function returning (a promise of) {access_token}", 1],
     container: [isContainer, "an element or a CSS selector that matches one", 1],
     mode: [oneOf(MODES), words(MODES), 2],
     btype: [oneOf(BTYPES), words(BTYPES), 2],
@@ -268,6 +269,8 @@
     if (customer.email != null) out.c_email = customer.email;
     if (customer.vars) out.session_variables = customer.vars;
     out.page_info = { url: location.href, title: d.title };
+    // The function stays here; the widget asks for each token over the port.
+    if (options.identity_provider) out.identity_provider = true;
     out.goal = goal(options);
     return out;
   }
@@ -476,6 +479,20 @@
     } else if (type == "event") {
       if (message.name == "chatstart" || message.name == "chatopened") storage("localStorage", CHAT_FLAG, true);
       emit(message.name, message.data);
+    } else if (type == "token_request") {
+      // The site's own sign-in: its function hands the widget an access token.
+      var answer = function (ok, value) {
+        send({ type: "token", id: message.id, ok: ok, value: value });
+      };
+      new I.P(function (resolve) {
+        resolve(opts.identity_provider());
+      }).then(function (token) {
+        if (!token || typeof token.access_token != "string") throw new TypeError("identity_provider must resolve to {access_token}");
+        answer(true, { access_token: token.access_token });
+      }).then(null, function (error) {
+        con.error(PREFIX + "identity_provider failed: " + (error && error.message ? error.message : shown(error)));
+        answer(false, String(error && error.message ? error.message : error));
+      });
     } else if (type == "result") {
       settle(message);
     } else if (type == "error") {

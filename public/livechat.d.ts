@@ -73,6 +73,10 @@ declare global {
     }
 
     interface EmbedOptions extends SharedOptions {
+      /** The site signs visitors in itself: returns (a promise of) an access token the
+       *  site's back end got from the chat server's token endpoint. Asked again when a
+       *  token expires. */
+      identity_provider?: () => { access_token: string } | Promise<{ access_token: string }>;
       /** Initial page state (default "start-online"). */
       page?: PageState;
       /** Inline mode: mount the chat inside this element (or the first match of a selector). */

@@ -72,6 +72,9 @@ pub struct WidgetConfig {
     /// Groups (departments) chats may go to (`departments`: `"2,5"` or `[2, 5]`), in order
     /// of preference; empty for all.
     pub departments: Vec<u32>,
+    /// The host page signs visitors in itself (`identity_provider`): access tokens come
+    /// from its function, over the loader's port, instead of this server's token endpoint.
+    pub external_identity: bool,
     /// With `session_per_host`, the host page's host name: the visitor is a separate
     /// customer on each host of the site instead of one customer across them.
     pub session_host: Option<String>,
@@ -188,6 +191,7 @@ impl WidgetConfig {
                 .transpose()?,
             goal: options.get("goal").and_then(Value::as_bool).unwrap_or(false),
             departments: departments(options.get("departments"))?,
+            external_identity: options.get("identity_provider").and_then(Value::as_bool).unwrap_or(false),
             session_host,
             session_variables: match options.get("session_variables") {
                 None | Some(Value::Null) => Default::default(),
@@ -356,6 +360,8 @@ mod tests {
         let per_host = WidgetConfig::from_options(&json!({ "account": 1, "page_info": page, "session_per_host": true }), "http://x").unwrap();
         assert_eq!(shared.identity_key(), "livechat.identity.1");
         assert_eq!(per_host.identity_key(), "livechat.identity.1@shop.example");
+        assert!(WidgetConfig::from_options(&json!({ "account": 1, "identity_provider": true }), "http://x").unwrap().external_identity);
+        assert!(!shared.external_identity);
         let defaults = WidgetConfig::from_options(&json!({ "account": 1 }), "http://x").unwrap();
         assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, crate::components::RatingMode::Thumbs, true));
     }

@@ -514,6 +514,9 @@ mod browser {
     /// A fresh access token; the identity secret is kept so the visitor stays the same
     /// customer on their next visit.
     async fn fetch_token(config: &WidgetConfig) -> Result<String, String> {
+        if config.external_identity {
+            return crate::host::external_token::fetch().await;
+        }
         let storage_key = config.identity_key();
         let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
         let identity = storage.as_ref().and_then(|storage| storage.get_item(&storage_key).ok().flatten());

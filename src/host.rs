@@ -250,6 +250,16 @@ fn bridge(chat: ChatHandle, port: MessagePort, targets: Targets, profile: Stored
                 };
                 post(&port_for_commands, reply);
             }
+            // The site's function answered a token request (`identity_provider`).
+            Some("token") => {
+                let id = message.get("id").and_then(Value::as_u64).unwrap_or_default();
+                let token = message.pointer("/value/access_token").and_then(Value::as_str).map(str::to_owned);
+                let answer = match (message.get("ok").and_then(Value::as_bool), token) {
+                    (Some(true), Some(token)) => Ok(token),
+                    _ => Err(message.get("value").and_then(Value::as_str).unwrap_or("refused").to_owned()),
+                };
+                external_token::answer(id, answer);
+            }
             // Single-page-app navigation: the agents see the page the visitor moved to.
             Some("page_view") => {
                 if let Some(url) = message.get("url").and_then(Value::as_str) {
@@ -263,6 +273,8 @@ fn bridge(chat: ChatHandle, port: MessagePort, targets: Targets, profile: Stored
     });
     port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    let port_for_tokens = port.clone();
+    external_token::install(move |id| post(&port_for_tokens, json!({ "type": "token_request", "id": id })));
 
     let open = Memo::new(move |_| chat.state.with(|chat_state| chat_state.open));
     let unread = Memo::new(move |_| chat.state.with(|chat_state| chat_state.unread));
@@ -545,4 +557,66 @@ fn flush_profile_when_online(chat: ChatHandle, profile: StoredValue<Profile>) {
             flush_profile(chat, profile);
         }
     });
+}
+
+/// Access tokens from the host page's own sign-in (the `identity_provider` option): the
+/// connection asks, the loader calls the site's function and answers over the port.
+pub(crate) mod external_token {
+    use std::cell::RefCell;
+
+    use futures::channel::oneshot;
+    use futures::FutureExt;
+
+    type Answer = Result<String, String>;
+
+    #[derive(Default)]
+    struct Waiting {
+        ask: Option<Box<dyn Fn(u64)>>,
+        next_id: u64,
+        pending: Vec<(u64, oneshot::Sender<Answer>)>,
+    }
+
+    thread_local! {
+        static WAITING: RefCell<Waiting> = RefCell::new(Waiting::default());
+    }
+
+    /// How a request reaches the loader (set once the port is up).
+    pub fn install(ask: impl Fn(u64) + 'static) {
+        WAITING.with(|waiting| waiting.borrow_mut().ask = Some(Box::new(ask)));
+    }
+
+    /// The loader's answer to request `id`.
+    pub fn answer(id: u64, answer: Answer) {
+        let sender = WAITING.with(|waiting| {
+            let mut waiting = waiting.borrow_mut();
+            let at = waiting.pending.iter().position(|(pending, _)| *pending == id)?;
+            Some(waiting.pending.remove(at).1)
+        });
+        if let Some(sender) = sender {
+            let _ = sender.send(answer);
+        }
+    }
+
+    /// A token from the site, or why not (no loader, the function failed, or no answer
+    /// within 15 seconds).
+    pub async fn fetch() -> Answer {
+        let (sender, receiver) = oneshot::channel();
+        let id = WAITING.with(|waiting| {
+            let mut waiting = waiting.borrow_mut();
+            waiting.next_id += 1;
+            let id = waiting.next_id;
+            waiting.pending.push((id, sender));
+            id
+        });
+        // Called outside the borrow: posting may run other code.
+        let ask = WAITING.with(|waiting| waiting.borrow_mut().ask.take());
+        let Some(ask) = ask else { return Err("identity_provider needs the loader".to_owned()) };
+        ask(id);
+        WAITING.with(|waiting| waiting.borrow_mut().ask = Some(ask));
+        let timeout = gloo_timers::future::TimeoutFuture::new(15_000);
+        futures::select! {
+            answer = receiver.fuse() => answer.unwrap_or_else(|_| Err("the loader went away".to_owned())),
+            () = timeout.fuse() => Err("identity_provider did not answer within 15 s".to_owned()),
+        }
+    }
 }
