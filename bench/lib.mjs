@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ROOT, freePort } from "../e2e/support.mjs";
+import { ROOT, freePort, launchBrowser as launchTestBrowser } from "../e2e/support.mjs";
 
 export { ROOT, freePort };
 export const AGENT_TOKEN = "bench-agent-token";
@@ -106,21 +105,7 @@ export async function startHostSite(serverUrl) {
 
 /** Headless Chromium with the test suite's flags, plus precise heap figures. */
 export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--enable-precise-memory-info",
-      "--js-flags=--expose-gc",
-    ],
-  });
+  return launchTestBrowser({ extraArgs: ["--enable-precise-memory-info", "--js-flags=--expose-gc"] });
 }
 
 /** Runs the load generator; resolves to the JSON it prints. */

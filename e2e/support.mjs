@@ -65,8 +65,11 @@ export async function startServer({ port = 0, dir, config } = {}) {
   };
 }
 
-/** Launches Debian's Chromium headless, as root-safe and offline-safe as CI needs. */
-export async function launchBrowser() {
+/**
+ * Launches Debian's Chromium headless, as root-safe and offline-safe as CI needs, with
+ * `extraArgs` on top (the benchmarks add precise memory figures).
+ */
+export async function launchBrowser({ extraArgs = [] } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -79,6 +82,7 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...extraArgs,
     ],
   });
 }

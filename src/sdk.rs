@@ -399,7 +399,7 @@ impl ChatHandle {
 
     /// `getCustomer`.
     pub async fn get_customer(&self) -> Result<Customer, RequestError> {
-        expect_response!(self.call(Request::GetCustomer).await, GetCustomer(customer) => customer)
+        expect_response!(self.call(Request::GetCustomer(Default::default())).await, GetCustomer(customer) => customer)
     }
 
     /// `getForm`: a group's pre-chat, post-chat or ticket form.

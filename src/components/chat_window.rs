@@ -88,22 +88,14 @@ pub fn ChatWindow(
     let thread_id = Memo::new(move |_| state.with(|chat_state| chat_state.thread_id.clone()));
     let postchat = Memo::new(move |_| {
         let ended = has_chat.get() && !chat_active.get() && !ticket_sent.get();
-        let done = postchat_done.get().is_some() && postchat_done.get() == thread_id.get();
+        let done = postchat_done.get().is_some_and(|done| thread_id.get().as_ref() == Some(&done));
         forms.with(|forms| forms.postchat.clone().flatten()).filter(|_| ended && !done)
     });
     let send_postchat = move |filled: Filled, form_id: String| {
         let Some(chat_id) = state.with_untracked(|chat_state| chat_state.chat_id.clone()) else { return };
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let event = Event {
-                id: None,
-                custom_id: None,
-                created_at: None,
-                author_id: None,
-                recipients: Some("all".to_owned()),
-                properties: None,
-                body: EventBody::FilledForm { form_id, fields: filled.fields },
-            };
+            let event = Event::new(EventBody::FilledForm { form_id, fields: filled.fields });
             let result = chat.send_event(&chat_id, event, true).await;
             busy.set(false);
             match result {
@@ -125,15 +117,7 @@ pub fn ChatWindow(
                 let update = UpdateCustomer { name: filled.name.clone(), email: filled.email.clone(), ..Default::default() };
                 let _ = chat.update_customer(update).await;
             }
-            let event = Event {
-                id: None,
-                custom_id: None,
-                created_at: None,
-                author_id: None,
-                recipients: Some("all".to_owned()),
-                properties: None,
-                body: EventBody::FilledForm { form_id, fields: filled.fields.clone() },
-            };
+            let event = Event::new(EventBody::FilledForm { form_id, fields: filled.fields.clone() });
             let request = StartChat {
                 chat: Some(InitialChat {
                     // A group chooser's answer wins over the site's departments.

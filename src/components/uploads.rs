@@ -105,24 +105,16 @@ impl Uploads {
 #[cfg(target_arch = "wasm32")]
 async fn send_file_event(chat: ChatHandle, url: String, departments: Vec<u32>) -> Result<(), crate::sdk::RequestError> {
     let access = (!departments.is_empty()).then(|| protocol::Access { group_ids: departments });
-    let event = Event {
-        id: None,
-        custom_id: None,
-        created_at: None,
-        author_id: None,
-        recipients: Some("all".to_owned()),
-        properties: None,
-        body: EventBody::File {
-            url,
-            name: None,
-            content_type: None,
-            size: None,
-            width: None,
-            height: None,
-            thumbnail_url: None,
-            thumbnail2x_url: None,
-        },
-    };
+    let event = Event::new(EventBody::File {
+        url,
+        name: None,
+        content_type: None,
+        size: None,
+        width: None,
+        height: None,
+        thumbnail_url: None,
+        thumbnail2x_url: None,
+    });
     let (chat_id, active) = chat.state.with_untracked(|state| (state.chat_id.clone(), state.chat_active));
     let thread = Some(protocol::InitialThread { events: vec![event.clone()], properties: None });
     match (chat_id, active) {

@@ -225,7 +225,7 @@ fn answer(receiver: &mut oneshot::Receiver<CallResult>) -> Option<CallResult> {
 #[test]
 fn each_answer_resolves_the_call_with_its_request_id_whatever_the_order() {
     let (mut session, mut state) = fresh();
-    let (first, mut first_answer) = call(Request::GetCustomer);
+    let (first, mut first_answer) = call(Request::GetCustomer(Default::default()));
     let (second, mut second_answer) = call(Request::GetUrlInfo(protocol::GetUrlInfo { url: "https://example.com".into() }));
     session.call(first, 0.0);
     session.call(second, 0.0);
@@ -282,7 +282,7 @@ fn calls_beyond_ten_wait_in_order_for_a_free_slot() {
 #[test]
 fn a_call_unanswered_for_15_seconds_times_out_and_a_late_answer_is_ignored() {
     let (mut session, mut state) = fresh();
-    let (request, mut answer_rx) = call(Request::GetCustomer);
+    let (request, mut answer_rx) = call(Request::GetCustomer(Default::default()));
     session.call(request, 0.0);
     let sent = session.flush(&state);
     session.sent(1_000.0);
@@ -299,7 +299,7 @@ fn a_call_unanswered_for_15_seconds_times_out_and_a_late_answer_is_ignored() {
 fn calls_made_while_disconnected_wait_for_the_login_or_time_out() {
     let mut session = Session::new();
     let mut state = ChatState::default();
-    let (early, mut early_answer) = call(Request::GetCustomer);
+    let (early, mut early_answer) = call(Request::GetCustomer(Default::default()));
     let (late, mut late_answer) = call(Request::ListChats(ListChats::default()));
     session.call(early, 0.0);
     session.call(late, 10_000.0);
@@ -317,7 +317,7 @@ fn a_dropped_connection_fails_calls_in_flight_but_keeps_queued_ones() {
     let (mut session, mut state) = fresh();
     let mut answers = Vec::new();
     for _ in 0..11 {
-        let (request, answer) = call(Request::GetCustomer);
+        let (request, answer) = call(Request::GetCustomer(Default::default()));
         session.call(request, 0.0);
         answers.push(answer);
     }
@@ -335,15 +335,15 @@ fn a_dropped_connection_fails_calls_in_flight_but_keeps_queued_ones() {
 #[test]
 fn destroy_fails_everything_now_and_later() {
     let (mut session, state) = fresh();
-    let (sent, mut sent_answer) = call(Request::GetCustomer);
+    let (sent, mut sent_answer) = call(Request::GetCustomer(Default::default()));
     session.call(sent, 0.0);
     session.flush(&state);
-    let (queued, mut queued_answer) = call(Request::GetCustomer);
+    let (queued, mut queued_answer) = call(Request::GetCustomer(Default::default()));
     session.call(queued, 0.0);
     session.destroy();
     assert_eq!(answer(&mut sent_answer), Some(Err(RequestError::Destroyed)));
     assert_eq!(answer(&mut queued_answer), Some(Err(RequestError::Destroyed)));
-    let (after, mut after_answer) = call(Request::GetCustomer);
+    let (after, mut after_answer) = call(Request::GetCustomer(Default::default()));
     session.call(after, 0.0);
     assert_eq!(answer(&mut after_answer), Some(Err(RequestError::Destroyed)));
 }
@@ -351,7 +351,7 @@ fn destroy_fails_everything_now_and_later() {
 #[test]
 fn a_call_whose_caller_gave_up_is_not_sent() {
     let (mut session, state) = fresh();
-    let (request, answer_rx) = call(Request::GetCustomer);
+    let (request, answer_rx) = call(Request::GetCustomer(Default::default()));
     session.call(request, 0.0);
     drop(answer_rx);
     assert!(session.flush(&state).is_empty());

@@ -152,17 +152,15 @@ pub struct Event {
 }
 
 impl Event {
+    /// A new event for everyone in the chat, before the server has stamped it (no id,
+    /// time or author); set those fields on the result where the sender knows them.
+    pub fn new(body: EventBody) -> Self {
+        Event { id: None, custom_id: None, created_at: None, author_id: None, recipients: Some("all".to_owned()), properties: None, body }
+    }
+
     /// A plain text message, as a customer sends it.
     pub fn message(custom_id: impl Into<String>, text: impl Into<String>) -> Self {
-        Event {
-            id: None,
-            custom_id: Some(custom_id.into()),
-            created_at: None,
-            author_id: None,
-            recipients: Some("all".to_owned()),
-            properties: None,
-            body: EventBody::Message { text: text.into(), postback: None },
-        }
+        Event { custom_id: Some(custom_id.into()), ..Event::new(EventBody::Message { text: text.into(), postback: None }) }
     }
 
     /// The text of a message or system message.

@@ -41,8 +41,8 @@ action_enum! {
         UpdateEventProperties(EventProperties) = "update_event_properties",
         /// Delete event properties.
         DeleteEventProperties(EventProperties) = "delete_event_properties",
-        /// The logged-in customer.
-        GetCustomer = "get_customer",
+        /// The logged-in customer (or, from an agent, the customer named).
+        GetCustomer(GetCustomer) = "get_customer",
         /// Change the customer's name, e-mail, avatar or session fields.
         UpdateCustomer(UpdateCustomer) = "update_customer",
         /// The page the customer moved to.
@@ -175,6 +175,15 @@ pub struct ListGroupStatuses {
     /// These groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_ids: Option<Vec<u32>>,
+}
+
+/// `get_customer` payload: empty from a customer, who asks about themselves; agents name
+/// the customer they want.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetCustomer {
+    /// The customer (agents only).
+    #[serde(default, alias = "id", skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
 }
 
 /// `get_predicted_agent` payload.

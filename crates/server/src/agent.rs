@@ -38,6 +38,10 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         | Request::SetCustomerSessionFields(_) | Request::AcceptGreeting(_) | Request::CancelGreeting(_) => {
             Err(ErrorPayload::new(ErrorType::NotAllowed, "this is a customer action"))
         }
+        Request::GetCustomer(request) => {
+            let customer_id = request.customer_id.ok_or_else(|| validation("get_customer: customer_id is required"))?;
+            get_customer(app, actor, &customer_id)
+        }
         Request::Login(_) | Request::Ping => unreachable!("handled by the session"),
         Request::Other { action, payload } => agent_only(app, actor, &action, payload),
         request => crate::customer::shared(app, actor, request),
@@ -203,21 +207,6 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
             let unique_id = app.send_greeting(actor.license_id, &body.customer_id, greeting_id, agent_id, &text)?;
             Ok(Response::Other { action: action.to_owned(), payload: json!({ "unique_id": unique_id }) })
         }
-        "get_customer" => {
-            #[derive(Deserialize)]
-            struct Body {
-                #[serde(alias = "id")]
-                customer_id: String,
-            }
-            let body: Body = payload(action, body)?;
-            let row = app.db.customer(&body.customer_id)?.filter(|customer| customer.license_id == actor.license_id);
-            let row = row.ok_or_else(|| not_found("customer"))?;
-            let mut customer = serde_json::to_value(app.customer_view(&row.id)?).unwrap_or_default();
-            customer["last_visit"] = json!({ "last_pages": [{ "url": row.page_url, "title": row.page_title }] });
-            customer["banned"] = json!(row.banned);
-            customer["present"] = json!(app.hub.is_online(actor.license_id, &Peer::Customer(row.id.clone())));
-            Ok(Response::Other { action: action.to_owned(), payload: customer })
-        }
         "ban_customer" => {
             #[derive(Deserialize)]
             struct Body {
@@ -234,6 +223,17 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
         }
         _ => Err(validation(format!("unknown action {action:?}"))),
     }
+}
+
+/// `get_customer` (agents): a customer of the license with their page, ban and presence.
+fn get_customer(app: &App, actor: &Actor<'_>, customer_id: &str) -> ApiResult<Response> {
+    let row = app.db.customer(customer_id)?.filter(|customer| customer.license_id == actor.license_id);
+    let row = row.ok_or_else(|| not_found("customer"))?;
+    let mut customer = serde_json::to_value(app.customer_view(&row.id)?).unwrap_or_default();
+    customer["last_visit"] = json!({ "last_pages": [{ "url": row.page_url, "title": row.page_title }] });
+    customer["banned"] = json!(row.banned);
+    customer["present"] = json!(app.hub.is_online(actor.license_id, &Peer::Customer(row.id.clone())));
+    Ok(Response::Other { action: "get_customer".to_owned(), payload: customer })
 }
 
 impl App {

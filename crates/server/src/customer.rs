@@ -68,7 +68,7 @@ pub fn shared(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Respo
         Request::DeleteEventProperties(request) => app
             .change_properties(actor, Delete, &request.chat_id, Some(&request.thread_id), Some(&request.event_id), &request.properties)
             .map(|()| Response::DeleteEventProperties),
-        Request::GetCustomer => match actor.peer {
+        Request::GetCustomer(_) => match actor.peer {
             Peer::Customer(id) => app.customer_view(id).map(Response::GetCustomer),
             Peer::Agent(_) => Err(validation("agents name the customer: get_customer {customer_id}")),
         },

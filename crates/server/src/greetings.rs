@@ -35,12 +35,9 @@ impl App {
             addon: None,
             event: Event {
                 id: Some(format!("{unique_id}_1")),
-                custom_id: None,
                 created_at: Some(now),
                 author_id: Some(agent_id.to_owned()),
-                recipients: Some("all".to_owned()),
-                properties: None,
-                body: EventBody::Message { text: text.to_owned(), postback: None },
+                ..Event::new(EventBody::Message { text: text.to_owned(), postback: None })
             },
             agent: self.agent_user(license_id, agent_id),
         });
@@ -80,13 +77,9 @@ impl App {
         }
         let now = self.clock.timestamp();
         let event = Event {
-            id: None,
-            custom_id: None,
             created_at: Some(now.clone()),
             author_id: Some(greeting.agent_id.clone()),
-            recipients: Some("all".to_owned()),
-            properties: None,
-            body: EventBody::Message { text: greeting.text.clone(), postback: None },
+            ..Event::new(EventBody::Message { text: greeting.text.clone(), postback: None })
         };
         let thread_id = ids::short_id();
         let row = match chats.into_iter().next() {

@@ -176,15 +176,8 @@ impl App {
 
     /// A system message event, stamped now.
     pub(crate) fn system_event(&self, text: String, kind: &str) -> Event {
-        Event {
-            id: None,
-            custom_id: None,
-            created_at: Some(self.clock.timestamp()),
-            author_id: None,
-            recipients: Some("all".to_owned()),
-            properties: None,
-            body: EventBody::SystemMessage { text: Some(text), system_message_type: kind.to_owned(), text_vars: None },
-        }
+        let body = EventBody::SystemMessage { text: Some(text), system_message_type: kind.to_owned(), text_vars: None };
+        Event { created_at: Some(self.clock.timestamp()), ..Event::new(body) }
     }
 
     /// Appends a system message to a thread and pushes it; `origin`'s socket gets the copy

@@ -236,16 +236,7 @@ impl Session {
                 return;
             }
         };
-        let RequestFrame { request_id, mut request } = frame;
-        if self.api == Api::Agent && request == Request::GetCustomer {
-            // Agents name the customer; the customer API's get_customer has no payload,
-            // so the agent's one is read from the frame again.
-            let payload = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|mut frame| frame.get_mut("payload").map(serde_json::Value::take))
-                .unwrap_or_else(|| json!({}));
-            request = Request::Other { action: "get_customer".to_owned(), payload };
-        }
+        let RequestFrame { request_id, request } = frame;
         let action = request.action().to_owned();
         if !self.budget.take(Instant::now()) {
             let error = ErrorPayload::new(ErrorType::TooManyRequests, "too many requests; slow down and try again");
@@ -337,7 +328,8 @@ impl Session {
 
     fn login(&mut self, app: &App, license: &License, login: protocol::Login) -> ApiResult<Response> {
         let token = login.token.strip_prefix("Bearer ").unwrap_or(&login.token).trim();
-        let (peer, response) = match self.api {
+        // `accepting`: the agent's stored routing status (customers take no chats).
+        let (peer, response, accepting) = match self.api {
             Api::Customer => {
                 let (customer_id, expires_in) = app.customer_for_token(license, token)?;
                 let limits = &app.config.limits;
@@ -355,7 +347,7 @@ impl Session {
                 if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
                     app.arm_greetings(license.id, &customer_id, url);
                 }
-                (Peer::Customer(customer_id), response)
+                (Peer::Customer(customer_id), response, false)
             }
             Api::Agent => {
                 let agent = app
@@ -373,12 +365,8 @@ impl Session {
                         "my_profile": my_profile,
                     }),
                 };
-                (Peer::Agent(agent.id.clone()), response)
+                (Peer::Agent(agent.id.clone()), response, accepting)
             }
-        };
-        let accepting = match &peer {
-            Peer::Agent(agent_id) => app.db.agent_accepting(agent_id)?.unwrap_or(true),
-            Peer::Customer(_) => false,
         };
         app.hub.register(self.conn, license.id, peer.clone(), accepting, self.sender.clone());
         if let Peer::Agent(_) = peer {

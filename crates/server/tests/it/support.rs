@@ -85,7 +85,11 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = config(dir.path().join("chat.db"), Timings::default());
         adjust(&mut config);
-        let app = App::new(config).unwrap();
+        TestServer::serve(dir, App::new(config).unwrap()).await
+    }
+
+    /// Serves `app`, whose database lives in `dir`, on a free loopback port.
+    async fn serve(dir: tempfile::TempDir, app: App) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -99,13 +103,7 @@ impl TestServer {
     pub async fn start_with_policy(policy: server::url_info::UrlPolicy) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let app = App::with_url_policy(config(dir.path().join("chat.db"), Timings::default()), policy).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (shutdown, stop) = oneshot::channel::<()>();
-        tokio::spawn(server::run(listener, app, async {
-            let _ = stop.await;
-        }));
-        TestServer { addr, _dir: dir, shutdown: Some(shutdown) }
+        TestServer::serve(dir, app).await
     }
 
     pub async fn customer(&self) -> Client {
