@@ -511,7 +511,7 @@ impl ChatHandle {
     pub async fn send_ticket_form(&self, group_id: Option<u32>, form_id: &str, fields: Vec<Value>) -> Result<String, RequestError> {
         let mut event = Event::message(self.new_custom_id(), "");
         event.body = EventBody::FilledForm { form_id: form_id.to_owned(), fields };
-        let access = group_id.map(|group_id| Access { group_ids: vec![group_id] });
+        let access = group_id.map(|group_id| Access { group_ids: vec![group_id], ..Default::default() });
         let thread = Some(InitialThread { events: vec![event.clone()], properties: None });
         let (chat_id, active) = self.state.with_untracked(|chat_state| (chat_state.chat_id.clone(), chat_state.chat_active));
         match (chat_id, active) {

@@ -109,7 +109,7 @@ impl Session {
 
     /// Where new chats should be routed: the allowed groups, if the site limited them.
     fn access(&self) -> Option<protocol::Access> {
-        (!self.groups.is_empty()).then(|| protocol::Access { group_ids: self.groups.clone() })
+        (!self.groups.is_empty()).then(|| protocol::Access { group_ids: self.groups.clone(), ..Default::default() })
     }
 
     /// Starts a new connection: requests still in flight on the previous one fail with

@@ -121,7 +121,7 @@ pub fn ChatWindow(
             let request = StartChat {
                 chat: Some(InitialChat {
                     // A group chooser's answer wins over the site's departments.
-                    access: filled.group_id.map(|group| vec![group]).or(departments).map(|group_ids| Access { group_ids }),
+                    access: filled.group_id.map(|group| vec![group]).or(departments).map(|group_ids| Access { group_ids, ..Default::default() }),
                     thread: Some(InitialThread { events: vec![event], properties: None }),
                     ..Default::default()
                 }),

@@ -104,7 +104,7 @@ impl Uploads {
 /// Posts an uploaded file into the chat, starting or reopening the chat when needed.
 #[cfg(target_arch = "wasm32")]
 async fn send_file_event(chat: ChatHandle, url: String, departments: Vec<u32>) -> Result<(), crate::sdk::RequestError> {
-    let access = (!departments.is_empty()).then(|| protocol::Access { group_ids: departments });
+    let access = (!departments.is_empty()).then(|| protocol::Access { group_ids: departments, ..Default::default() });
     let event = Event::new(EventBody::File {
         url,
         name: None,

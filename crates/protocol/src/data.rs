@@ -58,6 +58,10 @@ pub struct Access {
     /// Group ids with access.
     #[serde(default)]
     pub group_ids: Vec<u32>,
+    /// Extension: the agents who may take the chat (a site's `operators`, or the one a
+    /// visitor picked); empty for any agent of the group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agent_ids: Vec<String>,
 }
 
 /// A chat with its latest (or requested) thread.

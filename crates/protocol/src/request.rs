@@ -63,6 +63,12 @@ action_enum! {
         AcceptGreeting(AcceptGreeting) = "accept_greeting",
         /// The customer dismissed a greeting.
         CancelGreeting(CancelGreeting) = "cancel_greeting",
+        /// Extension: the site's own identity token for the visitor (the `custom` host
+        /// option), which the server checks with the site and shows the answer to agents.
+        VerifyIdentity(VerifyIdentity) = "verify_identity",
+        /// Extension: the license's departments and agents, for a visitor who picks the
+        /// agent themselves (manual assignment).
+        ListAgents = "list_agents",
     }
 }
 
@@ -184,6 +190,14 @@ pub struct GetCustomer {
     /// The customer (agents only).
     #[serde(default, alias = "id", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+}
+
+/// `verify_identity` payload (an extension of the protocol).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyIdentity {
+    /// Whatever the site gave the widget: a session id, a signed token. Never shown to
+    /// agents; only the site's answer about it is.
+    pub value: String,
 }
 
 /// `get_predicted_agent` payload.

@@ -58,6 +58,10 @@ action_enum! {
         GetPredictedAgent(PredictedAgent) = "get_predicted_agent",
         /// Answer to `get_url_info`.
         GetUrlInfo(UrlInfo) = "get_url_info",
+        /// Answer to `verify_identity` (extension).
+        VerifyIdentity = "verify_identity",
+        /// Answer to `list_agents` (extension).
+        ListAgents(ListAgentsResponse) = "list_agents",
         /// Answer to `mark_events_as_seen`.
         MarkEventsAsSeen = "mark_events_as_seen",
         /// Answer to `accept_greeting`.
@@ -72,6 +76,47 @@ action_enum! {
 pub struct ListGroupStatusesResponse {
     /// `online`, `offline` or `online_for_queue`, by group id (as a string key).
     pub groups_status: std::collections::BTreeMap<String, String>,
+}
+
+/// `list_agents` response (an extension of the protocol): what a visitor picking their
+/// agent chooses from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAgentsResponse {
+    /// The license's groups (departments), in the configured order.
+    #[serde(default)]
+    pub groups: Vec<GroupInfo>,
+    /// The license's agents, in the configured order.
+    #[serde(default)]
+    pub agents: Vec<AgentInfo>,
+}
+
+/// A group in `list_agents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    /// Group id.
+    pub id: u32,
+    /// Display name.
+    pub name: String,
+}
+
+/// An agent in `list_agents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    /// Agent id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// Groups the agent takes chats of.
+    #[serde(default)]
+    pub group_ids: Vec<u32>,
+    /// `accepting_chats`, `not_accepting_chats` or `offline`.
+    pub routing_status: String,
 }
 
 /// `get_predicted_agent` response. The v3.2 reference gives the agent's fields flat; the v4
@@ -150,6 +195,9 @@ pub struct DynamicConfig {
     /// Groups with an agent accepting chats.
     #[serde(default)]
     pub online_groups_ids: Vec<u32>,
+    /// Extension: visitors pick their agent (`list_agents`) instead of being routed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manual_assignment: bool,
     /// Anything else the server sends.
     #[serde(flatten)]
     pub rest: crate::Object,

@@ -129,7 +129,7 @@ impl App {
             user_ids,
             events,
             properties: Some(self.db.properties(crate::db::PropertyTarget::Thread(&row.id))?),
-            access: Some(protocol::Access { group_ids: vec![0] }),
+            access: Some(protocol::Access { group_ids: vec![0], ..Default::default() }),
             queue: if row.active { self.queue_of(license_id, &row.chat_id)? } else { None },
             previous_thread_id: neighbours.0.map(|thread| thread.id.clone()),
             next_thread_id: neighbours.1.map(|thread| thread.id.clone()),
@@ -157,7 +157,7 @@ impl App {
             id: row.id.clone(),
             users: self.chat_users(row)?,
             thread,
-            access: Some(protocol::Access { group_ids: vec![0] }),
+            access: Some(protocol::Access { group_ids: vec![0], ..Default::default() }),
             properties: Some(self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?),
         })
     }
@@ -191,7 +191,7 @@ impl App {
             last_thread_id: last.map(|thread| thread.id.clone()),
             last_thread_created_at: last.map(|thread| thread.created_at.clone()),
             last_event_per_type,
-            access: Some(protocol::Access { group_ids: vec![0] }),
+            access: Some(protocol::Access { group_ids: vec![0], ..Default::default() }),
             properties: Some(self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?),
         })
     }

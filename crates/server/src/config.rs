@@ -20,6 +20,8 @@ pub struct License {
     pub organization_id: String,
     /// Display name of the business.
     pub name: String,
+    /// Visitors pick their agent from a list (`list_agents`) instead of being routed.
+    pub manual_assignment: bool,
 }
 
 /// A group (department) of agents. Group 0 of each license is the general group.
@@ -198,6 +200,7 @@ impl Config {
                 id: 1,
                 organization_id: "2f1c6d4e-8a4b-4a51-9a7e-0c9d3b1e5f01".to_owned(),
                 name: "Acme Outdoor".to_owned(),
+                manual_assignment: false,
             }],
             agents: vec![Agent {
                 id: "anna@acme.example".to_owned(),

@@ -91,6 +91,8 @@ pub fn shared(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Respo
             app.predicted_agent(actor.license_id, request.group_id.unwrap_or(0)).map(Response::GetPredictedAgent)
         }
         Request::GetUrlInfo(_) => unreachable!("handled by the session"),
+        Request::VerifyIdentity(_) => Err(validation("identity verification is not configured")),
+        Request::ListAgents => Ok(Response::ListAgents(app.list_agents(actor.license_id))),
         Request::MarkEventsAsSeen(request) => {
             app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen)
         }
@@ -198,7 +200,11 @@ impl App {
             has_active_thread,
             chats,
             greeting: None,
-            dynamic_config: DynamicConfig { online_groups_ids, rest: Default::default() },
+            dynamic_config: DynamicConfig {
+                online_groups_ids,
+                manual_assignment: license.manual_assignment,
+                rest: Default::default(),
+            },
         });
         Ok((response, side_storage))
     }

@@ -103,6 +103,31 @@ impl App {
         Ok(PredictedAgent { flat: user.clone(), agent: Some(user), queue: Some(queued) })
     }
 
+    /// `list_agents` (extension): the license's groups and agents with their routing
+    /// status, for visitors who pick their agent.
+    pub(crate) fn list_agents(&self, license_id: u64) -> protocol::ListAgentsResponse {
+        let connected = self.hub.agents(license_id);
+        let groups = self.config.groups_of(license_id);
+        let groups = groups.map(|group| protocol::GroupInfo { id: group.id, name: group.name.clone() }).collect();
+        let agents = self.config.agents.iter().filter(|agent| agent.license_id == license_id);
+        let agents = agents
+            .map(|agent| protocol::AgentInfo {
+                id: agent.id.clone(),
+                name: agent.name.clone(),
+                avatar: agent.avatar.clone(),
+                job_title: Some(agent.job_title.clone()).filter(|title| !title.is_empty()),
+                group_ids: agent.groups.clone(),
+                routing_status: match connected.get(&agent.id) {
+                    Some(true) => "accepting_chats",
+                    Some(false) => "not_accepting_chats",
+                    None => "offline",
+                }
+                .to_owned(),
+            })
+            .collect();
+        protocol::ListAgentsResponse { groups, agents }
+    }
+
     /// `get_form`: `enabled: false` without a form when the group has none of that kind.
     pub(crate) fn form(&self, license_id: u64, group_id: u32, kind: &FormKind) -> ApiResult<GetFormResponse> {
         let group = self.config.group(license_id, group_id).ok_or_else(group_not_found)?;

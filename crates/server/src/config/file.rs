@@ -192,6 +192,8 @@ struct LicenseFile {
     organization_id: String,
     name: String,
     #[serde(default)]
+    manual_assignment: bool,
+    #[serde(default)]
     groups: Vec<GroupFile>,
     #[serde(default)]
     agents: Vec<AgentFile>,
@@ -430,7 +432,12 @@ impl Builder<'_> {
                 format!("organization id {:?} is used by another license", file.organization_id),
             ));
         }
-        config.licenses.push(License { id: license_id, organization_id: file.organization_id, name: file.name });
+        config.licenses.push(License {
+            id: license_id,
+            organization_id: file.organization_id,
+            name: file.name,
+            manual_assignment: file.manual_assignment,
+        });
 
         // Group ids come first: forms, agents and greetings all refer to them.
         let mut group_ids = HashSet::new();

@@ -37,7 +37,12 @@ impl Drop for TestServer {
 /// Two licenses, one agent each.
 pub fn config(database: PathBuf, timings: Timings) -> Config {
     let mut config = Config::demo(database, PathBuf::from("no-dist"), AGENT_TOKEN.to_owned());
-    config.licenses.push(License { id: 2, organization_id: "org-two".to_owned(), name: "Other Co".to_owned() });
+    config.licenses.push(License {
+        id: 2,
+        organization_id: "org-two".to_owned(),
+        name: "Other Co".to_owned(),
+        manual_assignment: false,
+    });
     config.agents.push(Agent {
         id: "bob@other.example".to_owned(),
         license_id: 2,
