@@ -64,7 +64,7 @@ test("options are checked one by one: one clear error per bad option, warnings f
     account: "1", side: "top", page: 5, bubble: "yes", lang: "English!", c_email: "nope",
     url_privacy: "javascript:alert(1)", departments: "2;5", clone_operators: { Anna: "2" },
     onload: "not a function", colour: "red", mode: "bubble", title: "Ask us", target: ["*/thanks*"],
-    operators: [1, 3], custom: "session-42", css_text: ".cw-root{outline:0}", mobile: false
+    operators: ["anna@acme.example"], custom: "session-42", css_text: ".cw-root{outline:0}", mobile: false
   });`);
   await host.bubble.waitFor();
   await host.page.waitForFunction(() => typeof livechat.embed.status() === "object");
@@ -77,7 +77,7 @@ test("options are checked one by one: one clear error per bad option, warnings f
     'error: livechat: option `c_email` must be an email address or an empty string, not "nope"; it is ignored',
     'error: livechat: option `url_privacy` must be an http(s) URL, not "javascript:alert(1)"; it is ignored',
     'error: livechat: option `departments` must be a comma-separated list of ids such as "2,5", not "2;5"; it is ignored',
-    'error: livechat: option `clone_operators` must be an object of operator names to department ids, such as {"Anna": [2, 5]}, not an object; it is ignored',
+    'error: livechat: option `clone_operators` must be an object of agent names to department names or ids, such as {"Anna": ["Returns", 2]}, not an object; it is ignored',
     "error: livechat: option `onload` must be a function, not \"not a function\"; it is ignored",
   ]);
   const warnings = host.console.filter((line) => line.startsWith("warning: livechat:"));
@@ -403,7 +403,7 @@ test("popup: a bubble that opens the chat in a window, with status, close and st
 
 test("what the site knows about the visitor and the pages they move to reach the agent", async () => {
   const host = await hostPage(
-    `livechat.embed.init({ account: 1, c_name: "Ada", target: "*/page-*" });
+    `livechat.embed.init({ account: 1, c_name: "Ada", c_phone: "0123 456 789", c_name_byop: "Ada (VIP)", target: "*/page-*" });
      livechat.call("set_session_variables", { plan: "pro" });`,
   );
   await host.bubble.click();
@@ -419,10 +419,15 @@ test("what the site knows about the visitor and the pages they move to reach the
   await panel.filter({ hasText: "plan" }).filter({ hasText: "pro" }).waitFor();
   // The page matched a `target` pattern: agents see the goal reached, next to the site's variables.
   await panel.filter({ hasText: "goal_reached" }).waitFor();
+  await panel.filter({ hasText: "0123 456 789" }).filter({ hasText: "Ada (VIP)" }).waitFor();
 
   // A command after load, and a single-page-app navigation, both reach the agent live.
   await host.page.evaluate(() => livechat.call("set_customer_email", "ada@example.com"));
   await panel.filter({ hasText: "ada@example.com" }).waitFor();
+  // Replacing the site's variables keeps the goal mark.
+  await host.page.evaluate(() => livechat.call("set_session_variables", { plan: "team" }));
+  await panel.filter({ hasText: "team" }).waitFor();
+  assert.equal(await panel.filter({ hasText: "goal_reached" }).filter({ hasText: "0123 456 789" }).count(), 1);
   await host.page.evaluate(() => history.pushState({}, "", "/pricing?plan=team"));
   await panel.locator("a[title*='/pricing?plan=team']").waitFor();
   assert.deepEqual(host.errors, []);

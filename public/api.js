@@ -157,9 +157,19 @@
     for (var i = 0; i < value.length; i++) if (!(typeof value[i] == "number" && value[i] >= 0 && value[i] % 1 == 0)) return false;
     return true;
   }
+  function isIdOrName(item) {
+    return typeof item == "string" ? !!item.trim() : typeof item == "number" && item >= 0 && item % 1 == 0;
+  }
+  /** Agent ids ("anna@example.com,8") or department names and ids (clone_operators). */
+  function isNames(value) {
+    if (typeof value == "string") return true;
+    if (!isArray(value)) return false;
+    for (var i = 0; i < value.length; i++) if (!isIdOrName(value[i])) return false;
+    return true;
+  }
   function isCloneOperators(value) {
     if (!value || typeof value != "object" || isArray(value)) return false;
-    for (var name in value) if (own(value, name) && !(isArray(value[name]) && isIds(value[name]))) return false;
+    for (var name in value) if (own(value, name) && !(isArray(value[name]) && isNames(value[name]))) return false;
     return true;
   }
   function isTarget(value) {
@@ -208,8 +218,8 @@
     url_privacy: [isUrl, "an http(s) URL"],
     custom: [isText, "a string"],
     departments: [isIds, 'a comma-separated list of ids such as "2,5"'],
-    operators: [isIds, 'a comma-separated list of ids such as "1,3,8"'],
-    clone_operators: [isCloneOperators, 'an object of operator names to department ids, such as {"Anna": [2, 5]}'],
+    operators: [isNames, 'a comma-separated list of agent ids such as "anna@example.com,bob@example.com"'],
+    clone_operators: [isCloneOperators, 'an object of agent names to department names or ids, such as {"Anna": ["Returns", 2]}'],
     target: [isTarget, "a URL (with * wildcards) or an array of them"],
     identity_provider: [isFunction, "a function returning (a promise of) {access_token}", 1],
     container: [isContainer, "an element or a CSS selector that matches one", 1],

@@ -60,14 +60,16 @@ declare global {
       url_faq?: string;
       /** Privacy policy; when set, consent is asked before email or phone is sent. */
       url_privacy?: string;
-      /** Opaque value (e.g. a session id) the server verifies with the site. */
+      /** The site's token for the signed-in visitor (e.g. its session id): the server posts
+       * it to the account's verification URL and shows the answer to agents, never the value. */
       custom?: string;
-      /** Departments to route to, e.g. "2,5" (empty: all). */
+      /** Departments (group ids) chats may go to, e.g. "2,5" (empty: all). */
       departments?: string | number[];
-      /** Operators to route to, e.g. "1,3,8" (empty: all). */
-      operators?: string | number[];
-      /** Operators listed under extra departments: `{ "Anna": [2, 5] }`. */
-      clone_operators?: Record<string, number[]>;
+      /** Agents (agent ids) chats may go to, e.g. "anna@example.com,bob@example.com" (empty: all). */
+      operators?: string | Array<string | number>;
+      /** Where visitors pick their agent: agents also listed under further departments, by
+       * department name (made up when no department has it) or id: `{ "Anna": ["Returns", 2] }`. */
+      clone_operators?: Record<string, Array<string | number>>;
       /** Goal pages: a URL or URLs, `*` matching anything. */
       target?: string | string[];
     }
@@ -93,8 +95,8 @@ declare global {
     /** `page("chat", params)`. */
     interface ProactiveChat {
       message?: string;
-      departments?: string;
-      operators?: string;
+      departments?: string | number[];
+      operators?: string | Array<string | number>;
       department_name?: string;
       operator_name?: string;
       operator_photo?: string;

@@ -2,6 +2,7 @@
 //! its methods; nothing here names a socket. Every visible string comes from the
 //! [`Locale`](crate::i18n::Locale) in context.
 
+mod agent_picker;
 mod banner;
 mod chat_window;
 mod composer;

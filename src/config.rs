@@ -65,6 +65,10 @@ pub struct WidgetConfig {
     pub customer_name: Option<String>,
     /// The visitor's e-mail as the site knows it (`c_email`), sent once connected.
     pub customer_email: Option<String>,
+    /// The visitor's phone (`c_phone`), a session field for agents.
+    pub customer_phone: Option<String>,
+    /// A name only agents see (`c_name_byop`), a session field for agents.
+    pub customer_name_for_agents: Option<String>,
     /// Session variables (`session_variables`): string values the agents see.
     pub session_variables: std::collections::BTreeMap<String, String>,
     /// This page is one of the site's goal pages (`target`, matched by the loader).
@@ -72,6 +76,15 @@ pub struct WidgetConfig {
     /// Groups (departments) chats may go to (`departments`: `"2,5"` or `[2, 5]`), in order
     /// of preference; empty for all.
     pub departments: Vec<u32>,
+    /// Agents chats may go to (`operators`: `"anna@x.com,2"` or an array of agent ids);
+    /// empty for all.
+    pub operators: Vec<String>,
+    /// Agents also listed under other departments in the agent picker (`clone_operators`:
+    /// `{"Anna": ["Tech support", 2]}`), by agent name.
+    pub clone_operators: Vec<(String, Vec<crate::roster::DepartmentRef>)>,
+    /// The site's own token for the signed-in visitor (`custom`), checked by the server
+    /// with the site; agents see the answer.
+    pub custom: Option<String>,
     /// The host page signs visitors in itself (`identity_provider`): access tokens come
     /// from its function, over the loader's port, instead of this server's token endpoint.
     pub external_identity: bool,
@@ -189,8 +202,13 @@ impl WidgetConfig {
             customer_email: string_option(options, "c_email", "an e-mail address")?
                 .map(|email| if crate::forms::is_email(&email) { Ok(email) } else { Err(ConfigError::Invalid { option: "c_email", expected: "an e-mail address" }) })
                 .transpose()?,
+            customer_phone: string_option(options, "c_phone", "a string")?,
+            customer_name_for_agents: string_option(options, "c_name_byop", "a string")?,
             goal: options.get("goal").and_then(Value::as_bool).unwrap_or(false),
             departments: departments(options.get("departments"))?,
+            operators: operators(options.get("operators"))?,
+            clone_operators: clone_operators(options.get("clone_operators"))?,
+            custom: string_option(options, "custom", "a string")?,
             external_identity: options.get("identity_provider").and_then(Value::as_bool).unwrap_or(false),
             session_host,
             session_variables: match options.get("session_variables") {
@@ -263,7 +281,7 @@ fn host_name(url: &str) -> Option<String> {
 }
 
 /// `departments`: a comma-separated string of group ids, or an array of them.
-fn departments(value: Option<&Value>) -> Result<Vec<u32>, ConfigError> {
+pub(crate) fn departments(value: Option<&Value>) -> Result<Vec<u32>, ConfigError> {
     let invalid = ConfigError::Invalid { option: "departments", expected: "group ids such as \"2,5\" or [2, 5]" };
     let id = |text: &str| text.trim().parse::<u32>().map_err(|_| invalid.clone());
     match value {
@@ -274,6 +292,48 @@ fn departments(value: Option<&Value>) -> Result<Vec<u32>, ConfigError> {
             .map(|item| match item {
                 Value::Number(number) => number.as_u64().and_then(|id| u32::try_from(id).ok()).ok_or(invalid.clone()),
                 Value::String(text) => id(text),
+                _ => Err(invalid.clone()),
+            })
+            .collect(),
+        Some(_) => Err(invalid),
+    }
+}
+
+/// `operators`: a comma-separated string of agent ids, or an array of them (numbers count
+/// as ids too, as in other widgets' numeric operator ids).
+pub(crate) fn operators(value: Option<&Value>) -> Result<Vec<String>, ConfigError> {
+    let invalid = ConfigError::Invalid { option: "operators", expected: "agent ids such as \"anna@example.com,bob@example.com\"" };
+    let id = |item: &Value| match item {
+        Value::String(text) if !text.trim().is_empty() => Ok(text.trim().to_owned()),
+        Value::Number(number) => Ok(number.to_string()),
+        _ => Err(invalid.clone()),
+    };
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(text)) => Ok(text.split(',').map(str::trim).filter(|part| !part.is_empty()).map(str::to_owned).collect()),
+        Some(Value::Array(items)) => items.iter().map(id).collect(),
+        Some(_) => Err(invalid),
+    }
+}
+
+/// `clone_operators`: `{agent name: [department name or id, ...]}`.
+fn clone_operators(value: Option<&Value>) -> Result<Vec<(String, Vec<crate::roster::DepartmentRef>)>, ConfigError> {
+    use crate::roster::DepartmentRef;
+    let invalid = ConfigError::Invalid {
+        option: "clone_operators",
+        expected: "an object of agent names to department names or ids, such as {\"Anna\": [\"Tech support\", 2]}",
+    };
+    let department = |item: &Value| match item {
+        Value::String(name) if !name.trim().is_empty() => Ok(DepartmentRef::Name(name.trim().to_owned())),
+        Value::Number(number) => number.as_u64().and_then(|id| u32::try_from(id).ok()).map(DepartmentRef::Id).ok_or(invalid.clone()),
+        _ => Err(invalid.clone()),
+    };
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(name, departments)| match departments {
+                Value::Array(items) => Ok((name.clone(), items.iter().map(department).collect::<Result<_, _>>()?)),
                 _ => Err(invalid.clone()),
             })
             .collect(),
@@ -355,6 +415,25 @@ mod tests {
         let config = WidgetConfig::from_options(&json!({ "account": 1, "departments": [1, "3"] }), "http://x").unwrap();
         assert_eq!(config.departments, [1, 3]);
         assert!(WidgetConfig::from_options(&json!({ "account": 1, "departments": "sales" }), "http://x").is_err());
+    }
+
+    #[test]
+    fn operators_are_agent_ids_and_clones_name_departments() {
+        use crate::roster::DepartmentRef;
+        let options = json!({
+            "account": 1,
+            "operators": " anna@x.com, 8 ,",
+            "clone_operators": { "Anna": ["Tech support", 2] },
+            "custom": "PHPSESSID=abc",
+        });
+        let config = WidgetConfig::from_options(&options, "http://x").unwrap();
+        assert_eq!(config.operators, ["anna@x.com", "8"]);
+        assert_eq!(config.clone_operators, [("Anna".to_owned(), vec![DepartmentRef::Name("Tech support".into()), DepartmentRef::Id(2)])]);
+        assert_eq!(config.custom.as_deref(), Some("PHPSESSID=abc"));
+        let config = WidgetConfig::from_options(&json!({ "account": 1, "operators": ["bob@x.com", 3] }), "http://x").unwrap();
+        assert_eq!(config.operators, ["bob@x.com", "3"]);
+        assert!(WidgetConfig::from_options(&json!({ "account": 1, "operators": [true] }), "http://x").is_err());
+        assert!(WidgetConfig::from_options(&json!({ "account": 1, "clone_operators": { "Anna": "Sales" } }), "http://x").is_err());
         let page = json!({ "url": "https://Shop.Example:8443/tents?x=1", "title": "Tents" });
         let shared = WidgetConfig::from_options(&json!({ "account": 1, "page_info": page }), "http://x").unwrap();
         let per_host = WidgetConfig::from_options(&json!({ "account": 1, "page_info": page, "session_per_host": true }), "http://x").unwrap();

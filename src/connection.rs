@@ -240,8 +240,7 @@ mod browser {
     }
 
     async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig) {
-        let mut session = Session::new();
-        session.groups = config.departments.clone();
+        let session = Session::new();
         let mut client = Client { config, session, token: None, stability: Stability::default() };
         if !client.config.connect_now && !wait_for_intent(state, &mut commands, &mut client).await {
             return;

@@ -121,7 +121,10 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         .is_some();
     // Messages typed before a reload (or a crash) are still waiting: restore and send them.
     let outbox_key = format!("{}.outbox", config.identity_key());
-    let mut initial = ChatState::default();
+    let mut initial = ChatState {
+        route: protocol::Access { group_ids: config.departments.clone(), agent_ids: config.operators.clone() },
+        ..ChatState::default()
+    };
     crate::persist::restore(&mut initial, crate::persist::decode(&crate::persist::read(&outbox_key).unwrap_or_default()));
     config.connect_now |= initial.outbox().next().is_some();
     let state = RwSignal::new(initial);
@@ -446,6 +449,20 @@ fn run_command(
             let params = args.get(1);
             let param = |key: &str| text(params.and_then(|params| params.get(key))).filter(|value| !value.trim().is_empty());
             if state == "chat" {
+                // Departments and operators given here limit where this chat goes, as the
+                // options of the same names do for every chat.
+                let groups = crate::config::departments(params.and_then(|params| params.get("departments"))).unwrap_or_default();
+                let agents = crate::config::operators(params.and_then(|params| params.get("operators"))).unwrap_or_default();
+                if !groups.is_empty() || !agents.is_empty() {
+                    chat.state.update(|chat_state| {
+                        if !groups.is_empty() {
+                            chat_state.route.group_ids = groups;
+                        }
+                        if !agents.is_empty() {
+                            chat_state.route.agent_ids = agents;
+                        }
+                    });
+                }
                 // A proactive chat: the invitation shows as the operator's first message.
                 proactive.set(Some(crate::components::Proactive {
                     message: param("message"),
@@ -496,21 +513,46 @@ struct Profile {
     variables: std::collections::BTreeMap<String, String>,
     variables_changed: bool,
     page: Option<(String, Option<String>)>,
-    /// A goal page (`target`) the visitor reached: shown to agents as a session field.
-    goal: Option<String>,
+    /// The site's token for the visitor (`custom`), to be checked by the server.
+    custom: Option<String>,
+    /// Session fields the widget keeps for agents from the host options: the goal page
+    /// reached (`target`), the phone (`c_phone`) and the name for agents only
+    /// (`c_name_byop`). Kept after they are sent: replacing the site's variables keeps them.
+    own_fields: std::collections::BTreeMap<String, String>,
+    /// `own_fields` still have to be sent.
+    own_fields_due: bool,
 }
+
+/// Session fields the widget itself writes; replacing the site's variables keeps them.
+const OWN_FIELDS: [&str; 3] = ["goal_reached", "phone", "name_for_agents"];
 
 impl Profile {
     fn from_config(config: &WidgetConfig) -> Profile {
+        let goal = config.goal.then(|| config.page.as_ref().and_then(|page| page.url.clone())).flatten();
+        let own_fields: std::collections::BTreeMap<String, String> =
+            [(OWN_FIELDS[0], goal), (OWN_FIELDS[1], config.customer_phone.clone()), (OWN_FIELDS[2], config.customer_name_for_agents.clone())]
+                .into_iter()
+                .filter_map(|(key, value)| Some((key.to_owned(), value?)))
+                .collect();
         Profile {
             name: config.customer_name.clone(),
             email: config.customer_email.clone(),
             variables: config.session_variables.clone(),
             variables_changed: !config.session_variables.is_empty(),
             page: None,
-            goal: config.goal.then(|| config.page.as_ref().and_then(|page| page.url.clone())).flatten(),
+            custom: config.custom.clone(),
+            own_fields_due: !own_fields.is_empty(),
+            own_fields,
         }
     }
+}
+
+/// The widget's own session fields the server has on record for the customer (from an
+/// earlier page), so replacing the site's variables does not drop them.
+fn recorded_own_fields(customer: Option<&protocol::Customer>) -> Vec<(String, String)> {
+    let Some(customer) = customer else { return Vec::new() };
+    let fields = customer.session_fields.iter().flat_map(|field| field.iter());
+    fields.filter(|(key, _)| OWN_FIELDS.contains(&key.as_str())).map(|(key, value)| (key.clone(), value.clone())).collect()
 }
 
 /// Sends what the profile holds, if the chat is connected; otherwise it waits.
@@ -519,23 +561,31 @@ fn flush_profile(chat: ChatHandle, profile: StoredValue<Profile>) {
     if !online {
         return;
     }
-    let (name, email, variables, page, goal) = profile
+    let (name, email, variables, page, custom, own_fields, own_due) = profile
         .try_update_value(|profile| {
             let variables = std::mem::take(&mut profile.variables_changed).then(|| profile.variables.clone());
-            (profile.name.take(), profile.email.take(), variables, profile.page.take(), profile.goal.take())
+            let own_due = std::mem::take(&mut profile.own_fields_due);
+            let own_fields = profile.own_fields.clone();
+            (profile.name.take(), profile.email.take(), variables, profile.page.take(), profile.custom.take(), own_fields, own_due)
         })
         .unwrap_or_default();
     leptos::task::spawn_local(async move {
         // Replacing the variables comes first: the update after it merges into them.
-        if let Some(variables) = variables {
+        if let Some(mut variables) = variables {
+            // Replacing would drop the widget's own fields (this page's, or an earlier
+            // page's on record); keep them, the site's values winning.
+            let recorded = chat.state.with_untracked(|state| recorded_own_fields(state.customer.as_ref()));
+            for (key, value) in recorded.into_iter().chain(own_fields.clone()) {
+                variables.entry(key).or_insert(value);
+            }
             if let Err(error) = chat.set_customer_session_fields(variables).await {
                 leptos::logging::warn!("livechat: could not set the session variables: {error}");
             }
         }
-        if name.is_some() || email.is_some() || goal.is_some() {
-            // `update_customer` merges session fields, so the goal mark leaves the site's own
-            // variables alone.
-            let session_fields = goal.map(|url| vec![std::collections::BTreeMap::from([("goal_reached".to_owned(), url)])]);
+        if name.is_some() || email.is_some() || own_due {
+            // `update_customer` merges session fields, so the widget's own fields leave the
+            // site's variables alone.
+            let session_fields = own_due.then(|| own_fields.into_iter().map(|(key, value)| [(key, value)].into()).collect());
             let update = protocol::UpdateCustomer { name, email, session_fields, ..Default::default() };
             if let Err(error) = chat.update_customer(update).await {
                 leptos::logging::warn!("livechat: could not update the visitor's details: {error}");
@@ -544,6 +594,11 @@ fn flush_profile(chat: ChatHandle, profile: StoredValue<Profile>) {
         if let Some((url, title)) = page {
             if let Err(error) = chat.update_customer_page(&url, title.as_deref()).await {
                 leptos::logging::warn!("livechat: could not report the page: {error}");
+            }
+        }
+        if let Some(custom) = custom {
+            if let Err(error) = chat.verify_identity(&custom).await {
+                leptos::logging::warn!("livechat: the `custom` identity was not checked: {error}");
             }
         }
     });

@@ -19,6 +19,7 @@ pub mod host;
 pub mod i18n;
 pub mod persist;
 pub mod rich;
+pub mod roster;
 pub mod sdk;
 pub mod session;
 pub mod store;

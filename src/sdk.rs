@@ -419,6 +419,19 @@ impl ChatHandle {
         expect_response!(self.call(Request::GetUrlInfo(request)).await, GetUrlInfo(info) => info)
     }
 
+    /// Extension: the account's departments and agents with their status (for the agent
+    /// picker and the `operators` option).
+    pub async fn list_agents(&self) -> Result<protocol::ListAgentsResponse, RequestError> {
+        expect_response!(self.call(Request::ListAgents).await, ListAgents(list) => list)
+    }
+
+    /// Extension: hands the site's token for the visitor (`custom`) to the server, which
+    /// checks it with the site and shows the answer to agents.
+    pub async fn verify_identity(&self, value: &str) -> Result<(), RequestError> {
+        let request = protocol::VerifyIdentity { value: value.to_owned() };
+        expect_response!(self.call(Request::VerifyIdentity(request)).await, VerifyIdentity)
+    }
+
     /// `listChats`.
     pub async fn list_chats(&self, request: ListChats) -> Result<ListChatsResponse, RequestError> {
         expect_response!(self.call(Request::ListChats(request)).await, ListChats(list) => list)

@@ -96,20 +96,12 @@ pub struct Session {
     destroyed: bool,
     /// Why login failed, when it did.
     pub login_error: Option<ErrorPayload>,
-    /// The groups (departments) new chats may go to, in order of preference; empty for
-    /// the account's default routing.
-    pub groups: Vec<u32>,
 }
 
 impl Session {
     /// A session before its first connection.
     pub fn new() -> Session {
         Session::default()
-    }
-
-    /// Where new chats should be routed: the allowed groups, if the site limited them.
-    fn access(&self) -> Option<protocol::Access> {
-        (!self.groups.is_empty()).then(|| protocol::Access { group_ids: self.groups.clone(), ..Default::default() })
     }
 
     /// Starts a new connection: requests still in flight on the previous one fail with
@@ -524,7 +516,7 @@ impl Session {
                 self.in_flight.extend(custom_ids.iter().cloned());
                 let chat = InitialChat {
                     thread: Some(InitialThread { events: events(), properties: None }),
-                    access: self.access(),
+                    access: state.access(),
                     ..InitialChat::default()
                 };
                 let request = Request::StartChat(StartChat { chat: Some(chat), ..StartChat::default() });
@@ -536,7 +528,7 @@ impl Session {
                 let chat = InitialChat {
                     id: Some(chat_id.clone()),
                     thread: Some(InitialThread { events: events(), properties: None }),
-                    access: self.access(),
+                    access: state.access(),
                     ..InitialChat::default()
                 };
                 let request = Request::ActivateChat(ActivateChat { chat, ..ActivateChat::default() });

@@ -208,6 +208,8 @@ pub struct ChatState {
     pub chat_active: bool,
     /// Whether an agent is available (from login).
     pub agents_online: bool,
+    /// Visitors pick their agent (the server's `manual_assignment`, from login).
+    pub manual_assignment: bool,
     /// The transcript, in order.
     pub messages: Vec<ChatMessage>,
     /// Users seen in the chat, by id.
@@ -258,6 +260,9 @@ pub struct ChatState {
     pub page_hidden: bool,
     /// Another tab of this visitor plays the new-message sound.
     pub quiet: bool,
+    /// Who new chats should go to: the site's departments and operators, or the agent the
+    /// visitor picked. Empty for the account's own routing.
+    pub route: protocol::Access,
     /// Bumped each time this tab should play the new-message sound.
     pub chime: u32,
     /// Every older thread has been loaded (`get_chat_history` is done).
@@ -265,6 +270,12 @@ pub struct ChatState {
 }
 
 impl ChatState {
+    /// Where a new chat or thread should go (`access` of `start_chat` / `activate_chat`):
+    /// None for the account's own routing.
+    pub fn access(&self) -> Option<protocol::Access> {
+        (self.route != protocol::Access::default()).then(|| self.route.clone())
+    }
+
     /// Applies one decoded server frame. Frames for other chats and unknown pushes are ignored.
     pub fn apply(&mut self, frame: &ServerFrame) {
         match frame {
@@ -285,6 +296,7 @@ impl ChatState {
                 self.customer_id = Some(login.customer.id.clone());
                 self.customer = Some(login.customer.clone());
                 self.agents_online = !login.dynamic_config.online_groups_ids.is_empty();
+                self.manual_assignment = login.dynamic_config.manual_assignment;
                 if self.chat_id.is_none() {
                     self.chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
                 }

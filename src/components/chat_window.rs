@@ -3,6 +3,8 @@
 //!
 //! Which step shows:
 //! - a privacy URL is set and the visitor has not agreed yet → the consent step;
+//! - the account lets visitors pick their agent, no chat yet and nobody picked → the agent
+//!   picker; the pick routes the chat, and decides between pre-chat and ticket form;
 //! - no chat yet, agents online, and the group has a pre-chat form → that form, whose
 //!   answers start the chat (as a `filled_form` event, routed by a group chooser);
 //! - no chat yet, nobody online, and the group has a ticket form → the ticket form,
@@ -12,6 +14,7 @@
 use leptos::prelude::*;
 use protocol::{Access, Event, EventBody, Form, FormKind, InitialChat, InitialThread, StartChat, UpdateCustomer};
 
+use super::agent_picker::{AgentPicker, PickedAgent};
 use super::{
     Composer, ConnectionBanner, FormView, GreetingCard, MessageList, QueueLine, RatingPanel, SoundToggle, UploadList,
     Uploads, WebviewLayer,
@@ -20,6 +23,7 @@ use crate::chat::ChatHandle;
 use crate::config::WidgetConfig;
 use crate::forms::Filled;
 use crate::i18n::{fill, Locale};
+use crate::roster::{Entry, Limits, Section};
 use crate::store::ConnectionStatus;
 
 /// The forms of the visitor's group, once fetched: `None` while unknown, `Some(None)` when
@@ -44,7 +48,7 @@ pub fn ChatWindow(
     let state = chat.state;
     let connection = Memo::new(move |_| state.with(|chat_state| chat_state.connection.as_str()));
     let online = Memo::new(move |_| state.with(|chat_state| chat_state.connection == ConnectionStatus::Online));
-    let agents_online = Memo::new(move |_| state.with(|chat_state| chat_state.agents_online));
+    let groups_online = Memo::new(move |_| state.with(|chat_state| chat_state.agents_online));
     let has_chat = Memo::new(move |_| state.with(|chat_state| chat_state.chat_id.is_some() || !chat_state.messages.is_empty()));
     let chat_active = Memo::new(move |_| state.with(|chat_state| chat_state.chat_active));
     let typing = Memo::new(move |_| {
@@ -65,6 +69,54 @@ pub fn ChatWindow(
     let busy = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
     let ticket_sent = RwSignal::new(false);
+
+    // Who the visitor can talk to, when the account lets them pick or the site limits the
+    // agents: fetched once connected, and again whenever a group's availability changes.
+    let site_limits = StoredValue::new((config.departments.clone(), config.operators.clone(), config.clone_operators.clone()));
+    let manual = Memo::new(move |_| state.with(|chat_state| chat_state.manual_assignment));
+    let roster = RwSignal::new(None::<protocol::ListAgentsResponse>);
+    let picked = RwSignal::new(None::<Entry>);
+    let statuses = Memo::new(move |_| state.with(|chat_state| chat_state.group_statuses.clone()));
+    Effect::new(move |_| {
+        statuses.track();
+        let wanted = manual.get() || site_limits.with_value(|(_, operators, _)| !operators.is_empty());
+        if online.get() && wanted {
+            leptos::task::spawn_local(async move {
+                match chat.list_agents().await {
+                    Ok(list) => roster.set(Some(list)),
+                    Err(error) => leptos::logging::warn!("livechat: could not list the agents: {error}"),
+                }
+            });
+        }
+    });
+    let with_limits = move |read: &dyn Fn(Limits<'_>) -> bool| {
+        site_limits.with_value(|(departments, operators, clones)| read(Limits { departments, operators, clones }))
+    };
+    let sections = Memo::new(move |_| -> Option<Vec<Section>> {
+        let list = roster.get()?;
+        let sections = site_limits.with_value(|(departments, operators, clones)| {
+            crate::roster::sections(&list, Limits { departments, operators, clones })
+        });
+        Some(sections)
+    });
+    // Someone the visitor may talk to takes chats now: the agent picked, else an agent the
+    // site allows, else any group.
+    let agents_online = Memo::new(move |_| match picked.get() {
+        Some(entry) => entry.available(),
+        None => match roster.with(|list| list.as_ref().map(|list| with_limits(&|limits| !limits.operators.is_empty() && !crate::roster::anyone_available(list, limits)))) {
+            Some(true) => false,
+            _ => groups_online.get(),
+        },
+    });
+    let site_route = StoredValue::new(Access { group_ids: config.departments.clone(), agent_ids: config.operators.clone() });
+    let pick = move |entry: Option<Entry>| {
+        let route = match &entry {
+            Some(entry) => Access { group_ids: vec![entry.group_id], agent_ids: vec![entry.agent.id.clone()] },
+            None => site_route.get_value(),
+        };
+        state.update(|chat_state| chat_state.route = route);
+        picked.set(entry);
+    };
 
     // Fetch the group's forms once connected.
     Effect::new(move |fetched: Option<bool>| {
@@ -105,9 +157,8 @@ pub fn ChatWindow(
         });
     };
 
-    let site_departments = StoredValue::new(config.departments.clone());
     let start_with = move |filled: Filled, form: Form, ticket: bool| {
-        let departments = Some(site_departments.get_value()).filter(|groups| !groups.is_empty());
+        let route = state.with_untracked(|chat_state| chat_state.route.clone());
         let form_id = form.id.clone();
         let asked: Vec<String> = form.fields.iter().map(|field| field.kind.clone()).collect();
         busy.set(true);
@@ -121,7 +172,7 @@ pub fn ChatWindow(
             let request = StartChat {
                 chat: Some(InitialChat {
                     // A group chooser's answer wins over the site's departments.
-                    access: filled.group_id.map(|group| vec![group]).or(departments).map(|group_ids| Access { group_ids, ..Default::default() }),
+                    access: routed(route, filled.group_id),
                     thread: Some(InitialThread { events: vec![event], properties: None }),
                     ..Default::default()
                 }),
@@ -134,7 +185,8 @@ pub fn ChatWindow(
                 Ok(_) => {
                     ticket_sent.set(ticket);
                     if let Some(host_events) = host_events {
-                        announce_form(host_events, &filled, &asked, ticket);
+                        let operator = picked.with_untracked(|entry| entry.as_ref().map(|entry| entry.agent.id.clone()));
+                        announce_form(host_events, &filled, &asked, ticket, operator);
                     }
                 }
                 Err(error) => form_error.set(Some(error.to_string())),
@@ -148,6 +200,12 @@ pub fn ChatWindow(
         }
         if has_chat.get() {
             return Step::Chat;
+        }
+        if manual.get()
+            && picked.with(Option::is_none)
+            && let Some(sections) = sections.get().filter(|sections| !sections.is_empty())
+        {
+            return Step::Pick(sections);
         }
         let forms = forms.get();
         match (agents_online.get(), forms.prechat, forms.ticket) {
@@ -284,8 +342,15 @@ pub fn ChatWindow(
                     }
                     .into_any()
                 }
+                Step::Pick(sections) => view! {
+                    <AgentPicker sections on_pick=Callback::new(move |entry| pick(Some(entry))) />
+                }
+                .into_any(),
                 Step::Form(form, ticket) => {
                     let form_for_start = form.clone();
+                    let picked_line = picked.get_untracked().map(|entry| view! {
+                        <PickedAgent name=entry.agent.name on_change=Callback::new(move |()| pick(None)) />
+                    });
                     let (heading, submit) = if ticket {
                         (Some(locale.text.ticket_title), locale.text.ticket_send)
                     } else {
@@ -294,6 +359,7 @@ pub fn ChatWindow(
                     view! {
                         <div class="cw-start" data-testid=if ticket { "cw-ticket" } else { "cw-prechat" }>
                             {heading.map(|heading| view! { <h2 class="cw-start__title">{heading}</h2> })}
+                            {picked_line}
                             <FormView
                                 form
                                 id_prefix=if ticket { "cw-ticket" } else { "cw-prechat" }
@@ -353,9 +419,20 @@ pub fn ChatWindow(
     }
 }
 
+/// Where a chat started from a form goes: the route (the site's departments and operators,
+/// or the agent the visitor picked), with a group chooser's answer in place of its groups.
+fn routed(route: Access, chosen_group: Option<u32>) -> Option<Access> {
+    let route = match chosen_group {
+        Some(group) => Access { group_ids: vec![group], ..route },
+        None => route,
+    };
+    (route != Access::default()).then_some(route)
+}
+
 /// Tells the host page what a submitted form said: `offlinemessage` for a ticket, and
 /// `namerequired` / `emailrequired` / `phonerequired` for each of those fields a form asked.
-fn announce_form(host_events: super::HostEvents, filled: &Filled, asked: &[String], ticket: bool) {
+/// `operator` is the agent the visitor picked, if the account lets them pick.
+fn announce_form(host_events: super::HostEvents, filled: &Filled, asked: &[String], ticket: bool, operator: Option<String>) {
     use serde_json::json;
     if ticket {
         let message = filled
@@ -363,7 +440,7 @@ fn announce_form(host_events: super::HostEvents, filled: &Filled, asked: &[Strin
             .iter()
             .find(|field| matches!(field["type"].as_str(), Some("textarea" | "question")))
             .and_then(|field| field["answer"].as_str());
-        let data = json!({ "name": filled.name, "email": filled.email, "phone": filled.phone, "message": message, "operator_id": null });
+        let data = json!({ "name": filled.name, "email": filled.email, "phone": filled.phone, "message": message, "operator_id": operator });
         host_events.emit("offlinemessage", data);
     }
     for (kind, event, key, value) in [
@@ -381,6 +458,8 @@ fn announce_form(host_events: super::HostEvents, filled: &Filled, asked: &[Strin
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
     Consent,
+    /// The agent picker.
+    Pick(Vec<Section>),
     /// A form; `true` for the ticket form.
     Form(Form, bool),
     Chat,
@@ -390,6 +469,7 @@ impl Step {
     fn name(&self) -> &'static str {
         match self {
             Step::Consent => "consent",
+            Step::Pick(_) => "pick",
             Step::Form(_, false) => "prechat",
             Step::Form(_, true) => "ticket",
             Step::Chat => "chat",

@@ -83,10 +83,9 @@ impl Uploads {
         let canceller: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(upload.canceller());
         self.cancellers.update_value(|cancellers| cancellers.push((id, canceller)));
         let uploads = *self;
-        let departments = expect_context::<crate::config::WidgetConfig>().departments;
         leptos::task::spawn_local(async move {
             let result = match upload.url().await {
-                Ok(url) => send_file_event(chat, url, departments).await,
+                Ok(url) => send_file_event(chat, url).await,
                 Err(error) => Err(error),
             };
             match result {
@@ -103,8 +102,8 @@ impl Uploads {
 
 /// Posts an uploaded file into the chat, starting or reopening the chat when needed.
 #[cfg(target_arch = "wasm32")]
-async fn send_file_event(chat: ChatHandle, url: String, departments: Vec<u32>) -> Result<(), crate::sdk::RequestError> {
-    let access = (!departments.is_empty()).then(|| protocol::Access { group_ids: departments, ..Default::default() });
+async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::sdk::RequestError> {
+    let access = chat.state.with_untracked(crate::store::ChatState::access);
     let event = Event::new(EventBody::File {
         url,
         name: None,

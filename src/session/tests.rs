@@ -43,12 +43,22 @@ fn fresh() -> (Session, ChatState) {
 #[test]
 fn a_site_limited_to_departments_asks_for_them_when_starting_the_chat() {
     let (mut session, mut state) = fresh();
-    session.groups = vec![2, 5];
+    state.route = protocol::Access { group_ids: vec![2, 5], agent_ids: vec!["anna@x".into()] };
     state.queue_message("a".into(), "hello".into());
     let sent = session.flush(&state);
     let Request::StartChat(start) = &sent[0].request else { panic!() };
     let access = start.chat.as_ref().and_then(|chat| chat.access.as_ref()).expect("access");
     assert_eq!(access.group_ids, [2, 5]);
+    assert_eq!(access.agent_ids, ["anna@x"]);
+}
+
+#[test]
+fn without_a_route_the_chat_starts_with_the_accounts_own_routing() {
+    let (mut session, mut state) = fresh();
+    state.queue_message("a".into(), "hello".into());
+    let sent = session.flush(&state);
+    let Request::StartChat(start) = &sent[0].request else { panic!() };
+    assert_eq!(start.chat.as_ref().and_then(|chat| chat.access.as_ref()), None);
 }
 
 #[test]

@@ -193,11 +193,18 @@ pub struct GetCustomer {
 }
 
 /// `verify_identity` payload (an extension of the protocol).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyIdentity {
     /// Whatever the site gave the widget: a session id, a signed token. Never shown to
     /// agents; only the site's answer about it is.
     pub value: String,
+}
+
+/// Leaves the value out: it is a secret of the site's, and debug output ends up in logs.
+impl std::fmt::Debug for VerifyIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyIdentity").field("value", &format_args!("<{} bytes>", self.value.len())).finish()
+    }
 }
 
 /// `get_predicted_agent` payload.

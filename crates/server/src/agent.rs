@@ -6,7 +6,9 @@
 //! have: `set_routing_status` (kept across reconnects and restarts), `list_routing_statuses`,
 //! `transfer_chat`, `send_typing_indicator`, `send_greeting`, `get_customer` (by id),
 //! `ban_customer` and `multicast`. Sending the first event in a chat joins the
-//! agent to it (and takes it out of the queue).
+//! agent to it (and takes it out of the queue). The customer in an agent's `get_customer`,
+//! `list_chats` and `get_chat` carries `verification` (what the site said about them) once
+//! the site was asked; customers never see it.
 
 use protocol::{
     CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, IncomingMulticast, IncomingTypingIndicator, Push,
@@ -22,10 +24,18 @@ use crate::{ids, App};
 /// Answers one request from a logged-in agent.
 pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
     match request {
-        Request::ListChats(request) => crate::customer::list_chats(app, actor, request).map(Response::ListChats),
+        Request::ListChats(request) => {
+            let mut payload = to_json(crate::customer::list_chats(app, actor, request)?);
+            for summary in payload["chats_summary"].as_array_mut().into_iter().flatten() {
+                app.add_verification(&mut summary["users"])?;
+            }
+            Ok(Response::Other { action: "list_chats".to_owned(), payload })
+        }
         Request::GetChat(request) => {
             let row = app.accessible_chat(actor, &request.chat_id)?;
-            app.chat_view(&row, request.thread_id.as_deref()).map(Response::GetChat)
+            let mut payload = to_json(app.chat_view(&row, request.thread_id.as_deref())?);
+            app.add_verification(&mut payload["users"])?;
+            Ok(Response::Other { action: "get_chat".to_owned(), payload })
         }
         Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads),
         Request::SendEvent(request) => app.send_event(actor, request).map(Response::SendEvent),
@@ -35,7 +45,8 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         }
         Request::StartChat(_) | Request::ActivateChat(_) => Err(validation("agents cannot start chats")),
         Request::SendSneakPeek(_) | Request::UpdateCustomer(_) | Request::UpdateCustomerPage(_)
-        | Request::SetCustomerSessionFields(_) | Request::AcceptGreeting(_) | Request::CancelGreeting(_) => {
+        | Request::SetCustomerSessionFields(_) | Request::AcceptGreeting(_) | Request::CancelGreeting(_)
+        | Request::VerifyIdentity(_) => {
             Err(ErrorPayload::new(ErrorType::NotAllowed, "this is a customer action"))
         }
         Request::GetCustomer(request) => {
@@ -46,6 +57,12 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         Request::Other { action, payload } => agent_only(app, actor, &action, payload),
         request => crate::customer::shared(app, actor, request),
     }
+}
+
+/// A response payload as JSON, so agents' views can carry what customers' do not
+/// (`verification`).
+fn to_json(payload: impl serde::Serialize) -> Value {
+    serde_json::to_value(payload).unwrap_or_default()
 }
 
 fn payload<T: for<'de> Deserialize<'de>>(action: &str, payload: Value) -> ApiResult<T> {
@@ -225,7 +242,8 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
     }
 }
 
-/// `get_customer` (agents): a customer of the license with their page, ban and presence.
+/// `get_customer` (agents): a customer of the license with their page, ban, presence and
+/// what the site said about them (`verification`, once checked).
 fn get_customer(app: &App, actor: &Actor<'_>, customer_id: &str) -> ApiResult<Response> {
     let row = app.db.customer(customer_id)?.filter(|customer| customer.license_id == actor.license_id);
     let row = row.ok_or_else(|| not_found("customer"))?;
@@ -233,6 +251,9 @@ fn get_customer(app: &App, actor: &Actor<'_>, customer_id: &str) -> ApiResult<Re
     customer["last_visit"] = json!({ "last_pages": [{ "url": row.page_url, "title": row.page_title }] });
     customer["banned"] = json!(row.banned);
     customer["present"] = json!(app.hub.is_online(actor.license_id, &Peer::Customer(row.id.clone())));
+    if let Some(verification) = app.db.verification(&row.id)? {
+        customer["verification"] = json!(verification);
+    }
     Ok(Response::Other { action: "get_customer".to_owned(), payload: customer })
 }
 

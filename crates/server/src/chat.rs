@@ -12,6 +12,7 @@ use protocol::{
 
 use crate::db::{Appended, ChatRow, DbError, ThreadRow};
 use crate::hub::{ConnId, Origin, Peer};
+use crate::routing::Route;
 use crate::{ids, App};
 
 /// Raw text of a message may not exceed 16 KB of UTF-8.
@@ -295,8 +296,8 @@ impl App {
             ));
         }
         let initial = request.chat.unwrap_or_default();
-        let group_id = self.requested_group(actor.license_id, initial.access.as_ref())?;
-        self.check_can_open(actor.license_id, group_id, request.continuous == Some(true))?;
+        let route = self.requested_route(actor.license_id, initial.access.as_ref())?;
+        self.check_can_open(actor.license_id, &route, request.continuous == Some(true))?;
         let now = self.clock.timestamp();
         let events = initial.thread.map(|thread| thread.events).unwrap_or_default();
         let events = events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
@@ -304,7 +305,7 @@ impl App {
         let thread_id = ids::short_id();
         let stored = self.db.start_chat(&row, &thread_id, &now, events)?;
         self.announce_chat(actor, &row)?;
-        self.route(&row, &thread_id, group_id)?;
+        self.route(&row, &thread_id, &route)?;
         Ok(StartChatResponse {
             chat_id: row.id,
             thread_id,
@@ -319,8 +320,8 @@ impl App {
         if self.db.threads(&row.id)?.last().is_some_and(|thread| thread.active) {
             return Err(ErrorPayload::new(ErrorType::ChatAlreadyActive, "the chat is already active"));
         }
-        let group_id = self.requested_group(actor.license_id, request.chat.access.as_ref())?;
-        self.check_can_open(actor.license_id, group_id, request.continuous == Some(true))?;
+        let route = self.requested_route(actor.license_id, request.chat.access.as_ref())?;
+        self.check_can_open(actor.license_id, &route, request.continuous == Some(true))?;
         let now = self.clock.timestamp();
         let events = request.chat.thread.map(|thread| thread.events).unwrap_or_default();
         let events = events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
@@ -331,7 +332,7 @@ impl App {
             self.db.remove_chat_agent(&row.id, &agent_id)?;
         }
         self.announce_chat(actor, &row)?;
-        self.route(&row, &thread_id, group_id)?;
+        self.route(&row, &thread_id, &route)?;
         Ok(ActivateChatResponse {
             thread_id,
             event_ids: (!stored.is_empty()).then(|| stored.into_iter().filter_map(|event| event.id).collect()),
@@ -451,22 +452,33 @@ impl App {
     }
 }
 
-/// The group a new thread asks for (`chat.access.group_ids`), the general group otherwise.
 impl App {
-    /// The group a new thread asks for: of the groups its `access` lists (a site's
-    /// departments), the first that has an agent free, else the first that can queue,
-    /// else the first; group 0 when none is listed.
-    fn requested_group(&self, license_id: u64, access: Option<&protocol::Access>) -> ApiResult<u32> {
+    /// Where a new thread asks to go (`chat.access`): of the groups it lists (a site's
+    /// departments), the first where one of the agents it lists (a site's operators, or
+    /// the agent a visitor picked; any agent when none) is free, else the first where one
+    /// can queue, else the first; group 0 when none is listed. Listed agents the license
+    /// does not have are left out; listing only such agents is an error.
+    fn requested_route(&self, license_id: u64, access: Option<&protocol::Access>) -> ApiResult<Route> {
         let listed = access.map(|access| access.group_ids.as_slice()).unwrap_or_default();
-        let Some(&first) = listed.first() else { return Ok(0) };
+        let wanted_agents = access.map(|access| access.agent_ids.as_slice()).unwrap_or_default();
+        let agents: Vec<String> = wanted_agents
+            .iter()
+            .filter(|id| self.config.agent(id).is_some_and(|agent| agent.license_id == license_id))
+            .cloned()
+            .collect();
+        if agents.is_empty() && !wanted_agents.is_empty() {
+            return Err(validation(format!("access.agent_ids names no agent of this license: {}", wanted_agents.join(", "))));
+        }
+        let Some(&first) = listed.first() else { return Ok(Route { group_id: 0, agents }) };
         for wanted in [crate::routing::GroupStatus::Online, crate::routing::GroupStatus::OnlineForQueue] {
-            for &group in listed.iter().filter(|group| self.config.group(license_id, **group).is_some()) {
-                if self.group_status(license_id, group)? == wanted {
-                    return Ok(group);
+            for &group_id in listed.iter().filter(|group| self.config.group(license_id, **group).is_some()) {
+                let route = Route { group_id, agents: agents.clone() };
+                if self.route_status(license_id, &route)? == wanted {
+                    return Ok(route);
                 }
             }
         }
-        Ok(first)
+        Ok(Route { group_id: first, agents })
     }
 }
 

@@ -22,6 +22,12 @@ pub struct License {
     pub name: String,
     /// Visitors pick their agent from a list (`list_agents`) instead of being routed.
     pub manual_assignment: bool,
+    /// Where `verify_identity` asks the site who a visitor is (`verification_url`, http or
+    /// https); `None` turns the action off.
+    pub verification_url: Option<String>,
+    /// How long the site has to answer a verification. Always 5 s from a configuration
+    /// file; tests shorten it.
+    pub verification_timeout: Duration,
 }
 
 /// A group (department) of agents. Group 0 of each license is the general group.
@@ -201,6 +207,8 @@ impl Config {
                 organization_id: "2f1c6d4e-8a4b-4a51-9a7e-0c9d3b1e5f01".to_owned(),
                 name: "Acme Outdoor".to_owned(),
                 manual_assignment: false,
+                verification_url: None,
+                verification_timeout: Duration::from_secs(5),
             }],
             agents: vec![Agent {
                 id: "anna@acme.example".to_owned(),
@@ -245,9 +253,18 @@ impl Config {
         self.licenses.iter().find(|license| license.organization_id == organization_id)
     }
 
-    /// The agent owning a token.
+    /// The agent owning a token. Tokens are compared through their SHA-256 digests without
+    /// stopping at the first differing byte, so the time taken says nothing about how much
+    /// of a guessed token was right.
     pub fn agent_by_token(&self, token: &str) -> Option<&Agent> {
-        self.agents.iter().find(|agent| !agent.token.is_empty() && agent.token == token)
+        use sha2::{Digest, Sha256};
+        let wanted = Sha256::digest(token.as_bytes());
+        let same = |agent: &&Agent| {
+            let digest = Sha256::digest(agent.token.as_bytes());
+            let difference = digest.iter().zip(wanted.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+            !agent.token.is_empty() && difference == 0
+        };
+        self.agents.iter().find(same)
     }
 
     /// An agent by id.

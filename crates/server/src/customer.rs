@@ -91,7 +91,11 @@ pub fn shared(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Respo
             app.predicted_agent(actor.license_id, request.group_id.unwrap_or(0)).map(Response::GetPredictedAgent)
         }
         Request::GetUrlInfo(_) => unreachable!("handled by the session"),
-        Request::VerifyIdentity(_) => Err(validation("identity verification is not configured")),
+        // The session answers a customer's socket in a task of its own (it calls the
+        // site); only the Web API, which has no such task, gets here.
+        Request::VerifyIdentity(_) => {
+            Err(ErrorPayload::new(ErrorType::NotAllowed, "verify_identity works over the RTM websocket only"))
+        }
         Request::ListAgents => Ok(Response::ListAgents(app.list_agents(actor.license_id))),
         Request::MarkEventsAsSeen(request) => {
             app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen)

@@ -102,6 +102,28 @@ pub struct CustomerRow {
     pub visits: u64,
 }
 
+/// What the site said when asked who a customer is (`verify_identity`). The value the
+/// customer sent (a session secret of the site) is never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Verification {
+    /// Whether the site answered.
+    pub status: VerificationStatus,
+    /// The site's answer (cleaned and capped), or why there was none.
+    pub text: String,
+    /// When the site was asked (RFC 3339).
+    pub checked_at: String,
+}
+
+/// How a verification ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationStatus {
+    /// The site answered with a 2xx status; `text` is its answer.
+    Answered,
+    /// Another status, no answer in time, or no connection; `text` says which.
+    Failed,
+}
+
 /// What happened to an appended event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
@@ -198,6 +220,10 @@ pub trait Store: QueueStore + Send + Sync {
     fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>) -> DbResult<()>;
     /// Bans (or unbans) a customer.
     fn set_banned(&self, id: &str, banned: bool) -> DbResult<()>;
+    /// The latest verification of a customer, if the site was ever asked.
+    fn verification(&self, customer_id: &str) -> DbResult<Option<Verification>>;
+    /// Replaces a customer's verification.
+    fn set_verification(&self, customer_id: &str, verification: &Verification) -> DbResult<()>;
     /// Properties of a chat, thread or event.
     fn properties(&self, target: PropertyTarget<'_>) -> DbResult<crate::db::Object>;
     /// Replaces the properties of a chat, thread or event.
@@ -213,6 +239,7 @@ pub trait Store: QueueStore + Send + Sync {
     /// Whether others wrote in the chat after the user's read marker.
     fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool>;
     /// Stores a greeting shown to a customer.
+    #[allow(clippy::too_many_arguments)]
     fn insert_greeting(
         &self,
         unique_id: &str,
@@ -252,6 +279,8 @@ pub struct Queued {
     pub license_id: u64,
     /// Group it waits for.
     pub group_id: u32,
+    /// The agents it may go to; empty for any agent of the group.
+    pub agent_ids: Vec<String>,
     /// Chat id.
     pub chat_id: String,
     /// The waiting thread.

@@ -4,7 +4,8 @@
 //!
 //! Code map, in reading order: [`config`] (what runs), `session` (one websocket), `customer`
 //! and `agent` (what each action does), `chat` (chat operations shared by both), `hub`
-//! (live connections and fan-out), `db` (storage), `ids` (ids, secrets, timestamps).
+//! (live connections and fan-out), `db` (storage), `ids` (ids, secrets, timestamps); `url_info`
+//! (the outbound HTTP client and link previews) and `verify` (identity checks) call other sites.
 
 pub mod config;
 pub mod url_info;
@@ -22,6 +23,7 @@ mod properties;
 mod routing;
 mod session;
 mod uploads;
+mod verify;
 mod web_api;
 
 use std::net::SocketAddr;

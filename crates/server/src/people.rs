@@ -55,15 +55,16 @@ impl App {
                 return Err(validation(format!("{field} is longer than {MAX_FIELD_BYTES} bytes")));
             }
         }
-        if let Some(email) = &update.email {
-            if !email.is_empty() && !looks_like_email(email) {
-                return Err(validation(format!("email {email:?} is not an e-mail address")));
-            }
+        if let Some(email) = &update.email
+            && !email.is_empty()
+            && !looks_like_email(email)
+        {
+            return Err(validation(format!("email {email:?} is not an e-mail address")));
         }
-        if let Some(avatar) = &update.avatar {
-            if !(avatar.starts_with("https://") || avatar.starts_with("http://")) {
-                return Err(validation("avatar must be an http(s) URL"));
-            }
+        if let Some(avatar) = &update.avatar
+            && !(avatar.starts_with("https://") || avatar.starts_with("http://"))
+        {
+            return Err(validation("avatar must be an http(s) URL"));
         }
         let fields = match &update.session_fields {
             Some(new_fields) => {

@@ -43,6 +43,27 @@ impl GroupStatus {
     }
 }
 
+/// Where a thread goes: a group, and optionally only some of its agents (the site's
+/// `operators`, or the agent a visitor picked; `access.agent_ids` on the wire).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Route {
+    /// The group.
+    pub group_id: u32,
+    /// The agents who may take it; empty for any agent of the group.
+    pub agents: Vec<String>,
+}
+
+impl Route {
+    /// Any agent of the group.
+    pub(crate) fn group(group_id: u32) -> Route {
+        Route { group_id, agents: Vec::new() }
+    }
+
+    fn allows(&self, agent: &Agent) -> bool {
+        self.agents.is_empty() || self.agents.iter().any(|id| id == &agent.id)
+    }
+}
+
 impl App {
     fn group_agents(&self, license_id: u64, group_id: u32) -> impl Iterator<Item = &Agent> {
         self.config
@@ -53,20 +74,26 @@ impl App {
 
     /// The status of one group.
     pub(crate) fn group_status(&self, license_id: u64, group_id: u32) -> ApiResult<GroupStatus> {
-        Ok(match self.best_agent(license_id, group_id)? {
+        self.route_status(license_id, &Route::group(group_id))
+    }
+
+    /// The status of a route: as a group's, counting only the agents the route allows.
+    pub(crate) fn route_status(&self, license_id: u64, route: &Route) -> ApiResult<GroupStatus> {
+        Ok(match self.best_agent(license_id, route)? {
             Some((_, false)) => GroupStatus::Online,
             Some((_, true)) => GroupStatus::OnlineForQueue,
             None => GroupStatus::Offline,
         })
     }
 
-    /// The agent a new chat in the group would go to, and whether it would wait in the queue
-    /// (everyone accepting is at their limit). None when nobody in the group accepts chats.
-    pub(crate) fn best_agent(&self, license_id: u64, group_id: u32) -> ApiResult<Option<(&Agent, bool)>> {
+    /// The agent a new chat on the route would go to, and whether it would wait in the
+    /// queue (everyone accepting is at their limit). None when nobody there accepts chats.
+    pub(crate) fn best_agent(&self, license_id: u64, route: &Route) -> ApiResult<Option<(&Agent, bool)>> {
         let connected = self.hub.agents(license_id);
         let load = self.db.active_chats_per_agent(license_id)?;
         let mut accepting: Vec<(&Agent, u32)> = self
-            .group_agents(license_id, group_id)
+            .group_agents(license_id, route.group_id)
+            .filter(|agent| route.allows(agent))
             .filter(|agent| connected.get(&agent.id).copied().unwrap_or(false))
             .map(|agent| (agent, load.get(&agent.id).copied().unwrap_or(0)))
             .collect();
@@ -91,7 +118,7 @@ impl App {
     pub(crate) fn predicted_agent(&self, license_id: u64, group_id: u32) -> ApiResult<PredictedAgent> {
         self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
         let connected = self.hub.agents(license_id);
-        let Some((agent, queued)) = self.best_agent(license_id, group_id)? else {
+        let Some((agent, queued)) = self.best_agent(license_id, &Route::group(group_id))? else {
             let anyone_there = self.group_agents(license_id, group_id).any(|agent| connected.contains_key(&agent.id));
             return Err(if anyone_there {
                 ErrorPayload::new(ErrorType::GroupUnavailable, "no agent of the group accepts chats now")
@@ -143,11 +170,11 @@ pub(crate) fn group_not_found() -> ErrorPayload {
 impl App {
     /// Refuses to open a thread when nobody can take it and the group takes no offline
     /// messages (`groups_offline`). Continuous chats need no online group.
-    pub(crate) fn check_can_open(&self, license_id: u64, group_id: u32, continuous: bool) -> ApiResult<()> {
-        let group = self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
-        let status = self.group_status(license_id, group_id)?;
+    pub(crate) fn check_can_open(&self, license_id: u64, route: &Route, continuous: bool) -> ApiResult<()> {
+        let group = self.config.group(license_id, route.group_id).ok_or_else(group_not_found)?;
+        let status = self.route_status(license_id, route)?;
         if status != GroupStatus::Online {
-            let n_waiting = self.db.waiting(license_id)?.iter().filter(|waiting| waiting.group_id == group_id).count();
+            let n_waiting = self.db.waiting(license_id)?.iter().filter(|waiting| waiting.group_id == route.group_id).count();
             if n_waiting >= self.config.limits.queue_length {
                 return Err(ErrorPayload::new(ErrorType::LimitReached, "the queue is full; please try again later"));
             }
@@ -158,10 +185,10 @@ impl App {
         Err(ErrorPayload::new(ErrorType::GroupsOffline, "no agent is available and the group takes no messages now"))
     }
 
-    /// Routes a thread that just opened: to the least busy available agent of the group, or
-    /// into the queue when everyone is busy or away.
-    pub(crate) fn route(&self, row: &ChatRow, thread_id: &str, group_id: u32) -> ApiResult<()> {
-        match self.best_agent(row.license_id, group_id)? {
+    /// Routes a thread that just opened: to the least busy available agent the route
+    /// allows, or into the queue when they are all busy or away.
+    pub(crate) fn route(&self, row: &ChatRow, thread_id: &str, route: &Route) -> ApiResult<()> {
+        match self.best_agent(row.license_id, route)? {
             Some((agent, false)) => {
                 let agent_id = agent.id.clone();
                 self.assign(row, thread_id, &agent_id, None)
@@ -169,7 +196,8 @@ impl App {
             _ => {
                 self.db.enqueue(&Queued {
                     license_id: row.license_id,
-                    group_id,
+                    group_id: route.group_id,
+                    agent_ids: route.agents.clone(),
                     chat_id: row.id.clone(),
                     thread_id: thread_id.to_owned(),
                     customer_id: row.customer_id.clone(),
@@ -227,7 +255,8 @@ impl App {
     /// new positions.
     pub(crate) fn drain_queue(&self, license_id: u64) -> ApiResult<()> {
         for waiting in self.db.waiting(license_id)? {
-            if let Some((agent, false)) = self.best_agent(license_id, waiting.group_id)? {
+            let route = Route { group_id: waiting.group_id, agents: waiting.agent_ids.clone() };
+            if let Some((agent, false)) = self.best_agent(license_id, &route)? {
                 let agent_id = agent.id.clone();
                 if let Some(row) = self.db.chat(&waiting.chat_id)? {
                     self.assign(&row, &waiting.thread_id, &agent_id, None)?;
@@ -308,7 +337,7 @@ impl App {
             }
             (None, Some(group_id)) => {
                 self.db.dequeue(&row.id)?;
-                self.route(&row, &thread.id, group_id)?;
+                self.route(&row, &thread.id, &Route::group(group_id))?;
                 (TransferTarget { group_ids: Some(vec![group_id]), agent_ids: None }, self.queue_of(row.license_id, &row.id)?)
             }
             (None, None) => unreachable!("checked above"),

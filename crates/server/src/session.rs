@@ -6,6 +6,7 @@
 //! nothing at all (no frame, no pong) arrived for `idle_timeout`, or when the customer's
 //! access token expires.
 
+use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -56,7 +57,8 @@ struct Session {
     /// connection with `inactivity_timeout`.
     last_activity: Instant,
     sender: mpsc::UnboundedSender<Outbound>,
-    /// Requests answered in their own task (`get_url_info`) and not finished yet.
+    /// Requests answered in their own task (`get_url_info`, `verify_identity`) and not
+    /// finished yet.
     pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Rate limit: a token bucket refilled at `requests_per_minute`.
     budget: RequestBudget,
@@ -175,10 +177,10 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<Li
         }
     }
     app.hub.unregister(conn);
-    if let (Some(Peer::Agent(_)), Some(license)) = (&session.peer, &session.license) {
-        if let Err(error) = app.announce_availability(license.id) {
-            tracing::warn!(%error, "could not announce availability");
-        }
+    if let (Some(Peer::Agent(_)), Some(license)) = (&session.peer, &session.license)
+        && let Err(error) = app.announce_availability(license.id)
+    {
+        tracing::warn!(%error, "could not announce availability");
     }
 }
 
@@ -209,6 +211,40 @@ impl Session {
 
     fn reply_error(&self, request_id: Option<String>, action: &str, error: ErrorPayload) {
         self.send(ResponseFrame::error(request_id, action, error).encode());
+    }
+
+    /// Answers a request with what `work` produces, from a task of its own, so the
+    /// connection keeps serving meanwhile. At most [`MAX_PENDING`] such requests wait at
+    /// once; the task is dropped with the connection.
+    fn answer_later(
+        &self,
+        request_id: Option<String>,
+        action: String,
+        work: impl Future<Output = ApiResult<Response>> + Send + 'static,
+    ) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.pending.fetch_add(1, SeqCst) >= MAX_PENDING {
+            self.pending.fetch_sub(1, SeqCst);
+            let error = ErrorPayload::new(
+                ErrorType::PendingRequestsLimitReached,
+                format!("at most {MAX_PENDING} requests may wait for an answer at once"),
+            );
+            return self.reply_error(request_id, &action, error);
+        }
+        let (sender, pending) = (self.sender.clone(), self.pending.clone());
+        tokio::spawn(async move {
+            let result = tokio::select! {
+                result = work => Some(result),
+                () = sender.closed() => None,
+            };
+            pending.fetch_sub(1, SeqCst);
+            let Some(result) = result else { return };
+            let frame = match result {
+                Ok(response) => ResponseFrame::ok(request_id, response),
+                Err(error) => ResponseFrame::error(request_id, &action, error),
+            };
+            let _ = sender.send(Outbound::Text(frame.encode()));
+        });
     }
 
     /// Tells the client why, then closes.
@@ -256,35 +292,27 @@ impl Session {
             // Before login a ping is a no-op for liveness, but answering it does no harm.
             return self.reply(request_id, Response::Ping);
         }
-        if let Request::GetUrlInfo(preview) = &request
-            && self.peer.is_some()
-        {
-            // A preview fetches a remote page, which can take seconds. It runs in its own
-            // task so the connection keeps answering, and it is dropped with the connection.
-            use std::sync::atomic::Ordering::SeqCst;
-            if self.pending.fetch_add(1, SeqCst) >= MAX_PENDING {
-                self.pending.fetch_sub(1, SeqCst);
-                let error = ErrorPayload::new(
-                    ErrorType::PendingRequestsLimitReached,
-                    format!("at most {MAX_PENDING} requests may wait for an answer at once"),
-                );
-                return self.reply_error(request_id, &action, error);
+        // Link previews and identity checks call other sites, which can take seconds. They
+        // run in tasks of their own so the connection keeps answering.
+        match (&self.peer, self.api, &request) {
+            (Some(_), _, Request::GetUrlInfo(preview)) => {
+                let (app, url) = (app.clone(), preview.url.clone());
+                let work = async move { crate::url_info::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) };
+                return self.answer_later(request_id, action, work);
             }
-            let (app, url, sender, pending) = (app.clone(), preview.url.clone(), self.sender.clone(), self.pending.clone());
-            tokio::spawn(async move {
-                let result = tokio::select! {
-                    result = crate::url_info::fetch(&url, &app.url_policy) => Some(result),
-                    () = sender.closed() => None,
+            (Some(Peer::Customer(customer_id)), Api::Customer, Request::VerifyIdentity(verify)) => {
+                let Some(license) = &self.license else { return };
+                return match app.prepare_verification(license, customer_id, &verify.value) {
+                    Ok(Some(check)) => {
+                        let app = app.clone();
+                        let work = async move { app.verify_identity(check).await.map(|()| Response::VerifyIdentity) };
+                        self.answer_later(request_id, action, work)
+                    }
+                    Ok(None) => self.reply(request_id, Response::VerifyIdentity),
+                    Err(error) => self.reply_error(request_id, &action, error),
                 };
-                pending.fetch_sub(1, SeqCst);
-                let Some(result) = result else { return };
-                let frame = match result {
-                    Ok(info) => ResponseFrame::ok(request_id, Response::GetUrlInfo(info)),
-                    Err(error) => ResponseFrame::error(request_id, "get_url_info", error),
-                };
-                let _ = sender.send(Outbound::Text(frame.encode()));
-            });
-            return;
+            }
+            _ => {}
         }
         let Some(license) = self.license.clone() else { return };
         let result = match (&self.peer, request) {

@@ -1,29 +1,43 @@
-//! Link previews for `get_url_info`: fetch a web page and read its title, description and
-//! preview image from the HTML head.
+//! The server's outbound HTTP/1.1 client, and link previews for `get_url_info` built on it:
+//! fetch a web page and read its title, description and preview image from the HTML head.
 //!
 //! A preview makes the server open a connection that a visitor chose, so the fetch is
-//! guarded against server-side request forgery: only `http` URLs are fetched, the host name
-//! is resolved once and every address is checked against the non-public ranges (loopback,
-//! private, link-local, documentation and so on) before the connection is made to that very
-//! address, and each redirect hop goes through the same checks. Size, time and redirect
-//! limits come from [`UrlPolicy`]. The HTTP/1.1 client and the HTML scanner are written
-//! here, small and strict, instead of pulling in an HTTP stack; this module does not speak
-//! TLS, does not follow `<meta http-equiv="refresh">`, and does not fetch the preview image.
+//! guarded against server-side request forgery: only `http` and `https` URLs are fetched,
+//! the host name is resolved once and every address is checked against the non-public
+//! ranges (loopback, private, link-local, documentation and so on) before the connection is
+//! made to that very address, and each redirect hop goes through the same checks. Size,
+//! time and redirect limits come from [`UrlPolicy`]. `https` goes through rustls (ring
+//! provider) and trusts the Mozilla roots of `webpki-roots`, plus any the policy adds.
+//!
+//! [`open`] is the same client for other callers: one request with a method, headers and a
+//! body, no redirects followed (identity verification posts to the site's own address with
+//! it). The client and the HTML scanner are written here, small and strict, instead of
+//! pulling in an HTTP stack; this module does not follow `<meta http-equiv="refresh">`,
+//! speaks neither HTTP/2 nor keep-alive, and does not fetch the preview image.
 
 use std::fmt;
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use protocol::{ErrorPayload, ErrorType, UrlInfo};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
 
-/// What a link preview may fetch.
+/// What a link preview (or another outbound request) may fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlPolicy {
     /// Whether loopback, private, link-local and other non-public addresses may be fetched.
-    /// Only tests should turn this on.
+    /// Link previews turn it on only in tests; identity verification always does, because
+    /// its address comes from the site owner's configuration, not from a visitor.
     pub allow_private: bool,
     /// The most body bytes read from one page; the rest of a larger page is not read.
     pub max_bytes: usize,
@@ -31,16 +45,22 @@ pub struct UrlPolicy {
     pub timeout: Duration,
     /// The most redirects followed.
     pub max_redirects: u8,
+    /// Certificates (DER) trusted as `https` roots besides the Mozilla roots. Empty in
+    /// production; tests put their own certificate authority here.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for UrlPolicy {
     fn default() -> Self {
-        UrlPolicy { allow_private: false, max_bytes: 1024 * 1024, timeout: Duration::from_secs(5), max_redirects: 3 }
+        UrlPolicy {
+            allow_private: false,
+            max_bytes: 1024 * 1024,
+            timeout: Duration::from_secs(5),
+            max_redirects: 3,
+            extra_roots: Vec::new(),
+        }
     }
 }
-
-/// Why an `https` URL gets no preview.
-const HTTPS_UNSUPPORTED: &str = "https previews need TLS, which this server build does not include";
 
 /// The longest URL accepted, in bytes.
 const MAX_URL_BYTES: usize = 2048;
@@ -57,8 +77,11 @@ const MAX_TEXT_CHARS: usize = 300;
 
 /// Fetches `url` under `policy` and reads its preview.
 pub(crate) async fn fetch(url: &str, policy: &UrlPolicy) -> Result<UrlInfo, ErrorPayload> {
+    static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
     let url = Url::parse(url).map_err(|problem| error(ErrorType::Validation, problem))?;
-    let _slot = Slot::take()?;
+    let _slot = Slot::take(&IN_FLIGHT, MAX_CONCURRENT_FETCHES).ok_or_else(|| {
+        error(ErrorType::ServiceUnavailable, "too many link previews are being fetched; try again later")
+    })?;
     match tokio::time::timeout(policy.timeout, fetch_page(url, policy)).await {
         Ok(result) => result,
         Err(_) => Err(error(
@@ -78,7 +101,8 @@ fn unreachable_page(message: impl Into<String>) -> ErrorPayload {
     error(ErrorType::NotFound, message)
 }
 
-fn describe(duration: Duration) -> String {
+/// A duration as people read it: `5 s`, or `1500 ms` when it is not whole seconds.
+pub(crate) fn describe(duration: Duration) -> String {
     if duration.subsec_millis() == 0 {
         format!("{} s", duration.as_secs())
     } else {
@@ -86,28 +110,25 @@ fn describe(duration: Duration) -> String {
     }
 }
 
-/// One of the [`MAX_CONCURRENT_FETCHES`] places; it is given back when dropped, which also
-/// happens when the fetch is cancelled.
-struct Slot;
-
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// One of a limited number of places for outbound requests of one kind (previews,
+/// verifications); it is given back when dropped, which also happens when the request is
+/// cancelled.
+pub(crate) struct Slot(&'static AtomicUsize);
 
 impl Slot {
-    fn take() -> Result<Slot, ErrorPayload> {
-        if IN_FLIGHT.fetch_add(1, Ordering::SeqCst) >= MAX_CONCURRENT_FETCHES {
-            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
-            return Err(error(
-                ErrorType::ServiceUnavailable,
-                "too many link previews are being fetched; try again later",
-            ));
+    /// A place among `max` counted by `in_flight`, or `None` when all are taken.
+    pub(crate) fn take(in_flight: &'static AtomicUsize, max: usize) -> Option<Slot> {
+        if in_flight.fetch_add(1, Ordering::SeqCst) >= max {
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            return None;
         }
-        Ok(Slot)
+        Some(Slot(in_flight))
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -143,24 +164,13 @@ enum Fetched {
 
 /// One GET of one URL, without following redirects.
 async fn get(url: &Url, policy: &UrlPolicy) -> Result<Fetched, ErrorPayload> {
-    if url.scheme == Scheme::Https {
-        return Err(error(ErrorType::NotAllowed, HTTPS_UNSUPPORTED));
-    }
-    let addresses = resolve(url, policy).await?;
-    let stream = connect(url, &addresses).await?;
-    let mut reader = BufReader::new(stream);
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: chat-server-link-preview\r\nAccept: text/html\r\n\
-         Accept-Encoding: identity\r\nConnection: close\r\n\r\n",
-        url.path,
-        url.authority()
-    );
-    reader
-        .get_mut()
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|err| unreachable_page(format!("cannot send the request to {}: {err}", url.host)))?;
-    let head = read_head(&mut reader).await?;
+    let headers = [
+        ("User-Agent", "chat-server-link-preview"),
+        ("Accept", "text/html"),
+        ("Accept-Encoding", "identity"),
+    ];
+    let mut exchange = open_url(url, "GET", &headers, b"", policy).await?;
+    let head = &exchange.head;
     match head.status {
         301 | 302 | 303 | 307 | 308 => {
             let location =
@@ -170,18 +180,177 @@ async fn get(url: &Url, policy: &UrlPolicy) -> Result<Fetched, ErrorPayload> {
         200..=299 => {}
         status => return Err(unreachable_page(format!("the page answered HTTP {status}"))),
     }
-    let content_type = head.header("content-type");
-    if let Some(content_type) = content_type {
+    let content_type = head.header("content-type").map(str::to_owned);
+    if let Some(content_type) = &content_type {
         let media = media_type(content_type);
         if media != "text/html" && media != "application/xhtml+xml" {
             return Err(error(ErrorType::Validation, format!("not an HTML page (it is {media})")));
         }
     }
-    let body = read_body(&mut reader, &head, policy.max_bytes).await?;
+    let body = read_body(&mut exchange.reader, &exchange.head, policy.max_bytes, true).await?;
     if content_type.is_none() && !looks_like_html(&body) {
         return Err(error(ErrorType::Validation, "not an HTML page"));
     }
-    Ok(Fetched::Page(decode_text(body, content_type)))
+    Ok(Fetched::Page(decode_text(body, content_type.as_deref())))
+}
+
+/// A request sent and its answer's status line and headers read; the body waits in the
+/// connection until [`Exchange::read_body`] asks for it.
+pub(crate) struct Exchange {
+    reader: BufReader<Stream>,
+    head: ResponseHead,
+}
+
+impl Exchange {
+    /// The answer's status code.
+    pub(crate) fn status(&self) -> u16 {
+        self.head.status
+    }
+
+    /// A header of the answer (the name in lower case).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.head.header(name)
+    }
+
+    /// Reads the body, at most `limit` bytes of it (chunked or not); the rest is left
+    /// unread.
+    pub(crate) async fn read_body(&mut self, limit: usize) -> Result<Vec<u8>, ErrorPayload> {
+        read_body(&mut self.reader, &self.head, limit, false).await
+    }
+}
+
+/// Sends one request to `url` and reads the answer's head. Redirects are not followed, and
+/// there is no time limit here: callers put the whole exchange under their own and choose
+/// how much body to read. Only the address checks and trusted roots of `policy` apply.
+/// `headers` must not contain line breaks (callers pass constants).
+pub(crate) async fn open(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    policy: &UrlPolicy,
+) -> Result<Exchange, ErrorPayload> {
+    let url = Url::parse(url).map_err(|problem| error(ErrorType::Validation, problem))?;
+    open_url(&url, method, headers, body, policy).await
+}
+
+/// Checks that `text` is an absolute `http` or `https` URL this client can fetch; the
+/// error says what is wrong (configuration checks use it).
+pub(crate) fn check_url(text: &str) -> Result<(), String> {
+    Url::parse(text).map(|_| ())
+}
+
+async fn open_url(
+    url: &Url,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    policy: &UrlPolicy,
+) -> Result<Exchange, ErrorPayload> {
+    let addresses = resolve(url, policy).await?;
+    let tcp = connect(url, &addresses).await?;
+    let stream = match url.scheme {
+        Scheme::Http => Stream::Plain(tcp),
+        Scheme::Https => Stream::Tls(Box::new(handshake(url, tcp, policy).await?)),
+    };
+    let mut reader = BufReader::new(stream);
+    let mut request = format!("{method} {} HTTP/1.1\r\nHost: {}\r\n", url.path, url.authority());
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method != "GET" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    let writer = reader.get_mut();
+    let sent = async {
+        writer.write_all(&bytes).await?;
+        writer.flush().await
+    };
+    sent.await.map_err(|err| unreachable_page(format!("cannot send the request to {}: {err}", url.host)))?;
+    let head = read_head(&mut reader).await?;
+    Ok(Exchange { reader, head })
+}
+
+/// A connection, with or without TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The TLS handshake over a connected socket, checking the certificate against the host
+/// name (or IP address) of the URL.
+async fn handshake(url: &Url, tcp: TcpStream, policy: &UrlPolicy) -> Result<TlsStream<TcpStream>, ErrorPayload> {
+    let config = tls_config(&policy.extra_roots)?;
+    let name = ServerName::try_from(url.host.clone())
+        .map_err(|_| error(ErrorType::Validation, format!("{:?} is not a valid TLS server name", url.host)))?;
+    TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|err| unreachable_page(format!("the TLS handshake with {} failed: {err}", url.host)))
+}
+
+/// The TLS client settings: the ring provider, TLS 1.2 and 1.3, the Mozilla roots plus
+/// `extra_roots`, and HTTP/1.1 offered by ALPN. The common case (no extra roots) is built
+/// once.
+fn tls_config(extra_roots: &[Vec<u8>]) -> Result<Arc<ClientConfig>, ErrorPayload> {
+    static DEFAULT: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    let build = |extra_roots: &[Vec<u8>]| -> Result<Arc<ClientConfig>, String> {
+        let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for der in extra_roots {
+            roots.add(CertificateDer::from(der.clone())).map_err(|err| format!("a trusted root is not usable: {err}"))?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|err| err.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    };
+    if extra_roots.is_empty() {
+        if let Some(config) = DEFAULT.get() {
+            return Ok(config.clone());
+        }
+        let config = build(&[]).map_err(|problem| error(ErrorType::Internal, problem))?;
+        return Ok(DEFAULT.get_or_init(|| config).clone());
+    }
+    build(extra_roots).map_err(|problem| error(ErrorType::Internal, problem))
 }
 
 /// The addresses of the URL's host that the policy allows, in resolver order.
@@ -306,7 +475,7 @@ impl ResponseHead {
 }
 
 /// Reads the status line and headers, skipping interim (1xx) responses.
-async fn read_head(reader: &mut BufReader<TcpStream>) -> Result<ResponseHead, ErrorPayload> {
+async fn read_head(reader: &mut BufReader<Stream>) -> Result<ResponseHead, ErrorPayload> {
     loop {
         let mut budget = MAX_HEAD_BYTES;
         let status_line = read_line(reader, &mut budget).await?;
@@ -333,7 +502,7 @@ async fn read_head(reader: &mut BufReader<TcpStream>) -> Result<ResponseHead, Er
 }
 
 /// One line of the response head without its line ending, reading at most `budget` bytes.
-async fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> Result<String, ErrorPayload> {
+async fn read_line(reader: &mut BufReader<Stream>, budget: &mut usize) -> Result<String, ErrorPayload> {
     let mut line = Vec::new();
     (&mut *reader)
         .take(*budget as u64)
@@ -355,15 +524,16 @@ async fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> Res
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
-/// Reads the body, stopping at `limit` bytes or once the HTML head has ended: the preview
-/// needs nothing after `</head>`.
+/// Reads the body, stopping at `limit` bytes, or (with `stop_at_head`) once the HTML head
+/// has ended: a preview needs nothing after `</head>`.
 async fn read_body(
-    reader: &mut BufReader<TcpStream>,
+    reader: &mut BufReader<Stream>,
     head: &ResponseHead,
     limit: usize,
+    stop_at_head: bool,
 ) -> Result<Vec<u8>, ErrorPayload> {
     let failed = |err: std::io::Error| unreachable_page(format!("reading the page failed: {err}"));
-    let mut body = Collector { bytes: Vec::new(), limit };
+    let mut body = Collector { bytes: Vec::new(), limit, stop_at_head };
     let mut buffer = vec![0; 16 * 1024];
     let chunked = head.header("transfer-encoding").is_some_and(|codings| {
         codings.rsplit(',').next().is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
@@ -381,7 +551,7 @@ async fn read_body(
             let mut remaining = size;
             while remaining > 0 {
                 let wanted = remaining.min(buffer.len());
-                let read = reader.read(&mut buffer[..wanted]).await.map_err(failed)?;
+                let read = read_some(reader, &mut buffer[..wanted]).await.map_err(failed)?;
                 // A page cut short still has a usable head.
                 if read == 0 {
                     return Ok(body.bytes);
@@ -404,7 +574,7 @@ async fn read_body(
     };
     while remaining > 0 {
         let wanted = remaining.min(buffer.len());
-        let read = reader.read(&mut buffer[..wanted]).await.map_err(failed)?;
+        let read = read_some(reader, &mut buffer[..wanted]).await.map_err(failed)?;
         if read == 0 {
             break;
         }
@@ -416,10 +586,21 @@ async fn read_body(
     Ok(body.bytes)
 }
 
+/// Reads what is there. A TLS peer that closes without saying so (no `close_notify`, as many
+/// servers do after `Connection: close`) ends the body like a plain close would.
+async fn read_some(reader: &mut BufReader<Stream>, buffer: &mut [u8]) -> io::Result<usize> {
+    match reader.read(buffer).await {
+        Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+        result => result,
+    }
+}
+
 /// The body bytes kept so far.
 struct Collector {
     bytes: Vec<u8>,
     limit: usize,
+    /// Whether the end of the HTML head ends the read.
+    stop_at_head: bool,
 }
 
 impl Collector {
@@ -430,7 +611,8 @@ impl Collector {
         self.bytes.extend_from_slice(&data[..data.len().min(room)]);
         // Look a little before the new bytes, in case `</head` was split between reads.
         let from = before.saturating_sub(5);
-        self.bytes.len() >= self.limit || find_ignore_case(&self.bytes[from..], b"</head").is_some()
+        self.bytes.len() >= self.limit
+            || (self.stop_at_head && find_ignore_case(&self.bytes[from..], b"</head").is_some())
     }
 }
 
@@ -455,7 +637,7 @@ fn looks_like_html(body: &[u8]) -> bool {
 
 /// Decodes the body: Latin-1 when the header says so (byte for byte), UTF-8 otherwise.
 /// The body may end in the middle of a character, which becomes a replacement character.
-fn decode_text(body: Vec<u8>, content_type: Option<&str>) -> String {
+pub(crate) fn decode_text(body: Vec<u8>, content_type: Option<&str>) -> String {
     let charset = content_type
         .and_then(|value| {
             value.split(';').skip(1).find_map(|parameter| {
@@ -1045,10 +1227,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn https_and_bad_urls_are_refused_with_a_reason() {
+    async fn bad_urls_are_refused_with_a_reason() {
         let policy = UrlPolicy::default();
-        let err = fetch("https://example.com/", &policy).await.unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (ErrorType::NotAllowed, HTTPS_UNSUPPORTED));
         for (url, words) in [
             ("ftp://example.com/", "not ftp:"),
             ("javascript:alert(1)", "not javascript:"),
@@ -1186,11 +1366,133 @@ mod tests {
 
     #[test]
     fn the_head_ends_the_read_even_when_split_between_reads() {
-        let mut body = Collector { bytes: Vec::new(), limit: 100 };
+        let mut body = Collector { bytes: Vec::new(), limit: 100, stop_at_head: true };
         assert!(!body.push(b"<title>x</title></HE"));
         assert!(body.push(b"AD><body>"));
-        let mut body = Collector { bytes: Vec::new(), limit: 4 };
+        let mut body = Collector { bytes: Vec::new(), limit: 4, stop_at_head: true };
         assert!(body.push(b"abcdef"));
         assert_eq!(body.bytes, b"abcd");
+        let mut body = Collector { bytes: Vec::new(), limit: 100, stop_at_head: false };
+        assert!(!body.push(b"<title>x</title></head>"), "only previews stop at the head");
+    }
+
+    /// The test certificate authority (`tests/fixtures/README.md` says how it was made).
+    const TEST_CA: &[u8] = include_bytes!("../tests/fixtures/ca.der");
+    /// A certificate for `127.0.0.1` and `localhost`, issued by [`TEST_CA`].
+    const TEST_CERT: &[u8] = include_bytes!("../tests/fixtures/server.der");
+    /// Its private key (PKCS #8).
+    const TEST_KEY: &[u8] = include_bytes!("../tests/fixtures/server.key.der");
+
+    /// An https server on 127.0.0.1 with the test certificate. Every connection gets
+    /// `response`, then a TLS `close_notify` unless `abrupt`, when the socket is just closed;
+    /// the requests it read (head and body) come out of the channel.
+    async fn tls_site(
+        response: &'static str,
+        abrupt: bool,
+    ) -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        use rustls::pki_types::PrivateKeyDer;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(TEST_CERT.to_vec())],
+                PrivateKeyDer::Pkcs8(TEST_KEY.to_vec().into()),
+            )
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let (requests, received) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, requests) = (acceptor.clone(), requests.clone());
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake here.
+                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let mut request = Vec::new();
+                    let mut buffer = [0; 1024];
+                    loop {
+                        let Ok(read) = tls.read(&mut buffer).await else { return };
+                        request.extend_from_slice(&buffer[..read]);
+                        let text = String::from_utf8_lossy(&request).into_owned();
+                        let complete = text.split_once("\r\n\r\n").is_some_and(|(head, body)| {
+                            let length = head
+                                .lines()
+                                .find_map(|line| line.strip_prefix("Content-Length: "))
+                                .map_or(0, |length| length.parse::<usize>().unwrap());
+                            body.len() >= length
+                        });
+                        if read == 0 || complete {
+                            let _ = requests.send(text);
+                            break;
+                        }
+                    }
+                    let _ = tls.write_all(response.as_bytes()).await;
+                    let _ = tls.flush().await;
+                    if abrupt {
+                        let _ = tls.into_inner().0.shutdown().await;
+                    } else {
+                        let _ = tls.shutdown().await;
+                    }
+                });
+            }
+        });
+        (addr, received)
+    }
+
+    fn trusting_the_test_ca() -> UrlPolicy {
+        UrlPolicy { allow_private: true, extra_roots: vec![TEST_CA.to_vec()], ..UrlPolicy::default() }
+    }
+
+    #[tokio::test]
+    async fn https_pages_are_previewed_and_other_requests_sent_over_tls() {
+        let page = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 47\r\n\r\n\
+                    <html><head><title>Secure</title></head></html>";
+        let (addr, mut requests) = tls_site(page, false).await;
+        let policy = trusting_the_test_ca();
+        let info = fetch(&format!("https://127.0.0.1:{}/page", addr.port()), &policy).await.unwrap();
+        assert_eq!(info.title.as_deref(), Some("Secure"));
+        assert!(requests.recv().await.unwrap().starts_with("GET /page HTTP/1.1\r\n"));
+
+        // By name as well as by address; and a POST with a body through `open`.
+        let url = format!("https://localhost:{}/check", addr.port());
+        let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+        let mut exchange = open("POST", &url, &headers, b"custom=a%26b", &policy).await.unwrap();
+        assert_eq!(exchange.status(), 200);
+        assert_eq!(exchange.header("content-type"), Some("text/html"));
+        assert_eq!(exchange.read_body(12).await.unwrap(), b"<html><head>");
+        let request = requests.recv().await.unwrap();
+        assert!(request.starts_with("POST /check HTTP/1.1\r\n"), "{request}");
+        assert!(request.contains("\r\nContent-Length: 12\r\n"), "{request}");
+        assert!(request.ends_with("\r\n\r\ncustom=a%26b"), "{request}");
+
+        // A body that ends when the server closes, without TLS's own goodbye, still ends.
+        let (addr, _requests) = tls_site("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nJane Doe", true).await;
+        let url = format!("https://127.0.0.1:{}/", addr.port());
+        let mut exchange = open("POST", &url, &headers, b"custom=x", &policy).await.unwrap();
+        assert_eq!(exchange.read_body(4096).await.unwrap(), b"Jane Doe");
+    }
+
+    #[tokio::test]
+    async fn unknown_certificates_and_servers_without_tls_fail_the_handshake() {
+        let (addr, _requests) = tls_site("HTTP/1.1 204 No Content\r\n\r\n", false).await;
+        let untrusting = UrlPolicy { allow_private: true, ..UrlPolicy::default() };
+        let err = fetch(&format!("https://127.0.0.1:{}/", addr.port()), &untrusting).await.unwrap_err();
+        assert_eq!(err.kind, ErrorType::NotFound, "{err}");
+        assert!(err.message.contains("TLS handshake with 127.0.0.1 failed"), "{err}");
+        assert!(err.message.contains("certificate"), "{err}");
+
+        // A plain HTTP server on an https URL answers the TLS greeting with text.
+        let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = plain.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut stream, _) = plain.accept().await.unwrap();
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
+            let _ = stream.shutdown().await;
+        });
+        let err = fetch(&format!("https://127.0.0.1:{port}/"), &trusting_the_test_ca()).await.unwrap_err();
+        assert!(err.message.contains("TLS handshake with 127.0.0.1 failed"), "{err}");
     }
 }

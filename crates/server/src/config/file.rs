@@ -193,6 +193,7 @@ struct LicenseFile {
     name: String,
     #[serde(default)]
     manual_assignment: bool,
+    verification_url: Option<String>,
     #[serde(default)]
     groups: Vec<GroupFile>,
     #[serde(default)]
@@ -432,11 +433,16 @@ impl Builder<'_> {
                 format!("organization id {:?} is used by another license", file.organization_id),
             ));
         }
+        if let Some(url) = &file.verification_url {
+            self.verification_url(&format!("{at}.verification_url"), url)?;
+        }
         config.licenses.push(License {
             id: license_id,
             organization_id: file.organization_id,
             name: file.name,
             manual_assignment: file.manual_assignment,
+            verification_url: file.verification_url,
+            verification_timeout: Duration::from_secs(5),
         });
 
         // Group ids come first: forms, agents and greetings all refer to them.
@@ -509,6 +515,16 @@ impl Builder<'_> {
             });
         }
         Ok(())
+    }
+
+    /// Checks a license's `verification_url`: an absolute http or https URL. Private and
+    /// loopback hosts are fine; the site owner chooses the address.
+    fn verification_url(&self, at: &str, url: &str) -> Result<(), ConfigFileError> {
+        let scheme = url.trim().split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(self.invalid(at, format!("must be an http or https URL, not {url:?}")));
+        }
+        crate::url_info::check_url(url).map_err(|problem| self.invalid(at, format!("{url:?}: {problem}")))
     }
 
     /// Checks one agent. `first` says whether it is the first agent of the file, the only

@@ -117,6 +117,12 @@ const MIGRATIONS: &[&str] = &[
         agent_id TEXT PRIMARY KEY,
         accepting INTEGER NOT NULL
     );",
+    // 5: the agents a waiting chat may go to (a site's operators, or the agent a visitor
+    // picked), as a JSON array; empty for any agent of its group.
+    "ALTER TABLE queue ADD COLUMN agent_ids TEXT NOT NULL DEFAULT '[]';",
+    // 6: what the site said when asked who a customer is (`verify_identity`), as JSON;
+    // never the value the customer sent.
+    "ALTER TABLE customers ADD COLUMN verification TEXT;",
 ];
 
 /// The SQLite database.
@@ -406,6 +412,22 @@ impl Store for SqliteStore {
         })
     }
 
+    fn verification(&self, customer_id: &str) -> DbResult<Option<Verification>> {
+        let connection = self.lock();
+        let text: Option<Option<String>> = connection
+            .query_row("SELECT verification FROM customers WHERE id = ?1", params![customer_id], |row| row.get(0))
+            .optional()?;
+        Ok(text.flatten().map(|text| serde_json::from_str(&text)).transpose()?)
+    }
+
+    fn set_verification(&self, customer_id: &str, verification: &Verification) -> DbResult<()> {
+        let text = serde_json::to_string(verification)?;
+        self.write(|tx| {
+            tx.execute("UPDATE customers SET verification = ?2 WHERE id = ?1", params![customer_id, text])?;
+            Ok(())
+        })
+    }
+
     fn properties(&self, target: PropertyTarget<'_>) -> DbResult<crate::db::Object> {
         let connection = self.lock();
         let text: Option<String> = match target {
@@ -672,15 +694,16 @@ impl QueueStore for SqliteStore {
     fn enqueue(&self, queued: &Queued) -> DbResult<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT OR IGNORE INTO queue (chat_id, license_id, group_id, thread_id, customer_id, queued_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR IGNORE INTO queue (chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     queued.chat_id,
                     queued.license_id as i64,
                     queued.group_id,
                     queued.thread_id,
                     queued.customer_id,
-                    queued.queued_at
+                    queued.queued_at,
+                    serde_json::to_string(&queued.agent_ids).unwrap_or_else(|_| "[]".to_owned())
                 ],
             )?;
             Ok(())
@@ -694,7 +717,7 @@ impl QueueStore for SqliteStore {
     fn waiting(&self, license_id: u64) -> DbResult<Vec<Queued>> {
         let connection = self.lock();
         let mut statement = connection.prepare_cached(
-            "SELECT chat_id, license_id, group_id, thread_id, customer_id, queued_at FROM queue
+            "SELECT chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids FROM queue
              WHERE license_id = ?1 ORDER BY seq",
         )?;
         let rows = statement.query_map(params![license_id as i64], |row| {
@@ -705,6 +728,7 @@ impl QueueStore for SqliteStore {
                 thread_id: row.get(3)?,
                 customer_id: row.get(4)?,
                 queued_at: row.get(5)?,
+                agent_ids: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -775,7 +775,7 @@
     let info = state.customers.get(id);
     if (!info) {
       info = { id, name: undefined, email: undefined, sessionFields: null, statistics: null, page: null,
-        banned: false, present: undefined, error: '', loaded: false, greeting: null };
+        banned: false, present: undefined, error: '', loaded: false, greeting: null, verification: null };
       state.customers.set(id, info);
     }
     return info;
@@ -794,6 +794,7 @@
     if ('name' in changed) info.name = changed.name;
     if ('email' in changed) info.email = changed.email;
     if (Array.isArray(changed.session_fields)) info.sessionFields = changed.session_fields;
+    if ('verification' in changed) info.verification = verificationOf(changed.verification);
     for (const chat of state.chats.values()) {
       const user = customerOf(chat);
       if (!user || user.id !== changed.id) continue;
@@ -1473,6 +1474,7 @@
       }
       info.banned = res.banned === true;
       if (typeof res.present === 'boolean') info.present = res.present;
+      info.verification = verificationOf(res.verification);
       info.loaded = true;
       info.error = '';
     } catch (err) {
@@ -1486,6 +1488,42 @@
     const dd = make('dd');
     if (value instanceof Node) dd.appendChild(value); else dd.textContent = String(value);
     dl.append(make('dt', null, term), dd);
+  }
+
+  // What the site said about the visitor when asked who is logged in (`verification`, which
+  // only agents get); anything malformed counts as no check.
+  function verificationOf(raw) {
+    if (!raw || typeof raw !== 'object' || (raw.status !== 'answered' && raw.status !== 'failed')) return null;
+    return {
+      status: raw.status,
+      text: typeof raw.text === 'string' ? raw.text : '',
+      checkedAt: typeof raw.checked_at === 'string' ? raw.checked_at : '',
+    };
+  }
+
+  function newerVerification(a, b) {
+    if (!a || !b) return a || b;
+    return tsValue(b.checkedAt) > tsValue(a.checkedAt) ? b : a;
+  }
+
+  // "Verified by the site: …" or "Site check failed: …" and when. The site's words are
+  // set as text, never as markup.
+  function verificationNode(verification) {
+    const answered = verification.status === 'answered';
+    const wrap = make('span', 'verification');
+    wrap.dataset.status = verification.status;
+    wrap.dataset.testid = 'agent-verification';
+    const line = make('span', 'verification-line');
+    line.append(make('span', 'verification-label', answered ? 'Verified by the site:' : 'Site check failed:'));
+    line.append(' ', make('span', 'verification-text', verification.text || (answered ? 'no details given' : 'no reason given')));
+    wrap.append(line);
+    const checked = toDate(verification.checkedAt);
+    if (!Number.isNaN(checked.getTime())) {
+      const time = make('time', 'verification-time', 'Checked ' + fullDate(verification.checkedAt));
+      time.dateTime = checked.toISOString();
+      wrap.append(time);
+    }
+    return wrap;
   }
 
   function pageLink(page) {
@@ -1521,6 +1559,8 @@
     addFact(ui.facts, 'Page', info.page ? pageLink(info.page) : 'Unknown');
     const present = info.banned ? false : typeof info.present === 'boolean' ? info.present : user.present;
     addFact(ui.facts, 'Status', info.banned ? 'Banned' : present === true ? 'On the site' : present === false ? 'Left the site' : 'Unknown');
+    const verification = newerVerification(info.verification, verificationOf(user.verification));
+    if (verification) addFact(ui.facts, 'Identity', verificationNode(verification));
     const stats = info.statistics;
     if (stats) {
       const count = (n) => (typeof n === 'number' ? String(n) : '–');

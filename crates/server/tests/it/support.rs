@@ -42,6 +42,8 @@ pub fn config(database: PathBuf, timings: Timings) -> Config {
         organization_id: "org-two".to_owned(),
         name: "Other Co".to_owned(),
         manual_assignment: false,
+        verification_url: None,
+        verification_timeout: Duration::from_secs(5),
     });
     config.agents.push(Agent {
         id: "bob@other.example".to_owned(),
@@ -231,7 +233,7 @@ impl Client {
     /// Waits for a push with this action that `wanted` accepts, keeping other frames.
     pub async fn push_where(&mut self, action: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let matches = |frame: &Value| frame["type"] == "push" && frame["action"] == action && wanted(frame);
-        if let Some(at) = self.pending.iter().position(|frame| matches(frame)) {
+        if let Some(at) = self.pending.iter().position(&matches) {
             return self.pending.remove(at).unwrap();
         }
         loop {

@@ -245,9 +245,11 @@ async fn failures_say_what_went_wrong() {
     assert!(error_message(&response).contains("ftp"), "{response}");
     assert_eq!(error_type(&preview(&mut customer, "not a url").await), "validation");
 
+    // https is spoken now, but this site only speaks plain HTTP: it waits for a request
+    // head that never comes, and the handshake never ends (the TLS cases are unit tests in
+    // url_info.rs).
     let response = preview(&mut customer, &format!("https://{}/page", site.addr)).await;
-    assert_eq!(error_type(&response), "not_allowed");
-    assert!(error_message(&response).contains("TLS"), "{response}");
+    assert_eq!(error_type(&response), "request_timeout", "{response}");
 }
 
 #[tokio::test]
