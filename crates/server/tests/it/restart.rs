@@ -1,33 +1,13 @@
 //! A server restart (a real process, killed and started again) loses nothing.
 
-use std::process::Stdio;
-
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::support::*;
 
 /// Starts the server binary on a free port; returns it and its address.
 async fn spawn_server(dir: &std::path::Path) -> (Child, std::net::SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--port", "0", "--agent-token", AGENT_TOKEN, "--dist", "no-dist"])
-        .arg("--db")
-        .arg(dir.join("chat.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().expect("server exited");
-        if let Some(url) = line.strip_prefix("Live chat is running on http://") {
-            break url.trim().parse().unwrap();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
+    spawn_server_process(dir, None).await
 }
 
 #[tokio::test]

@@ -402,3 +402,29 @@ pub fn multipart_file(part_name: &str, file_name: &str, claimed_type: &str, byte
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// Starts the server binary on a free port with its database in `dir` (and `config`, a
+/// configuration file, when given); returns the process and its address.
+pub async fn spawn_server_process(dir: &std::path::Path, config: Option<&std::path::Path>) -> (tokio::process::Child, SocketAddr) {
+    use tokio::io::AsyncBufReadExt;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    command.args(["--port", "0", "--agent-token", AGENT_TOKEN, "--dist", "no-dist"]).arg("--db").arg(dir.join("chat.db"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().expect("server exited");
+        if let Some(url) = line.strip_prefix("Live chat is running on http://") {
+            break url.trim().parse().unwrap();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}

@@ -3,14 +3,13 @@
 //! certificate) who is logged in under the value a customer sent, and shows agents the
 //! answer. Customers never see it, and the value itself is kept nowhere.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::mpsc;
 
 use crate::support::*;
@@ -362,26 +361,7 @@ async fn spawn_server(dir: &std::path::Path, url: &str) -> (Child, std::net::Soc
          [[licenses.agents]]\nid = \"anna@acme.example\"\nname = \"Anna\"\ntoken = \"from-command-line\"\ngroups = [0]\n"
     );
     std::fs::write(&config, text).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--port", "0", "--agent-token", AGENT_TOKEN, "--dist", "no-dist"])
-        .arg("--db")
-        .arg(dir.join("chat.db"))
-        .arg("--config")
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().expect("server exited");
-        if let Some(url) = line.strip_prefix("Live chat is running on http://") {
-            break url.trim().parse().unwrap();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
+    spawn_server_process(dir, Some(&config)).await
 }
 
 #[tokio::test]
