@@ -186,6 +186,14 @@ test("visitors pick their agent from the departments the site allows; the chat g
     await panel.filter({ hasText: "Jane Doe, customer #1042, signed in" }).waitFor();
     assert.equal(await panel.filter({ hasText: "s830qa" }).count(), 0, "the raw value is never shown");
 
+    // After the chat ends, the next one starts from the list again.
+    await host.widget.getByTestId("cw-end-chat").click();
+    await host.widget.getByTestId("cw-new-chat").click();
+    await host.widget.getByTestId("cw-picker").waitFor();
+    await host.widget.locator(".cw-picker__department").filter({ hasText: "General" }).getByTestId("cw-pick").click();
+    await send(host.widget, "One more thing");
+    await host.widget.getByTestId("cw-message").filter({ hasText: "Anna joined the chat" }).nth(1).waitFor();
+
     // A second visitor picks Carl, who is signed out: they leave him a message instead,
     // and the page hears whom it was for.
     const other = await hostPage(server, `livechat.embed.init({ ${options} });`);

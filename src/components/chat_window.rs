@@ -76,6 +76,8 @@ pub fn ChatWindow(
     let manual = Memo::new(move |_| state.with(|chat_state| chat_state.manual_assignment));
     let roster = RwSignal::new(None::<protocol::ListAgentsResponse>);
     let picked = RwSignal::new(None::<Entry>);
+    // After an ended chat, a visitor who picks their agent starts the next one from the list.
+    let repick = RwSignal::new(false);
     let statuses = Memo::new(move |_| state.with(|chat_state| chat_state.group_statuses.clone()));
     Effect::new(move |_| {
         statuses.track();
@@ -110,6 +112,7 @@ pub fn ChatWindow(
     });
     let site_route = StoredValue::new(Access { group_ids: config.departments.clone(), agent_ids: config.operators.clone() });
     let pick = move |entry: Option<Entry>| {
+        repick.set(false);
         let route = match &entry {
             Some(entry) => Access { group_ids: vec![entry.group_id], agent_ids: vec![entry.agent.id.clone()] },
             None => site_route.get_value(),
@@ -194,18 +197,28 @@ pub fn ChatWindow(
         });
     };
 
+    // A pick is for one conversation: when it ends, the next starts from the list again.
+    Effect::new(move |was_active: Option<bool>| {
+        let active = chat_active.get();
+        if was_active == Some(true) && !active && manual.get_untracked() && picked.with_untracked(Option::is_some) {
+            pick(None);
+        }
+        active
+    });
+    let pick_first = Memo::new(move |_| manual.get() && has_chat.get() && !chat_active.get() && picked.with(Option::is_none));
     let step = move || {
         if !consented.get() {
             return Step::Consent;
         }
-        if has_chat.get() {
-            return Step::Chat;
-        }
         if manual.get()
             && picked.with(Option::is_none)
+            && (!has_chat.get() || repick.get())
             && let Some(sections) = sections.get().filter(|sections| !sections.is_empty())
         {
             return Step::Pick(sections);
+        }
+        if has_chat.get() {
+            return Step::Chat;
         }
         let forms = forms.get();
         match (agents_online.get(), forms.prechat, forms.ticket) {
@@ -400,7 +413,11 @@ pub fn ChatWindow(
                         {move || typing.get().map(|name| fill(locale.text.typing, &[("name", &name)]))}
                     </p>
                     <UploadList />
-                    <Composer />
+                    <Show when=move || pick_first.get() fallback=|| view! { <Composer /> }>
+                        <button type="button" class="cw-button cw-new-chat" data-testid="cw-new-chat" on:click=move |_| repick.set(true)>
+                            {locale.text.new_chat}
+                        </button>
+                    </Show>
                 }
                 .into_any(),
             }}
