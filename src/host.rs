@@ -597,8 +597,13 @@ fn flush_profile(chat: ChatHandle, profile: StoredValue<Profile>) {
             }
         }
         if let Some(custom) = custom {
-            if let Err(error) = chat.verify_identity(&custom).await {
-                leptos::logging::warn!("livechat: the `custom` identity was not checked: {error}");
+            match chat.verify_identity(&custom).await {
+                Ok(()) => {}
+                // The link went down before the answer: ask again once it is back.
+                Err(crate::sdk::RequestError::ConnectionLost | crate::sdk::RequestError::Timeout) => {
+                    profile.update_value(|profile| profile.custom = Some(custom));
+                }
+                Err(error) => leptos::logging::warn!("livechat: the `custom` identity was not checked: {error}"),
             }
         }
     });
