@@ -71,7 +71,8 @@ pub fn ChatWindow(
     let ticket_sent = RwSignal::new(false);
 
     // Who the visitor can talk to, when the account lets them pick or the site limits the
-    // agents: fetched once connected, and again whenever a group's availability changes.
+    // agents: fetched once connected, again whenever a group's availability changes, and
+    // each time the window opens (so the statuses shown are fresh).
     let site_limits = StoredValue::new((config.departments.clone(), config.operators.clone(), config.clone_operators.clone()));
     let manual = Memo::new(move |_| state.with(|chat_state| chat_state.manual_assignment));
     let roster = RwSignal::new(None::<protocol::ListAgentsResponse>);
@@ -79,8 +80,10 @@ pub fn ChatWindow(
     // After an ended chat, a visitor who picks their agent starts the next one from the list.
     let repick = RwSignal::new(false);
     let statuses = Memo::new(move |_| state.with(|chat_state| chat_state.group_statuses.clone()));
+    let window_open = Memo::new(move |_| state.with(|chat_state| chat_state.open));
     Effect::new(move |_| {
         statuses.track();
+        window_open.track();
         let wanted = manual.get() || site_limits.with_value(|(_, operators, _)| !operators.is_empty());
         if online.get() && wanted {
             leptos::task::spawn_local(async move {
