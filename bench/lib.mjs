@@ -1,11 +1,9 @@
 // Helpers for the benchmark: statistics, the release server with the benchmark
 // configuration, a host site on another origin, the browser, and the load generator.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, freePort, launchBrowser as launchTestBrowser } from "../e2e/support.mjs";
+import { ROOT, freePort, launchBrowser as launchTestBrowser, startServer as startTestServer } from "../e2e/support.mjs";
 
 export { ROOT, freePort };
 export const AGENT_TOKEN = "bench-agent-token";
@@ -29,44 +27,11 @@ export function quantile(values, q) {
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/**
- * Starts the release server on a free loopback port with its own database and the
- * benchmark configuration; resolves to { url, port, pid, stop }.
- */
+/** The release server on a free loopback port with its own database and the benchmark
+ * configuration; resolves to { url, port, pid, stop }. */
 export async function startServer({ dist }) {
-  const dir = mkdtempSync(join(tmpdir(), "livechat-bench-"));
-  const port = await freePort();
-  const child = spawn(
-    join(ROOT, "target", "release", "server"),
-    ["--port", String(port), "--db", join(dir, "chat.db"), "--dist", dist, "--config", CONFIG, "--agent-token", AGENT_TOKEN],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" } },
-  );
-  let seen = "";
-  child.stderr.on("data", (chunk) => {
-    if (seen.length < 20000) seen += chunk;
-  });
-  const url = await new Promise((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 20000);
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-    child.stdout.on("data", (chunk) => {
-      if (seen.length < 20000) seen += chunk;
-      const match = /Live chat is running on (http:\/\/\S+)/.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-  });
-  return {
-    url,
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGKILL");
-      await new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.on("exit", done)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const binary = join(ROOT, "target", "release", "server");
+  return startTestServer({ port: await freePort(), binary, dist, config: CONFIG, agentToken: AGENT_TOKEN, quiet: true });
 }
 
 /**

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
 
 const CONSOLE_DIR = join(ROOT, "crates", "server", "static", "agent");
 const CONSOLE_FILES = { "/agent/": "index.html", "/agent/agent.js": "agent.js", "/agent/agent.css": "agent.css" };
@@ -66,8 +66,7 @@ test("an agent uses the console's tools on a visitor's chat", async (t) => {
   // The agent opens the chat; the visitor panel describes who is on the other end.
   const agent = await context.newPage();
   const agentErrors = watchErrors(agent);
-  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, server.url);
   const presence = agent.getByTestId("agent-presence");
   assert.equal(await presence.getAttribute("aria-pressed"), "true", "a new session accepts chats");
   await agent.getByTestId("agent-chat-item").first().click();

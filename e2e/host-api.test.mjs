@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
-import { AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ROOT, launchBrowser, startServer, watchErrors, signInAgent, sendMessage } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 let server;
@@ -50,13 +50,6 @@ async function hostPage(code, { context, beforeLoader = "", body = "", waitUntil
       return page.evaluate((name) => window.seen.filter((entry) => entry.name === name).at(-1).data, name);
     },
   };
-}
-
-async function send(widget, text) {
-  const input = widget.getByTestId("cw-composer-input");
-  await input.fill(text);
-  await input.press("Enter");
-  await widget.locator("[data-testid=cw-message][data-delivery=sent]").filter({ hasText: text }).waitFor();
 }
 
 test("options are checked one by one: one clear error per bad option, warnings for unknown ones", async () => {
@@ -136,7 +129,7 @@ test("callbacks and events carry their documented data; getters follow the chat"
   const frameBox = await host.page.locator("[data-livechat] iframe").boundingBox();
   assert.ok(frameBox.x < 100, "the window opens on the bubble's side");
 
-  await send(host.widget, "hello from the API test");
+  await sendMessage(host.widget, "hello from the API test");
   const started = await host.waitFor("onchatstart");
   assert.equal(started.initiator, "client");
   assert.match(started.ticket, /\S+/);
@@ -380,7 +373,7 @@ test("popup: a bubble that opens the chat in a window, with status, close and st
   const [popup] = await Promise.all([context.waitForEvent("page"), bubble.click()]);
   await popup.getByTestId("cw-composer-input").waitFor();
   assert.equal(await page.evaluate(() => livechat.popup.status()), "open");
-  await send(popup, "hello from the popup");
+  await sendMessage(popup, "hello from the popup");
   const started = await host.waitFor("popup:onchatstart");
   assert.equal(started.initiator, "client");
   await page.evaluate(() => livechat.popup.close());
@@ -407,12 +400,11 @@ test("what the site knows about the visitor and the pages they move to reach the
      livechat.call("set_session_variables", { plan: "pro" });`,
   );
   await host.bubble.click();
-  await send(host.widget, "Hello from the pricing page");
+  await sendMessage(host.widget, "Hello from the pricing page");
 
   const agentContext = await browser.newContext();
   const agent = await agentContext.newPage();
-  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, server.url);
   await agent.getByTestId("agent-chat-item").filter({ hasText: "Ada" }).first().click();
   const panel = agent.getByTestId("agent-visitor-panel");
   await panel.filter({ hasText: "Ada" }).waitFor();
@@ -467,8 +459,7 @@ test("a greeting is reported as a trigger, and the visitor's rating as a chat ra
   const agentContext = await browser.newContext();
   try {
     const agent = await agentContext.newPage();
-    await agent.goto(`${greeting.url}/agent/#token=${AGENT_TOKEN}`);
-    await agent.locator("body[data-ready='1']").waitFor();
+    await signInAgent(agent, greeting.url);
     const host = await hostPage(
       `livechat.embed.init({ account: 1, ontrigger: record("ontrigger"), onchatrating: record("onchatrating") });`,
       { chatServer: greeting },
@@ -535,7 +526,7 @@ test("a site that signs visitors in itself hands the widget its tokens", async (
     context,
   });
   await host.bubble.click();
-  await send(host.widget, "signed in by the site");
+  await sendMessage(host.widget, "signed in by the site");
   assert.ok(asked >= 1, "the site's function was asked for a token");
   assert.equal(await host.page.evaluate(() => livechat.get("customer_data").id), issued.entity_id);
   assert.deepEqual(host.errors, []);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors, signInAgent, sendMessage } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
@@ -122,16 +122,8 @@ async function hostPage(server, code) {
 async function agentConsole(server, token) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.url}/agent/#token=${token}`);
-  await page.locator("body[data-ready='1']").waitFor();
+  await signInAgent(page, server.url, token);
   return { page, context };
-}
-
-async function send(widget, text) {
-  const input = widget.getByTestId("cw-composer-input");
-  await input.fill(text);
-  await input.press("Enter");
-  await widget.locator("[data-testid=cw-message][data-delivery=sent]").filter({ hasText: text }).waitFor();
 }
 
 /** The picker as `[department, [[agent id, available], ...]]`. */
@@ -171,7 +163,7 @@ test("visitors pick their agent from the departments the site allows; the chat g
     });
     assert.deepEqual(violations, [], "accessibility violations in the agent picker");
     await host.widget.locator(".cw-picker__department").filter({ hasText: "Support" }).locator("[data-agent='anna@acme.example']").click();
-    await send(host.widget, "Hello Anna, a question about my order");
+    await sendMessage(host.widget, "Hello Anna, a question about my order");
     await host.widget.getByTestId("cw-message").filter({ hasText: "Anna joined the chat" }).waitFor();
     await anna.page.getByTestId("agent-chat-item").first().waitFor();
 
@@ -191,7 +183,7 @@ test("visitors pick their agent from the departments the site allows; the chat g
     await host.widget.getByTestId("cw-new-chat").click();
     await host.widget.getByTestId("cw-picker").waitFor();
     await host.widget.locator(".cw-picker__department").filter({ hasText: "General" }).getByTestId("cw-pick").click();
-    await send(host.widget, "One more thing");
+    await sendMessage(host.widget, "One more thing");
     await host.widget.getByTestId("cw-message").filter({ hasText: "Anna joined the chat" }).nth(1).waitFor();
 
     // A second visitor picks Carl, who is signed out: they leave him a message instead,
@@ -251,7 +243,7 @@ test("operators limit who takes the chat and whether the widget says anyone is o
     const open = await hostPage(server, `livechat.embed.init({ account: 1 });`);
     await open.bubble.click();
     await open.widget.locator("#cw-status[data-online=true]").waitFor();
-    await send(open.widget, "Anyone there?");
+    await sendMessage(open.widget, "Anyone there?");
     await open.widget.getByTestId("cw-message").filter({ hasText: "Anna joined the chat" }).waitFor();
     assert.equal(await open.widget.getByTestId("cw-picker").count(), 0);
 

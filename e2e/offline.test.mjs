@@ -3,7 +3,7 @@
 // receives each message once, in order, and the widget shows the same transcript.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { launchBrowser, startServer, watchErrors, signInAgent, typeMessage } from "./support.mjs";
 
 let browser;
 let server;
@@ -16,12 +16,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function send(widget, text) {
-  const input = widget.getByTestId("cw-composer-input");
-  await input.fill(text);
-  await input.press("Enter");
-}
-
 test("messages typed offline arrive once and in order when the network is back", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -29,7 +23,7 @@ test("messages typed offline arrive once and in order when the network is back",
   await page.goto(server.url + "/");
   await page.locator("[data-livechat] button").click();
   const widget = page.frameLocator("[data-livechat] iframe");
-  await send(widget, "before going offline");
+  await typeMessage(widget, "before going offline");
   await widget.locator("[data-testid=cw-message][data-delivery=sent]").waitFor();
 
   // Network emulation through the DevTools protocol, for the page and its iframe alike.
@@ -41,7 +35,7 @@ test("messages typed offline arrive once and in order when the network is back",
   await context.setOffline(true);
 
   const typed = ["offline 1", "offline 2", "offline 3", "offline 4", "offline 5"];
-  for (const text of typed) await send(widget, text);
+  for (const text of typed) await typeMessage(widget, text);
   // The visitor sees them waiting, and the widget notices that the link is gone.
   assert.equal(await widget.locator("[data-testid=cw-message][data-delivery=sending]").count(), 5);
   await widget.locator("[data-testid=cw-banner][data-visible=true]").waitFor({ timeout: 30000 });
@@ -59,8 +53,7 @@ test("messages typed offline arrive once and in order when the network is back",
 
   // The agent side: each message exactly once, in the order it was typed.
   const agent = await context.newPage();
-  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, server.url);
   await agent.getByTestId("agent-chat-item").first().click();
   await agent.getByTestId("agent-message").filter({ hasText: "offline 5" }).waitFor();
   assert.deepEqual(

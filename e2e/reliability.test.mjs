@@ -2,7 +2,7 @@
 // reloaded with messages still unsent. Both sides must end with the same transcript.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, freePort, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { freePort, launchBrowser, startServer, watchErrors, signInAgent, typeMessage } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -25,16 +25,9 @@ async function agentSees(agent) {
 
 async function openAgent(context, url) {
   const agent = await context.newPage();
-  await agent.goto(`${url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, url);
   await agent.getByTestId("agent-chat-item").first().click();
   return agent;
-}
-
-async function send(widget, text) {
-  const input = widget.getByTestId("cw-composer-input");
-  await input.fill(text);
-  await input.press("Enter");
 }
 
 test("messages sent while the server is down arrive once, in order, after it restarts", async () => {
@@ -46,12 +39,12 @@ test("messages sent while the server is down arrive once, in order, after it res
   await page.goto(server.url + "/");
   await page.locator("[data-livechat] button").click();
   const widget = page.frameLocator("[data-livechat] iframe");
-  await send(widget, "before the outage");
+  await typeMessage(widget, "before the outage");
   await widget.locator('[data-testid=cw-message][data-delivery=sent]').waitFor();
 
   await server.stop({ keep: true });
   await widget.locator('[data-testid=cw-banner][data-visible=true]').waitFor();
-  for (let n = 1; n <= 5; n++) await send(widget, `offline ${n}`);
+  for (let n = 1; n <= 5; n++) await typeMessage(widget, `offline ${n}`);
   assert.equal(await widget.locator('[data-testid=cw-message][data-delivery=sending]').count(), 5);
 
   server = await startServer({ port, dir: server.dir });
@@ -78,14 +71,14 @@ test("messages typed before the tab closed are restored from storage and deliver
   await page.goto(server.url + "/");
   await page.locator("[data-livechat] button").click();
   let widget = page.frameLocator("[data-livechat] iframe");
-  await send(widget, "first");
+  await typeMessage(widget, "first");
   await widget.locator('[data-testid=cw-message][data-delivery=sent]').waitFor();
 
   // The server goes away, the visitor writes two more messages and closes the tab: only
   // the widget's storage still has them.
   await server.stop({ keep: true });
-  await send(widget, "typed while down");
-  await send(widget, "and another");
+  await typeMessage(widget, "typed while down");
+  await typeMessage(widget, "and another");
   await widget.locator('[data-testid=cw-message][data-delivery=sending]').nth(1).waitFor();
   await page.close();
 
@@ -112,7 +105,7 @@ test("two tabs of one visitor show each message exactly once", async () => {
   await first.goto(server.url + "/");
   await first.locator("[data-livechat] button").click();
   const one = first.frameLocator("[data-livechat] iframe");
-  await send(one, "from tab one");
+  await typeMessage(one, "from tab one");
   await one.locator('[data-testid=cw-message][data-delivery=sent]').waitFor();
 
   const second = await context.newPage();
@@ -120,7 +113,7 @@ test("two tabs of one visitor show each message exactly once", async () => {
   await second.locator("[data-livechat] button").click();
   const two = second.frameLocator("[data-livechat] iframe");
   await two.locator('[data-testid=cw-message]').filter({ hasText: "from tab one" }).waitFor();
-  await send(two, "from tab two");
+  await typeMessage(two, "from tab two");
   await one.locator('[data-testid=cw-message]').filter({ hasText: "from tab two" }).waitFor();
   await two.locator('[data-testid=cw-message][data-delivery=sent]').filter({ hasText: "from tab two" }).waitFor();
 

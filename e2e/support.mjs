@@ -23,28 +23,44 @@ export async function freePort() {
 }
 
 /**
- * Starts target/debug/server; resolves to { url, port, dir, stop }. `port` 0 picks a free
- * one; pass the `dir` and `port` of a stopped server to restart it on the same database,
- * and `config` to run a configuration file instead of the built-in demo.
+ * Starts target/debug/server; resolves to { url, port, pid, dir, stop }. `port` 0 picks a
+ * free one; pass the `dir` and `port` of a stopped server to restart it on the same
+ * database, and `config` to run a configuration file instead of the built-in demo. The
+ * benchmarks pass their own `binary`, `dist` and `agentToken`, and `quiet` to keep the
+ * server's log out of their output (it is shown only if the server fails to start).
  */
-export async function startServer({ port = 0, dir, config } = {}) {
+export async function startServer({
+  port = 0,
+  dir,
+  config,
+  binary = process.env.SERVER_BIN || join(ROOT, "target", "debug", "server"),
+  dist = join(ROOT, "dist"),
+  agentToken = AGENT_TOKEN,
+  quiet = false,
+} = {}) {
   const ownDir = !dir;
   dir = dir || mkdtempSync(join(tmpdir(), "livechat-e2e-"));
-  const binary = process.env.SERVER_BIN || join(ROOT, "target", "debug", "server");
   const child = spawn(
     binary,
     [
-      "--port", String(port), "--db", join(dir, "chat.db"), "--dist", join(ROOT, "dist"), "--agent-token", AGENT_TOKEN,
+      "--port", String(port), "--db", join(dir, "chat.db"), "--dist", dist, "--agent-token", agentToken,
       ...(config ? ["--config", config] : []),
     ],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    {
+      stdio: ["ignore", "pipe", quiet ? "pipe" : "inherit"],
+      env: quiet ? { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" } : process.env,
+    },
   );
+  let seen = "";
+  const remember = (chunk) => {
+    if (seen.length < 20000) seen += chunk;
+  };
+  if (quiet) child.stderr.on("data", remember);
   const url = await new Promise((resolveUrl, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 20000);
     child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
     child.stdout.on("data", (chunk) => {
-      seen += chunk;
+      remember(chunk);
       const match = /Live chat is running on (http:\/\/\S+)/.exec(seen);
       if (match) {
         clearTimeout(timer);
@@ -55,6 +71,7 @@ export async function startServer({ port = 0, dir, config } = {}) {
   return {
     url,
     port: Number(new URL(url).port),
+    pid: child.pid,
     dir,
     /** Kills the server; `keep` leaves its database for a restart. */
     async stop({ keep = false } = {}) {
@@ -97,4 +114,23 @@ export function watchErrors(page) {
     }
   });
   return errors;
+}
+
+/** Signs the agent console in on `page` (the demo agent unless `token` names another). */
+export async function signInAgent(page, url, token = AGENT_TOKEN) {
+  await page.goto(`${url}/agent/#token=${token}`);
+  await page.locator("body[data-ready='1']").waitFor();
+}
+
+/** Types a message into the widget's composer and presses Enter. */
+export async function typeMessage(widget, text) {
+  const input = widget.getByTestId("cw-composer-input");
+  await input.fill(text);
+  await input.press("Enter");
+}
+
+/** Types a message and waits until the server has it. */
+export async function sendMessage(widget, text) {
+  await typeMessage(widget, text);
+  await widget.locator("[data-testid=cw-message][data-delivery=sent]").filter({ hasText: text }).waitFor();
 }

@@ -3,7 +3,7 @@
 // clears both counts.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
 
 let browser;
 let server;
@@ -57,8 +57,7 @@ test("open state and unread count are shared by the visitor's tabs", async () =>
 
   // The agent answers while both are minimised: one unread message, in each tab.
   const agent = await context.newPage();
-  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, server.url);
   await agent.getByTestId("agent-chat-item").first().click();
   await agent.getByTestId("agent-composer-input").fill("Are you still there?");
   await agent.getByTestId("agent-send").click();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
 
 const DEMO_CONFIG = join(ROOT, "config", "demo.toml");
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
@@ -43,8 +43,7 @@ async function audit(page, state) {
 async function agentOnline(server) {
   const context = await browser.newContext();
   const agent = await context.newPage();
-  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, server.url);
   return { agent, close: () => context.close() };
 }
 

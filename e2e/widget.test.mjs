@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
-import { AGENT_TOKEN, ARTIFACTS, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ARTIFACTS, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
 
 let server;
 let browser;
@@ -49,8 +49,7 @@ test("a visitor says hello on the demo page and sees the agent's reply", async (
 
   const agent = await context.newPage();
   const agentErrors = watchErrors(agent);
-  await agent.goto(`${server.url}/agent/#token=${AGENT_TOKEN}`);
-  await agent.locator("body[data-ready='1']").waitFor();
+  await signInAgent(agent, server.url);
   await agent.getByTestId("agent-chat-item").first().click();
   await agent.getByTestId("agent-message").filter({ hasText: "hello" }).waitFor();
   await agent.getByTestId("agent-composer-input").fill("Hi! How can I help?");

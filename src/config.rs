@@ -227,6 +227,17 @@ impl WidgetConfig {
         })
     }
 
+    /// Where new chats go unless the visitor picks an agent: the site's departments and
+    /// operators (empty for the account's own routing).
+    pub fn route(&self) -> protocol::Access {
+        protocol::Access { group_ids: self.departments.clone(), agent_ids: self.operators.clone() }
+    }
+
+    /// The site's limits on the agent picker and on who counts as available.
+    pub fn limits(&self) -> crate::roster::Limits<'_> {
+        crate::roster::Limits { departments: &self.departments, operators: &self.operators, clones: &self.clone_operators }
+    }
+
     /// The customer websocket URL for this account.
     pub fn socket_url(&self) -> String {
         let base = if let Some(rest) = self.server.strip_prefix("https://") {

@@ -122,7 +122,7 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
     // Messages typed before a reload (or a crash) are still waiting: restore and send them.
     let outbox_key = format!("{}.outbox", config.identity_key());
     let mut initial = ChatState {
-        route: protocol::Access { group_ids: config.departments.clone(), agent_ids: config.operators.clone() },
+        route: config.route(),
         ..ChatState::default()
     };
     crate::persist::restore(&mut initial, crate::persist::decode(&crate::persist::read(&outbox_key).unwrap_or_default()));

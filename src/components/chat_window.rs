@@ -23,7 +23,7 @@ use crate::chat::ChatHandle;
 use crate::config::WidgetConfig;
 use crate::forms::Filled;
 use crate::i18n::{fill, Locale};
-use crate::roster::{Entry, Limits, Section};
+use crate::roster::{Entry, Section};
 use crate::store::ConnectionStatus;
 
 /// The forms of the visitor's group, once fetched: `None` while unknown, `Some(None)` when
@@ -73,7 +73,7 @@ pub fn ChatWindow(
     // Who the visitor can talk to, when the account lets them pick or the site limits the
     // agents: fetched once connected, again whenever a group's availability changes, and
     // each time the window opens (so the statuses shown are fresh).
-    let site_limits = StoredValue::new((config.departments.clone(), config.operators.clone(), config.clone_operators.clone()));
+    let site = StoredValue::new(config.clone());
     let manual = Memo::new(move |_| state.with(|chat_state| chat_state.manual_assignment));
     let roster = RwSignal::new(None::<protocol::ListAgentsResponse>);
     let picked = RwSignal::new(None::<Entry>);
@@ -84,7 +84,7 @@ pub fn ChatWindow(
     Effect::new(move |_| {
         statuses.track();
         window_open.track();
-        let wanted = manual.get() || site_limits.with_value(|(_, operators, _)| !operators.is_empty());
+        let wanted = manual.get() || site.with_value(|site| !site.operators.is_empty());
         if online.get() && wanted {
             leptos::task::spawn_local(async move {
                 match chat.list_agents().await {
@@ -94,31 +94,27 @@ pub fn ChatWindow(
             });
         }
     });
-    let with_limits = move |read: &dyn Fn(Limits<'_>) -> bool| {
-        site_limits.with_value(|(departments, operators, clones)| read(Limits { departments, operators, clones }))
-    };
     let sections = Memo::new(move |_| -> Option<Vec<Section>> {
-        let list = roster.get()?;
-        let sections = site_limits.with_value(|(departments, operators, clones)| {
-            crate::roster::sections(&list, Limits { departments, operators, clones })
-        });
-        Some(sections)
+        roster.with(|list| list.as_ref().map(|list| site.with_value(|site| crate::roster::sections(list, site.limits()))))
     });
-    // Someone the visitor may talk to takes chats now: the agent picked, else an agent the
-    // site allows, else any group.
+    // Someone the visitor may talk to takes chats now: the agent picked; else, when the site
+    // limits the agents and their list is known, one of them; else any group's agent.
     let agents_online = Memo::new(move |_| match picked.get() {
         Some(entry) => entry.available(),
-        None => match roster.with(|list| list.as_ref().map(|list| with_limits(&|limits| !limits.operators.is_empty() && !crate::roster::anyone_available(list, limits)))) {
-            Some(true) => false,
-            _ => groups_online.get(),
-        },
+        None => {
+            let allowed_all_away = roster.with(|list| {
+                list.as_ref().is_some_and(|list| {
+                    site.with_value(|site| !site.operators.is_empty() && !crate::roster::anyone_available(list, site.limits()))
+                })
+            });
+            !allowed_all_away && groups_online.get()
+        }
     });
-    let site_route = StoredValue::new(Access { group_ids: config.departments.clone(), agent_ids: config.operators.clone() });
     let pick = move |entry: Option<Entry>| {
         repick.set(false);
         let route = match &entry {
             Some(entry) => Access { group_ids: vec![entry.group_id], agent_ids: vec![entry.agent.id.clone()] },
-            None => site_route.get_value(),
+            None => site.with_value(WidgetConfig::route),
         };
         state.update(|chat_state| chat_state.route = route);
         picked.set(entry);
