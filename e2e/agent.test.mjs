@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
+import { ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat } from "./support.mjs";
 
 const CONSOLE_DIR = join(ROOT, "crates", "server", "static", "agent");
 const CONSOLE_FILES = { "/agent/": "index.html", "/agent/agent.js": "agent.js", "/agent/agent.css": "agent.css" };
@@ -55,9 +55,7 @@ test("an agent uses the console's tools on a visitor's chat", async (t) => {
   // The visitor opens the widget and says hello.
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + "/");
-  await page.locator("[data-livechat] button").click();
-  const widget = page.frameLocator("[data-livechat] iframe");
+  const widget = await openDemoChat(page, server.url);
   const visitorInput = widget.getByTestId("cw-composer-input");
   await visitorInput.fill("hello");
   await visitorInput.press("Enter");

@@ -3,7 +3,7 @@
 // receives each message once, in order, and the widget shows the same transcript.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, startServer, watchErrors, signInAgent, typeMessage } from "./support.mjs";
+import { launchBrowser, startServer, watchErrors, signInAgent, typeMessage, openDemoChat } from "./support.mjs";
 
 let browser;
 let server;
@@ -20,9 +20,7 @@ test("messages typed offline arrive once and in order when the network is back",
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + "/");
-  await page.locator("[data-livechat] button").click();
-  const widget = page.frameLocator("[data-livechat] iframe");
+  const widget = await openDemoChat(page, server.url);
   await typeMessage(widget, "before going offline");
   await widget.locator("[data-testid=cw-message][data-delivery=sent]").waitFor();
 

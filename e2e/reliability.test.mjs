@@ -2,7 +2,7 @@
 // reloaded with messages still unsent. Both sides must end with the same transcript.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { freePort, launchBrowser, startServer, watchErrors, signInAgent, typeMessage } from "./support.mjs";
+import { freePort, launchBrowser, startServer, watchErrors, signInAgent, typeMessage, openDemoChat } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -36,9 +36,7 @@ test("messages sent while the server is down arrive once, in order, after it res
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + "/");
-  await page.locator("[data-livechat] button").click();
-  const widget = page.frameLocator("[data-livechat] iframe");
+  const widget = await openDemoChat(page, server.url);
   await typeMessage(widget, "before the outage");
   await widget.locator('[data-testid=cw-message][data-delivery=sent]').waitFor();
 
@@ -68,9 +66,7 @@ test("messages typed before the tab closed are restored from storage and deliver
   const context = await browser.newContext();
   let page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + "/");
-  await page.locator("[data-livechat] button").click();
-  let widget = page.frameLocator("[data-livechat] iframe");
+  let widget = await openDemoChat(page, server.url);
   await typeMessage(widget, "first");
   await widget.locator('[data-testid=cw-message][data-delivery=sent]').waitFor();
 
@@ -85,9 +81,7 @@ test("messages typed before the tab closed are restored from storage and deliver
   server = await startServer({ port, dir: server.dir });
   page = await context.newPage();
   errors.push(...watchErrors(page));
-  await page.goto(server.url + "/");
-  await page.locator("[data-livechat] button").click();
-  widget = page.frameLocator("[data-livechat] iframe");
+  widget = await openDemoChat(page, server.url);
   await widget.locator('[data-testid=cw-message][data-delivery=sent]').nth(2).waitFor({ timeout: 30000 });
   assert.deepEqual(await visitorTexts(widget), ["first", "typed while down", "and another"]);
   const agent = await openAgent(context, server.url);
@@ -102,16 +96,12 @@ test("two tabs of one visitor show each message exactly once", async () => {
   const server = await startServer();
   const context = await browser.newContext();
   const first = await context.newPage();
-  await first.goto(server.url + "/");
-  await first.locator("[data-livechat] button").click();
-  const one = first.frameLocator("[data-livechat] iframe");
+  const one = await openDemoChat(first, server.url);
   await typeMessage(one, "from tab one");
   await one.locator('[data-testid=cw-message][data-delivery=sent]').waitFor();
 
   const second = await context.newPage();
-  await second.goto(server.url + "/");
-  await second.locator("[data-livechat] button").click();
-  const two = second.frameLocator("[data-livechat] iframe");
+  const two = await openDemoChat(second, server.url);
   await two.locator('[data-testid=cw-message]').filter({ hasText: "from tab one" }).waitFor();
   await typeMessage(two, "from tab two");
   await one.locator('[data-testid=cw-message]').filter({ hasText: "from tab two" }).waitFor();

@@ -134,3 +134,10 @@ export async function sendMessage(widget, text) {
   await typeMessage(widget, text);
   await widget.locator("[data-testid=cw-message][data-delivery=sent]").filter({ hasText: text }).waitFor();
 }
+
+/** Opens the demo page of `url` on `page`, clicks the bubble; returns the widget's frame. */
+export async function openDemoChat(page, url) {
+  await page.goto(url + "/");
+  await page.locator("[data-livechat] button").click();
+  return page.frameLocator("[data-livechat] iframe");
+}

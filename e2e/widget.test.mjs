@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
-import { ARTIFACTS, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
+import { ARTIFACTS, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat } from "./support.mjs";
 
 let server;
 let browser;
@@ -75,9 +75,7 @@ test("a returning visitor sees the earlier conversation after a reload", async (
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + "/");
-  await page.locator("[data-livechat] button").click();
-  const widget = page.frameLocator("[data-livechat] iframe");
+  const widget = await openDemoChat(page, server.url);
   await widget.getByTestId("cw-composer-input").fill("remember me");
   await widget.getByTestId("cw-composer-input").press("Enter");
   await widget.locator('[data-testid=cw-message][data-delivery=sent]').filter({ hasText: "remember me" }).waitFor();
