@@ -568,7 +568,7 @@ mod tests {
             ("connection_timeout", again),
             ("internal_error", again),
             ("misdirected_connection", again),
-            ("product_version_changed", again),
+
             ("service_temporarily_unavailable", again),
             ("too_many_unauthorized_connections", again),
             ("some_future_reason", again),
@@ -580,6 +580,11 @@ mod tests {
             ("license_expired", Reaction::Stop),
             ("too_many_connections", Reaction::Stop),
             ("unsupported_version", Reaction::Stop),
+            ("product_version_changed", Reaction::Stop),
+            ("logged_out_remotely", Reaction::Stop),
+            ("identity_mismatch", Reaction::Stop),
+            ("ping_timeout", again),
+            ("connection_evicted", again),
         ];
         for (reason, expected) in cases {
             assert_eq!(reaction(&DisconnectReason::parse(reason)), expected, "{reason}");

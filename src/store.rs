@@ -303,8 +303,9 @@ impl ChatState {
                 if self.chat_id.is_some() {
                     self.chat_active = login.has_active_thread;
                 }
-                if let Some(greeting) = login.greeting.as_ref().and_then(greeting_from_login) {
-                    self.greeting = Some(greeting);
+                if let Some(greeting) = &login.greeting {
+                    self.greeting = Some(greeting_of(greeting));
+                    self.add_user(&greeting.agent);
                 }
             }
             Response::GetChat(chat) => self.merge_chat(chat, false),
@@ -313,7 +314,7 @@ impl ChatState {
                 self.thread_id = Some(started.thread_id.clone());
                 self.chat_active = true;
             }
-            Response::ActivateChat(activated) => {
+            Response::ActivateChat(activated) | Response::ResumeChat(activated) => {
                 self.thread_id = Some(activated.thread_id.clone());
                 self.chat_active = true;
             }
@@ -434,14 +435,7 @@ impl ChatState {
                 self.customer_side_storage.extend(storage.customer_side_storage.clone());
             }
             Push::IncomingGreeting(greeting) => {
-                self.greeting = Some(Greeting {
-                    id: greeting.id,
-                    unique_id: greeting.unique_id.clone(),
-                    text: greeting.event.text().map(str::to_owned).unwrap_or_default(),
-                    agent_id: greeting.agent.id.clone(),
-                    displayed_first_time: greeting.displayed_first_time,
-                    accepted: false,
-                });
+                self.greeting = Some(greeting_of(greeting));
                 self.add_user(&greeting.agent);
             }
             Push::GreetingAccepted(accepted) => {
@@ -463,14 +457,9 @@ impl ChatState {
                 self.disconnect_reason = Some(disconnected.reason.to_string());
             }
             // Our server's availability push (the protocol has none): `{groups: [{id, status}]}`.
-            Push::Other { action, payload } if action == "groups_status_updated" => {
-                let groups = payload.get("groups").and_then(Value::as_array).into_iter().flatten();
-                for group in groups {
-                    let id = group.get("id").map(|id| id.to_string().trim_matches('"').to_owned());
-                    let status = group.get("status").and_then(Value::as_str);
-                    if let (Some(id), Some(status)) = (id, status) {
-                        self.group_statuses.insert(id, status.to_owned());
-                    }
+            Push::GroupsStatusUpdated(updated) => {
+                for group in &updated.groups {
+                    self.group_statuses.insert(group.id.to_string(), group.status.clone());
                 }
                 self.agents_online = self.any_group_online();
             }
@@ -886,22 +875,16 @@ fn delete_properties(target: &mut Object, deleted: &Object) {
     *target = kept;
 }
 
-/// The greeting of a login response (given as raw JSON: its shape varies between versions).
-fn greeting_from_login(greeting: &Value) -> Option<Greeting> {
-    let text = greeting
-        .get("event")
-        .and_then(|event| event.get("text"))
-        .or_else(|| greeting.get("text"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    Some(Greeting {
-        id: greeting.get("id")?.as_u64()?,
-        unique_id: greeting.get("unique_id")?.as_str()?.to_owned(),
-        text: text.to_owned(),
-        agent_id: greeting.get("agent").and_then(|agent| agent.get("id")).and_then(Value::as_str).unwrap_or_default().to_owned(),
-        displayed_first_time: greeting.get("displayed_first_time").and_then(Value::as_bool).unwrap_or(false),
-        accepted: greeting.get("accepted").and_then(Value::as_bool).unwrap_or(false),
-    })
+/// A greeting as `incoming_greeting` and the login response carry it.
+fn greeting_of(greeting: &protocol::IncomingGreeting) -> Greeting {
+    Greeting {
+        id: greeting.id,
+        unique_id: greeting.unique_id.clone(),
+        text: greeting.event.text().map(str::to_owned).unwrap_or_default(),
+        agent_id: greeting.agent.id.clone(),
+        displayed_first_time: greeting.displayed_first_time,
+        accepted: greeting.accepted.unwrap_or(false),
+    }
 }
 
 /// The text a transcript row shows for an event, or None for events it does not show.

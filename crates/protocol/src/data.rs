@@ -81,6 +81,9 @@ pub struct Chat {
     /// Chat properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Object>,
+    /// Where the chat came from (`incoming_chat` after a transfer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_from: Option<crate::TransferTarget>,
 }
 
 /// One thread of a chat: a chat is a chain of threads, one per conversation.

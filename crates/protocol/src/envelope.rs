@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{ErrorPayload, ErrorType, Push, Request, Response};
+use crate::{ErrorPayload, ErrorType, Push, Request, Response, Version};
 
 /// A frame a client sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +18,8 @@ pub struct RequestFrame {
     pub request_id: Option<String>,
     /// The action and its payload.
     pub request: Request,
+    /// The version the frame names (3.3 on); the connection's when absent.
+    pub version: Option<Version>,
 }
 
 /// A frame the server sends.
@@ -59,6 +61,9 @@ pub struct DecodeError {
     pub action: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// The error to answer with: `validation`, or `unsupported_version` for a frame that
+    /// names a version this crate does not speak.
+    pub kind: ErrorType,
 }
 
 impl std::fmt::Display for DecodeError {
@@ -73,15 +78,17 @@ impl std::fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 impl DecodeError {
-    /// The `validation` error a server answers with.
+    /// The error a server answers with.
     pub fn to_error_payload(&self) -> ErrorPayload {
-        ErrorPayload::new(ErrorType::Validation, self.to_string())
+        ErrorPayload::new(self.kind.clone(), self.to_string())
     }
 }
 
 /// The envelope fields, before the payload is typed.
 #[derive(Deserialize, Serialize)]
 struct RawFrame {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
     action: String,
@@ -99,6 +106,7 @@ impl RawFrame {
             request_id: None,
             action: None,
             message: format!("malformed JSON: {err}"),
+            kind: ErrorType::Validation,
         })?;
         let request_id = value.get("request_id").and_then(Value::as_str).map(str::to_owned);
         let action = value.get("action").and_then(Value::as_str).map(str::to_owned);
@@ -106,6 +114,7 @@ impl RawFrame {
             request_id,
             action,
             message: format!("malformed frame: {err}"),
+            kind: ErrorType::Validation,
         })
     }
 
@@ -114,6 +123,21 @@ impl RawFrame {
             request_id: self.request_id.clone(),
             action: Some(self.action.clone()),
             message: format!("malformed payload: {err}"),
+            kind: ErrorType::Validation,
+        }
+    }
+
+    /// The frame's `version`, which must be one this crate speaks.
+    fn version(&self) -> Result<Option<Version>, DecodeError> {
+        let Some(named) = &self.version else { return Ok(None) };
+        match Version::parse(named) {
+            Some(version) => Ok(Some(version)),
+            None => Err(DecodeError {
+                request_id: self.request_id.clone(),
+                action: Some(self.action.clone()),
+                message: format!("version {named:?} is not supported; use one of 3.0, 3.2 to 3.6"),
+                kind: ErrorType::UnsupportedVersion,
+            }),
         }
     }
 
@@ -125,19 +149,21 @@ impl RawFrame {
 impl RequestFrame {
     /// A request with an id.
     pub fn new(request_id: impl Into<String>, request: Request) -> Self {
-        RequestFrame { request_id: Some(request_id.into()), request }
+        RequestFrame { request_id: Some(request_id.into()), request, version: None }
     }
 
     /// Decodes a client frame. Unknown actions decode to [`Request::Other`].
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         let raw = RawFrame::parse(text)?;
+        let version = raw.version()?;
         let request = Request::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
-        Ok(RequestFrame { request_id: raw.request_id, request })
+        Ok(RequestFrame { request_id: raw.request_id, request, version })
     }
 
     /// Encodes to JSON text.
     pub fn encode(&self) -> String {
         RawFrame {
+            version: self.version.map(|version| version.as_str().to_owned()),
             request_id: self.request_id.clone(),
             action: self.request.action().to_owned(),
             kind: None,
@@ -182,11 +208,12 @@ impl ServerFrame {
                 request_id: raw.request_id,
                 action: Some(raw.action),
                 message: format!("unknown frame type {other:?}"),
+                kind: ErrorType::Validation,
             }),
         }
     }
 
-    /// Encodes to JSON text.
+    /// Encodes to JSON text, in the shapes of version 3.2.
     pub fn encode(&self) -> String {
         match self {
             ServerFrame::Push(frame) => frame.encode(),
@@ -196,13 +223,20 @@ impl ServerFrame {
 }
 
 impl ResponseFrame {
-    /// Encodes to JSON text.
+    /// Encodes to JSON text, in the shapes of version 3.2.
     pub fn encode(&self) -> String {
+        self.encode_for(Version::V3_2)
+    }
+
+    /// Encodes to JSON text as `version` spells it.
+    pub fn encode_for(&self, version: Version) -> String {
         let (success, payload) = match &self.result {
-            Ok(response) => (true, response.payload()),
+            Ok(response) => (true, version.response_wire(response.action(), response.payload())),
             Err(error) => (false, json!({ "error": error })),
         };
+        // Responses carry no `version`, in any version.
         RawFrame {
+            version: None,
             request_id: self.request_id.clone(),
             action: self.action.clone(),
             kind: Some("response".to_owned()),
@@ -214,15 +248,23 @@ impl ResponseFrame {
 }
 
 impl PushFrame {
-    /// Encodes to JSON text.
+    /// Encodes to JSON text, in the shapes of version 3.2.
     pub fn encode(&self) -> String {
-        RawFrame {
+        self.encode_for(Version::V3_2).expect("every push exists in 3.2")
+    }
+
+    /// Encodes to JSON text as `version` spells it; `None` when that version has no such
+    /// push.
+    pub fn encode_for(&self, version: Version) -> Option<String> {
+        let (action, payload) = version.push_wire(self.push.action(), self.push.payload())?;
+        let frame = RawFrame {
+            version: version.is_versioned().then(|| version.as_str().to_owned()),
             request_id: self.request_id.clone(),
-            action: self.push.action().to_owned(),
+            action,
             kind: Some("push".to_owned()),
             success: None,
-            payload: self.push.payload(),
-        }
-        .encode()
+            payload,
+        };
+        Some(frame.encode())
     }
 }

@@ -121,6 +121,17 @@ string_enum! {
         UnsupportedVersion = "unsupported_version",
         /// The license's concurrent customer limit.
         UsersLimitReached = "users_limit_reached",
+        /// The customer was logged out by the server (3.5 on).
+        LoggedOutRemotely = "logged_out_remotely",
+        /// No ping for too long (the 3.0 name of `connection_timeout`).
+        PingTimeout = "ping_timeout",
+        /// The access token was revoked; get a new one.
+        AccessTokenRevoked = "access_token_revoked",
+        /// The server let go of the connection; reconnect.
+        ConnectionEvicted = "connection_evicted",
+        /// Client side: the identity changed between reconnects (the SDK's
+        /// `identity_mismatch`); never sent by a server.
+        IdentityMismatch = "identity_mismatch",
     }
 }
 
@@ -145,7 +156,10 @@ impl DisconnectReason {
             | Self::LicenseNotFound
             | Self::LicenseExpired
             | Self::TooManyConnections
-            | Self::UnsupportedVersion => ReconnectPolicy::Destroy,
+            | Self::UnsupportedVersion
+            | Self::LoggedOutRemotely
+            | Self::ProductVersionChanged
+            | Self::IdentityMismatch => ReconnectPolicy::Destroy,
             _ => ReconnectPolicy::Reconnect,
         }
     }

@@ -1,4 +1,4 @@
-//! Wire types of the LiveChat Customer Chat RTM API (v3.2, also served as v3.5).
+//! Wire types of the LiveChat Customer Chat RTM API, versions 3.0 and 3.2 to 3.6.
 //!
 //! Shared by the widget and the server so the two cannot drift. This crate does no IO:
 //! it turns JSON text into typed frames and back, nothing more.
@@ -17,6 +17,7 @@ mod form;
 mod push;
 mod request;
 mod response;
+mod version;
 
 pub use data::*;
 pub use envelope::*;
@@ -25,6 +26,7 @@ pub use form::*;
 pub use push::*;
 pub use request::*;
 pub use response::*;
+pub use version::*;
 
 #[cfg(test)]
 mod tests;

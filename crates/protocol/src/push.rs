@@ -58,7 +58,27 @@ action_enum! {
         ChatTransferred(ChatTransferred) = "chat_transferred",
         /// A message for many customers at once.
         IncomingMulticast(IncomingMulticast) = "incoming_multicast",
+        /// Groups changed status (3.5; this server also sends it to older versions, whose
+        /// clients skip pushes they do not know).
+        GroupsStatusUpdated(GroupsStatusUpdated) = "groups_status_updated",
     }
+}
+
+/// `groups_status_updated` payload. Clients take the first group as the one they care
+/// about: servers put the customer's own group first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupsStatusUpdated {
+    /// The groups whose status is reported.
+    pub groups: Vec<GroupStatusEntry>,
+}
+
+/// One group's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStatusEntry {
+    /// Group id.
+    pub id: u32,
+    /// `online`, `online_for_queue` or `offline`.
+    pub status: String,
 }
 
 /// `incoming_rich_message_postback` payload.
@@ -91,11 +111,27 @@ pub struct PropertiesChanged {
     pub properties: crate::Object,
 }
 
-/// `customer_updated` payload.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `customer_updated` payload: the customer's changed fields (with `id`). Up to 3.2 they
+/// come under `customer`, from 3.3 flat; both decode, and [`Version`](crate::Version)
+/// spells the push for each.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomerUpdated {
     /// The customer's changed fields (with `id`).
     pub customer: Value,
+}
+
+impl<'de> Deserialize<'de> for CustomerUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut payload = Value::deserialize(deserializer)?;
+        if !payload.is_object() {
+            return Err(serde::de::Error::custom("customer_updated payload must be an object"));
+        }
+        let customer = match payload.get_mut("customer") {
+            Some(nested @ Value::Object(_)) => nested.take(),
+            _ => payload,
+        };
+        Ok(CustomerUpdated { customer })
+    }
 }
 
 /// `customer_page_updated` payload.
@@ -109,8 +145,12 @@ pub struct CustomerPageUpdated {
     /// Page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Unix seconds.
-    pub timestamp: u64,
+    /// When the page was opened, unix seconds (up to 3.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<u64>,
+    /// When the page was opened, RFC 3339 (3.3 to 3.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
 }
 
 /// `customer_side_storage_updated` payload.
@@ -141,6 +181,9 @@ pub struct IncomingGreeting {
     /// Whether this is the first time it is shown.
     #[serde(default)]
     pub displayed_first_time: bool,
+    /// Whether the customer accepted it (in the login response).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<bool>,
     /// Extra kind, e.g. `email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub addon: Option<String>,
@@ -176,9 +219,12 @@ pub struct ChatTransferred {
     /// Thread id, when the chat is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
-    /// Who transferred it.
+    /// Who transferred it (with `reason` `manual`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_id: Option<String>,
+    /// `manual` (an agent transferred it), `inactive`, `assigned`, `unassigned` or `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Where it went.
     pub transferred_to: TransferTarget,
     /// Present when the chat waits in the queue after the transfer.

@@ -19,8 +19,10 @@ action_enum! {
         GetChat(GetChat) = "get_chat",
         /// Start a new chat.
         StartChat(StartChat) = "start_chat",
-        /// Restart an inactive chat with a new thread.
+        /// Restart an inactive chat with a new thread (the name up to 3.2).
         ActivateChat(ActivateChat) = "activate_chat",
+        /// `activate_chat` under its 3.3 name; the same request.
+        ResumeChat(ActivateChat) = "resume_chat",
         /// Close the chat's open thread.
         DeactivateChat(DeactivateChat) = "deactivate_chat",
         /// Add an event to a chat.
@@ -63,6 +65,8 @@ action_enum! {
         AcceptGreeting(AcceptGreeting) = "accept_greeting",
         /// The customer dismissed a greeting.
         CancelGreeting(CancelGreeting) = "cancel_greeting",
+        /// Web API only: the page a customer who is not connected is on, for goals.
+        CheckGoals(CheckGoals) = "check_goals",
         /// Extension: the site's own identity token for the visitor (the `custom` host
         /// option), which the server checks with the site and shows the answer to agents.
         VerifyIdentity(VerifyIdentity) = "verify_identity",
@@ -103,7 +107,7 @@ pub struct SendSneakPeek {
     pub sneak_peek_text: String,
 }
 
-/// Chat property update or delete. v3.5 names the chat `id`; both are accepted.
+/// Chat property update or delete. From 3.3 the chat is named `id`; both are accepted.
 /// Updates carry `{namespace: {name: value}}`, deletes `{namespace: [name, ...]}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatProperties {
@@ -222,6 +226,19 @@ pub struct GetUrlInfo {
     pub url: String,
 }
 
+/// `check_goals` payload (Web API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckGoals {
+    /// The customer's session fields, as one-key objects.
+    #[serde(default)]
+    pub session_fields: Vec<std::collections::BTreeMap<String, String>>,
+    /// The group the customer is in.
+    #[serde(default)]
+    pub group_id: u32,
+    /// The page the customer is on.
+    pub page_url: String,
+}
+
 /// `mark_events_as_seen` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarkEventsAsSeen {
@@ -273,6 +290,9 @@ pub struct Login {
     /// Client application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<Application>,
+    /// Push subscriptions (3.3 on): `{"3.5": ["incoming_chat", ...]}` or `{"3.5": ["all"]}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushes: Option<Object>,
 }
 
 /// Customer data sent with `login`.
@@ -407,7 +427,7 @@ pub struct InitialThread {
     pub properties: Option<Object>,
 }
 
-/// `deactivate_chat` payload. The v3.5 SDK names the chat `id`; both are accepted.
+/// `deactivate_chat` payload. From 3.3 the chat is named `id`; both are accepted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeactivateChat {
     /// Chat id (v3.2 naming).

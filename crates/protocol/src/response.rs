@@ -1,7 +1,6 @@
 //! Successful response payloads, by action.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::{action_enum, Chat, ChatSummary, Customer, Thread};
 
@@ -22,6 +21,8 @@ action_enum! {
         StartChat(StartChatResponse) = "start_chat",
         /// Answer to `activate_chat`.
         ActivateChat(ActivateChatResponse) = "activate_chat",
+        /// Answer to `resume_chat`.
+        ResumeChat(ActivateChatResponse) = "resume_chat",
         /// Answer to `deactivate_chat`.
         DeactivateChat = "deactivate_chat",
         /// Answer to `send_event`.
@@ -68,6 +69,8 @@ action_enum! {
         AcceptGreeting = "accept_greeting",
         /// Answer to `cancel_greeting`.
         CancelGreeting = "cancel_greeting",
+        /// Answer to `check_goals`.
+        CheckGoals = "check_goals",
     }
 }
 
@@ -171,9 +174,9 @@ pub struct LoginResponse {
     /// The customer's chats.
     #[serde(default)]
     pub chats: Vec<LoginChat>,
-    /// A greeting to show, if any.
+    /// The greeting on the customer's screen, if any (shown again after a reload).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting: Option<Value>,
+    pub greeting: Option<crate::IncomingGreeting>,
     /// Server-private configuration; the only source of group availability at login.
     #[serde(rename = "__priv_dynamic_config", default)]
     pub dynamic_config: DynamicConfig,
@@ -195,12 +198,38 @@ pub struct DynamicConfig {
     /// Groups with an agent accepting chats.
     #[serde(default)]
     pub online_groups_ids: Vec<u32>,
+    /// The customer's groups. Real clients read `monitoring.id` (the group the customer
+    /// logged in to) whenever `online_groups_ids` is present, to tell whether that group
+    /// is online, so servers always send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_groups: Option<CustomerGroups>,
     /// Extension: visitors pick their agent (`list_agents`) instead of being routed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub manual_assignment: bool,
     /// Anything else the server sends.
     #[serde(flatten)]
     pub rest: crate::Object,
+}
+
+/// `__priv_dynamic_config.customer_groups`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerGroups {
+    /// The group the customer is monitored in: the one they logged in to.
+    pub monitoring: MonitoringGroup,
+}
+
+/// `customer_groups.monitoring`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MonitoringGroup {
+    /// Group id.
+    pub id: u32,
+    /// Where a LiveChat server keeps the group's static configuration (this server has
+    /// none to offer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_config_url: Option<String>,
+    /// Where a LiveChat server keeps the group's translations (none here either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_config_url: Option<String>,
 }
 
 /// `list_chats` response.

@@ -11,7 +11,7 @@
 //! the site was asked; customers never see it.
 
 use protocol::{
-    CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, IncomingMulticast, IncomingTypingIndicator, Push,
+    DisconnectReason, ErrorPayload, ErrorType, IncomingMulticast, IncomingTypingIndicator, Push,
     Request, Response, TypingIndicator,
 };
 use serde::Deserialize;
@@ -138,7 +138,7 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
             let push = Push::IncomingMulticast(IncomingMulticast { author_id: Some(agent_id.clone()), content: body.content });
             for customer_id in &body.recipients.customers {
                 // Unknown ids and other licenses' customers are skipped, like offline ones.
-                app.hub.push_to_customer_only(actor.license_id, customer_id, &push, None);
+                app.hub.push_to_customer_only(actor.license_id, customer_id, &push);
             }
             if to_agents {
                 app.hub.push_to_agents(actor.license_id, &push);
@@ -193,7 +193,7 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
                     is_typing: body.is_typing,
                 },
             });
-            app.hub.push_to_customer_only(row.license_id, &row.customer_id, &push, None);
+            app.hub.push_to_customer_only(row.license_id, &row.customer_id, &push);
             Ok(ok())
         }
         "send_greeting" => {
@@ -234,8 +234,7 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
             let row = app.db.customer(&body.id)?.filter(|customer| customer.license_id == actor.license_id);
             row.ok_or_else(|| not_found("customer"))?;
             app.db.set_banned(&body.id, true)?;
-            let push = Push::CustomerDisconnected(CustomerDisconnected { reason: DisconnectReason::CustomerBanned, data: None });
-            app.hub.disconnect_customer(actor.license_id, &body.id, &push, "customer_banned");
+            app.hub.disconnect_customer(actor.license_id, &body.id, DisconnectReason::CustomerBanned);
             Ok(ok())
         }
         _ => Err(validation(format!("unknown action {action:?}"))),
@@ -263,10 +262,12 @@ impl App {
         let groups = self
             .config
             .groups_of(license_id)
-            .map(|group| Ok(json!({ "id": group.id, "status": self.group_status(license_id, group.id)?.as_str() })))
+            .map(|group| {
+                let status = self.group_status(license_id, group.id)?.as_str().to_owned();
+                Ok(protocol::GroupStatusEntry { id: group.id, status })
+            })
             .collect::<ApiResult<Vec<_>>>()?;
-        let push = Push::Other { action: "groups_status_updated".to_owned(), payload: json!({ "groups": groups }) };
-        self.hub.push_to_customers(license_id, &push);
+        self.hub.push_groups_status(license_id, &groups);
         Ok(())
     }
 }

@@ -10,8 +10,9 @@ use protocol::{
     UserAddedToChat, UserType,
 };
 
-use crate::db::{Appended, ChatRow, DbError, ThreadRow};
+use crate::db::{Appended, ChatRow, DbError, NewThread, ThreadRow};
 use crate::hub::{ConnId, Origin, Peer};
+use crate::paging::{Cursor, PageSize};
 use crate::routing::Route;
 use crate::{ids, App};
 
@@ -115,7 +116,7 @@ impl App {
         }
     }
 
-    fn thread_view(&self, license_id: u64, row: &ThreadRow, neighbours: (Option<&ThreadRow>, Option<&ThreadRow>)) -> ApiResult<Thread> {
+    fn thread_view(&self, chat: &ChatRow, row: &ThreadRow, neighbours: (Option<&ThreadRow>, Option<&ThreadRow>)) -> ApiResult<Thread> {
         let events = self.db.events(&row.id)?;
         let mut user_ids: Vec<String> = Vec::new();
         for author in events.iter().filter_map(|event| event.author_id.clone()) {
@@ -130,8 +131,8 @@ impl App {
             user_ids,
             events,
             properties: Some(self.db.properties(crate::db::PropertyTarget::Thread(&row.id))?),
-            access: Some(protocol::Access { group_ids: vec![0], ..Default::default() }),
-            queue: if row.active { self.queue_of(license_id, &row.chat_id)? } else { None },
+            access: Some(access(chat)),
+            queue: if row.active { self.queue_of(chat.license_id, &row.chat_id)? } else { None },
             previous_thread_id: neighbours.0.map(|thread| thread.id.clone()),
             next_thread_id: neighbours.1.map(|thread| thread.id.clone()),
         })
@@ -148,7 +149,7 @@ impl App {
         };
         let thread = match index {
             Some(index) => Some(self.thread_view(
-                row.license_id,
+                row,
                 &threads[index],
                 (index.checked_sub(1).map(|before| &threads[before]), threads.get(index + 1)),
             )?),
@@ -158,8 +159,9 @@ impl App {
             id: row.id.clone(),
             users: self.chat_users(row)?,
             thread,
-            access: Some(protocol::Access { group_ids: vec![0], ..Default::default() }),
+            access: Some(access(row)),
             properties: Some(self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?),
+            transferred_from: None,
         })
     }
 
@@ -167,23 +169,16 @@ impl App {
     pub(crate) fn chat_summary(&self, row: &ChatRow) -> ApiResult<ChatSummary> {
         let threads = self.db.threads(&row.id)?;
         let last = threads.last();
+        let created: std::collections::HashMap<&str, &str> =
+            threads.iter().map(|thread| (thread.id.as_str(), thread.created_at.as_str())).collect();
         let mut last_event_per_type = std::collections::BTreeMap::new();
-        // The newest event of each type, looking back through threads until all are found.
-        for thread in threads.iter().rev() {
-            for event in self.db.events(&thread.id)?.into_iter().rev() {
-                let kind = serde_json::to_value(&event.body)
-                    .ok()
-                    .and_then(|body| body.get("type").and_then(|kind| kind.as_str()).map(str::to_owned))
-                    .unwrap_or_default();
-                last_event_per_type.entry(kind).or_insert_with(|| LastEvent {
-                    thread_id: thread.id.clone(),
-                    thread_created_at: Some(thread.created_at.clone()),
-                    event,
-                });
-            }
-            if !last_event_per_type.is_empty() {
-                break;
-            }
+        for (thread_id, event) in self.db.last_event_per_type(&row.id)? {
+            let kind = serde_json::to_value(&event.body)
+                .ok()
+                .and_then(|body| body.get("type").and_then(|kind| kind.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            let thread_created_at = created.get(thread_id.as_str()).map(|at| (*at).to_owned());
+            last_event_per_type.insert(kind, LastEvent { thread_id, thread_created_at, event });
         }
         Ok(ChatSummary {
             id: row.id.clone(),
@@ -192,63 +187,71 @@ impl App {
             last_thread_id: last.map(|thread| thread.id.clone()),
             last_thread_created_at: last.map(|thread| thread.created_at.clone()),
             last_event_per_type,
-            access: Some(protocol::Access { group_ids: vec![0], ..Default::default() }),
+            access: Some(access(row)),
             properties: Some(self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?),
         })
     }
 
-    /// `list_threads`: newest first by default, paged with opaque page ids.
+    /// `list_threads`: newest first by default, paged with opaque page ids. A page holds
+    /// `limit` threads (3 by default), or with `min_events_count` as many threads as it takes
+    /// to hold that many events.
     pub(crate) fn list_threads(&self, actor: &Actor<'_>, request: protocol::ListThreads) -> ApiResult<ListThreadsResponse> {
         if request.limit.is_some() && request.min_events_count.is_some() {
             return Err(validation("limit and min_events_count cannot be used together"));
         }
+        if request.page_id.is_some() && (request.limit.is_some() || request.min_events_count.is_some() || request.sort_order.is_some()) {
+            return Err(validation("a page_id carries the sort_order, limit and min_events_count of the first request; send it alone"));
+        }
+        let cursor = Cursor::start(request.page_id.as_deref(), request.sort_order.as_deref(), || {
+            Ok(match request.min_events_count {
+                Some(count) => PageSize::MinEvents(count.clamp(1, 100) as usize),
+                None => PageSize::Limit(request.limit.unwrap_or(3).clamp(1, 100) as usize),
+            })
+        })?;
         let row = self.accessible_chat(actor, &request.chat_id)?;
         let threads = self.db.threads(&row.id)?;
-        let found_threads = threads.len() as u64;
-        let ascending = match request.sort_order.as_deref() {
-            None | Some("desc") => false,
-            Some("asc") => true,
-            Some(other) => return Err(validation(format!("sort_order must be asc or desc, not {other:?}"))),
-        };
-        let neighbours: Vec<(Option<ThreadRow>, Option<ThreadRow>)> = (0..threads.len())
-            .map(|index| {
-                (index.checked_sub(1).map(|before| threads[before].clone()), threads.get(index + 1).cloned())
-            })
-            .collect();
         let mut order: Vec<usize> = (0..threads.len()).collect();
-        if !ascending {
+        if !cursor.ascending {
             order.reverse();
         }
-        let start = match &request.page_id {
-            Some(page_id) => decode_page_id(page_id).ok_or_else(|| validation("page_id is not valid"))?,
-            None => 0,
+        let view = |index: usize| {
+            let neighbours = (index.checked_sub(1).map(|before| &threads[before]), threads.get(index + 1));
+            self.thread_view(&row, &threads[index], neighbours)
         };
-        let limit = request.limit.unwrap_or(3).clamp(1, 100) as usize;
-        let min_events = request.min_events_count.map(|count| count.clamp(1, 100) as usize);
         let mut page = Vec::new();
         let mut n_events = 0;
-        for &index in order.iter().skip(start) {
-            let done = match min_events {
-                Some(min_events) => n_events >= min_events,
-                None => page.len() >= limit,
+        for &index in order.iter().skip(cursor.offset) {
+            let full = match cursor.size {
+                PageSize::MinEvents(wanted) => n_events >= wanted,
+                PageSize::Limit(limit) => page.len() >= limit,
             };
-            if done {
+            if full {
                 break;
             }
-            let thread = self.thread_view(
-                row.license_id,
-                &threads[index],
-                (neighbours[index].0.as_ref(), neighbours[index].1.as_ref()),
-            )?;
+            let thread = view(index)?;
             n_events += thread.events.len();
             page.push(thread);
         }
-        let end = start + page.len();
+        let end = cursor.offset + page.len();
+        // The previous page ends where this one starts; walk back to where it begins.
+        let previous = match cursor.size {
+            _ if cursor.offset == 0 => None,
+            PageSize::Limit(limit) => Some(cursor.offset.saturating_sub(limit)),
+            PageSize::MinEvents(wanted) => {
+                let mut start = cursor.offset.min(order.len());
+                let mut n_events = 0;
+                while start > 0 && n_events < wanted {
+                    start -= 1;
+                    n_events += self.db.events(&threads[order[start]].id)?.len();
+                }
+                Some(start)
+            }
+        };
         Ok(ListThreadsResponse {
             threads: page,
-            found_threads,
-            next_page_id: (end < order.len()).then(|| encode_page_id(end)),
-            previous_page_id: (start > 0).then(|| encode_page_id(start.saturating_sub(limit))),
+            found_threads: threads.len() as u64,
+            next_page_id: (end < order.len()).then(|| cursor.at(end).encode()),
+            previous_page_id: previous.map(|start| cursor.at(start).encode()),
         })
     }
 
@@ -292,57 +295,85 @@ impl App {
         if !self.db.chats_of_customer(customer_id)?.is_empty() {
             return Err(ErrorPayload::new(
                 ErrorType::ChatLimitReached,
-                "the customer already has a chat; use activate_chat to continue it",
+                "the customer already has a chat; use resume_chat (activate_chat before 3.3) to continue it",
             ));
         }
         let initial = request.chat.unwrap_or_default();
-        let route = self.requested_route(actor.license_id, initial.access.as_ref())?;
-        self.check_can_open(actor.license_id, &route, request.continuous == Some(true))?;
-        let now = self.clock.timestamp();
-        let events = initial.thread.map(|thread| thread.events).unwrap_or_default();
-        let events = events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
-        let row = ChatRow { id: ids::short_id(), license_id: actor.license_id, customer_id: customer_id.clone() };
-        let thread_id = ids::short_id();
-        let stored = self.db.start_chat(&row, &thread_id, &now, events)?;
-        self.announce_chat(actor, &row)?;
-        self.route(&row, &thread_id, &route)?;
-        Ok(StartChatResponse {
-            chat_id: row.id,
-            thread_id,
-            event_ids: (!stored.is_empty()).then(|| stored.into_iter().filter_map(|event| event.id).collect()),
-        })
+        let (route, thread) = self.new_thread(actor, &initial, request.continuous, request.active)?;
+        let properties = checked_properties(initial.properties)?;
+        let row = ChatRow {
+            id: ids::short_id(),
+            license_id: actor.license_id,
+            customer_id: customer_id.clone(),
+            group_id: route.group_id,
+        };
+        let (thread_id, active) = (thread.id.clone(), thread.active);
+        let stored = self.db.start_chat(&row, &properties, thread)?;
+        self.opened(actor, &row, &thread_id, active, &route)?;
+        Ok(StartChatResponse { chat_id: row.id, thread_id, event_ids: event_ids(stored) })
     }
 
-    /// `activate_chat`: opens a new thread in an inactive chat.
+    /// `resume_chat` (`activate_chat` before 3.3): opens a new thread in an inactive chat.
     pub(crate) fn activate_chat(&self, actor: &Actor<'_>, request: protocol::ActivateChat) -> ApiResult<ActivateChatResponse> {
         let chat_id = request.chat.id.clone().ok_or_else(|| validation("chat.id is required"))?;
-        let row = self.accessible_chat(actor, &chat_id)?;
+        let mut row = self.accessible_chat(actor, &chat_id)?;
         if self.db.threads(&row.id)?.last().is_some_and(|thread| thread.active) {
             return Err(ErrorPayload::new(ErrorType::ChatAlreadyActive, "the chat is already active"));
         }
-        let route = self.requested_route(actor.license_id, request.chat.access.as_ref())?;
-        self.check_can_open(actor.license_id, &route, request.continuous == Some(true))?;
-        let now = self.clock.timestamp();
-        let events = request.chat.thread.map(|thread| thread.events).unwrap_or_default();
-        let events = events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
-        let thread_id = ids::short_id();
-        let stored = self.db.activate_chat(&row.id, &thread_id, &now, events)?;
+        let (route, thread) = self.new_thread(actor, &request.chat, request.continuous, request.active)?;
+        if let Some(properties) = request.chat.properties {
+            let mut stored = self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?;
+            crate::properties::merge(&mut stored, &properties)?;
+            self.db.set_properties(crate::db::PropertyTarget::Chat(&row.id), &stored)?;
+        }
+        let (thread_id, active) = (thread.id.clone(), thread.active);
+        let stored = self.db.activate_chat(&row.id, route.group_id, thread)?;
+        row.group_id = route.group_id;
         // A new thread starts without the previous thread's agents; routing picks again.
         for agent_id in self.db.chat_agents(&row.id)? {
             self.db.remove_chat_agent(&row.id, &agent_id)?;
         }
-        self.announce_chat(actor, &row)?;
-        self.route(&row, &thread_id, &route)?;
-        Ok(ActivateChatResponse {
-            thread_id,
-            event_ids: (!stored.is_empty()).then(|| stored.into_iter().filter_map(|event| event.id).collect()),
-        })
+        self.opened(actor, &row, &thread_id, active, &route)?;
+        Ok(ActivateChatResponse { thread_id, event_ids: event_ids(stored) })
+    }
+
+    /// Where a thread a customer opens goes, and the thread itself: checked access, stamped
+    /// initial events, initial properties, open unless `active: false` asks otherwise.
+    fn new_thread(
+        &self,
+        actor: &Actor<'_>,
+        initial: &protocol::InitialChat,
+        continuous: Option<bool>,
+        active: Option<bool>,
+    ) -> ApiResult<(Route, NewThread)> {
+        let route = self.requested_route(actor.license_id, initial.access.as_ref())?;
+        let active = active.unwrap_or(true);
+        if active {
+            self.check_can_open(actor.license_id, &route, continuous == Some(true))?;
+        }
+        let thread = initial.thread.clone().unwrap_or_default();
+        let events = thread.events.into_iter().map(|event| self.stamp(actor, event)).collect::<ApiResult<Vec<_>>>()?;
+        let properties = checked_properties(thread.properties)?;
+        let thread = NewThread { id: ids::short_id(), created_at: self.clock.timestamp(), active, events, properties };
+        Ok((route, thread))
+    }
+
+    /// After a thread opened: the requester sees it as `incoming_chat`, everyone else as a
+    /// new chat, and an open thread goes to an agent (or the queue). Opening a chat counts
+    /// as having seen everything in it (3.3).
+    fn opened(&self, actor: &Actor<'_>, row: &ChatRow, thread_id: &str, active: bool, route: &Route) -> ApiResult<()> {
+        self.db.mark_seen(&row.id, actor.user_id(), &self.clock.timestamp())?;
+        self.announce_chat(actor, row)?;
+        if active {
+            self.route(row, thread_id, route)?;
+        }
+        Ok(())
     }
 
     fn announce_chat(&self, actor: &Actor<'_>, row: &ChatRow) -> ApiResult<()> {
         let chat = self.chat_view(row, None)?;
         let push = Push::IncomingChat(IncomingChat { requester_id: Some(actor.user_id().to_owned()), chat });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        self.hub.push_result(row.license_id, &row.customer_id, &push, actor.origin());
         Ok(())
     }
 
@@ -361,7 +392,7 @@ impl App {
             return Err(ErrorPayload::new(ErrorType::ChatInactive, "the chat is not active; activate it first"));
         }
         if let Peer::Agent(agent_id) = actor.peer {
-            self.join_agent(actor, &row, &thread.id, agent_id)?;
+            self.join_agent(&row, &thread.id, agent_id)?;
         }
         match self.db.append_event(&row.id, &thread.id, event)? {
             Appended::Stored(event) => {
@@ -371,7 +402,7 @@ impl App {
                     self.db.mark_seen(&row.id, actor.user_id(), created_at)?;
                 }
                 let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread.id.clone(), event });
-                self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+                self.hub.push_result(row.license_id, &row.customer_id, &push, actor.origin());
                 Ok(SendEventResponse { event_id })
             }
             Appended::Duplicate(event) => self.answer_duplicate(actor, &row, event),
@@ -397,11 +428,11 @@ impl App {
         let event_id = event.id.clone().unwrap_or_default();
         let thread_id = event_id.rsplit_once('_').map(|(thread, _)| thread.to_owned()).unwrap_or_default();
         let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id, event });
-        self.hub.push_to_origin(&push, actor.origin());
+        self.hub.push_result_to_origin(&push, actor.origin());
         Ok(SendEventResponse { event_id })
     }
 
-    fn join_agent(&self, actor: &Actor<'_>, row: &ChatRow, thread_id: &str, agent_id: &str) -> ApiResult<()> {
+    fn join_agent(&self, row: &ChatRow, thread_id: &str, agent_id: &str) -> ApiResult<()> {
         if self.db.dequeue(&row.id)? {
             self.announce_queue(row.license_id)?;
         }
@@ -413,7 +444,7 @@ impl App {
                 reason: "manual".to_owned(),
                 requester_id: Some(agent_id.to_owned()),
             });
-            self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+            self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         }
         Ok(())
     }
@@ -436,15 +467,14 @@ impl App {
         };
         let event = self.system_event(format!("Chat closed by {who}"), kind);
         let event = self.db.close_thread(&row.id, &thread.id, event)?;
-        let origin = Some(actor.origin());
         let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread.id.clone(), event });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         let push = Push::ChatDeactivated(ChatDeactivated {
             chat_id: row.id.clone(),
             thread_id: thread.id.clone(),
             user_id: Some(actor.user_id().to_owned()),
         });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         // A closed chat leaves the queue, or frees its agent's slot for a waiting one.
         self.db.dequeue(&row.id)?;
         self.drain_queue(row.license_id)?;
@@ -482,12 +512,23 @@ impl App {
     }
 }
 
-fn encode_page_id(offset: usize) -> String {
-    format!("o{offset}")
+/// A chat's `access`: the group it was routed or transferred to.
+fn access(row: &ChatRow) -> protocol::Access {
+    protocol::Access { group_ids: vec![row.group_id], ..Default::default() }
 }
 
-fn decode_page_id(page_id: &str) -> Option<usize> {
-    page_id.strip_prefix('o')?.parse().ok()
+/// The ids of the initial events a request stored, when it stored any.
+fn event_ids(stored: Vec<Event>) -> Option<Vec<String>> {
+    (!stored.is_empty()).then(|| stored.into_iter().filter_map(|event| event.id).collect())
+}
+
+/// Initial chat or thread properties: `{namespace: {name: value}}`, checked like an update.
+fn checked_properties(properties: Option<protocol::Object>) -> ApiResult<protocol::Object> {
+    let mut checked = protocol::Object::new();
+    if let Some(properties) = properties {
+        crate::properties::merge(&mut checked, &properties)?;
+    }
+    Ok(checked)
 }
 
 impl App {
@@ -529,7 +570,6 @@ impl App {
             return Err(not_found("button with this postback id"));
         }
         self.db.replace_event(&event)?;
-        let origin = Some(actor.origin());
         let push = Push::IncomingRichMessagePostback(protocol::IncomingRichMessagePostback {
             user_id,
             chat_id: row.id.clone(),
@@ -537,9 +577,9 @@ impl App {
             event_id: request.event_id.clone(),
             postback: request.postback,
         });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         let push = Push::EventUpdated(IncomingEvent { chat_id: row.id.clone(), thread_id, event });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use protocol::{
 use crate::chat::{not_found, validation, Actor, ApiResult};
 use crate::config::License;
 use crate::hub::Peer;
+use crate::paging::{Cursor, PageSize};
 use crate::App;
 use serde_json::json;
 
@@ -19,6 +20,7 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
     match request {
         Request::StartChat(request) => app.start_chat(actor, request).map(Response::StartChat),
         Request::ActivateChat(request) => app.activate_chat(actor, request).map(Response::ActivateChat),
+        Request::ResumeChat(request) => app.activate_chat(actor, request).map(Response::ResumeChat),
         Request::DeactivateChat(request) => {
             let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?.to_owned();
             app.deactivate_chat(actor, &chat_id).map(|()| Response::DeactivateChat)
@@ -31,6 +33,10 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         Request::ListChats(request) => list_chats(app, actor, request).map(Response::ListChats),
         Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads),
         Request::Login(_) | Request::Ping => unreachable!("handled by the session"),
+        Request::CheckGoals(request) if actor.conn == crate::web_api::NO_SOCKET => {
+            app.check_goals(actor, request).map(|()| Response::CheckGoals)
+        }
+        Request::CheckGoals(_) => Err(validation("check_goals is a Web API method; a connected customer's page goes with update_customer_page")),
         Request::Other { action, .. } => Err(validation(format!("unknown action {action:?}"))),
         request => shared(app, actor, request),
     }
@@ -116,27 +122,23 @@ pub fn list_chats(app: &App, actor: &Actor<'_>, request: ListChats) -> ApiResult
         Peer::Customer(id) => app.db.chats_of_customer(id)?,
         Peer::Agent(_) => app.db.chats_of_license(actor.license_id)?,
     };
-    match request.sort_order.as_deref() {
-        None | Some("desc") => {}
-        Some("asc") => rows.reverse(),
-        Some(other) => return Err(validation(format!("sort_order must be asc or desc, not {other:?}"))),
+    if request.page_id.is_some() && (request.limit.is_some() || request.sort_order.is_some()) {
+        return Err(validation("a page_id carries the sort_order and limit of the first request; send it alone"));
     }
-    let total_chats = rows.len() as u64;
-    let limit = request.limit.unwrap_or(10).clamp(1, 25) as usize;
-    let start = match &request.page_id {
-        Some(page_id) => page_id
-            .strip_prefix('o')
-            .and_then(|offset| offset.parse::<usize>().ok())
-            .ok_or_else(|| validation("page_id is not valid"))?,
-        None => 0,
-    };
-    let page = rows.iter().skip(start).take(limit).map(|row| app.chat_summary(row)).collect::<ApiResult<Vec<_>>>()?;
-    let end = start + page.len();
+    let cursor = Cursor::start(request.page_id.as_deref(), request.sort_order.as_deref(), || {
+        Ok(PageSize::Limit(request.limit.unwrap_or(10).clamp(1, 25) as usize))
+    })?;
+    let PageSize::Limit(limit) = cursor.size else { return Err(validation("page_id is not valid")) };
+    if cursor.ascending {
+        rows.reverse();
+    }
+    let page = rows.iter().skip(cursor.offset).take(limit).map(|row| app.chat_summary(row)).collect::<ApiResult<Vec<_>>>()?;
+    let end = cursor.offset + page.len();
     Ok(ListChatsResponse {
         chats_summary: page,
-        total_chats,
-        next_page_id: (end < rows.len()).then(|| format!("o{end}")),
-        previous_page_id: (start > 0).then(|| format!("o{}", start.saturating_sub(limit))),
+        total_chats: rows.len() as u64,
+        next_page_id: (end < rows.len()).then(|| cursor.at(end).encode()),
+        previous_page_id: (cursor.offset > 0).then(|| cursor.at(cursor.offset.saturating_sub(limit)).encode()),
     })
 }
 
@@ -157,6 +159,11 @@ impl App {
         login: &protocol::Login,
     ) -> ApiResult<(Response, protocol::Object)> {
         let data = login.customer.clone().unwrap_or_default();
+        if let Some(group_id) = login.group_id
+            && self.config.group(license.id, group_id).is_none()
+        {
+            return Err(crate::routing::group_not_found());
+        }
         let row = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?;
         if row.license_id != license.id {
             return Err(ErrorPayload::new(ErrorType::Authentication, "the token belongs to another license"));
@@ -199,13 +206,20 @@ impl App {
             .filter(|(_, status)| *status != crate::routing::GroupStatus::Offline)
             .map(|(id, _)| id)
             .collect();
+        // The greeting still on screen comes back, so a reload shows it again.
+        let greeting = self.db.shown_greetings(customer_id)?.last().map(|shown| protocol::IncomingGreeting {
+            accepted: Some(false),
+            ..self.greeting_view(license.id, shown, false)
+        });
+        let monitoring = protocol::MonitoringGroup { id: login.group_id.unwrap_or(0), ..Default::default() };
         let response = Response::Login(LoginResponse {
             customer: self.customer_view(customer_id)?,
             has_active_thread,
             chats,
-            greeting: None,
+            greeting,
             dynamic_config: DynamicConfig {
                 online_groups_ids,
+                customer_groups: Some(protocol::CustomerGroups { monitoring }),
                 manual_assignment: license.manual_assignment,
                 rest: Default::default(),
             },

@@ -49,6 +49,8 @@ pub struct GreetingRow {
     pub agent_id: String,
     /// Its text.
     pub text: String,
+    /// When it was shown.
+    pub created_at: String,
 }
 
 /// A chat's owner and tenant.
@@ -60,6 +62,30 @@ pub struct ChatRow {
     pub license_id: u64,
     /// The customer who started it.
     pub customer_id: String,
+    /// The group its latest thread was routed (or transferred) to: its `access`.
+    pub group_id: u32,
+}
+
+/// A thread about to open, with what it starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewThread {
+    /// Thread id.
+    pub id: String,
+    /// Creation time.
+    pub created_at: String,
+    /// Open (the default), or created closed (`active: false` on `start_chat`/`resume_chat`).
+    pub active: bool,
+    /// Initial events, stamped.
+    pub events: Vec<Event>,
+    /// Initial thread properties.
+    pub properties: Object,
+}
+
+impl NewThread {
+    /// An open thread created now with these events and no properties.
+    pub fn open(id: String, created_at: String, events: Vec<Event>) -> NewThread {
+        NewThread { id, created_at, active: true, events, properties: Object::new() }
+    }
 }
 
 /// A thread without its events.
@@ -183,10 +209,14 @@ pub trait Store: QueueStore + Send + Sync {
     fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()>;
     /// Number of chats and threads a customer has.
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)>;
-    /// Creates a chat with its first thread and initial events, atomically.
-    fn start_chat(&self, chat: &ChatRow, thread_id: &str, now: &str, events: Vec<Event>) -> DbResult<Vec<Event>>;
-    /// Opens a new thread in an existing chat with initial events, atomically.
-    fn activate_chat(&self, chat_id: &str, thread_id: &str, now: &str, events: Vec<Event>) -> DbResult<Vec<Event>>;
+    /// Creates a chat (with its properties) and its first thread, atomically; returns the
+    /// stored initial events.
+    fn start_chat(&self, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>>;
+    /// Opens a new thread in an existing chat (closing the previous one) and moves the
+    /// chat to `group_id`, atomically; returns the stored initial events.
+    fn activate_chat(&self, chat_id: &str, group_id: u32, thread: NewThread) -> DbResult<Vec<Event>>;
+    /// Moves a chat to another group (a transfer).
+    fn set_chat_group(&self, chat_id: &str, group_id: u32) -> DbResult<()>;
     /// Appends an event, unless the author already stored one with the same `custom_id`.
     fn append_event(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended>;
     /// Closes a thread and appends the closing system event.
@@ -236,6 +266,8 @@ pub trait Store: QueueStore + Send + Sync {
     fn mark_seen(&self, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String>;
     /// A user's read marker in a chat.
     fn seen_up_to(&self, chat_id: &str, user_id: &str) -> DbResult<Option<String>>;
+    /// The newest event of each type in a chat, with its thread, oldest first.
+    fn last_event_per_type(&self, chat_id: &str) -> DbResult<Vec<(String, Event)>>;
     /// Whether others wrote in the chat after the user's read marker.
     fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool>;
     /// Stores a greeting shown to a customer.
@@ -252,8 +284,8 @@ pub trait Store: QueueStore + Send + Sync {
     ) -> DbResult<()>;
     /// A customer's greeting by its showing id.
     fn greeting(&self, unique_id: &str) -> DbResult<Option<GreetingRow>>;
-    /// The greetings a customer still has on screen.
-    fn shown_greetings(&self, customer_id: &str) -> DbResult<Vec<String>>;
+    /// The greetings a customer still has on screen, oldest first.
+    fn shown_greetings(&self, customer_id: &str) -> DbResult<Vec<GreetingRow>>;
     /// Sets a greeting's state (`accepted` or `canceled`).
     fn set_greeting_state(&self, unique_id: &str, state: &str) -> DbResult<()>;
     /// Greetings shown to and accepted by a customer.

@@ -21,28 +21,44 @@ impl App {
         text: &str,
     ) -> ApiResult<String> {
         for shown in self.db.shown_greetings(customer_id)? {
-            self.db.set_greeting_state(&shown, "canceled")?;
-            let push = Push::GreetingCanceled(GreetingRef { unique_id: shown });
-            self.hub.push_to_customer(license_id, customer_id, &push, None);
+            self.db.set_greeting_state(&shown.unique_id, "canceled")?;
+            let push = Push::GreetingCanceled(GreetingRef { unique_id: shown.unique_id });
+            self.hub.push_to_chat(license_id, customer_id, &push);
         }
         let unique_id = ids::short_id();
         let now = self.clock.timestamp();
         self.db.insert_greeting(&unique_id, license_id, customer_id, greeting_id, agent_id, text, &now)?;
-        let push = Push::IncomingGreeting(IncomingGreeting {
-            id: greeting_id,
+        let shown = crate::db::GreetingRow {
             unique_id: unique_id.clone(),
-            displayed_first_time: true,
+            customer_id: customer_id.to_owned(),
+            greeting_id,
+            state: "shown".to_owned(),
+            agent_id: agent_id.to_owned(),
+            text: text.to_owned(),
+            created_at: now,
+        };
+        let push = Push::IncomingGreeting(self.greeting_view(license_id, &shown, true));
+        self.hub.push_to_customer_only(license_id, customer_id, &push);
+        Ok(unique_id)
+    }
+
+    /// A greeting as `incoming_greeting` and the login response show it.
+    /// `displayed_first_time` is false when a reload or another tab shows it again.
+    pub(crate) fn greeting_view(&self, license_id: u64, greeting: &crate::db::GreetingRow, first_time: bool) -> IncomingGreeting {
+        IncomingGreeting {
+            id: greeting.greeting_id,
+            unique_id: greeting.unique_id.clone(),
+            displayed_first_time: first_time,
+            accepted: None,
             addon: None,
             event: Event {
-                id: Some(format!("{unique_id}_1")),
-                created_at: Some(now),
-                author_id: Some(agent_id.to_owned()),
-                ..Event::new(EventBody::Message { text: text.to_owned(), postback: None })
+                id: Some(format!("{}_1", greeting.unique_id)),
+                created_at: Some(greeting.created_at.clone()),
+                author_id: Some(greeting.agent_id.clone()),
+                ..Event::new(EventBody::Message { text: greeting.text.clone(), postback: None })
             },
-            agent: self.agent_user(license_id, agent_id),
-        });
-        self.hub.push_to_customer_only(license_id, customer_id, &push, None);
-        Ok(unique_id)
+            agent: self.agent_user(license_id, &greeting.agent_id),
+        }
     }
 
     /// `accept_greeting` / `cancel_greeting`.
@@ -59,7 +75,7 @@ impl App {
         self.db.set_greeting_state(unique_id, if accept { "accepted" } else { "canceled" })?;
         let payload = GreetingRef { unique_id: greeting.unique_id.clone() };
         let push = if accept { Push::GreetingAccepted(payload) } else { Push::GreetingCanceled(payload) };
-        self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+        self.hub.push_to_chat(actor.license_id, customer_id, &push);
         if accept {
             self.open_greeting_chat(actor, customer_id, &greeting)?;
         }
@@ -82,23 +98,31 @@ impl App {
             ..Event::new(EventBody::Message { text: greeting.text.clone(), postback: None })
         };
         let thread_id = ids::short_id();
+        let group_id = self.config.agent(&greeting.agent_id).and_then(|agent| agent.groups.first().copied()).unwrap_or(0);
+        let thread = crate::db::NewThread::open(thread_id.clone(), now, vec![event]);
         let row = match chats.into_iter().next() {
-            Some(row) => {
-                self.db.activate_chat(&row.id, &thread_id, &now, vec![event])?;
+            Some(mut row) => {
+                self.db.activate_chat(&row.id, group_id, thread)?;
+                row.group_id = group_id;
                 for agent_id in self.db.chat_agents(&row.id)? {
                     self.db.remove_chat_agent(&row.id, &agent_id)?;
                 }
                 row
             }
             None => {
-                let row = crate::db::ChatRow { id: ids::short_id(), license_id: actor.license_id, customer_id: customer_id.to_owned() };
-                self.db.start_chat(&row, &thread_id, &now, vec![event])?;
+                let row = crate::db::ChatRow {
+                    id: ids::short_id(),
+                    license_id: actor.license_id,
+                    customer_id: customer_id.to_owned(),
+                    group_id,
+                };
+                self.db.start_chat(&row, &Default::default(), thread)?;
                 row
             }
         };
         let chat = self.chat_view(&row, None)?;
         let push = Push::IncomingChat(protocol::IncomingChat { requester_id: Some(customer_id.to_owned()), chat });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         self.assign(&row, &thread_id, &greeting.agent_id, None)
     }
 

@@ -12,12 +12,16 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use protocol::Version;
+
 use crate::config::License;
 use crate::session::{self, Api, Refusal};
 use crate::{ids, App};
 
-/// API versions whose customer action set this server speaks.
-pub(crate) const VERSIONS: &[&str] = &["v3.2", "v3.3", "v3.4", "v3.5"];
+/// The API version a URL's first path segment (`v3.5`) names, if this server speaks it.
+pub(crate) fn path_version(segment: &str) -> Option<Version> {
+    segment.starts_with('v').then(|| Version::parse(segment)).flatten()
+}
 
 /// The iframe document's policy: only our own scripts (and WebAssembly), no inline script,
 /// connections only to this server. `frame-ancestors *` because any site may embed it;
@@ -90,8 +94,8 @@ async fn script(text: &'static str) -> Response {
 /// Tenant query parameters: `license_id` (v3.2) or `organization_id` (v3.5).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Tenant {
-    license_id: Option<String>,
-    organization_id: Option<String>,
+    pub license_id: Option<String>,
+    pub organization_id: Option<String>,
 }
 
 impl App {
@@ -103,10 +107,8 @@ impl App {
         }
     }
 
-    fn socket_license(&self, version: &str, tenant: &Tenant) -> Result<License, Refusal> {
-        if !VERSIONS.contains(&version) {
-            return Err(Refusal::UnsupportedVersion);
-        }
+    fn socket_license(&self, version: Option<Version>, tenant: &Tenant) -> Result<License, Refusal> {
+        version.ok_or(Refusal::UnsupportedVersion)?;
         self.tenant(tenant).ok_or(Refusal::LicenseNotFound)
     }
 }
@@ -123,9 +125,12 @@ async fn customer_socket(
     Query(tenant): Query<Tenant>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let license = app.socket_license(&version, &tenant);
+    let version = path_version(&version);
+    let license = app.socket_license(version, &tenant);
+    // A refused connection is told why in the newest version's words.
+    let version = version.unwrap_or(Version::LATEST);
     small_buffers(upgrade)
-        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, license))
+        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, version, license))
 }
 
 async fn agent_socket(
@@ -135,7 +140,8 @@ async fn agent_socket(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     // Agents name no tenant in the URL: their token says which license they work for.
-    let license = if VERSIONS.contains(&version.as_str()) {
+    let version = path_version(&version);
+    let license = if version.is_some() {
         match app.tenant(&tenant) {
             Some(license) => Ok(license),
             None if tenant.license_id.is_none() && tenant.organization_id.is_none() => {
@@ -146,7 +152,8 @@ async fn agent_socket(
     } else {
         Err(Refusal::UnsupportedVersion)
     };
-    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, license))
+    let version = version.unwrap_or(Version::LATEST);
+    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, version, license))
 }
 
 /// Body of `POST /customer/token`.
@@ -176,7 +183,8 @@ async fn customer_token(State(app): State<App>, body: Option<Json<TokenRequest>>
         return token_error(StatusCode::NOT_FOUND, "license_not_found", "no such license or organization");
     };
     match app.issue_customer_token(&license, request.identity.as_deref()) {
-        Ok(body) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Ok(Some(body)) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Ok(None) => token_error(StatusCode::FORBIDDEN, "customer_banned", "the customer is banned"),
         Err(err) => {
             tracing::error!(%err, "issuing a token failed");
             token_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
@@ -189,7 +197,9 @@ fn token_error(status: StatusCode, kind: &str, message: &str) -> Response {
 }
 
 impl App {
-    fn issue_customer_token(&self, license: &License, identity: Option<&str>) -> Result<serde_json::Value, crate::db::DbError> {
+    /// A token for the customer `identity` names (a new customer when it names none that
+    /// checks out); `None` for a banned customer, who gets no more tokens.
+    fn issue_customer_token(&self, license: &License, identity: Option<&str>) -> Result<Option<serde_json::Value>, crate::db::DbError> {
         let known = match identity.and_then(|identity| identity.split_once(':')) {
             Some((customer_id, secret)) => self
                 .db
@@ -198,6 +208,7 @@ impl App {
             None => None,
         };
         let (customer_id, secret) = match known {
+            Some(known) if self.db.customer(&known.0)?.is_some_and(|customer| customer.banned) => return Ok(None),
             Some(known) => known,
             None => {
                 let (customer_id, secret) = (ids::uuid(), ids::secret());
@@ -208,7 +219,7 @@ impl App {
         let token = ids::secret();
         let ttl = self.config.timings.token_ttl.as_secs() as i64;
         self.db.store_token(&ids::hash_secret(&token), &customer_id, license.id, ids::unix_now() + ttl)?;
-        Ok(json!({
+        Ok(Some(json!({
             "access_token": token,
             "token_type": "Bearer",
             "expires_in": ttl,
@@ -216,6 +227,6 @@ impl App {
             "identity": format!("{customer_id}:{secret}"),
             "license_id": license.id,
             "organization_id": license.organization_id,
-        }))
+        })))
     }
 }

@@ -1,8 +1,12 @@
 //! Live connections and fan-out.
 //!
 //! The hub knows which sockets belong to which customer or agent and delivers frames to
-//! them. A push caused by a request carries that request's `request_id` only on the copy
-//! sent to the requesting socket; every other socket gets it untagged.
+//! them, each in the API version that socket speaks (and only the pushes it subscribed
+//! to). Only the push a request creates as its result (`incoming_chat` for `start_chat` /
+//! `resume_chat`, `incoming_event` for `send_event`) carries that request's `request_id`,
+//! and only on the copy sent to the requesting socket: clients take a tagged push as the
+//! answer to their request. Side effects (system messages, property and customer updates,
+//! `chat_deactivated`...) always go out untagged, so the hub gives them no way to be tagged.
 //!
 //! Architecture invariant: hub methods are synchronous and never hold the lock across
 //! an `.await`; delivery is a non-blocking channel send to each socket's writer.
@@ -11,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use protocol::{Push, PushFrame};
+use protocol::{Push, PushFrame, PushVersions, Version};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Identifies one websocket connection.
@@ -35,11 +39,29 @@ pub enum Outbound {
     Close(u16, String),
 }
 
+/// How a logged-in connection wants its pushes.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    /// Which pushes, in which versions.
+    pub pushes: PushVersions,
+    /// The group a customer logged in to (`login.group_id`, 0 by default): their
+    /// `groups_status_updated` names it first.
+    pub group_id: u32,
+}
+
+impl Wire {
+    /// Every push in `version`, for group 0.
+    pub fn new(version: Version) -> Wire {
+        Wire { pushes: PushVersions::new(version), group_id: 0 }
+    }
+}
+
 struct Conn {
     license_id: u64,
     peer: Peer,
     /// Agents only: whether they take new chats (`set_routing_status`).
     accepting: bool,
+    wire: Wire,
     sender: UnboundedSender<Outbound>,
 }
 
@@ -50,6 +72,33 @@ pub struct Origin<'a> {
     pub conn: ConnId,
     /// Its request id.
     pub request_id: Option<&'a str>,
+}
+
+/// One push, encoded at most once per version (and once more for the requester's tagged
+/// copy), however many sockets it goes to.
+struct Encoded<'a> {
+    push: &'a Push,
+    untagged: HashMap<Version, Option<String>>,
+}
+
+impl<'a> Encoded<'a> {
+    fn new(push: &'a Push) -> Self {
+        Encoded { push, untagged: HashMap::new() }
+    }
+
+    fn for_conn(&mut self, conn: &Conn) -> Option<String> {
+        let version = conn.wire.pushes.of(self.push.action())?;
+        let push = self.push;
+        self.untagged
+            .entry(version)
+            .or_insert_with(|| PushFrame { request_id: None, push: push.clone() }.encode_for(version))
+            .clone()
+    }
+
+    fn tagged(&self, conn: &Conn, request_id: &str) -> Option<String> {
+        let version = conn.wire.pushes.of(self.push.action())?;
+        PushFrame { request_id: Some(request_id.to_owned()), push: self.push.clone() }.encode_for(version)
+    }
 }
 
 /// All live, logged-in connections.
@@ -67,9 +116,9 @@ impl Hub {
 
     /// Registers a logged-in connection.
     /// `accepting` is the agent's routing status (ignored for customers).
-    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, accepting: bool, sender: UnboundedSender<Outbound>) {
+    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, accepting: bool, wire: Wire, sender: UnboundedSender<Outbound>) {
         let accepting = accepting && matches!(peer, Peer::Agent(_));
-        self.lock().insert(id, Conn { license_id, peer, accepting, sender });
+        self.lock().insert(id, Conn { license_id, peer, accepting, wire, sender });
     }
 
     /// Forgets a connection.
@@ -128,21 +177,30 @@ impl Hub {
         customers.len()
     }
 
-    /// Sends a push to every connection of a customer and to the license's agents.
-    pub fn push_to_customer(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
-        self.push_to_chat(license_id, customer_id, push, origin);
+    /// Sends a push to every connection of the chat's customer and to the license's agents.
+    pub fn push_to_chat(&self, license_id: u64, customer_id: &str, push: &Push) {
+        self.deliver(push, None, |conn| in_chat(conn, license_id, customer_id));
+    }
+
+    /// Sends the push a request created as its result (`incoming_chat` for `start_chat` or
+    /// `resume_chat`, `incoming_event` for `send_event`) to the chat, tagging the requesting
+    /// socket's copy with the request's id.
+    pub fn push_result(&self, license_id: u64, customer_id: &str, push: &Push, origin: Origin<'_>) {
+        debug_assert!(matches!(push, Push::IncomingChat(_) | Push::IncomingEvent(_)), "{} is no request's result", push.action());
+        self.deliver(push, Some(origin), |conn| in_chat(conn, license_id, customer_id));
+    }
+
+    /// Sends a request's result push again, to the requesting connection only (the answer
+    /// to a retried `send_event`).
+    pub fn push_result_to_origin(&self, push: &Push, origin: Origin<'_>) {
+        self.deliver(push, Some(origin), |_| false);
     }
 
     /// Sends a push to a customer's connections only (not to agents).
-    pub fn push_to_customer_only(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
-        self.deliver(push, origin, |conn| {
+    pub fn push_to_customer_only(&self, license_id: u64, customer_id: &str, push: &Push) {
+        self.deliver(push, None, |conn| {
             conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id)
         });
-    }
-
-    /// Sends a push to every customer connection of a license.
-    pub fn push_to_customers(&self, license_id: u64, push: &Push) {
-        self.deliver(push, None, |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Customer(_)));
     }
 
     /// Sends a push to the license's agents only.
@@ -150,13 +208,33 @@ impl Hub {
         self.deliver(push, None, |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)));
     }
 
+    /// Tells every customer of a license which groups take chats (`groups_status_updated`),
+    /// each customer's own group first: clients read the first entry as their availability.
+    pub fn push_groups_status(&self, license_id: u64, statuses: &[protocol::GroupStatusEntry]) {
+        let conns = self.lock();
+        let customers: Vec<&Conn> =
+            conns.values().filter(|conn| conn.license_id == license_id && matches!(conn.peer, Peer::Customer(_))).collect();
+        let pushes: HashMap<u32, Push> =
+            customers.iter().map(|conn| (conn.wire.group_id, groups_status(statuses, conn.wire.group_id))).collect();
+        let mut encoded: HashMap<u32, Encoded<'_>> = HashMap::new();
+        for conn in customers {
+            let push = &pushes[&conn.wire.group_id];
+            if let Some(text) = encoded.entry(conn.wire.group_id).or_insert_with(|| Encoded::new(push)).for_conn(conn) {
+                let _ = conn.sender.send(Outbound::Text(text));
+            }
+        }
+    }
+
     /// Closes every connection of a customer with a reason (e.g. a ban).
-    pub fn disconnect_customer(&self, license_id: u64, customer_id: &str, push: &Push, reason: &str) {
-        let text = PushFrame { request_id: None, push: push.clone() }.encode();
+    pub fn disconnect_customer(&self, license_id: u64, customer_id: &str, reason: protocol::DisconnectReason) {
+        let push = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
+        let mut encoded = Encoded::new(&push);
         for conn in self.lock().values() {
             if conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id) {
-                let _ = conn.sender.send(Outbound::Text(text.clone()));
-                let _ = conn.sender.send(Outbound::Close(1000, reason.to_owned()));
+                if let Some(text) = encoded.for_conn(conn) {
+                    let _ = conn.sender.send(Outbound::Text(text));
+                }
+                let _ = conn.sender.send(Outbound::Close(1000, reason.as_str().to_owned()));
             }
         }
     }
@@ -169,14 +247,15 @@ impl Hub {
             action: "agent_disconnected".to_owned(),
             payload: serde_json::json!({ "reason": reason.as_str() }),
         };
-        let customer = PushFrame { request_id: None, push: customer }.encode();
-        let agent = PushFrame { request_id: None, push: agent }.encode();
+        let (mut customer, mut agent) = (Encoded::new(&customer), Encoded::new(&agent));
         for conn in self.lock().values() {
             let text = match conn.peer {
-                Peer::Customer(_) => customer.clone(),
-                Peer::Agent(_) => agent.clone(),
+                Peer::Customer(_) => customer.for_conn(conn),
+                Peer::Agent(_) => agent.for_conn(conn),
             };
-            let _ = conn.sender.send(Outbound::Text(text));
+            if let Some(text) = text {
+                let _ = conn.sender.send(Outbound::Text(text));
+            }
             let _ = conn.sender.send(Outbound::Close(1001, reason.as_str().to_owned()));
         }
     }
@@ -186,38 +265,36 @@ impl Hub {
         self.lock().len()
     }
 
-    /// Sends a push to every connection of the chat's customer and to the license's agents.
-    pub fn push_to_chat(&self, license_id: u64, customer_id: &str, push: &Push, origin: Option<Origin<'_>>) {
-        self.deliver(push, origin, |conn| {
-            conn.license_id == license_id
-                && match &conn.peer {
-                    Peer::Customer(id) => id == customer_id,
-                    Peer::Agent(_) => true,
-                }
-        });
-    }
-
-    /// Sends a push to the requesting connection only.
-    pub fn push_to_origin(&self, push: &Push, origin: Origin<'_>) {
-        self.deliver(push, Some(origin), |_| false);
-    }
-
     fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
-        let untagged = PushFrame { request_id: None, push: push.clone() }.encode();
+        let mut encoded = Encoded::new(push);
         let conns = self.lock();
         for (id, conn) in conns.iter() {
             let text = match origin {
-                Some(origin) if origin.conn == *id => match origin.request_id {
-                    Some(request_id) => {
-                        PushFrame { request_id: Some(request_id.to_owned()), push: push.clone() }.encode()
-                    }
-                    None => untagged.clone(),
-                },
-                _ if wanted(conn) => untagged.clone(),
+                Some(Origin { conn: requester, request_id: Some(request_id) }) if requester == *id => {
+                    encoded.tagged(conn, request_id)
+                }
+                Some(origin) if origin.conn == *id => encoded.for_conn(conn),
+                _ if wanted(conn) => encoded.for_conn(conn),
                 _ => continue,
             };
             // A closed writer means the socket is going away; it unregisters itself.
-            let _ = conn.sender.send(Outbound::Text(text));
+            if let Some(text) = text {
+                let _ = conn.sender.send(Outbound::Text(text));
+            }
         }
     }
+}
+
+fn in_chat(conn: &Conn, license_id: u64, customer_id: &str) -> bool {
+    conn.license_id == license_id
+        && match &conn.peer {
+            Peer::Customer(id) => id == customer_id,
+            Peer::Agent(_) => true,
+        }
+}
+
+/// `groups_status_updated` with `first` (a customer's own group) leading.
+fn groups_status(statuses: &[protocol::GroupStatusEntry], first: u32) -> Push {
+    let ordered = statuses.iter().filter(|group| group.id == first).chain(statuses.iter().filter(|group| group.id != first));
+    Push::GroupsStatusUpdated(protocol::GroupsStatusUpdated { groups: ordered.cloned().collect() })
 }

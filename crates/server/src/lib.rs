@@ -18,6 +18,7 @@ mod greetings;
 mod http;
 mod hub;
 mod ids;
+mod paging;
 mod people;
 mod properties;
 mod routing;
@@ -25,6 +26,7 @@ mod session;
 mod uploads;
 mod verify;
 mod web_api;
+mod web_config;
 
 use std::net::SocketAddr;
 use std::ops::Deref;

@@ -108,10 +108,12 @@ impl App {
 
     fn announce_customer(&self, actor: &Actor<'_>, customer_id: &str, changed: Value) {
         let push = Push::CustomerUpdated(CustomerUpdated { customer: changed });
-        self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+        self.hub.push_to_chat(actor.license_id, customer_id, &push);
     }
 
-    /// `update_customer_page`: where the customer is now; agents see it live.
+    /// `update_customer_page`: where the customer is now; agents see it live. Customers'
+    /// own sockets are not told: the push was withdrawn from every version of the Customer
+    /// Chat API.
     pub(crate) fn update_customer_page(&self, actor: &Actor<'_>, page: Page) -> ApiResult<()> {
         let customer_id = customer_of(actor)?;
         let url = page.url.clone().filter(|url| !url.trim().is_empty()).ok_or_else(|| validation("url is required"))?;
@@ -123,9 +125,27 @@ impl App {
             customer_id: Some(customer_id.to_owned()),
             url,
             title: page.title,
-            timestamp: ids::unix_now().max(0) as u64,
+            timestamp: Some(ids::unix_now().max(0) as u64),
+            opened_at: None,
         });
-        self.hub.push_to_customer(actor.license_id, customer_id, &push, Some(actor.origin()));
+        self.hub.push_to_agents(actor.license_id, &push);
+        Ok(())
+    }
+
+    /// `check_goals` (Web API): a customer who is not connected moved to a page. Their
+    /// session fields and page are kept, so agents see them, and the page may arm a
+    /// greeting for when they connect.
+    pub(crate) fn check_goals(&self, actor: &Actor<'_>, request: protocol::CheckGoals) -> ApiResult<()> {
+        let customer_id = customer_of(actor)?;
+        self.config.group(actor.license_id, request.group_id).ok_or_else(crate::routing::group_not_found)?;
+        let url = request.page_url.trim();
+        if url.is_empty() || url.len() > MAX_FIELD_BYTES {
+            return Err(validation(format!("page_url must be a URL of at most {MAX_FIELD_BYTES} bytes")));
+        }
+        let stored = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?.session_fields;
+        let fields = merge_session_fields(stored, &request.session_fields)?;
+        self.db.update_customer(customer_id, None, None, None, Some(&fields))?;
+        self.db.set_customer_page(customer_id, url, None)?;
         Ok(())
     }
 
@@ -141,7 +161,7 @@ impl App {
             chat_id: row.id.clone(),
             seen_up_to: stored,
         });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         Ok(())
     }
 

@@ -71,17 +71,16 @@ impl App {
             (PropertyTarget::Event(_), Change::Update) => Push::EventPropertiesUpdated(payload),
             (PropertyTarget::Event(_), Change::Delete) => Push::EventPropertiesDeleted(payload),
         };
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
 
         if let (PropertyTarget::Thread(thread_id), Some(rating)) = (target, properties.get("rating")) {
-            self.announce_rating(actor, &row, thread_id, change, rating)?;
+            self.announce_rating(&row, thread_id, change, rating)?;
         }
         Ok(())
     }
 
     fn announce_rating(
         &self,
-        actor: &Actor<'_>,
         row: &crate::db::ChatRow,
         thread_id: &str,
         change: Change,
@@ -100,8 +99,7 @@ impl App {
                 (text, "rating.chat_rated")
             }
         };
-        self.system_message(row, thread_id, text, kind, Some(actor.origin()))?;
-        Ok(())
+        self.system_message(row, thread_id, text, kind)
     }
 }
 
@@ -121,7 +119,8 @@ fn check_rating(rating: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-fn merge(stored: &mut Object, update: &Object) -> ApiResult<()> {
+/// Merges `{namespace: {name: value}}` into `stored`, checking the rating namespace.
+pub(crate) fn merge(stored: &mut Object, update: &Object) -> ApiResult<()> {
     for (namespace, values) in update {
         let Some(values) = values.as_object() else {
             return Err(validation(format!("properties.{namespace} must be an object of name: value")));

@@ -222,9 +222,9 @@ impl App {
             reason: if requester.is_some() { "manual" } else { "other" }.to_owned(),
             requester_id: requester.map(str::to_owned),
         });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         let name = self.config.agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_else(|| agent_id.to_owned());
-        self.system_message(row, thread_id, format!("{name} joined the chat"), "routing.assigned", None)
+        self.system_message(row, thread_id, format!("{name} joined the chat"), "routing.assigned")
     }
 
     /// A system message event, stamped now.
@@ -233,21 +233,14 @@ impl App {
         Event { created_at: Some(self.clock.timestamp()), ..Event::new(body) }
     }
 
-    /// Appends a system message to a thread and pushes it; `origin`'s socket gets the copy
-    /// tagged with its request id.
-    pub(crate) fn system_message(
-        &self,
-        row: &ChatRow,
-        thread_id: &str,
-        text: String,
-        kind: &str,
-        origin: Option<crate::hub::Origin<'_>>,
-    ) -> ApiResult<()> {
+    /// Appends a system message to a thread and pushes it, untagged: it is a side effect,
+    /// never the result a request waits for.
+    pub(crate) fn system_message(&self, row: &ChatRow, thread_id: &str, text: String, kind: &str) -> ApiResult<()> {
         let event = match self.db.append_event(&row.id, thread_id, self.system_event(text, kind))? {
             crate::db::Appended::Stored(event) | crate::db::Appended::Duplicate(event) => event,
         };
         let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread_id.to_owned(), event });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, origin);
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         Ok(())
     }
 
@@ -292,7 +285,7 @@ impl App {
                 thread_id: waiting.thread_id.clone(),
                 queue,
             });
-            self.hub.push_to_chat(license_id, &waiting.customer_id, &push, None);
+            self.hub.push_to_chat(license_id, &waiting.customer_id, &push);
         }
         Ok(())
     }
@@ -314,7 +307,8 @@ impl App {
         if to_agent.is_none() && to_group.is_none() {
             return Err(validation("give target.type agent or group, with ids"));
         }
-        for agent_id in self.db.chat_agents(&row.id)? {
+        let previous_agents = self.db.chat_agents(&row.id)?;
+        for agent_id in previous_agents.clone() {
             if Some(agent_id.as_str()) == to_agent {
                 continue;
             }
@@ -326,9 +320,20 @@ impl App {
                 reason: "manual".to_owned(),
                 requester_id: Some(actor.user_id().to_owned()),
             });
-            self.hub.push_to_chat(row.license_id, &row.customer_id, &push, None);
+            self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         }
         let requester = actor.user_id().to_owned();
+        let from = TransferTarget { group_ids: Some(vec![row.group_id]), agent_ids: Some(previous_agents) };
+        // The chat joins the group it goes to; an agent takes it into one of theirs.
+        let group_id = match (to_agent.and_then(|agent_id| self.config.agent(agent_id)), to_group) {
+            (_, Some(group_id)) => group_id,
+            (Some(agent), None) if !agent.groups.contains(&row.group_id) => agent.groups.first().copied().unwrap_or(0),
+            _ => row.group_id,
+        };
+        if group_id != row.group_id {
+            self.db.set_chat_group(&row.id, group_id)?;
+        }
+        let row = ChatRow { group_id, ..row };
         let (transferred_to, queue) = match (to_agent, to_group) {
             (Some(agent_id), _) => {
                 self.db.dequeue(&row.id)?;
@@ -342,14 +347,19 @@ impl App {
             }
             (None, None) => unreachable!("checked above"),
         };
+        // Agents learn about the chat as it now is, and where it came from.
+        let chat = protocol::Chat { transferred_from: Some(from), ..self.chat_view(&row, None)? };
+        let push = Push::IncomingChat(protocol::IncomingChat { requester_id: Some(requester.clone()), chat });
+        self.hub.push_to_agents(row.license_id, &push);
         let push = Push::ChatTransferred(ChatTransferred {
             chat_id: row.id.clone(),
             thread_id: Some(thread.id.clone()),
             requester_id: Some(requester),
+            reason: Some("manual".to_owned()),
             transferred_to,
             queue,
         });
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push, Some(actor.origin()));
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         Ok(())
     }
 }

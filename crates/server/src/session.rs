@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use protocol::{
     CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, Push, PushFrame, Request, RequestFrame, Response,
-    ResponseFrame,
+    ResponseFrame, Version,
 };
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -20,7 +20,7 @@ use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
 
 use crate::chat::{validation, Actor, ApiResult};
 use crate::config::License;
-use crate::hub::{ConnId, Outbound, Peer};
+use crate::hub::{ConnId, Outbound, Peer, Wire};
 use crate::{ids, App};
 
 /// Which API a socket speaks.
@@ -44,6 +44,11 @@ pub enum Refusal {
 struct Session {
     api: Api,
     conn: ConnId,
+    /// The version the URL named: the default of every request, and the version pushes go
+    /// out in unless `login` subscribed to others.
+    version: Version,
+    /// How pushes reach this connection once it is logged in.
+    wire: Wire,
     license: Option<License>,
     /// Set once login succeeded.
     peer: Option<Peer>,
@@ -97,13 +102,15 @@ impl RequestBudget {
 }
 
 /// Serves one websocket until it closes.
-pub async fn serve(app: App, mut socket: WebSocket, api: Api, license: Result<License, Refusal>) {
+pub async fn serve(app: App, mut socket: WebSocket, api: Api, version: Version, license: Result<License, Refusal>) {
     let (sender, mut outbound) = mpsc::unbounded_channel();
     let conn = app.hub.next_conn_id();
     let timings = app.config.timings.clone();
     let mut session = Session {
         api,
         conn,
+        version,
+        wire: Wire::new(version),
         license: None,
         peer: None,
         token_expires: None,
@@ -205,12 +212,12 @@ impl Session {
         let _ = self.sender.send(Outbound::Text(text));
     }
 
-    fn reply(&self, request_id: Option<String>, response: Response) {
-        self.send(ResponseFrame::ok(request_id, response).encode());
+    fn reply(&self, request_id: Option<String>, response: Response, version: Version) {
+        self.send(ResponseFrame::ok(request_id, response).encode_for(version));
     }
 
     fn reply_error(&self, request_id: Option<String>, action: &str, error: ErrorPayload) {
-        self.send(ResponseFrame::error(request_id, action, error).encode());
+        self.send(ResponseFrame::error(request_id, action, error).encode_for(self.version));
     }
 
     /// Answers a request with what `work` produces, from a task of its own, so the
@@ -220,6 +227,7 @@ impl Session {
         &self,
         request_id: Option<String>,
         action: String,
+        version: Version,
         work: impl Future<Output = ApiResult<Response>> + Send + 'static,
     ) {
         use std::sync::atomic::Ordering::SeqCst;
@@ -243,7 +251,7 @@ impl Session {
                 Ok(response) => ResponseFrame::ok(request_id, response),
                 Err(error) => ResponseFrame::error(request_id, &action, error),
             };
-            let _ = sender.send(Outbound::Text(frame.encode()));
+            let _ = sender.send(Outbound::Text(frame.encode_for(version)));
         });
     }
 
@@ -259,7 +267,11 @@ impl Session {
             Api::Customer => Push::CustomerDisconnected(CustomerDisconnected { reason: reason.clone(), data: None }),
             Api::Agent => Push::Other { action: action.to_owned(), payload },
         };
-        self.send(PushFrame { request_id: None, push }.encode());
+        // The connection's own version, whatever `login` subscribed to: this push may come
+        // before any login.
+        if let Some(text) = (PushFrame { request_id: None, push }).encode_for(self.version) {
+            self.send(text);
+        }
         let _ = self.sender.send(Outbound::Close(1000, reason.as_str().to_owned()));
     }
 
@@ -272,8 +284,20 @@ impl Session {
                 return;
             }
         };
-        let RequestFrame { request_id, request } = frame;
+        let RequestFrame { request_id, request, version } = frame;
         let action = request.action().to_owned();
+        // From 3.3 a request may name a version, never one below the connection's.
+        let version = match version {
+            Some(named) if named < self.version || !named.is_versioned() => {
+                let error = ErrorPayload::new(
+                    ErrorType::UnsupportedVersion,
+                    format!("this connection speaks {}; a request may name that version or a later one, not {named}", self.version),
+                );
+                return self.reply_error(request_id, &action, error);
+            }
+            Some(named) => named,
+            None => self.version,
+        };
         if !self.budget.take(Instant::now()) {
             let error = ErrorPayload::new(ErrorType::TooManyRequests, "too many requests; slow down and try again");
             return self.reply_error(request_id, &action, error);
@@ -290,7 +314,7 @@ impl Session {
         }
         if let Request::Ping = request {
             // Before login a ping is a no-op for liveness, but answering it does no harm.
-            return self.reply(request_id, Response::Ping);
+            return self.reply(request_id, Response::Ping, version);
         }
         // Link previews and identity checks call other sites, which can take seconds. They
         // run in tasks of their own so the connection keeps answering.
@@ -298,7 +322,7 @@ impl Session {
             (Some(_), _, Request::GetUrlInfo(preview)) => {
                 let (app, url) = (app.clone(), preview.url.clone());
                 let work = async move { crate::url_info::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) };
-                return self.answer_later(request_id, action, work);
+                return self.answer_later(request_id, action, version, work);
             }
             (Some(Peer::Customer(customer_id)), Api::Customer, Request::VerifyIdentity(verify)) => {
                 let Some(license) = &self.license else { return };
@@ -306,9 +330,9 @@ impl Session {
                     Ok(Some(check)) => {
                         let app = app.clone();
                         let work = async move { app.verify_identity(check).await.map(|()| Response::VerifyIdentity) };
-                        self.answer_later(request_id, action, work)
+                        self.answer_later(request_id, action, version, work)
                     }
-                    Ok(None) => self.reply(request_id, Response::VerifyIdentity),
+                    Ok(None) => self.reply(request_id, Response::VerifyIdentity, version),
                     Err(error) => self.reply_error(request_id, &action, error),
                 };
             }
@@ -329,7 +353,7 @@ impl Session {
         };
         match result {
             Ok(response) => {
-                self.reply(request_id, response);
+                self.reply(request_id, response, version);
                 self.push_side_storage();
             }
             Err(error) => {
@@ -337,9 +361,13 @@ impl Session {
                 let error_kind = error.kind.clone();
                 self.reply_error(request_id, &action, error);
                 if fatal {
-                    // A socket that cannot log in is closed rather than left open.
+                    // A socket that cannot log in is closed rather than left open, with the
+                    // reason when the protocol has one. `users_limit_reached` gets none:
+                    // clients wait for the visitor after that login error, and a
+                    // `customer_disconnected` would send them reconnecting instead.
                     let refusal = match self.refusal.take() {
                         None if error_kind == ErrorType::Internal => Some(DisconnectReason::InternalError),
+                        None if error_kind == ErrorType::CustomerBanned => Some(DisconnectReason::CustomerBanned),
                         refusal => refusal,
                     };
                     match refusal {
@@ -396,7 +424,11 @@ impl Session {
                 (Peer::Agent(agent.id.clone()), response, accepting)
             }
         };
-        app.hub.register(self.conn, license.id, peer.clone(), accepting, self.sender.clone());
+        if let Some(pushes) = &login.pushes {
+            self.wire.pushes.subscribe(pushes);
+        }
+        self.wire.group_id = login.group_id.unwrap_or(0);
+        app.hub.register(self.conn, license.id, peer.clone(), accepting, self.wire.clone(), self.sender.clone());
         if let Peer::Agent(_) = peer {
             app.drain_queue(license.id)?;
             app.announce_availability(license.id)?;
@@ -410,7 +442,10 @@ impl Session {
     fn push_side_storage(&mut self) {
         if let Some(customer_side_storage) = self.side_storage.take() {
             let push = Push::CustomerSideStorageUpdated(protocol::CustomerSideStorageUpdated { customer_side_storage });
-            self.send(PushFrame { request_id: None, push }.encode());
+            let text = self.wire.pushes.of(push.action()).and_then(|version| PushFrame { request_id: None, push }.encode_for(version));
+            if let Some(text) = text {
+                self.send(text);
+            }
         }
     }
 }

@@ -541,6 +541,10 @@ impl App {
             .filter(|upload| upload.license_id == license_id && upload.customer_id == customer_id)
             .ok_or_else(refused)?;
         self.db.mark_upload_used(&upload.id)?;
+        // Images are not resized here: their thumbnails are the image itself, which
+        // clients scale down to the thumbnail sizes they show.
+        let is_image = upload.width.is_some() && upload.height.is_some();
+        let thumbnail = is_image.then(|| upload.url.clone());
         Ok(EventBody::File {
             url: upload.url,
             name: Some(upload.name),
@@ -548,8 +552,8 @@ impl App {
             size: Some(upload.size),
             width: upload.width,
             height: upload.height,
-            thumbnail_url: None,
-            thumbnail2x_url: None,
+            thumbnail_url: thumbnail.clone(),
+            thumbnail2x_url: thumbnail,
         })
     }
 

@@ -15,7 +15,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, MethodRouter};
+use axum::routing::{get, MethodRouter};
 use axum::Json;
 use protocol::{ErrorPayload, ErrorType, Request};
 use serde_json::{json, Value};
@@ -31,11 +31,11 @@ const JSON_BODY_LIMIT: usize = 256 * 1024;
 
 /// The connection id of Web API requests. Real sockets are numbered from 1, so no socket
 /// takes the requester's tagged copy of a push and every recipient gets it untagged.
-const NO_SOCKET: crate::hub::ConnId = 0;
+pub(crate) const NO_SOCKET: crate::hub::ConnId = 0;
 
 /// The route of every JSON action (`upload_file` has its own, in [`crate::uploads`]).
 pub(crate) fn action_route() -> MethodRouter<App> {
-    post(customer_action).layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+    get(crate::web_config::get_action).post(customer_action).layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
 /// A customer whose token checked out, and their license.
@@ -55,7 +55,7 @@ pub(crate) fn authenticate(
     tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
     headers: &HeaderMap,
 ) -> Result<Caller, ErrorPayload> {
-    if !crate::http::VERSIONS.contains(&version) {
+    if crate::http::path_version(version).is_none() {
         return Err(ErrorPayload::new(
             ErrorType::UnsupportedVersion,
             format!("API version {version:?} is not served here"),

@@ -123,6 +123,10 @@ const MIGRATIONS: &[&str] = &[
     // 6: what the site said when asked who a customer is (`verify_identity`), as JSON;
     // never the value the customer sent.
     "ALTER TABLE customers ADD COLUMN verification TEXT;",
+    // 7: the group a chat was routed or transferred to (its `access`); events by chat in
+    // order, for the newest event of each type and unread checks.
+    "ALTER TABLE chats ADD COLUMN group_id INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX events_by_chat ON events(chat_id, seq);",
 ];
 
 /// The SQLite database.
@@ -170,7 +174,7 @@ impl SqliteStore {
     fn chats_where(&self, condition: &str, value: String) -> DbResult<Vec<ChatRow>> {
         let connection = self.lock();
         let sql = format!(
-            "SELECT chats.id, chats.license_id, chats.customer_id FROM chats
+            "SELECT chats.id, chats.license_id, chats.customer_id, chats.group_id FROM chats
              LEFT JOIN threads ON threads.chat_id = chats.id
              WHERE {condition} GROUP BY chats.id ORDER BY max(threads.seq) DESC"
         );
@@ -277,21 +281,34 @@ impl Store for SqliteStore {
         )?)
     }
 
-    fn start_chat(&self, chat: &ChatRow, thread_id: &str, now: &str, events: Vec<Event>) -> DbResult<Vec<Event>> {
+    fn start_chat(&self, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO chats (id, license_id, customer_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![chat.id, chat.license_id as i64, chat.customer_id, now],
+                "INSERT INTO chats (id, license_id, customer_id, created_at, group_id, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    chat.id,
+                    chat.license_id as i64,
+                    chat.customer_id,
+                    thread.created_at,
+                    chat.group_id,
+                    serde_json::to_string(properties)?
+                ],
             )?;
-            insert_thread(tx, &chat.id, thread_id, now)?;
-            events.into_iter().map(|event| insert_event(tx, &chat.id, thread_id, event)).collect()
+            insert_thread(tx, &chat.id, thread)
         })
     }
 
-    fn activate_chat(&self, chat_id: &str, thread_id: &str, now: &str, events: Vec<Event>) -> DbResult<Vec<Event>> {
+    fn activate_chat(&self, chat_id: &str, group_id: u32, thread: NewThread) -> DbResult<Vec<Event>> {
         self.write(|tx| {
-            insert_thread(tx, chat_id, thread_id, now)?;
-            events.into_iter().map(|event| insert_event(tx, chat_id, thread_id, event)).collect()
+            tx.execute("UPDATE chats SET group_id = ?2 WHERE id = ?1", params![chat_id, group_id])?;
+            insert_thread(tx, chat_id, thread)
+        })
+    }
+
+    fn set_chat_group(&self, chat_id: &str, group_id: u32) -> DbResult<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE chats SET group_id = ?2 WHERE id = ?1", params![chat_id, group_id])?;
+            Ok(())
         })
     }
 
@@ -323,7 +340,7 @@ impl Store for SqliteStore {
     fn chat(&self, chat_id: &str) -> DbResult<Option<ChatRow>> {
         let connection = self.lock();
         Ok(connection
-            .query_row("SELECT id, license_id, customer_id FROM chats WHERE id = ?1", params![chat_id], chat_row)
+            .query_row("SELECT id, license_id, customer_id, group_id FROM chats WHERE id = ?1", params![chat_id], chat_row)
             .optional()?)
     }
 
@@ -508,6 +525,21 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
+    fn last_event_per_type(&self, chat_id: &str) -> DbResult<Vec<(String, Event)>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT thread_id, body FROM events WHERE seq IN
+               (SELECT max(seq) FROM events WHERE chat_id = ?1 GROUP BY json_extract(body, '$.type'))
+             ORDER BY seq",
+        )?;
+        let rows = statement.query_map(params![chat_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (thread_id, body) = row?;
+            Ok((thread_id, serde_json::from_str(&body)?))
+        })
+        .collect()
+    }
+
     fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool> {
         let connection = self.lock();
         Ok(connection.query_row(
@@ -540,29 +572,14 @@ impl Store for SqliteStore {
 
     fn greeting(&self, unique_id: &str) -> DbResult<Option<GreetingRow>> {
         let connection = self.lock();
-        Ok(connection
-            .query_row(
-                "SELECT unique_id, customer_id, greeting_id, state, agent_id, text FROM greetings WHERE unique_id = ?1",
-                params![unique_id],
-                |row| {
-                    Ok(GreetingRow {
-                        unique_id: row.get(0)?,
-                        customer_id: row.get(1)?,
-                        greeting_id: row.get::<_, i64>(2)? as u64,
-                        state: row.get(3)?,
-                        agent_id: row.get(4)?,
-                        text: row.get(5)?,
-                    })
-                },
-            )
-            .optional()?)
+        Ok(connection.query_row(&format!("{GREETING_COLUMNS} WHERE unique_id = ?1"), params![unique_id], greeting_row).optional()?)
     }
 
-    fn shown_greetings(&self, customer_id: &str) -> DbResult<Vec<String>> {
+    fn shown_greetings(&self, customer_id: &str) -> DbResult<Vec<GreetingRow>> {
         let connection = self.lock();
         let mut statement =
-            connection.prepare_cached("SELECT unique_id FROM greetings WHERE customer_id = ?1 AND state = 'shown'")?;
-        let rows = statement.query_map(params![customer_id], |row| row.get(0))?;
+            connection.prepare_cached(&format!("{GREETING_COLUMNS} WHERE customer_id = ?1 AND state = 'shown' ORDER BY rowid"))?;
+        let rows = statement.query_map(params![customer_id], greeting_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -664,17 +681,32 @@ impl Store for SqliteStore {
     }
 }
 
-fn chat_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
-    Ok(ChatRow { id: row.get(0)?, license_id: row.get::<_, i64>(1)? as u64, customer_id: row.get(2)? })
+const GREETING_COLUMNS: &str = "SELECT unique_id, customer_id, greeting_id, state, agent_id, text, created_at FROM greetings";
+
+fn greeting_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<GreetingRow> {
+    Ok(GreetingRow {
+        unique_id: row.get(0)?,
+        customer_id: row.get(1)?,
+        greeting_id: row.get::<_, i64>(2)? as u64,
+        state: row.get(3)?,
+        agent_id: row.get(4)?,
+        text: row.get(5)?,
+        created_at: row.get(6)?,
+    })
 }
 
-fn insert_thread(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, now: &str) -> DbResult<()> {
+fn chat_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
+    Ok(ChatRow { id: row.get(0)?, license_id: row.get::<_, i64>(1)? as u64, customer_id: row.get(2)?, group_id: row.get(3)? })
+}
+
+/// Closes the chat's open thread and adds `thread` with its events.
+fn insert_thread(tx: &Transaction<'_>, chat_id: &str, thread: NewThread) -> DbResult<Vec<Event>> {
     tx.execute("UPDATE threads SET active = 0 WHERE chat_id = ?1", params![chat_id])?;
     tx.execute(
-        "INSERT INTO threads (id, chat_id, active, created_at) VALUES (?1, ?2, 1, ?3)",
-        params![thread_id, chat_id, now],
+        "INSERT INTO threads (id, chat_id, active, created_at, properties) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![thread.id, chat_id, thread.active, thread.created_at, serde_json::to_string(&thread.properties)?],
     )?;
-    Ok(())
+    thread.events.into_iter().map(|event| insert_event(tx, chat_id, &thread.id, event)).collect()
 }
 
 /// Stores an event with the next id of its thread (`<thread_id>_<n>`).

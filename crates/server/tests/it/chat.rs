@@ -160,10 +160,15 @@ async fn list_threads_pages_newest_first() {
     let page = ok(&page).clone();
     assert_eq!(page["found_threads"], 5);
     assert_eq!(page["threads"][0]["events"][0]["text"], "thread 3");
-    let next = customer
+    let next = customer.request("list_threads", json!({ "chat_id": chat_id, "page_id": page["next_page_id"] })).await;
+    assert_eq!(ok(&next)["threads"][0]["events"][0]["text"], "thread 1");
+    assert_eq!(ok(&next)["threads"].as_array().unwrap().len(), 2, "the page id keeps the first request's limit");
+    let back = customer.request("list_threads", json!({ "chat_id": chat_id, "page_id": ok(&next)["previous_page_id"] })).await;
+    assert_eq!(ok(&back)["threads"][0]["events"][0]["text"], "thread 3");
+    let repeated = customer
         .request("list_threads", json!({ "chat_id": chat_id, "limit": 2, "page_id": page["next_page_id"] }))
         .await;
-    assert_eq!(ok(&next)["threads"][0]["events"][0]["text"], "thread 1");
+    assert_eq!(error_type(&repeated), "validation", "a page id comes alone");
     // The newest thread has one event (still open), the one before two (message and
     // closing note): two threads hold the three events asked for.
     let by_events = customer.request("list_threads", json!({ "chat_id": chat_id, "min_events_count": 3 })).await;

@@ -205,9 +205,18 @@ impl Client {
 
     /// Sends a request and returns its response, keeping other frames for later.
     pub async fn request(&mut self, action: &str, payload: Value) -> Value {
+        self.send(json!({ "action": action, "payload": payload })).await
+    }
+
+    /// Sends a request that names its own API version (3.3 on).
+    pub async fn request_in(&mut self, version: &str, action: &str, payload: Value) -> Value {
+        self.send(json!({ "version": version, "action": action, "payload": payload })).await
+    }
+
+    async fn send(&mut self, mut frame: Value) -> Value {
         self.next_id += 1;
         let request_id = format!("req-{}", self.next_id);
-        let frame = json!({ "request_id": request_id, "action": action, "payload": payload });
+        frame["request_id"] = json!(request_id);
         self.send_raw(&frame.to_string()).await;
         self.response(&request_id).await
     }
