@@ -51,8 +51,8 @@ pub fn router(app: App) -> Router {
         .route("/{version}/customer/rtm/ws", get(customer_socket))
         .route("/{version}/agent/rtm/ws", get(agent_socket))
         .route("/customer/token", post(customer_token))
-        .route("/{version}/customer/action/upload_file", crate::uploads::upload_route(&app))
-        .route("/{version}/customer/action/{action}", crate::web_api::action_route())
+        .route("/{version}/customer/action/upload_file", crate::uploads::upload_route(&app).layer(web_api_cors()))
+        .route("/{version}/customer/action/{action}", crate::web_api::action_route().layer(web_api_cors()))
         .route("/uploads/{id}/{name}", get(crate::uploads::serve))
         // The demo page stands for a customer's site, which sets its own policy (or none).
         .route("/", get(|| async { Html(include_str!("../static/demo/index.html")) }))
@@ -77,6 +77,23 @@ pub fn router(app: App) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .with_state(app)
+}
+
+/// The customer Web API is called from any site that embeds a chat client (the Customer
+/// SDK uploads files and checks goals from the site's own pages), with a bearer token and
+/// never with cookies, so every origin may call it.
+fn web_api_cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-version"),
+            HeaderName::from_static("x-region"),
+        ])
+        .max_age(std::time::Duration::from_secs(24 * 60 * 60))
 }
 
 async fn page(html: &'static str) -> Response {

@@ -340,7 +340,7 @@ impl Session {
         }
         let Some(license) = self.license.clone() else { return };
         let result = match (&self.peer, request) {
-            (None, Request::Login(login)) => self.login(app, &license, login),
+            (None, Request::Login(login)) => self.login(app, &license, login, version),
             (None, _) => Err(ErrorPayload::new(ErrorType::Authentication, "log in first")),
             (Some(_), Request::Login(_)) => Err(validation("already logged in")),
             (Some(peer), request) => {
@@ -382,7 +382,10 @@ impl Session {
         }
     }
 
-    fn login(&mut self, app: &App, license: &License, login: protocol::Login) -> ApiResult<Response> {
+    /// Logs the connection in. A login that names a later version than the URL's makes
+    /// the whole connection speak it: clients such as the Customer SDK name their version
+    /// on `login` only, and then expect its shapes in every answer and push.
+    fn login(&mut self, app: &App, license: &License, login: protocol::Login, version: Version) -> ApiResult<Response> {
         let token = login.token.strip_prefix("Bearer ").unwrap_or(&login.token).trim();
         // `accepting`: the agent's stored routing status (customers take no chats).
         let (peer, response, accepting) = match self.api {
@@ -424,6 +427,8 @@ impl Session {
                 (Peer::Agent(agent.id.clone()), response, accepting)
             }
         };
+        self.version = version;
+        self.wire.pushes.default = version;
         if let Some(pushes) = &login.pushes {
             self.wire.pushes.subscribe(pushes);
         }
