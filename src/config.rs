@@ -247,11 +247,23 @@ impl WidgetConfig {
         } else {
             self.server.clone()
         };
+        format!("{base}/{}/customer/rtm/ws?{}", self.api_version().path(), self.tenant_query())
+    }
+
+    /// The API version the widget speaks with this account: 3.2 with a license number,
+    /// 3.5 with an organization id (which exists from 3.4).
+    pub fn api_version(&self) -> protocol::Version {
+        match self.account {
+            Tenant::License(_) => protocol::Version::V3_2,
+            Tenant::Organization(_) => protocol::Version::V3_5,
+        }
+    }
+
+    /// `license_id=N` or `organization_id=...` for URLs.
+    pub fn tenant_query(&self) -> String {
         match &self.account {
-            Tenant::License(license) => format!("{base}/v3.2/customer/rtm/ws?license_id={license}"),
-            Tenant::Organization(organization) => {
-                format!("{base}/v3.5/customer/rtm/ws?organization_id={}", encode_component(organization))
-            }
+            Tenant::License(license) => format!("license_id={license}"),
+            Tenant::Organization(organization) => format!("organization_id={}", encode_component(organization)),
         }
     }
 

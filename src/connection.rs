@@ -302,7 +302,13 @@ mod browser {
                                 attempt = 0;
                                 immediate = true;
                             }
-                            Reaction::Stop => end = Some(End::Destroy),
+                            Reaction::Stop => {
+                                client.session.destroy();
+                                state.update(|chat_state| {
+                                    chat_state.set_connection(ConnectionStatus::Stopped { reason: reason.to_string() })
+                                });
+                                return;
+                            }
                         }
                     }
                 }
@@ -403,7 +409,8 @@ mod browser {
         session.begin();
         let side_storage = state.with_untracked(|chat_state| chat_state.customer_side_storage.clone());
         let login = session.login_with(&access_token, client.config.page.clone(), side_storage);
-        if write.send(Message::Text(login.encode())).await.is_err() {
+        let version = client.config.api_version();
+        if write.send(Message::Text(login.encode_for(version))).await.is_err() {
             return End::Lost;
         }
         session.sent(js_sys::Date::now());
@@ -432,8 +439,11 @@ mod browser {
                         }
                         let was_logged_in = session.is_logged_in();
                         let outgoing = state.try_update(|chat_state| session.receive(frame, chat_state)).unwrap_or_default();
-                        if session.login_error.take().is_some() {
-                            return End::TokenRefused;
+                        if let Some(error) = session.login_error.take() {
+                            return refused(&error);
+                        }
+                        if std::mem::take(&mut session.identity_mismatch) {
+                            return End::Disconnected(DisconnectReason::IdentityMismatch);
                         }
                         if !was_logged_in && session.is_logged_in() {
                             *attempt = 0;
@@ -502,11 +512,25 @@ mod browser {
                 }
             };
             for request in outgoing {
-                if write.send(Message::Text(request.encode())).await.is_err() {
+                if write.send(Message::Text(request.encode_for(version))).await.is_err() {
                     return End::Lost;
                 }
             }
             session.sent(js_sys::Date::now());
+        }
+    }
+
+    /// How a refused login ends the connection: a bad or expired token is replaced, a
+    /// banned customer or a license on another product stops for good, a full license waits
+    /// for the visitor, anything else is tried again after the backoff.
+    fn refused(error: &protocol::ErrorPayload) -> End {
+        use protocol::ErrorType;
+        match error.kind {
+            ErrorType::Authentication => End::TokenRefused,
+            ErrorType::CustomerBanned => End::Disconnected(DisconnectReason::CustomerBanned),
+            ErrorType::WrongProductVersion => End::Disconnected(DisconnectReason::ProductVersionChanged),
+            ErrorType::UsersLimitReached => End::Disconnected(DisconnectReason::UsersLimitReached),
+            _ => End::Lost,
         }
     }
 

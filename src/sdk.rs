@@ -27,7 +27,7 @@ use protocol::{
 use serde_json::{json, Value};
 
 use crate::chat::{ChatHandle, Command};
-use crate::config::{Tenant, WidgetConfig};
+use crate::config::WidgetConfig;
 
 #[cfg(test)]
 mod tests;
@@ -153,19 +153,7 @@ pub fn check_upload_size(bytes: f64) -> Result<(), RequestError> {
 
 /// The Web API address of `upload_file` for this account.
 pub fn upload_url(config: &WidgetConfig) -> String {
-    match &config.account {
-        Tenant::License(license) => format!("{}/v3.2/customer/action/upload_file?license_id={license}", config.server),
-        Tenant::Organization(organization) => {
-            let encoded: String = organization
-                .bytes()
-                .map(|byte| match byte {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
-                    _ => format!("%{byte:02X}"),
-                })
-                .collect();
-            format!("{}/v3.5/customer/action/upload_file?organization_id={encoded}", config.server)
-        }
-    }
+    format!("{}/{}/customer/action/upload_file?{}", config.server, config.api_version().path(), config.tenant_query())
 }
 
 /// Reads the Web API's answer to an upload: `{url}` on success, `{error}` otherwise.
@@ -366,7 +354,11 @@ impl ChatHandle {
 
     /// `activateChat` (v4 `resumeChat`): opens a new thread in a closed chat.
     pub async fn activate_chat(&self, request: ActivateChat) -> Result<ActivateChatResponse, RequestError> {
-        expect_response!(self.call(Request::ActivateChat(request)).await, ActivateChat(activated) => activated)
+        // Sent as `resume_chat` from 3.3 on; the answer comes under the name sent.
+        match self.call(Request::ActivateChat(request)).await? {
+            Response::ActivateChat(activated) | Response::ResumeChat(activated) => Ok(activated),
+            other => Err(RequestError::Unexpected(other.action().to_owned())),
+        }
     }
 
     /// `resumeChat` (v4 name of `activateChat`, with `active`).

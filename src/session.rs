@@ -96,6 +96,8 @@ pub struct Session {
     destroyed: bool,
     /// Why login failed, when it did.
     pub login_error: Option<ErrorPayload>,
+    /// The login answered for another customer than the one this state belongs to.
+    pub identity_mismatch: bool,
 }
 
 impl Session {
@@ -304,6 +306,14 @@ impl Session {
         let ServerFrame::Response(response) = &frame else { unreachable!() };
         let mut next = Vec::new();
         match (pending, &response.result) {
+            (Some(Pending::Login), Ok(Response::Login(login)))
+                if state.customer_id.as_ref().is_some_and(|known| *known != login.customer.id) =>
+            {
+                // Another customer than before (the visitor's stored identity changed under
+                // the tab): their chats must not mix with this state's.
+                self.identity_mismatch = true;
+                return Vec::new();
+            }
             (Some(Pending::Login), Ok(_)) => {
                 self.known_thread = state.thread_id.clone();
                 state.apply(&frame);
@@ -357,7 +367,7 @@ impl Session {
                         state.apply(&frame);
                         let event_ids = match response {
                             Response::StartChat(started) => started.event_ids.clone(),
-                            Response::ActivateChat(activated) => activated.event_ids.clone(),
+                            Response::ActivateChat(activated) | Response::ResumeChat(activated) => activated.event_ids.clone(),
                             _ => None,
                         };
                         for (custom_id, event_id) in custom_ids.iter().zip(event_ids.unwrap_or_default()) {

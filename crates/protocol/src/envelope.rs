@@ -160,7 +160,7 @@ impl RequestFrame {
         Ok(RequestFrame { request_id: raw.request_id, request, version })
     }
 
-    /// Encodes to JSON text.
+    /// Encodes to JSON text, as built.
     pub fn encode(&self) -> String {
         RawFrame {
             version: self.version.map(|version| version.as_str().to_owned()),
@@ -169,6 +169,21 @@ impl RequestFrame {
             kind: None,
             success: None,
             payload: self.request.payload(),
+        }
+        .encode()
+    }
+
+    /// Encodes to JSON text as a connection of `version` expects it (see
+    /// [`Version::request_wire`]).
+    pub fn encode_for(&self, version: Version) -> String {
+        let (action, payload) = version.request_wire(self.request.action(), self.request.payload());
+        RawFrame {
+            version: self.version.map(|version| version.as_str().to_owned()),
+            request_id: self.request_id.clone(),
+            action,
+            kind: None,
+            success: None,
+            payload,
         }
         .encode()
     }

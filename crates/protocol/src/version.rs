@@ -119,6 +119,26 @@ impl Version {
         Some((action.to_owned(), payload))
     }
 
+    /// The form a request takes in this version: `activate_chat` and `resume_chat` under
+    /// this version's name, and the chat of `deactivate_chat` and the chat property actions
+    /// as `id` (3.3 on) or `chat_id`.
+    pub fn request_wire(self, action: &str, mut payload: Value) -> (String, Value) {
+        let action = match action {
+            "activate_chat" | "resume_chat" if self.resumes_chats() => "resume_chat",
+            "activate_chat" | "resume_chat" => "activate_chat",
+            other => other,
+        };
+        if matches!(action, "deactivate_chat" | "update_chat_properties" | "delete_chat_properties")
+            && let Value::Object(fields) = &mut payload
+        {
+            let (from, to) = if self.names_chat_id() { ("chat_id", "id") } else { ("id", "chat_id") };
+            if let Some(chat_id) = fields.remove(from) {
+                fields.entry(to).or_insert(chat_id);
+            }
+        }
+        (action.to_owned(), payload)
+    }
+
     /// The form a successful response takes in this version.
     pub fn response_wire(self, action: &str, mut payload: Value) -> Value {
         if action == "get_predicted_agent"
