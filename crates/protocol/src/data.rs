@@ -147,8 +147,9 @@ pub struct Event {
     /// Author's user id (none on system messages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_id: Option<String>,
-    /// `all`, or `agents` for agent-only events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `all`, or `agents` for agent-only events (the Agent Chat API calls it `visibility`
+    /// from 3.4).
+    #[serde(default, alias = "visibility", skip_serializing_if = "Option::is_none")]
     pub recipients: Option<String>,
     /// Event properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]

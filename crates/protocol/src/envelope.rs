@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{ErrorPayload, ErrorType, Push, Request, Response, Version};
+use crate::{Api, ErrorPayload, ErrorType, Push, Request, Response, Version};
 
 /// A frame a client sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,10 +243,15 @@ impl ResponseFrame {
         self.encode_for(Version::V3_2)
     }
 
-    /// Encodes to JSON text as `version` spells it.
+    /// Encodes to JSON text as `version` of the Customer Chat API spells it.
     pub fn encode_for(&self, version: Version) -> String {
+        self.encode_in(Api::Customer, version)
+    }
+
+    /// Encodes to JSON text as `version` of `api` spells it.
+    pub fn encode_in(&self, api: Api, version: Version) -> String {
         let (success, payload) = match &self.result {
-            Ok(response) => (true, version.response_wire(response.action(), response.payload())),
+            Ok(response) => (true, version.response_wire(api, response.action(), response.payload())),
             Err(error) => (false, json!({ "error": error })),
         };
         // Responses carry no `version`, in any version.
@@ -268,10 +273,16 @@ impl PushFrame {
         self.encode_for(Version::V3_2).expect("every push exists in 3.2")
     }
 
-    /// Encodes to JSON text as `version` spells it; `None` when that version has no such
-    /// push.
+    /// Encodes to JSON text as `version` of the Customer Chat API spells it; `None` when
+    /// that version has no such push.
     pub fn encode_for(&self, version: Version) -> Option<String> {
-        let (action, payload) = version.push_wire(self.push.action(), self.push.payload())?;
+        self.encode_in(Api::Customer, version)
+    }
+
+    /// Encodes to JSON text as `version` of `api` spells it; `None` when that version has
+    /// no such push.
+    pub fn encode_in(&self, api: Api, version: Version) -> Option<String> {
+        let (action, payload) = version.push_wire(api, self.push.action(), self.push.payload())?;
         let frame = RawFrame {
             version: version.is_versioned().then(|| version.as_str().to_owned()),
             request_id: self.request_id.clone(),

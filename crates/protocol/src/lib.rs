@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+mod agent;
 mod data;
 mod envelope;
 mod error;
@@ -19,6 +20,7 @@ mod request;
 mod response;
 mod version;
 
+pub use agent::*;
 pub use data::*;
 pub use envelope::*;
 pub use error::*;

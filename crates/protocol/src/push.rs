@@ -61,6 +61,8 @@ action_enum! {
         /// Groups changed status (3.5; this server also sends it to older versions, whose
         /// clients skip pushes they do not know).
         GroupsStatusUpdated(GroupsStatusUpdated) = "groups_status_updated",
+        /// Agents only: an agent's routing status changed.
+        RoutingStatusSet(crate::RoutingStatusSet) = "routing_status_set",
     }
 }
 

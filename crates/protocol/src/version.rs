@@ -20,6 +20,15 @@ use serde_json::{Map, Value};
 
 use crate::DisconnectReason;
 
+/// Which API a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// The Customer Chat API (visitors).
+    Customer,
+    /// The agent API, in the Agent Chat API's names and shapes.
+    Agent,
+}
+
 /// A Customer Chat API version this crate can speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
@@ -98,14 +107,25 @@ impl Version {
         }
     }
 
-    /// The form a push takes in this version: its wire name and payload, or `None` when
-    /// the version has no such push.
-    pub fn push_wire(self, action: &str, mut payload: Value) -> Option<(String, Value)> {
+    /// The form a push takes in this version of `api`: its wire name and payload, or `None`
+    /// when the version has no such push.
+    pub fn push_wire(self, api: Api, action: &str, mut payload: Value) -> Option<(String, Value)> {
+        if api == Api::Agent {
+            self.agent_shapes(&mut payload);
+        }
         match action {
             "customer_updated" if self.is_versioned() => {
                 // 3.3 dropped the `customer` wrapper: the changed fields come flat.
                 if let Some(Value::Object(customer)) = payload.as_object_mut().and_then(|payload| payload.remove("customer")) {
                     payload = Value::Object(customer);
+                }
+            }
+            "customer_page_updated" => {
+                // A unix time up to 3.2, an RFC 3339 `opened_at` from 3.3; servers fill in
+                // both.
+                let drop = if self.is_versioned() { "timestamp" } else { "opened_at" };
+                if let Value::Object(fields) = &mut payload {
+                    fields.remove(drop);
                 }
             }
             "customer_disconnected" => {
@@ -139,8 +159,11 @@ impl Version {
         (action.to_owned(), payload)
     }
 
-    /// The form a successful response takes in this version.
-    pub fn response_wire(self, action: &str, mut payload: Value) -> Value {
+    /// The form a successful response takes in this version of `api`.
+    pub fn response_wire(self, api: Api, action: &str, mut payload: Value) -> Value {
+        if api == Api::Agent {
+            self.agent_shapes(&mut payload);
+        }
         if action == "get_predicted_agent"
             && let Value::Object(fields) = &mut payload
         {
@@ -155,6 +178,47 @@ impl Version {
             }
         }
         payload
+    }
+}
+
+impl Version {
+    /// The Agent Chat API calls an event's and a typing indicator's `recipients`
+    /// `visibility` from 3.4.
+    fn agent_shapes(self, payload: &mut Value) {
+        if self < Version::V3_4 {
+            return;
+        }
+        fn rename(object: &mut Value) {
+            if let Some(fields) = object.as_object_mut()
+                && let Some(recipients) = fields.remove("recipients")
+            {
+                fields.insert("visibility".to_owned(), recipients);
+            }
+        }
+        fn thread(thread: &mut Value) {
+            for event in thread.get_mut("events").and_then(Value::as_array_mut).into_iter().flatten() {
+                rename(event);
+            }
+        }
+        for key in ["event", "typing_indicator"] {
+            if let Some(inner) = payload.get_mut(key) {
+                rename(inner);
+            }
+        }
+        if let Some(chat) = payload.get_mut("chat") {
+            chat.get_mut("thread").map(thread);
+        }
+        if let Some(inner) = payload.get_mut("thread") {
+            thread(inner);
+        }
+        for inner in payload.get_mut("threads").and_then(Value::as_array_mut).into_iter().flatten() {
+            thread(inner);
+        }
+        for summary in payload.get_mut("chats_summary").and_then(Value::as_array_mut).into_iter().flatten() {
+            for last in summary.get_mut("last_event_per_type").and_then(Value::as_object_mut).into_iter().flat_map(|map| map.values_mut()) {
+                last.get_mut("event").map(rename);
+            }
+        }
     }
 }
 

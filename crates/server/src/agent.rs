@@ -24,16 +24,11 @@ use crate::{ids, App};
 /// Answers one request from a logged-in agent.
 pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
     match request {
-        Request::ListChats(request) => {
-            let mut payload = to_json(crate::customer::list_chats(app, actor, request)?);
-            for summary in payload["chats_summary"].as_array_mut().into_iter().flatten() {
-                app.add_verification(&mut summary["users"])?;
-            }
-            Ok(Response::Other { action: "list_chats".to_owned(), payload })
-        }
+        Request::ListChats(_) => unreachable!("list_chats has the agent's own shape, decoded by agent_only"),
         Request::GetChat(request) => {
             let row = app.accessible_chat(actor, &request.chat_id)?;
             let mut payload = to_json(app.chat_view(&row, request.thread_id.as_deref())?);
+            payload["is_followed"] = json!(false);
             app.add_verification(&mut payload["users"])?;
             Ok(Response::Other { action: "get_chat".to_owned(), payload })
         }
@@ -59,6 +54,107 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
     }
 }
 
+/// Whether a request takes the agent API's own payload where the customer API has
+/// another of the same name (`list_chats`), so the session hands it over undecoded.
+pub fn own_shape(action: &str) -> bool {
+    action == "list_chats"
+}
+
+impl App {
+    /// A chat as the agent API lists it: its latest thread summarised, the newest event of
+    /// each type, and what the site said about the customer.
+    fn agent_chat_summary(&self, row: &crate::db::ChatRow) -> ApiResult<Value> {
+        let summary = self.chat_summary(row)?;
+        let last_thread_summary = match self.chat_view(row, None)?.thread {
+            Some(thread) => Some(protocol::ThreadSummary {
+                id: thread.id,
+                created_at: thread.created_at.unwrap_or_default(),
+                user_ids: thread.user_ids,
+                properties: thread.properties.unwrap_or_default(),
+                active: thread.active,
+                access: thread.access.unwrap_or_default(),
+                queue: thread.queue,
+            }),
+            None => None,
+        };
+        let mut summary = to_json(protocol::AgentChatSummary {
+            id: summary.id,
+            users: summary.users,
+            last_event_per_type: summary.last_event_per_type,
+            last_thread_summary,
+            properties: summary.properties.unwrap_or_default(),
+            access: summary.access.unwrap_or_default(),
+            is_followed: false,
+        });
+        self.add_verification(&mut summary["users"])?;
+        Ok(summary)
+    }
+
+    /// `list_chats` (agents): every chat of the license, newest thread first, filtered by
+    /// state and group, in pages of `limit` (10 by default, at most 100).
+    fn agent_list_chats(&self, actor: &Actor<'_>, request: protocol::AgentListChats) -> ApiResult<Value> {
+        use crate::paging::{Cursor, PageSize};
+        if request.page_id.is_some() && (request.limit.is_some() || request.sort_order.is_some() || request.filters.is_some()) {
+            return Err(validation("a page_id carries the filters, sort_order and limit of the first request; send it alone"));
+        }
+        let cursor = Cursor::start(request.page_id.as_deref(), request.sort_order.as_deref(), || {
+            Ok(PageSize::Limit(request.limit.unwrap_or(10).clamp(1, 100) as usize))
+        })?;
+        let PageSize::Limit(limit) = cursor.size else { return Err(validation("page_id is not valid")) };
+        // A page id is taken alone, so it carries no filters: only the first page filters.
+        let filters = request.filters.unwrap_or_default();
+        let mut rows = Vec::new();
+        for row in self.db.chats_of_license(actor.license_id)? {
+            if filters.group_ids.as_ref().is_some_and(|groups| !groups.contains(&row.group_id)) {
+                continue;
+            }
+            if filters.include_active.is_some() || filters.active.is_some() {
+                let active = self.db.threads(&row.id)?.last().is_some_and(|thread| thread.active);
+                let wanted = match (filters.active, filters.include_active) {
+                    (Some(only), _) => active == only,
+                    (None, Some(include_active)) => include_active || !active,
+                    (None, None) => true,
+                };
+                if !wanted {
+                    continue;
+                }
+            }
+            rows.push(row);
+        }
+        if cursor.ascending {
+            rows.reverse();
+        }
+        let page = rows.iter().skip(cursor.offset).take(limit).map(|row| self.agent_chat_summary(row)).collect::<ApiResult<Vec<_>>>()?;
+        let end = cursor.offset + page.len();
+        let mut payload = json!({ "chats_summary": page, "found_chats": rows.len() });
+        if end < rows.len() {
+            payload["next_page_id"] = json!(cursor.at(end).encode());
+        }
+        if cursor.offset > 0 {
+            payload["previous_page_id"] = json!(cursor.at(cursor.offset.saturating_sub(limit)).encode());
+        }
+        Ok(payload)
+    }
+
+    /// The agent `login` answer: the license, the agent with their routing status, and the
+    /// first page of chats.
+    pub(crate) fn agent_login(&self, license: &crate::config::License, agent_id: &str, accepting: bool) -> ApiResult<Response> {
+        let chats = self.db.chats_of_license(license.id)?;
+        let chats_summary = chats.iter().take(10).map(|row| self.agent_chat_summary(row)).collect::<ApiResult<Vec<_>>>()?;
+        let mut user = self.agent_user(license.id, agent_id);
+        user.email = Some(agent_id.to_owned()).filter(|id| id.contains('@'));
+        let profile = protocol::MyProfile {
+            user,
+            routing_status: if accepting { "accepting_chats" } else { "not_accepting_chats" }.to_owned(),
+            permission: Some("normal".to_owned()),
+        };
+        let license = protocol::AgentLicense { id: license.id, organization_id: license.organization_id.clone(), name: Some(license.name.clone()) };
+        let mut payload = to_json(protocol::AgentLoginResponse { license, my_profile: profile, chats_summary: Vec::new() });
+        payload["chats_summary"] = json!(chats_summary);
+        Ok(Response::Other { action: "login".to_owned(), payload })
+    }
+}
+
 /// A response payload as JSON, so agents' views can carry what customers' do not
 /// (`verification`).
 fn to_json(payload: impl serde::Serialize) -> Value {
@@ -73,12 +169,14 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
     let Peer::Agent(agent_id) = actor.peer else { unreachable!("agent sessions only") };
     let ok = || Response::Other { action: action.to_owned(), payload: json!({}) };
     match action {
+        "list_chats" => Ok(Response::Other { action: action.to_owned(), payload: app.agent_list_chats(actor, payload(action, body)?)? }),
         "set_routing_status" => {
-            #[derive(Deserialize)]
-            struct Body {
-                status: String,
+            let body: protocol::SetRoutingStatus = payload(action, body)?;
+            // Agents set their own status; setting others' needs a role this server does
+            // not have yet.
+            if body.agent_id.as_ref().is_some_and(|named| named != agent_id) {
+                return Err(ErrorPayload::new(ErrorType::Authorization, "agents can only set their own routing status"));
             }
-            let body: Body = payload(action, body)?;
             let accepting = match body.status.as_str() {
                 "accepting_chats" => true,
                 "not_accepting_chats" | "offline" => false,
@@ -86,6 +184,9 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
             };
             app.db.set_agent_accepting(agent_id, accepting)?;
             app.hub.set_accepting(actor.license_id, agent_id, accepting);
+            let status = if accepting { "accepting_chats" } else { "not_accepting_chats" };
+            let push = Push::RoutingStatusSet(protocol::RoutingStatusSet { agent_id: agent_id.clone(), status: status.to_owned() });
+            app.hub.push_to_agents(actor.license_id, &push);
             app.drain_queue(actor.license_id)?;
             app.announce_availability(actor.license_id)?;
             Ok(ok())
@@ -146,31 +247,24 @@ fn agent_only(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiRes
             Ok(ok())
         }
         "transfer_chat" => {
-            #[derive(Deserialize)]
-            struct Target {
-                #[serde(rename = "type")]
-                kind: String,
-                ids: Vec<Value>,
-            }
-            #[derive(Deserialize)]
-            struct Body {
-                #[serde(alias = "chat_id")]
-                id: String,
-                target: Target,
-            }
-            let body: Body = payload(action, body)?;
-            let first = body.target.ids.first().ok_or_else(|| validation("target.ids must name one agent or group"))?;
-            match body.target.kind.as_str() {
-                "agent" => {
-                    let agent = first.as_str().ok_or_else(|| validation("agent ids are strings"))?;
-                    app.transfer(actor, &body.id, None, Some(agent))?;
+            let body: protocol::TransferChat = payload(action, body)?;
+            let row = app.accessible_chat(actor, &body.id)?;
+            let (to_group, to_agent) = match &body.target {
+                // No target: another agent of the chat's own group.
+                None => (Some(row.group_id), None),
+                Some(target) => {
+                    let first = target.ids.first().ok_or_else(|| validation("target.ids must name one agent or group"))?;
+                    match target.kind.as_str() {
+                        "agent" => (None, Some(first.as_str().ok_or_else(|| validation("agent ids are strings"))?.to_owned())),
+                        "group" => (Some(first.as_u64().ok_or_else(|| validation("group ids are numbers"))? as u32), None),
+                        other => return Err(validation(format!("target.type must be agent or group, not {other:?}"))),
+                    }
                 }
-                "group" => {
-                    let group = first.as_u64().ok_or_else(|| validation("group ids are numbers"))?;
-                    app.transfer(actor, &body.id, Some(group as u32), None)?;
-                }
-                other => return Err(validation(format!("target.type must be agent or group, not {other:?}"))),
+            };
+            if !body.ignore_agents_availability {
+                app.check_transfer_target(actor.license_id, to_group, to_agent.as_deref())?;
             }
+            app.transfer(actor, &body.id, to_group, to_agent.as_deref())?;
             Ok(ok())
         }
         "send_typing_indicator" => {

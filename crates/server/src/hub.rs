@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use protocol::{Push, PushFrame, PushVersions, Version};
+use protocol::{Api, Push, PushFrame, PushVersions, Version};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Identifies one websocket connection.
@@ -42,6 +42,8 @@ pub enum Outbound {
 /// How a logged-in connection wants its pushes.
 #[derive(Debug, Clone)]
 pub struct Wire {
+    /// The API it speaks.
+    pub api: Api,
     /// Which pushes, in which versions.
     pub pushes: PushVersions,
     /// The group a customer logged in to (`login.group_id`, 0 by default): their
@@ -50,9 +52,9 @@ pub struct Wire {
 }
 
 impl Wire {
-    /// Every push in `version`, for group 0.
-    pub fn new(version: Version) -> Wire {
-        Wire { pushes: PushVersions::new(version), group_id: 0 }
+    /// Every push of `api` in `version`, for group 0.
+    pub fn new(api: Api, version: Version) -> Wire {
+        Wire { api, pushes: PushVersions::new(version), group_id: 0 }
     }
 }
 
@@ -78,7 +80,7 @@ pub struct Origin<'a> {
 /// copy), however many sockets it goes to.
 struct Encoded<'a> {
     push: &'a Push,
-    untagged: HashMap<Version, Option<String>>,
+    untagged: HashMap<(Api, Version), Option<String>>,
 }
 
 impl<'a> Encoded<'a> {
@@ -87,17 +89,17 @@ impl<'a> Encoded<'a> {
     }
 
     fn for_conn(&mut self, conn: &Conn) -> Option<String> {
-        let version = conn.wire.pushes.of(self.push.action())?;
+        let (api, version) = (conn.wire.api, conn.wire.pushes.of(self.push.action())?);
         let push = self.push;
         self.untagged
-            .entry(version)
-            .or_insert_with(|| PushFrame { request_id: None, push: push.clone() }.encode_for(version))
+            .entry((api, version))
+            .or_insert_with(|| PushFrame { request_id: None, push: push.clone() }.encode_in(api, version))
             .clone()
     }
 
     fn tagged(&self, conn: &Conn, request_id: &str) -> Option<String> {
         let version = conn.wire.pushes.of(self.push.action())?;
-        PushFrame { request_id: Some(request_id.to_owned()), push: self.push.clone() }.encode_for(version)
+        PushFrame { request_id: Some(request_id.to_owned()), push: self.push.clone() }.encode_in(conn.wire.api, version)
     }
 }
 

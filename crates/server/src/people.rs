@@ -126,7 +126,7 @@ impl App {
             url,
             title: page.title,
             timestamp: Some(ids::unix_now().max(0) as u64),
-            opened_at: None,
+            opened_at: Some(self.clock.timestamp()),
         });
         self.hub.push_to_agents(actor.license_id, &push);
         Ok(())

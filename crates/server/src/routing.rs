@@ -290,6 +290,35 @@ impl App {
         Ok(())
     }
 
+    /// Whether a transfer can be taken at once: the named agent accepts chats and has room,
+    /// or one of the group's agents does. A transfer that would wait in the queue fails
+    /// unless its request says `ignore_agents_availability`.
+    pub(crate) fn check_transfer_target(&self, license_id: u64, to_group: Option<u32>, to_agent: Option<&str>) -> ApiResult<()> {
+        match (to_agent, to_group) {
+            (Some(agent_id), _) => {
+                let agent = self.config.agent(agent_id).filter(|agent| agent.license_id == license_id).ok_or_else(|| not_found("agent"))?;
+                let route = Route { group_id: agent.groups.first().copied().unwrap_or(0), agents: vec![agent.id.clone()] };
+                if self.route_status(license_id, &route)? != GroupStatus::Online {
+                    return Err(ErrorPayload::new(
+                        ErrorType::Other("agent_offline".to_owned()),
+                        format!("{agent_id} cannot take a chat now; send ignore_agents_availability: true to let the chat wait for them"),
+                    ));
+                }
+            }
+            (None, Some(group_id)) => {
+                self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
+                if self.group_status(license_id, group_id)? != GroupStatus::Online {
+                    return Err(ErrorPayload::new(
+                        ErrorType::GroupUnavailable,
+                        "no agent of the group can take the chat now; send ignore_agents_availability: true to queue it",
+                    ));
+                }
+            }
+            (None, None) => return Err(validation("give target.type agent or group, with ids")),
+        }
+        Ok(())
+    }
+
     /// `transfer_chat` (agents): to named agents, or to a group's next available agent.
     pub(crate) fn transfer(&self, actor: &Actor<'_>, chat_id: &str, to_group: Option<u32>, to_agent: Option<&str>) -> ApiResult<()> {
         let row = self.accessible_chat(actor, chat_id)?;

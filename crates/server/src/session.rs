@@ -10,6 +10,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+pub use protocol::Api;
 use protocol::{
     CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, Push, PushFrame, Request, RequestFrame, Response,
     ResponseFrame, Version,
@@ -22,15 +23,6 @@ use crate::chat::{validation, Actor, ApiResult};
 use crate::config::License;
 use crate::hub::{ConnId, Outbound, Peer, Wire};
 use crate::{ids, App};
-
-/// Which API a socket speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    /// The Customer Chat API.
-    Customer,
-    /// The agent API.
-    Agent,
-}
 
 /// Why a socket refuses service before any request is read.
 #[derive(Debug, Clone)]
@@ -110,7 +102,7 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, version: Version, 
         api,
         conn,
         version,
-        wire: Wire::new(version),
+        wire: Wire::new(api, version),
         license: None,
         peer: None,
         token_expires: None,
@@ -213,11 +205,11 @@ impl Session {
     }
 
     fn reply(&self, request_id: Option<String>, response: Response, version: Version) {
-        self.send(ResponseFrame::ok(request_id, response).encode_for(version));
+        self.send(ResponseFrame::ok(request_id, response).encode_in(self.api, version));
     }
 
     fn reply_error(&self, request_id: Option<String>, action: &str, error: ErrorPayload) {
-        self.send(ResponseFrame::error(request_id, action, error).encode_for(self.version));
+        self.send(ResponseFrame::error(request_id, action, error).encode_in(self.api, self.version));
     }
 
     /// Answers a request with what `work` produces, from a task of its own, so the
@@ -239,7 +231,7 @@ impl Session {
             );
             return self.reply_error(request_id, &action, error);
         }
-        let (sender, pending) = (self.sender.clone(), self.pending.clone());
+        let (sender, pending, api) = (self.sender.clone(), self.pending.clone(), self.api);
         tokio::spawn(async move {
             let result = tokio::select! {
                 result = work => Some(result),
@@ -251,7 +243,7 @@ impl Session {
                 Ok(response) => ResponseFrame::ok(request_id, response),
                 Err(error) => ResponseFrame::error(request_id, &action, error),
             };
-            let _ = sender.send(Outbound::Text(frame.encode_for(version)));
+            let _ = sender.send(Outbound::Text(frame.encode_in(api, version)));
         });
     }
 
@@ -269,7 +261,7 @@ impl Session {
         };
         // The connection's own version, whatever `login` subscribed to: this push may come
         // before any login.
-        if let Some(text) = (PushFrame { request_id: None, push }).encode_for(self.version) {
+        if let Some(text) = (PushFrame { request_id: None, push }).encode_in(self.api, self.version) {
             self.send(text);
         }
         let _ = self.sender.send(Outbound::Close(1000, reason.as_str().to_owned()));
@@ -277,6 +269,16 @@ impl Session {
 
     fn handle_text(&mut self, app: &App, text: &str) {
         let frame = match RequestFrame::decode(text) {
+            // Where the agent API's payload differs from the customer API's action of the
+            // same name, the agent side reads the raw payload itself.
+            Ok(frame) if self.api == Api::Agent && crate::agent::own_shape(frame.request.action()) => {
+                let payload = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|mut frame| frame.get_mut("payload").map(serde_json::Value::take))
+                    .unwrap_or_default();
+                let action = frame.request.action().to_owned();
+                RequestFrame { request: Request::Other { action, payload }, ..frame }
+            }
             Ok(frame) => frame,
             Err(err) => {
                 let action = err.action.clone().unwrap_or_else(|| "unknown".to_owned());
@@ -414,16 +416,8 @@ impl Session {
                     .agent_by_token(token)
                     .filter(|agent| agent.license_id == license.id)
                     .ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "invalid agent token"))?;
-                let mut my_profile = serde_json::to_value(app.agent_user(license.id, &agent.id)).unwrap_or_default();
                 let accepting = app.db.agent_accepting(&agent.id)?.unwrap_or(true);
-                my_profile["routing_status"] = json!(if accepting { "accepting_chats" } else { "not_accepting_chats" });
-                let response = Response::Other {
-                    action: "login".to_owned(),
-                    payload: json!({
-                        "license": { "id": license.id, "organization_id": license.organization_id, "name": license.name },
-                        "my_profile": my_profile,
-                    }),
-                };
+                let response = app.agent_login(license, &agent.id, accepting)?;
                 (Peer::Agent(agent.id.clone()), response, accepting)
             }
         };
@@ -447,7 +441,7 @@ impl Session {
     fn push_side_storage(&mut self) {
         if let Some(customer_side_storage) = self.side_storage.take() {
             let push = Push::CustomerSideStorageUpdated(protocol::CustomerSideStorageUpdated { customer_side_storage });
-            let text = self.wire.pushes.of(push.action()).and_then(|version| PushFrame { request_id: None, push }.encode_for(version));
+            let text = self.wire.pushes.of(push.action()).and_then(|version| PushFrame { request_id: None, push }.encode_in(self.api, version));
             if let Some(text) = text {
                 self.send(text);
             }

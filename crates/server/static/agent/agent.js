@@ -430,9 +430,10 @@
     for (const s of summaries) {
       if (!s || !s.id || order.includes(s.id)) continue;
       const chat = ensureChat(s.id);
-      chat.active = !!s.active;
+      const last = s.last_thread_summary;
+      chat.active = !!(last && last.active);
       if (Array.isArray(s.users)) chat.users = s.users;
-      if (s.last_thread_id) chat.threadId = s.last_thread_id;
+      if (last && last.id) chat.threadId = last.id;
       if (!chat.active) chat.queue = null;
       syncSeenFromUsers(chat);
       const perType = s.last_event_per_type || {};
@@ -1985,7 +1986,8 @@
     }
     ui.transferError.textContent = '';
     setBusy(ui.transferDialog, ui.transferSubmit, true);
-    request('transfer_chat', { id: chat.id, target: choice.target })
+    // A group or agent with no room right now still takes the chat: it waits in their queue.
+    request('transfer_chat', { id: chat.id, target: choice.target, ignore_agents_availability: true })
       .then(() => closeDialog(ui.transferDialog))
       .catch((err) => {
         const message = 'Could not transfer to ' + choice.label + ': ' + err.message;

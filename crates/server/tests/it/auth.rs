@@ -124,7 +124,7 @@ async fn customers_never_reach_another_customers_chat_and_agents_stay_in_their_l
     let mut bob = Client::connect(server.addr, "/v3.2/agent/rtm/ws?license_id=2").await;
     bob.login(&json!(OTHER_AGENT_TOKEN)).await;
     assert_eq!(error_type(&bob.request("get_chat", json!({ "chat_id": chat_id })).await), "not_found");
-    assert_eq!(ok(&bob.request("list_chats", json!({})).await)["total_chats"], 0);
+    assert_eq!(ok(&bob.request("list_chats", json!({})).await)["found_chats"], 0);
 }
 
 #[tokio::test]

@@ -14,4 +14,5 @@ mod support;
 mod url_info;
 mod uploads;
 mod verification;
+mod versions;
 mod web_api;

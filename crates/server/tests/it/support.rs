@@ -126,6 +126,19 @@ impl TestServer {
         client
     }
 
+    /// A customer on `path` (e.g. `/v3.5/customer/rtm/ws?organization_id=...`) whose
+    /// login carries `extra` beside the token; returns the client and the login response.
+    pub async fn customer_at(&self, path: &str, extra: Value) -> (Client, Value) {
+        let token = customer_token(self.addr, json!({ "license_id": 1 })).await;
+        let mut client = Client::connect(self.addr, path).await;
+        let mut login = json!({ "token": format!("Bearer {}", token["access_token"].as_str().unwrap()) });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            login[key] = value.clone();
+        }
+        let response = client.request("login", login).await;
+        (client, response)
+    }
+
     /// A customer logged in on a new socket, with their token (to open more tabs).
     pub async fn customer_with_token(&self) -> (Client, Value) {
         let token = customer_token(self.addr, json!({ "license_id": 1 })).await;
@@ -257,6 +270,18 @@ impl Client {
     /// Waits for the next `incoming_event` carrying an event of this type.
     pub async fn event(&mut self, kind: &str) -> Value {
         self.push_where("incoming_event", |frame| frame["payload"]["event"]["type"] == kind).await
+    }
+
+    /// Every frame that arrived and arrives within `within`, in order.
+    pub async fn drain(&mut self, within: Duration) -> Vec<Value> {
+        let mut frames: Vec<Value> = self.pending.drain(..).collect();
+        let deadline = tokio::time::Instant::now() + within;
+        while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            if let Message::Text(text) = message {
+                frames.push(serde_json::from_str(&text).unwrap());
+            }
+        }
+        frames
     }
 
     /// Asserts that no push with this action arrives within `within`.
