@@ -14,6 +14,7 @@
 //! | the tenant is `organization_id` instead of `license_id` | 3.4 |
 //! | `groups_status_updated` push, `logged_out_remotely` reason | 3.5 |
 //!
+//! Version 3.0 (the experimental API before 3.1) differs in most shapes: see [`crate::v30`].
 //! Where the documents leave a shape open, `PROTOCOL-NOTES.md` says what was settled and why.
 
 use serde_json::{Map, Value};
@@ -110,6 +111,13 @@ impl Version {
     /// The form a push takes in this version of `api`: its wire name and payload, or `None`
     /// when the version has no such push.
     pub fn push_wire(self, api: Api, action: &str, mut payload: Value) -> Option<(String, Value)> {
+        if self == Version::V3_0 {
+            let payload = match action {
+                "customer_disconnected" => self.reasons_for(payload),
+                _ => payload,
+            };
+            return crate::v30::push(action, payload);
+        }
         if api == Api::Agent {
             self.agent_shapes(&mut payload);
         }
@@ -128,15 +136,19 @@ impl Version {
                     fields.remove(drop);
                 }
             }
-            "customer_disconnected" => {
-                if let Some(reason) = payload.get("reason").and_then(Value::as_str) {
-                    let reason = self.disconnect_reason(&DisconnectReason::parse(reason));
-                    payload["reason"] = Value::String(reason.as_str().to_owned());
-                }
-            }
+            "customer_disconnected" => payload = self.reasons_for(payload),
             _ => {}
         }
         Some((action.to_owned(), payload))
+    }
+
+    /// A `customer_disconnected` payload with its reason as this version names it.
+    fn reasons_for(self, mut payload: Value) -> Value {
+        if let Some(reason) = payload.get("reason").and_then(Value::as_str) {
+            let reason = self.disconnect_reason(&DisconnectReason::parse(reason));
+            payload["reason"] = Value::String(reason.as_str().to_owned());
+        }
+        payload
     }
 
     /// The form a request takes in this version: `activate_chat` and `resume_chat` under
@@ -161,6 +173,10 @@ impl Version {
 
     /// The form a successful response takes in this version of `api`.
     pub fn response_wire(self, api: Api, action: &str, mut payload: Value) -> Value {
+        // 3.0 answers are built in 3.0's shapes (see `v30`).
+        if self == Version::V3_0 {
+            return payload;
+        }
         if api == Api::Agent {
             self.agent_shapes(&mut payload);
         }

@@ -156,8 +156,9 @@ async fn agent_socket(
     Query(tenant): Query<Tenant>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    // Agents name no tenant in the URL: their token says which license they work for.
-    let version = path_version(&version);
+    // Agents name no tenant in the URL: their token says which license they work for. The
+    // agent API starts at 3.2.
+    let version = path_version(&version).filter(|version| *version >= Version::V3_2);
     let license = if version.is_some() {
         match app.tenant(&tenant) {
             Some(license) => Ok(license),

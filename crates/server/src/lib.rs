@@ -18,6 +18,7 @@ mod greetings;
 mod http;
 mod hub;
 mod ids;
+mod legacy;
 mod paging;
 mod people;
 mod properties;

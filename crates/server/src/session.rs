@@ -268,7 +268,9 @@ impl Session {
     }
 
     fn handle_text(&mut self, app: &App, text: &str) {
-        let frame = match RequestFrame::decode(text) {
+        // 3.0 frames keep their own shapes until `legacy` runs them.
+        let decoded = if self.version == Version::V3_0 { crate::legacy::decode(text) } else { RequestFrame::decode(text) };
+        let frame = match decoded {
             // Where the agent API's payload differs from the customer API's action of the
             // same name, the agent side reads the raw payload itself.
             Ok(frame) if self.api == Api::Agent && crate::agent::own_shape(frame.request.action()) => {
@@ -304,13 +306,10 @@ impl Session {
             let error = ErrorPayload::new(ErrorType::TooManyRequests, "too many requests; slow down and try again");
             return self.reply_error(request_id, &action, error);
         }
+        // Chatting or moving to another page counts as activity (3.0 actions included).
         if matches!(
-            request,
-            Request::StartChat(_)
-                | Request::ActivateChat(_)
-                | Request::SendEvent(_)
-                | Request::UpdateCustomerPage(_)
-                | Request::SendRichMessagePostback(_)
+            request.action(),
+            "start_chat" | "activate_chat" | "resume_chat" | "send_event" | "update_customer_page" | "send_rich_message_postback"
         ) {
             self.last_activity = Instant::now();
         }
@@ -342,14 +341,21 @@ impl Session {
         }
         let Some(license) = self.license.clone() else { return };
         let result = match (&self.peer, request) {
+            (None, Request::Login(login)) if self.version == Version::V3_0 => {
+                let group_id = login.group_id.unwrap_or(0);
+                self.login(app, &license, login, version).map(|response| crate::legacy::login_answer(app, license.id, group_id, response))
+            }
             (None, Request::Login(login)) => self.login(app, &license, login, version),
             (None, _) => Err(ErrorPayload::new(ErrorType::Authentication, "log in first")),
             (Some(_), Request::Login(_)) => Err(validation("already logged in")),
             (Some(peer), request) => {
                 let actor = Actor { license_id: license.id, peer, conn: self.conn, request_id: request_id.as_deref() };
-                match self.api {
-                    Api::Customer => crate::customer::dispatch(app, &actor, request),
-                    Api::Agent => crate::agent::dispatch(app, &actor, request),
+                match (self.api, request) {
+                    (Api::Customer, Request::Other { action, payload }) if self.version == Version::V3_0 => {
+                        crate::legacy::dispatch(app, &actor, &action, payload)
+                    }
+                    (Api::Customer, request) => crate::customer::dispatch(app, &actor, request),
+                    (Api::Agent, request) => crate::agent::dispatch(app, &actor, request),
                 }
             }
         };

@@ -113,6 +113,14 @@ async fn customer_action(
         Ok(payload) => payload,
         Err(error) => return error_response(&error),
     };
+    let peer = Peer::Customer(caller.customer_id.clone());
+    let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
+    if crate::http::path_version(&version) == Some(protocol::Version::V3_0) {
+        return match crate::legacy::dispatch(&app, &actor, &action, payload) {
+            Ok(response) => ok_response(response),
+            Err(error) => error_response(&error),
+        };
+    }
     let request = match Request::from_parts(&action, payload) {
         Ok(Request::Login(_) | Request::Ping) => {
             return error_response(&validation(format!("{action} is only available on the websocket")));
@@ -129,8 +137,6 @@ async fn customer_action(
             Err(error) => error_response(&error),
         };
     }
-    let peer = Peer::Customer(caller.customer_id);
-    let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
     match crate::customer::dispatch(&app, &actor, request) {
         Ok(response) => ok_response(response),
         Err(error) => error_response(&error),

@@ -369,3 +369,82 @@ async fn transfers_move_the_chats_access_to_the_new_group() {
     assert_eq!(ok(&chat)["access"], json!({ "group_ids": [0] }));
     assert_eq!(ok(&chat)["thread"]["access"], json!({ "group_ids": [0] }));
 }
+
+/// A client of the experimental 3.0 API: older names, `order` and unix timestamps,
+/// wrapped properties, `fields` maps, and events that reopen a closed chat.
+#[tokio::test]
+async fn api_3_0_clients_chat_in_3_0s_shapes() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let mut old = Client::connect(server.addr, "/v3.0/customer/rtm/ws?license_id=1").await;
+    let login = old
+        .request("login", json!({ "token": bearer, "customer": { "name": "Grace", "fields": { "plan": "gold" }, "monitoring": { "page": { "url": "https://shop.example/" } } } }))
+        .await;
+    let login = ok(&login);
+    assert_eq!(login["customer_id"], token["entity_id"]);
+    assert_eq!(login["__priv_dynamic_config"]["customer_data"]["fields"], json!({ "plan": "gold" }));
+    assert_eq!(login["__priv_dynamic_config"]["customer_data"]["name"], "Grace");
+    assert_eq!(login["__priv_dynamic_config"]["online_groups_ids"], json!([0]));
+    assert_eq!(login["__priv_dynamic_config"]["predicted_agent"]["name"], "Anna");
+    assert_eq!(ok(&old.request("get_groups_status", json!({ "groups": [0] })).await)["groups_status"], json!({ "0": "online" }));
+    assert_eq!(ok(&old.request("get_predicted_agent", json!({})).await)["agent"]["name"], "Anna");
+
+    let started = old.request("start_chat", json!({ "chat": { "properties": { "source": { "type": { "value": "facebook" } } }, "thread": { "events": [{ "type": "message", "custom_id": "1", "text": "hello there" }] } } })).await;
+    let chat = &ok(&started)["chat"];
+    let chat_id = chat["id"].clone();
+    assert!(chat["thread"]["order"].as_i64().unwrap() > 0);
+    assert_eq!(chat["thread"]["events"][0]["text"], "hello there");
+    assert!(chat["thread"]["events"][0]["timestamp"].as_i64().unwrap() > 1_700_000_000);
+    assert_eq!(chat["properties"], json!({ "source": { "type": { "value": "facebook" } } }));
+    let pushed = old.push("incoming_chat_thread").await;
+    assert_eq!(pushed["request_id"], started["request_id"]);
+    agent.push("incoming_chat").await;
+
+    ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "Hi Grace" } })).await);
+    let reply = old.push_where("incoming_event", |frame| frame["payload"]["event"]["text"] == "Hi Grace").await;
+    assert!(reply["payload"]["event"]["order"].is_i64());
+    assert_eq!(reply["payload"]["event"].get("created_at"), None);
+    let added = old.push("chat_user_added").await;
+    assert_eq!(added["payload"]["user_type"], "agent");
+
+    let summary = old.request("get_chats_summary", json!({ "offset": 0, "limit": 25 })).await;
+    let summary = ok(&summary);
+    assert_eq!(summary["total_chats"], 1);
+    assert_eq!(summary["chats_summary"][0]["last_event_per_type"]["message"]["event"]["text"], "Hi Grace");
+    assert!(summary["chats_summary"][0]["order"].is_i64());
+
+    ok(&old.request("update_chat_thread_properties", json!({ "chat_id": chat_id, "thread_id": chat["thread"]["id"], "properties": { "rating": { "score": 1 } } })).await);
+    let rated = old.push("chat_thread_properties_updated").await;
+    assert_eq!(rated["payload"]["properties"], json!({ "rating": { "score": { "value": 1 } } }));
+    let seen = old.request("update_last_seen_timestamp", json!({ "chat_id": chat_id, "timestamp": 2_000_000_000 })).await;
+    assert_eq!(ok(&seen)["timestamp"], 2_000_000_000i64);
+    assert_eq!(old.push("last_seen_timestamp_updated").await["payload"]["timestamp"], 2_000_000_000i64);
+
+    ok(&old.request("close_thread", json!({ "chat_id": chat_id })).await);
+    assert_eq!(old.push("thread_closed").await["payload"]["chat_id"], chat_id);
+    // An event for a closed chat opens a new thread.
+    let sent = old.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": "one more thing" } })).await;
+    let new_thread = ok(&sent)["thread_id"].clone();
+    assert_ne!(new_thread, chat["thread"]["id"]);
+    assert_eq!(ok(&sent)["event"]["text"], "one more thing");
+    let reopened = old.push_where("incoming_chat_thread", |frame| frame["payload"]["chat"]["thread"]["id"] == new_thread).await;
+    assert_eq!(reopened["payload"]["chat"]["thread"]["active"], true);
+
+    let threads = old.request("get_chat_threads_summary", json!({ "chat_id": chat_id })).await;
+    assert_eq!(ok(&threads)["total_threads"], 2);
+    let ids = ok(&threads)["threads_summary"].as_array().unwrap().iter().map(|thread| thread["id"].clone()).collect::<Vec<_>>();
+    let both = old.request("get_chat_threads", json!({ "chat_id": chat_id, "thread_ids": ids })).await;
+    assert_eq!(ok(&both)["chat"]["threads"].as_array().unwrap().len(), 2);
+
+    let updated = old.request("update_customer", json!({ "email": "grace@example.com", "fields": { "team": "navy" } })).await;
+    assert_eq!(ok(&updated)["customer"]["fields"], json!({ "plan": "gold", "team": "navy" }));
+    assert_eq!(old.push("customer_updated").await["payload"]["customer"]["email"], "grace@example.com");
+
+    // The Web API of 3.0 takes its payloads wrapped.
+    let body = json!({ "payload": { "offset": 0 } }).to_string().into_bytes();
+    let answered = http_request(server.addr, "POST", "/v3.0/customer/action/get_chats_summary?license_id=1", &[("authorization", &bearer), ("content-type", "application/json")], body).await;
+    assert_eq!(answered.status, 200, "{answered:?}");
+    assert_eq!(answered.json()["total_chats"], 1);
+}
