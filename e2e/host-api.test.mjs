@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
-import { ROOT, launchBrowser, startServer, watchErrors, signInAgent, sendMessage } from "./support.mjs";
+import { ACCOUNT, ROOT, launchBrowser, startServer, watchErrors, signInAgent, sendMessage } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 let server;
@@ -54,7 +54,7 @@ async function hostPage(code, { context, beforeLoader = "", body = "", waitUntil
 
 test("options are checked one by one: one clear error per bad option, warnings for unknown ones", async () => {
   const host = await hostPage(`livechat.embed.init({
-    account: "1", side: "top", page: 5, bubble: "yes", lang: "English!", c_email: "nope",
+    account: ${JSON.stringify(ACCOUNT)}, side: "top", page: 5, bubble: "yes", lang: "English!", c_email: "nope",
     url_privacy: "javascript:alert(1)", departments: "2;5", clone_operators: { Anna: "2" },
     onload: "not a function", colour: "red", mode: "bubble", title: "Ask us", target: ["*/thanks*"],
     operators: ["anna@acme.example"], custom: "session-42", css_text: ".cw-root{outline:0}", mobile: false
@@ -105,7 +105,7 @@ test("a missing account is one error and no widget; a non-object is refused", as
 
 test("callbacks and events carry their documented data; getters follow the chat", async () => {
   const host = await hostPage(`
-    livechat.embed.init({ account: 1, side: "left", onload: record("onload"), onchange: record("onchange"),
+    livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, side: "left", onload: record("onload"), onchange: record("onchange"),
       onchatstart: record("onchatstart"), onchatopened: record("onchatopened") });
     livechat.on("ready", record("ready"));
     livechat.on("visibility_changed", record("visibility_changed"));
@@ -158,7 +158,7 @@ test("callbacks and events carry their documented data; getters follow the chat"
 });
 
 test("embed methods: status, flip, bubble, switch_side, page, reload, stop", async () => {
-  const host = await hostPage(`livechat.embed.options = { account: "1", onchange: record("onchange") }; livechat.embed.init();`);
+  const host = await hostPage(`livechat.embed.options = { account: ${JSON.stringify(ACCOUNT)}, onchange: record("onchange") }; livechat.embed.init();`);
   const { page } = host;
   await page.waitForFunction(() => livechat.embed.status()?.state === "running");
   const status = () => page.evaluate(() => livechat.embed.status());
@@ -232,7 +232,7 @@ test("embed methods: status, flip, bubble, switch_side, page, reload, stop", asy
 });
 
 test("commands return promises; on/once/off manage listeners", async () => {
-  const host = await hostPage(`livechat.embed.init({ account: "1", c_name: "Ada" });`);
+  const host = await hostPage(`livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, c_name: "Ada" });`);
   const { page } = host;
   await page.waitForFunction(() => livechat.embed.status()?.state === "running");
   const result = await page.evaluate(async () => {
@@ -306,7 +306,7 @@ test("calls made before the loader arrived run in order once it has", async () =
   const host = await hostPage(
     `window.order = [];
      livechat.on("load", function (data) { window.order[window.order.length] = "load:" + data.page; });
-     livechat.embed.init({ account: "1", page: "online", onload: function () { window.order[window.order.length] = "onload"; } });
+     livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, page: "online", onload: function () { window.order[window.order.length] = "onload"; } });
      livechat.once("change", function (data) { window.order[window.order.length] = "change:" + data.chat_status; });
      window.promise = livechat.call("minimize");
      window.promise.then(function () { window.order[window.order.length] = "minimized"; });`,
@@ -330,7 +330,7 @@ test("the older one-call snippet still works", async () => {
   await page.goto(
     site.page("/legacy", {
       body: `<script>window.livechat = window.livechat || { q: [], embed: { init: function (o) { window.livechat.q.push(["embed.init", o]); } } };
-      livechat.embed.init({ account: "1" });</script><script async src="${server.url}/embed.js"></script>`,
+      livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)} });</script><script async src="${server.url}/embed.js"></script>`,
     }),
   );
   await page.locator("[data-livechat] button").click();
@@ -340,7 +340,7 @@ test("the older one-call snippet still works", async () => {
 });
 
 test("inline mode mounts into a host element; mini opens the chat on a new page", async () => {
-  const host = await hostPage(`livechat.embed.init({ account: "1", container: "#help" });`, {
+  const host = await hostPage(`livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, container: "#help" });`, {
     body: `<div id="help" style="width:420px;height:520px"></div>`,
   });
   const frame = host.page.locator("#help [data-livechat] iframe:not([hidden])");
@@ -352,18 +352,18 @@ test("inline mode mounts into a host element; mini opens the chat on a new page"
   await host.widget.getByTestId("cw-composer-input").waitFor();
   await host.context.close();
 
-  const mini = await hostPage(`livechat.embed.init({ account: "1", page: "mini" });`);
+  const mini = await hostPage(`livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, page: "mini" });`);
   const [chatPage] = await Promise.all([mini.context.waitForEvent("page"), mini.bubble.click()]);
   await chatPage.waitForLoadState();
   const url = new URL(chatPage.url());
   assert.equal(url.origin + url.pathname, `${server.url}/widget/`);
-  assert.equal(url.searchParams.get("account"), "1");
+  assert.equal(url.searchParams.get("account"), ACCOUNT);
   await chatPage.getByTestId("cw-composer-input").waitFor();
   await mini.context.close();
 });
 
 test("popup: a bubble that opens the chat in a window, with status, close and stop", async () => {
-  const host = await hostPage(`livechat.popup.init({ account: "1", mode: "bubble", btype: "left2", onchatstart: record("popup:onchatstart"), side: "right", container: "#x" });`);
+  const host = await hostPage(`livechat.popup.init({ account: ${JSON.stringify(ACCOUNT)}, mode: "bubble", btype: "left2", onchatstart: record("popup:onchatstart"), side: "right", container: "#x" });`);
   const { page, context } = host;
   const bubble = page.locator("[data-livechat-popup] button");
   await bubble.waitFor();
@@ -383,10 +383,10 @@ test("popup: a bubble that opens the chat in a window, with status, close and st
   assert.equal(await page.evaluate(() => livechat.popup.status()), "stopped");
 
   // mode "custom": the page opens the window itself, e.g. from a click on an image.
-  await page.evaluate(() => {
+  await page.evaluate((account) => {
     document.body.insertAdjacentHTML("beforeend", '<button id="ask">Ask about this</button>');
-    document.getElementById("ask").onclick = () => livechat.popup.init({ account: "1", mode: "custom" });
-  });
+    document.getElementById("ask").onclick = () => livechat.popup.init({ account, mode: "custom" });
+  }, ACCOUNT);
   const [second] = await Promise.all([context.waitForEvent("page"), page.click("#ask")]);
   await second.getByTestId("cw-composer-input").waitFor();
   assert.equal(await page.evaluate(() => livechat.popup.status()), "open");
@@ -396,7 +396,7 @@ test("popup: a bubble that opens the chat in a window, with status, close and st
 
 test("what the site knows about the visitor and the pages they move to reach the agent", async () => {
   const host = await hostPage(
-    `livechat.embed.init({ account: 1, c_name: "Ada", c_phone: "0123 456 789", c_name_byop: "Ada (VIP)", target: "*/page-*" });
+    `livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, c_name: "Ada", c_phone: "0123 456 789", c_name_byop: "Ada (VIP)", target: "*/page-*" });
      livechat.call("set_session_variables", { plan: "pro" });`,
   );
   await host.bubble.click();
@@ -431,7 +431,7 @@ test("offline messages and the contact details a form asked for are reported to 
   const demo = await startServer({ config: join(ROOT, "config", "demo.toml") });
   try {
     const host = await hostPage(
-      `livechat.embed.init({ account: 1, onofflinemessage: record("onofflinemessage"),
+      `livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, onofflinemessage: record("onofflinemessage"),
         onnamerequired: record("onnamerequired"), onemailrequired: record("onemailrequired"),
         onphonerequired: record("onphonerequired") });`,
       { chatServer: demo },
@@ -461,7 +461,7 @@ test("a greeting is reported as a trigger, and the visitor's rating as a chat ra
     const agent = await agentContext.newPage();
     await signInAgent(agent, greeting.url);
     const host = await hostPage(
-      `livechat.embed.init({ account: 1, ontrigger: record("ontrigger"), onchatrating: record("onchatrating") });`,
+      `livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, ontrigger: record("ontrigger"), onchatrating: record("onchatrating") });`,
       { chatServer: greeting },
     );
     await host.bubble.click();
@@ -483,7 +483,7 @@ test("a greeting is reported as a trigger, and the visitor's rating as a chat ra
 });
 
 test("the window can be maximised and restored from its header, and the page hears it", async () => {
-  const host = await hostPage(`livechat.embed.init({ account: 1, onchange: record("onchange") });`);
+  const host = await hostPage(`livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, onchange: record("onchange") });`);
   await host.bubble.click();
   assert.deepEqual(await host.waitFor("onchange"), { chat_status: "res", ticket: null });
   const frame = host.page.locator("[data-livechat] iframe");
@@ -522,7 +522,7 @@ test("a site that signs visitors in itself hands the widget its tokens", async (
     asked += 1;
     return { access_token: issued.access_token };
   });
-  const host = await hostPage(`livechat.embed.init({ account: 1, identity_provider: function () { return window.siteToken(); } });`, {
+  const host = await hostPage(`livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, identity_provider: function () { return window.siteToken(); } });`, {
     context,
   });
   await host.bubble.click();

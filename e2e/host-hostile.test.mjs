@@ -4,7 +4,7 @@
 // than the two loader scripts.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ACCOUNT, launchBrowser, startServer, watchErrors } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 let server;
@@ -66,7 +66,7 @@ test("hostile global CSS and patched built-ins leave an intact, working widget",
     site.page("/hostile", {
       head: HOSTILE_CSS,
       body: `<p>A page at war with its neighbours.</p><script>${PATCH_EARLY}${SNIPPET}${RECORDER}
-        livechat.embed.init({ account: "1", onchatstart: record("onchatstart"), onchange: record("onchange") });
+        livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, onchatstart: record("onchatstart"), onchange: record("onchange") });
       </script><script async src="${server.url}/embed.js"></script>`,
     }),
   );
@@ -120,7 +120,7 @@ test("a strict Content-Security-Policy that allows only the chat server works", 
   // No inline script, no inline style, nothing from the page's own origin: the loader
   // starts from its data-account attribute.
   const csp = `default-src 'none'; script-src ${server.url}; frame-src ${server.url}; style-src 'none'; img-src 'none'; connect-src 'none'`;
-  await page.goto(site.page("/strict", { csp, body: `<p>Locked down.</p><script async src="${server.url}/embed.js" data-account="1"></script>` }));
+  await page.goto(site.page("/strict", { csp, body: `<p>Locked down.</p><script async src="${server.url}/embed.js" data-account="${ACCOUNT}"></script>` }));
   const bubble = page.locator("[data-livechat] button");
   await bubble.waitFor();
   assert.equal(await bubble.evaluate((button) => getComputedStyle(button).borderRadius), "50%");
@@ -145,7 +145,7 @@ test("before intent the page fetches the two loader scripts and nothing else", a
     if (request.url().startsWith(server.url)) requests.push(new URL(request.url()).pathname);
   });
   page.on("websocket", (socket) => requests.push(`websocket ${socket.url()}`));
-  await page.goto(site.page("/quiet", { body: `<script>${SNIPPET}livechat.embed.init({ account: "1" });</script><script async src="${server.url}/embed.js"></script>` }));
+  await page.goto(site.page("/quiet", { body: `<script>${SNIPPET}livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)} });</script><script async src="${server.url}/embed.js"></script>` }));
   await page.locator("[data-livechat] button").waitFor();
   await page.waitForFunction(() => livechat.embed.status()?.state === "running");
   // Long enough for idle callbacks to have run.
@@ -167,7 +167,7 @@ test("single-page navigation keeps the page's history working", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(site.page("/spa", { body: `<script>${SNIPPET}livechat.embed.init({ account: "1", page: "online" });</script><script async src="${server.url}/embed.js"></script>` }));
+  await page.goto(site.page("/spa", { body: `<script>${SNIPPET}livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, page: "online" });</script><script async src="${server.url}/embed.js"></script>` }));
   await page.frameLocator("[data-livechat] iframe").getByTestId("cw-composer-input").waitFor();
   await page.waitForFunction(() => livechat.get("state").loaded);
   const result = await page.evaluate(() => {

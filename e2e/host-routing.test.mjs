@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors, signInAgent, sendMessage } from "./support.mjs";
+import { ACCOUNT, AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors, signInAgent, sendMessage } from "./support.mjs";
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
@@ -142,7 +142,7 @@ test("visitors pick their agent from the departments the site allows; the chat g
   const anna = await agentConsole(server, AGENT_TOKEN);
   const bob = await agentConsole(server, BOB_TOKEN);
   try {
-    const options = `account: 1, operators: "anna@acme.example, carl@acme.example",
+    const options = `account: ${JSON.stringify(ACCOUNT)}, operators: "anna@acme.example, carl@acme.example",
       clone_operators: { Carl: ["Returns", "sales"], Anna: [2] }, onofflinemessage: record("onofflinemessage")`;
     const host = await hostPage(server, `livechat.embed.init({ ${options}, custom: "PHPSESSID=s830qa&x" });`);
     await host.bubble.click();
@@ -227,7 +227,7 @@ test("operators limit who takes the chat and whether the widget says anyone is o
   try {
     // Only Bob may take this site's chats, and he is signed out: the widget is offline
     // though Anna is free, and the visitor leaves a message.
-    const host = await hostPage(server, `livechat.embed.init({ account: 1, operators: ["bob@acme.example"] });`);
+    const host = await hostPage(server, `livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, operators: ["bob@acme.example"] });`);
     await host.bubble.click();
     await host.widget.getByTestId("cw-ticket").waitFor();
     assert.equal(await host.widget.locator("#cw-status").getAttribute("data-online"), "false");
@@ -240,7 +240,7 @@ test("operators limit who takes the chat and whether the widget says anyone is o
     await bob.context.close();
 
     // Without the limit the same account is online through Anna, and there is no picker.
-    const open = await hostPage(server, `livechat.embed.init({ account: 1 });`);
+    const open = await hostPage(server, `livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)} });`);
     await open.bubble.click();
     await open.widget.locator("#cw-status[data-online=true]").waitFor();
     await sendMessage(open.widget, "Anyone there?");
@@ -248,7 +248,7 @@ test("operators limit who takes the chat and whether the widget says anyone is o
     assert.equal(await open.widget.getByTestId("cw-picker").count(), 0);
 
     // An operator list naming nobody of this account is a clear error, not a lost message.
-    const wrong = await hostPage(server, `livechat.embed.init({ account: 1, operators: "nobody@acme.example" });`);
+    const wrong = await hostPage(server, `livechat.embed.init({ account: ${JSON.stringify(ACCOUNT)}, operators: "nobody@acme.example" });`);
     await wrong.bubble.click();
     await wrong.widget.getByTestId("cw-ticket-message").fill("Hello?");
     await wrong.widget.getByTestId("cw-ticket-submit").click();

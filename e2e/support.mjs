@@ -11,6 +11,16 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
 export const AGENT_TOKEN = "e2e-agent-token";
 
+/**
+ * The account the widget is embedded with. By default the demo's license number, so the
+ * widget speaks API 3.2 with `license_id`; the test command runs the widget's tests again
+ * with `E2E_ACCOUNT` set to the demo's organization id, so it speaks 3.5 with
+ * `organization_id`. Host pages in the tests embed this account, and the demo page's own
+ * snippet is given it too.
+ */
+export const ACCOUNT = process.env.E2E_ACCOUNT || "1";
+export const ORGANIZATION_ID = "2f1c6d4e-8a4b-4a51-9a7e-0c9d3b1e5f01";
+
 /** A free loopback port. */
 export async function freePort() {
   const { createServer } = await import("node:net");
@@ -88,7 +98,7 @@ export async function startServer({
  */
 export async function launchBrowser({ extraArgs = [] } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: [
       "--headless=new",
@@ -102,6 +112,23 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
       ...extraArgs,
     ],
   });
+  if (ACCOUNT === "1") return browser;
+  // The demo page embeds account "1": hand it the account under test instead.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    await context.route(
+      (url) => url.pathname === "/" && url.hostname === "127.0.0.1",
+      async (route) => {
+        const response = await route.fetch();
+        const body = (await response.text()).replaceAll('account: "1"', `account: ${JSON.stringify(ACCOUNT)}`);
+        await route.fulfill({ response, body });
+      },
+    );
+    return context;
+  };
+  browser.newPage = async (...args) => (await browser.newContext(...args)).newPage();
+  return browser;
 }
 
 /** Records uncaught exceptions and console errors of a page and all its frames. */

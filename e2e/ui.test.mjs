@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
+import { ACCOUNT, ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
 
 const DEMO_CONFIG = join(ROOT, "config", "demo.toml");
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
@@ -51,7 +51,7 @@ async function widgetPage(server, query, viewport = DESKTOP) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${server.url}/widget/?account=1${query}`);
+  await page.goto(`${server.url}/widget/?account=${encodeURIComponent(ACCOUNT)}${query}`);
   return { page, errors, close: () => context.close() };
 }
 
@@ -187,14 +187,14 @@ test("a site's stylesheet and CSS text restyle the widget through its custom pro
   const page = await context.newPage();
   const errors = watchErrors(page);
   try {
-    await page.goto(`${server.url}/widget/?account=1&css_file=${encodeURIComponent("https://cdn.example/chat.css")}`);
+    await page.goto(`${server.url}/widget/?account=${encodeURIComponent(ACCOUNT)}&css_file=${encodeURIComponent("https://cdn.example/chat.css")}`);
     const header = page.locator(".cw-header");
     const accent = (rgb) => page.waitForFunction((rgb) => {
       const header = document.querySelector(".cw-header");
       return header && getComputedStyle(header).backgroundColor === rgb;
     }, rgb);
     await accent("rgb(10, 125, 79)");
-    await page.goto(`${server.url}/widget/?account=1&css_text=${encodeURIComponent(".cw-root { --cw-radius: 3px; --cw-accent: #7a1f5c }")}`);
+    await page.goto(`${server.url}/widget/?account=${encodeURIComponent(ACCOUNT)}&css_text=${encodeURIComponent(".cw-root { --cw-radius: 3px; --cw-accent: #7a1f5c }")}`);
     await accent("rgb(122, 31, 92)");
     assert.equal(await header.count(), 1);
     assert.deepEqual(errors, []);
