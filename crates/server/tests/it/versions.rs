@@ -448,3 +448,96 @@ async fn api_3_0_clients_chat_in_3_0s_shapes() {
     assert_eq!(answered.status, 200, "{answered:?}");
     assert_eq!(answered.json()["total_chats"], 1);
 }
+
+/// The conformance table's proof for 3.2 to 3.6: on each version's path, every customer
+/// action is answered under the name sent, and every push arrives, tagged with the version
+/// from 3.3 on and in that version's shape.
+#[tokio::test]
+async fn every_customer_action_and_push_on_every_version() {
+    for version in ["3.2", "3.3", "3.4", "3.5", "3.6"] {
+        let server = TestServer::start().await;
+        let mut agent = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
+        agent.login(&json!(AGENT_TOKEN)).await;
+        let tenant = if version < "3.4" { "license_id=1".to_owned() } else { "organization_id=2f1c6d4e-8a4b-4a51-9a7e-0c9d3b1e5f01".to_owned() };
+        let (mut customer, login) = server.customer_at(&format!("/v{version}/customer/rtm/ws?{tenant}"), json!({})).await;
+        let customer_id = ok(&login)["customer"]["id"].clone();
+        let resume = if version < "3.3" { "activate_chat" } else { "resume_chat" };
+        let check = async |client: &mut Client, action: &str, payload: Value| -> Value {
+            let response = client.request(action, payload).await;
+            assert_eq!(response["action"], action, "{version}: {response}");
+            ok(&response).clone()
+        };
+
+        check(&mut customer, "ping", json!({})).await;
+        for (action, payload) in [
+            ("list_group_statuses", json!({ "all": true })),
+            ("get_form", json!({ "group_id": 0, "type": "prechat" })),
+            ("get_predicted_agent", json!({})),
+            ("list_agents", json!({})),
+            ("get_customer", json!({})),
+            ("update_customer", json!({ "name": "V" })),
+            ("set_customer_session_fields", json!({ "session_fields": [{ "v": version }] })),
+            ("update_customer_page", json!({ "url": "https://shop.example/", "title": "Shop" })),
+        ] {
+            check(&mut customer, action, payload).await;
+        }
+        let greeting = ok(&agent.request("send_greeting", json!({ "customer_id": customer_id, "text": "Hello?" })).await)["unique_id"].clone();
+        check(&mut customer, "accept_greeting", json!({ "greeting_id": 0, "unique_id": greeting })).await;
+        let chat_id = ok(&customer.request("list_chats", json!({})).await)["chats_summary"][0]["id"].clone();
+        check(&mut customer, "deactivate_chat", json!({ "id": chat_id, "chat_id": chat_id })).await;
+        let greeting = ok(&agent.request("send_greeting", json!({ "customer_id": customer_id, "text": "Again?" })).await)["unique_id"].clone();
+        check(&mut customer, "cancel_greeting", json!({ "unique_id": greeting })).await;
+        let resumed = check(&mut customer, resume, json!({ "chat": { "id": chat_id, "thread": { "events": [message("back")] } } })).await;
+        let thread_id = resumed["thread_id"].clone();
+        let sent = check(&mut customer, "send_event", json!({ "chat_id": chat_id, "event": message("more") })).await;
+        let card = json!({ "type": "rich_message", "template_id": "cards", "elements": [{ "title": "T", "buttons": [{ "type": "message", "text": "Go", "postback_id": "go" }] }] });
+        let card_id = ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": card })).await)["event_id"].clone();
+        ok(&agent.request("send_typing_indicator", json!({ "chat_id": chat_id, "is_typing": true })).await);
+        ok(&agent.request("multicast", json!({ "recipients": { "customers": [customer_id] }, "content": { "hello": version } })).await);
+        for (action, payload) in [
+            ("send_rich_message_postback", json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": card_id, "postback": { "id": "go", "toggled": true } })),
+            ("send_sneak_peek", json!({ "chat_id": chat_id, "sneak_peek_text": "..." })),
+            ("get_chat", json!({ "chat_id": chat_id })),
+            ("list_chats", json!({})),
+            ("list_threads", json!({ "chat_id": chat_id })),
+            ("mark_events_as_seen", json!({ "chat_id": chat_id, "seen_up_to": "2099-01-01T00:00:00.000000Z" })),
+            ("update_chat_properties", json!({ "id": chat_id, "chat_id": chat_id, "properties": { "a": { "b": 1 } } })),
+            ("delete_chat_properties", json!({ "id": chat_id, "chat_id": chat_id, "properties": { "a": ["b"] } })),
+            ("update_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": { "rating": { "score": 0 } } })),
+            ("delete_thread_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "properties": { "rating": ["score"] } })),
+            ("update_event_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": sent["event_id"], "properties": { "c": { "d": 1 } } })),
+            ("delete_event_properties", json!({ "chat_id": chat_id, "thread_id": thread_id, "event_id": sent["event_id"], "properties": { "c": ["d"] } })),
+        ] {
+            check(&mut customer, action, payload).await;
+        }
+        let refused = customer.request("get_url_info", json!({ "url": "http://127.0.0.1:1/" })).await;
+        assert_eq!((refused["action"].as_str(), error_type(&refused)), (Some("get_url_info"), "not_allowed"), "{version}: private addresses");
+        assert_eq!(error_type(&customer.request("verify_identity", json!({ "value": "x" })).await), "not_allowed");
+        // Queue, transfer and group statuses: Anna stops accepting, the chat is moved to her
+        // group and waits.
+        ok(&agent.request("set_routing_status", json!({ "status": "not_accepting_chats" })).await);
+        ok(&agent.request("transfer_chat", json!({ "id": chat_id, "target": { "type": "group", "ids": [0] }, "ignore_agents_availability": true })).await);
+        ok(&agent.request("ban_customer", json!({ "id": customer_id })).await);
+
+        let frames = customer.drain(QUIET).await;
+        let pushes: Vec<&Value> = frames.iter().filter(|frame| frame["type"] == "push").collect();
+        for push in &pushes {
+            let expected = if version >= "3.3" { json!(version) } else { Value::Null };
+            assert_eq!(push.get("version").cloned().unwrap_or(Value::Null), expected, "{version}: {push}");
+        }
+        let kinds: std::collections::BTreeSet<&str> = pushes.iter().filter_map(|push| push["action"].as_str()).collect();
+        for kind in [
+            "incoming_chat", "incoming_event", "event_updated", "incoming_rich_message_postback", "incoming_typing_indicator",
+            "incoming_greeting", "greeting_accepted", "greeting_canceled", "chat_deactivated", "chat_transferred",
+            "user_added_to_chat", "user_removed_from_chat", "queue_position_updated", "events_marked_as_seen", "customer_updated",
+            "chat_properties_updated", "chat_properties_deleted", "thread_properties_updated", "thread_properties_deleted",
+            "event_properties_updated", "event_properties_deleted", "groups_status_updated", "incoming_multicast", "customer_disconnected",
+        ] {
+            assert!(kinds.contains(kind), "{version}: no {kind} among {kinds:?}");
+        }
+        assert!(!kinds.contains("customer_page_updated"), "{version}: customers are not told their own page");
+        let updated = pushes.iter().find(|push| push["action"] == "customer_updated").unwrap();
+        let name = if version >= "3.3" { &updated["payload"]["name"] } else { &updated["payload"]["customer"]["name"] };
+        assert_eq!(name, "V", "{version}: {updated}");
+    }
+}
