@@ -1,6 +1,6 @@
-//! The chat server: the Customer Chat RTM API (v3.2 and v3.5 paths), a customer token
-//! endpoint, the agent API and agent console, the demo host page, and the widget's files,
-//! on an embedded SQLite database.
+//! The chat server: the Customer Chat API (RTM and Web, versions 3.0 and 3.2 to 3.6), a
+//! customer token endpoint, the agent API and agent console, the demo host page, and the
+//! widget's files, on an embedded SQLite database.
 //!
 //! Code map, in reading order: [`config`] (what runs), `session` (one websocket), `customer`
 //! and `agent` (what each action does), `chat` (chat operations shared by both), `hub`

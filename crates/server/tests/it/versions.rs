@@ -447,6 +447,26 @@ async fn api_3_0_clients_chat_in_3_0s_shapes() {
     let answered = http_request(server.addr, "POST", "/v3.0/customer/action/get_chats_summary?license_id=1", &[("authorization", &bearer), ("content-type", "application/json")], body).await;
     assert_eq!(answered.status, 200, "{answered:?}");
     assert_eq!(answered.json()["total_chats"], 1);
+
+    // The other pushes 3.0 has.
+    ok(&old.request("update_chat_properties", json!({ "chat_id": chat_id, "properties": { "source": { "type": { "value": "web" } } } })).await);
+    assert_eq!(old.push("chat_properties_updated").await["payload"]["properties"], json!({ "source": { "type": { "value": "web" } } }));
+    let card = json!({ "type": "rich_message", "template_id": "cards", "elements": [{ "title": "T", "buttons": [{ "type": "message", "text": "Go", "postback_id": "go" }] }] });
+    let card_id = ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": card })).await)["event_id"].clone();
+    ok(&old.request("send_rich_message_postback", json!({ "chat_id": chat_id, "thread_id": new_thread, "event_id": card_id, "postback": { "id": "go", "toggled": true } })).await);
+    assert_eq!(old.push("incoming_rich_message_postback").await["payload"]["postback"], json!({ "id": "go", "toggled": true }));
+    ok(&agent.request("send_typing_indicator", json!({ "chat_id": chat_id, "is_typing": true })).await);
+    assert_eq!(old.push("incoming_typing_indicator").await["payload"]["typing_indicator"]["is_typing"], true);
+    ok(&agent.request("multicast", json!({ "recipients": { "customers": [token["entity_id"]] }, "content": { "hi": 1 } })).await);
+    assert_eq!(old.push("incoming_multicast").await["payload"]["content"], json!({ "hi": 1 }));
+    ok(&agent.request("transfer_chat", json!({ "id": chat_id, "target": { "type": "group", "ids": [0] }, "ignore_agents_availability": true })).await);
+    assert_eq!(old.push("chat_user_removed").await["payload"]["user_type"], "agent");
+    ok(&agent.request("ban_customer", json!({ "id": token["entity_id"] })).await);
+    assert_eq!(old.push("customer_disconnected").await["payload"]["reason"], "customer_banned");
+    let frames = old.drain(QUIET).await;
+    for frame in frames.iter().filter(|frame| frame["type"] == "push") {
+        assert!(!["chat_transferred", "queue_position_updated", "groups_status_updated", "event_updated"].contains(&frame["action"].as_str().unwrap()), "3.0 has no {frame}");
+    }
 }
 
 /// The conformance table's proof for 3.2 to 3.6: on each version's path, every customer
