@@ -66,6 +66,31 @@ pub fn region_server(current: &str, region: &str) -> Option<String> {
     Some(format!("{scheme}://{first}-{}.{domain}{port}{path}", region.to_ascii_lowercase()).trim_end_matches('/').to_owned())
 }
 
+/// What a refused login means for the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The token was bad or expired: get a new one and try again.
+    NewToken,
+    /// The server said why; react as to that disconnection reason.
+    As(protocol::DisconnectReason),
+    /// Something passing (the server failed, a limit): try again after the backoff.
+    Retry,
+}
+
+/// How a refused login ends the connection: a bad token is replaced; a banned customer or a
+/// license on another product stops for good; a license full of visitors waits for the
+/// visitor; anything else is tried again after the backoff.
+pub fn refused(error: &protocol::ErrorType) -> Refused {
+    use protocol::{DisconnectReason, ErrorType};
+    match error {
+        ErrorType::Authentication => Refused::NewToken,
+        ErrorType::CustomerBanned => Refused::As(DisconnectReason::CustomerBanned),
+        ErrorType::WrongProductVersion => Refused::As(DisconnectReason::ProductVersionChanged),
+        ErrorType::UsersLimitReached => Refused::As(DisconnectReason::UsersLimitReached),
+        _ => Refused::Retry,
+    }
+}
+
 /// The reaction the Customer SDK documents for each disconnection reason.
 /// `misdirected_connection` reconnects, to the region it names (see [`region_server`]).
 pub fn reaction(reason: &protocol::DisconnectReason) -> Reaction {
@@ -440,7 +465,11 @@ mod browser {
                         let was_logged_in = session.is_logged_in();
                         let outgoing = state.try_update(|chat_state| session.receive(frame, chat_state)).unwrap_or_default();
                         if let Some(error) = session.login_error.take() {
-                            return refused(&error);
+                            return match super::refused(&error.kind) {
+                                super::Refused::NewToken => End::TokenRefused,
+                                super::Refused::As(reason) => End::Disconnected(reason),
+                                super::Refused::Retry => End::Lost,
+                            };
                         }
                         if std::mem::take(&mut session.identity_mismatch) {
                             return End::Disconnected(DisconnectReason::IdentityMismatch);
@@ -517,20 +546,6 @@ mod browser {
                 }
             }
             session.sent(js_sys::Date::now());
-        }
-    }
-
-    /// How a refused login ends the connection: a bad or expired token is replaced, a
-    /// banned customer or a license on another product stops for good, a full license waits
-    /// for the visitor, anything else is tried again after the backoff.
-    fn refused(error: &protocol::ErrorPayload) -> End {
-        use protocol::ErrorType;
-        match error.kind {
-            ErrorType::Authentication => End::TokenRefused,
-            ErrorType::CustomerBanned => End::Disconnected(DisconnectReason::CustomerBanned),
-            ErrorType::WrongProductVersion => End::Disconnected(DisconnectReason::ProductVersionChanged),
-            ErrorType::UsersLimitReached => End::Disconnected(DisconnectReason::UsersLimitReached),
-            _ => End::Lost,
         }
     }
 
@@ -612,6 +627,21 @@ mod tests {
         ];
         for (reason, expected) in cases {
             assert_eq!(reaction(&DisconnectReason::parse(reason)), expected, "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_refused_login_stops_waits_renews_or_retries_as_its_error_says() {
+        use protocol::{DisconnectReason, ErrorType};
+        assert_eq!(refused(&ErrorType::Authentication), Refused::NewToken);
+        assert_eq!(refused(&ErrorType::CustomerBanned), Refused::As(DisconnectReason::CustomerBanned));
+        assert_eq!(reaction(&DisconnectReason::CustomerBanned), Reaction::Stop);
+        assert_eq!(refused(&ErrorType::UsersLimitReached), Refused::As(DisconnectReason::UsersLimitReached));
+        assert_eq!(reaction(&DisconnectReason::UsersLimitReached), Reaction::WaitForUser);
+        assert_eq!(refused(&ErrorType::WrongProductVersion), Refused::As(DisconnectReason::ProductVersionChanged));
+        assert_eq!(reaction(&DisconnectReason::ProductVersionChanged), Reaction::Stop);
+        for passing in [ErrorType::Internal, ErrorType::TooManyRequests, ErrorType::LimitReached] {
+            assert_eq!(refused(&passing), Refused::Retry, "{passing}");
         }
     }
 

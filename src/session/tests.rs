@@ -161,6 +161,20 @@ fn a_failed_login_is_reported() {
 }
 
 #[test]
+fn a_login_answered_for_another_customer_is_an_identity_mismatch() {
+    let (mut session, mut state) = fresh();
+    session.end();
+    session.begin();
+    let login = session.login("other", None);
+    let mut payload = login_payload(json!([]), false);
+    payload["customer"]["id"] = json!("someone-else");
+    assert!(session.on_frame(&reply(&login, payload), &mut state).is_empty());
+    assert!(session.identity_mismatch, "the state belongs to another customer");
+    assert!(!session.is_logged_in());
+    assert_eq!(state.customer_id.as_deref(), Some("me"), "nothing of the other customer is applied");
+}
+
+#[test]
 fn a_stored_reply_before_its_push_is_not_sent_twice() {
     let (mut session, mut state) = fresh();
     state.chat_id = Some("C1".into());
