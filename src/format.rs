@@ -110,36 +110,12 @@ pub fn local_time(stamp: &str, offset_minutes: i32) -> Option<LocalTime> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
         return None;
     }
-    let minutes = days_from_civil(year, month as u32, day as u32) * 1440 + hour * 60 + minute + offset_minutes as i64;
+    let minutes = protocol::time::days_from_civil(year, month as u32, day as u32) * 1440 + hour * 60 + minute + offset_minutes as i64;
     let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = protocol::time::civil_from_days(days);
     Some(LocalTime { day: Day { year, month, day }, hour: (minute_of_day / 60) as u32, minute: (minute_of_day % 60) as u32 })
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month as i64 + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day as i64 - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year as i32, month, day)
-}
 
 /// How a day separator names a day, relative to today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +133,7 @@ pub fn day_label(day: Day, today: Day) -> DayLabel {
     if day == today {
         return DayLabel::Today;
     }
-    let days = |day: Day| days_from_civil(day.year as i64, day.month, day.day);
+    let days = |day: Day| protocol::time::days_from_civil(day.year as i64, day.month, day.day);
     if days(today) - days(day) == 1 { DayLabel::Yesterday } else { DayLabel::Date(day) }
 }
 

@@ -18,6 +18,7 @@ mod form;
 mod push;
 mod request;
 mod response;
+pub mod time;
 pub mod v30;
 mod version;
 

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+pub use crate::time::{rfc3339, unix_micros};
 use crate::{Chat, Customer, Event, LoginResponse, Object, Thread, User};
 
 /// The 3.0 name of a push and its payload, or `None` for pushes 3.0 does not have.
@@ -267,57 +268,9 @@ fn order_of(thread: &Value) -> i64 {
     thread.get("created_at").and_then(Value::as_str).and_then(unix_micros).unwrap_or(0)
 }
 
-/// Microseconds since 1970 of an RFC 3339 time in UTC (`2019-12-09T12:01:18.909000Z`).
-pub fn unix_micros(text: &str) -> Option<i64> {
-    let text = text.strip_suffix('Z')?;
-    let (date, time) = text.split_once('T')?;
-    let mut date = date.splitn(3, '-').map(|part| part.parse::<i64>().ok());
-    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
-    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
-    let mut clock = clock.splitn(3, ':').map(|part| part.parse::<i64>().ok());
-    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
-    let digits: String = fraction.chars().chain(std::iter::repeat('0')).take(6).collect();
-    let micros: i64 = digits.parse().ok()?;
-    // Days since 1970-01-01 of a proleptic Gregorian date.
-    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(((days * 24 + hour) * 60 + minute) * 60_000_000 + second * 1_000_000 + micros)
-}
-
-/// RFC 3339 (microseconds, UTC) of a unix time in seconds, for 3.0's timestamps.
-pub fn rfc3339(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(86_400);
-    let seconds = unix_seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000000Z", seconds / 3600, seconds / 60 % 60, seconds % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_convert_both_ways() {
-        assert_eq!(unix_micros("1970-01-01T00:00:00.000000Z"), Some(0));
-        assert_eq!(unix_micros("2019-12-09T12:01:18.909000Z"), Some(1_575_892_878_909_000));
-        assert_eq!(unix_micros("2000-02-29T23:59:59.5Z"), Some(951_868_799_500_000));
-        assert_eq!(unix_micros("yesterday"), None);
-        for seconds in [0, 951_868_799, 1_575_892_878, 4_102_444_800] {
-            assert_eq!(unix_micros(&rfc3339(seconds)), Some(seconds * 1_000_000));
-        }
-    }
 
     #[test]
     fn events_carry_order_and_timestamp_and_wrapped_properties() {
