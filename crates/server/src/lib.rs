@@ -4,11 +4,11 @@
 //!
 //! Code map, in reading order: [`config`] (what runs), `session` (one websocket), `customer`
 //! and `agent` (what each action does), `chat` (chat operations shared by both), `hub`
-//! (live connections and fan-out), `db` (storage), `ids` (ids, secrets, timestamps); `url_info`
-//! (the outbound HTTP client and link previews) and `verify` (identity checks) call other sites.
+//! (live connections and fan-out), `db` (storage), `ids` (ids, secrets, timestamps); `outbound`
+//! (the outbound HTTP client, its address checks, and link previews) and `verify` (identity checks) call other sites.
 
 pub mod config;
-pub mod url_info;
+pub mod outbound;
 
 mod agent;
 mod chat;
@@ -45,7 +45,7 @@ pub struct AppInner {
     /// Configuration.
     pub config: Config,
     /// What link previews (`get_url_info`) may fetch.
-    pub url_policy: url_info::UrlPolicy,
+    pub url_policy: outbound::UrlPolicy,
     db: Box<dyn db::Store>,
     hub: hub::Hub,
     clock: ids::Clock,
@@ -62,12 +62,12 @@ impl Deref for App {
 impl App {
     /// Opens the database and prepares the state.
     pub fn new(config: Config) -> anyhow::Result<App> {
-        App::with_url_policy(config, url_info::UrlPolicy::default())
+        App::with_url_policy(config, outbound::UrlPolicy::default())
     }
 
     /// Like [`App::new`], with a link preview policy other than the default (tests use it
     /// to let previews reach their loopback servers).
-    pub fn with_url_policy(config: Config, url_policy: url_info::UrlPolicy) -> anyhow::Result<App> {
+    pub fn with_url_policy(config: Config, url_policy: outbound::UrlPolicy) -> anyhow::Result<App> {
         let db: Box<dyn db::Store> = Box::new(db::SqliteStore::open(&config.database)
             .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?);
         let clock = ids::Clock::default();

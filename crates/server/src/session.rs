@@ -322,7 +322,7 @@ impl Session {
         match (&self.peer, self.api, &request) {
             (Some(_), _, Request::GetUrlInfo(preview)) => {
                 let (app, url) = (app.clone(), preview.url.clone());
-                let work = async move { crate::url_info::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) };
+                let work = async move { crate::outbound::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) };
                 return self.answer_later(request_id, action, version, work);
             }
             (Some(Peer::Customer(customer_id)), Api::Customer, Request::VerifyIdentity(verify)) => {

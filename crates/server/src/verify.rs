@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use crate::chat::{validation, ApiResult};
 use crate::config::License;
 use crate::db::{Verification, VerificationStatus};
-use crate::url_info::{self, Slot, UrlPolicy};
+use crate::outbound::{self, Slot, UrlPolicy};
 use crate::{ids, App};
 
 /// The longest value accepted, in bytes.
@@ -143,7 +143,7 @@ impl App {
     /// POSTs the form to the site and turns what happened into an outcome.
     async fn ask_site(&self, check: &Check) -> Verification {
         // The site owner configured the address, so private and loopback hosts are fine.
-        // Size and time limits are applied here; `open` follows no redirects.
+        // Size and time limits are applied here; `send` follows no redirects.
         let policy =
             UrlPolicy { allow_private: true, extra_roots: self.url_policy.extra_roots.clone(), ..UrlPolicy::default() };
         let body = form(&[
@@ -152,24 +152,26 @@ impl App {
             ("customer_id", &check.customer_id),
         ]);
         let headers = [
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("User-Agent", "chat-server-identity-check"),
-            ("Accept", "text/plain, */*;q=0.5"),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("user-agent", "chat-server-identity-check"),
+            ("accept", "text/plain, */*;q=0.5"),
         ];
         let call = async {
-            let mut exchange = url_info::open("POST", &check.url, &headers, body.as_bytes(), &policy).await?;
-            let status = exchange.status();
+            let url = outbound::parse_url(&check.url).map_err(|problem| ErrorPayload::new(ErrorType::Validation, problem))?;
+            let mut response = outbound::send(outbound::POST, &url, &headers, body.into_bytes(), &policy).await?;
+            let status = response.status().as_u16();
             if !(200..300).contains(&status) {
                 return Ok(Err(status));
             }
-            let answer = exchange.read_body(MAX_ANSWER_BYTES).await?;
-            Ok::<_, ErrorPayload>(Ok(url_info::decode_text(answer, exchange.header("content-type"))))
+            let content_type = response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
+            let answer = outbound::read_body(&mut response, MAX_ANSWER_BYTES, false).await?;
+            Ok::<_, ErrorPayload>(Ok(outbound::decode_text(&answer, content_type.as_deref())))
         };
         let (status, text) = match tokio::time::timeout(check.timeout, call).await {
             Ok(Ok(Ok(answer))) => (VerificationStatus::Answered, clean(&answer)),
             Ok(Ok(Err(status))) => (VerificationStatus::Failed, format!("the site answered {status}")),
             Ok(Err(error)) => (VerificationStatus::Failed, clean(&error.message)),
-            Err(_) => (VerificationStatus::Failed, format!("no answer within {}", url_info::describe(check.timeout))),
+            Err(_) => (VerificationStatus::Failed, format!("no answer within {}", outbound::describe(check.timeout))),
         };
         Verification { status, text, checked_at: self.clock.timestamp() }
     }

@@ -132,7 +132,7 @@ async fn customer_action(
     // A link preview fetches a remote page, so the websocket session runs it outside
     // `dispatch` (which does not take it); the Web API does the same, and awaits it here.
     if let Request::GetUrlInfo(preview) = &request {
-        return match crate::url_info::fetch(&preview.url, &app.url_policy).await {
+        return match crate::outbound::fetch(&preview.url, &app.url_policy).await {
             Ok(info) => ok_response(protocol::Response::GetUrlInfo(info)),
             Err(error) => error_response(&error),
         };

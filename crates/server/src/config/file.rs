@@ -524,7 +524,7 @@ impl Builder<'_> {
         if !matches!(scheme.as_deref(), Some("http" | "https")) {
             return Err(self.invalid(at, format!("must be an http or https URL, not {url:?}")));
         }
-        crate::url_info::check_url(url).map_err(|problem| self.invalid(at, format!("{url:?}: {problem}")))
+        crate::outbound::check_url(url).map_err(|problem| self.invalid(at, format!("{url:?}: {problem}")))
     }
 
     /// Checks one agent. `first` says whether it is the first agent of the file, the only

@@ -107,7 +107,7 @@ impl TestServer {
     }
 
     /// A server with the test configuration whose link previews follow `policy`.
-    pub async fn start_with_policy(policy: server::url_info::UrlPolicy) -> TestServer {
+    pub async fn start_with_policy(policy: server::outbound::UrlPolicy) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let app = App::with_url_policy(config(dir.path().join("chat.db"), Timings::default()), policy).unwrap();
         TestServer::serve(dir, app).await

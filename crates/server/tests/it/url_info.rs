@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use server::url_info::UrlPolicy;
+use server::outbound::UrlPolicy;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -192,12 +192,13 @@ async fn a_preview_has_the_title_description_and_absolute_image() {
     assert_eq!(info["image_original_url"], site.url("/img/tent.png"));
     assert_eq!((info["image_width"].as_u64(), info["image_height"].as_u64()), (Some(1200), Some(630)));
 
-    let request = site.request_for("/page").expect("the page was fetched");
+    // Header names are case-insensitive; the client sends them in lower case.
+    let request = site.request_for("/page").expect("the page was fetched").to_ascii_lowercase();
     for header in [
-        format!("\r\nHost: {}\r\n", site.addr),
-        "\r\nUser-Agent: chat-server-link-preview\r\n".to_owned(),
-        "\r\nAccept: text/html\r\n".to_owned(),
-        "\r\nConnection: close\r\n".to_owned(),
+        format!("\r\nhost: {}\r\n", site.addr),
+        "\r\nuser-agent: chat-server-link-preview\r\n".to_owned(),
+        "\r\naccept: text/html\r\n".to_owned(),
+        "\r\nconnection: close\r\n".to_owned(),
     ] {
         assert!(request.contains(&header), "{header:?} missing from {request:?}");
     }

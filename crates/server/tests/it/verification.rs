@@ -140,7 +140,7 @@ async fn the_sites_answer_reaches_agents_and_never_the_customer() {
 
     let request = site.request().await;
     assert!(request.starts_with("POST /chat/identity?site=1 HTTP/1.1\r\n"), "{request}");
-    assert!(request.contains("\r\nContent-Type: application/x-www-form-urlencoded\r\n"), "{request}");
+    assert!(request.to_ascii_lowercase().contains("\r\ncontent-type: application/x-www-form-urlencoded\r\n"), "{request}");
     let body = request.split_once("\r\n\r\n").unwrap().1;
     assert_eq!(body, format!("{ENCODED}&license_id=1&customer_id={customer_id}"));
 
@@ -324,7 +324,7 @@ async fn the_site_may_answer_over_https() {
     });
 
     // The test's certificate authority is trusted as an extra root, as only tests do.
-    let policy = server::url_info::UrlPolicy {
+    let policy = server::outbound::UrlPolicy {
         extra_roots: vec![include_bytes!("../fixtures/ca.der").to_vec()],
         ..Default::default()
     };
