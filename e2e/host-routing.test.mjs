@@ -12,8 +12,8 @@ import { ACCOUNT, AGENT_TOKEN, ROOT, launchBrowser, startServer, watchErrors, si
 import { RECORDER, SNIPPET, startSite } from "./host-site.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
-const BOB_TOKEN = "e2e-bob-token";
-const CARL_TOKEN = "e2e-carl-token";
+const BOB_TOKEN = "e2e-bob-token-00001";
+const CARL_TOKEN = "e2e-carl-token-0001";
 
 let site;
 let browser;

@@ -9,7 +9,7 @@ import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
-export const AGENT_TOKEN = "e2e-agent-token";
+export const AGENT_TOKEN = "e2e-agent-token-0001";
 
 /**
  * The account the widget is embedded with. By default the demo's license number, so the

@@ -132,8 +132,10 @@ pub struct Queue {
     pub queued_at: Option<String>,
 }
 
-/// An event in a thread: the common fields plus a type-specific body.
+/// An event in a thread: the common fields plus a type-specific body. Its `type` must be a
+/// string: serde would otherwise read a number as the index of a variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TypedEvent")]
 pub struct Event {
     /// Server-assigned id (absent in requests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +159,56 @@ pub struct Event {
     /// The type-specific part (`type` on the wire).
     #[serde(flatten)]
     pub body: EventBody,
+}
+
+/// An event as it arrives, before its `type` is checked.
+#[derive(Deserialize)]
+struct TypedEvent {
+    #[serde(rename = "type")]
+    kind: Value,
+    #[serde(flatten)]
+    rest: Object,
+}
+
+impl TryFrom<TypedEvent> for Event {
+    type Error = String;
+
+    fn try_from(typed: TypedEvent) -> Result<Event, String> {
+        if !typed.kind.is_string() {
+            return Err(format!("an event's type must be a string, not {}", typed.kind));
+        }
+        let mut fields = typed.rest;
+        fields.insert("type".to_owned(), typed.kind);
+        let event: EventFields = serde_json::from_value(Value::Object(fields)).map_err(|err| err.to_string())?;
+        Ok(Event {
+            id: event.id,
+            custom_id: event.custom_id,
+            created_at: event.created_at,
+            author_id: event.author_id,
+            recipients: event.recipients,
+            properties: event.properties,
+            body: event.body,
+        })
+    }
+}
+
+/// The fields of an [`Event`] once its `type` is known to be a string.
+#[derive(Deserialize)]
+struct EventFields {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    custom_id: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    author_id: Option<String>,
+    #[serde(default, alias = "visibility")]
+    recipients: Option<String>,
+    #[serde(default)]
+    properties: Option<Object>,
+    #[serde(flatten)]
+    body: EventBody,
 }
 
 impl Event {

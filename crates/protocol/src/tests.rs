@@ -354,3 +354,14 @@ fn the_rest_of_the_pushes_round_trip() {
     assert_eq!(greeting.agent.kind, UserType::Agent);
     assert_eq!(greeting.event.text(), Some("Need help?"));
 }
+
+#[test]
+fn an_events_type_must_be_a_string() {
+    for bad in [json!({ "type": 1, "text": "x" }), json!({ "type": null }), json!({ "text": "no type" })] {
+        assert!(serde_json::from_value::<Event>(bad.clone()).is_err(), "{bad}");
+    }
+    let event: Event = serde_json::from_value(json!({ "type": "message", "text": "hi", "visibility": "agents" })).unwrap();
+    assert_eq!((event.text(), event.recipients.as_deref()), (Some("hi"), Some("agents")));
+    let frame = json!({ "action": "send_event", "payload": { "chat_id": "C", "event": { "type": 1 } } });
+    assert!(RequestFrame::decode(&frame.to_string()).is_err());
+}

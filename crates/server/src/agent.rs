@@ -64,7 +64,7 @@ impl App {
     /// A chat as the agent API lists it: its latest thread summarised, the newest event of
     /// each type, and what the site said about the customer.
     fn agent_chat_summary(&self, row: &crate::db::ChatRow) -> ApiResult<Value> {
-        let summary = self.chat_summary(row)?;
+        let summary = self.chat_summary(row, true)?;
         let last_thread_summary = match self.chat_view(row, None)?.thread {
             Some(thread) => Some(protocol::ThreadSummary {
                 id: thread.id,

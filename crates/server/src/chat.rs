@@ -138,7 +138,17 @@ impl App {
         })
     }
 
-    /// A chat with one thread (the latest by default).
+    /// A chat with one thread as `viewer` may see it: customers do not see agents' internal
+    /// notes (events for `agents` only).
+    pub(crate) fn chat_view_for(&self, viewer: &Peer, row: &ChatRow, thread_id: Option<&str>) -> ApiResult<protocol::Chat> {
+        let mut chat = self.chat_view(row, thread_id)?;
+        if let Some(thread) = &mut chat.thread {
+            hide_notes(viewer, thread);
+        }
+        Ok(chat)
+    }
+
+    /// A chat with one thread (the latest by default), as agents see it.
     pub(crate) fn chat_view(&self, row: &ChatRow, thread_id: Option<&str>) -> ApiResult<protocol::Chat> {
         let threads = self.db.threads(&row.id)?;
         let index = match thread_id {
@@ -165,14 +175,14 @@ impl App {
         })
     }
 
-    /// A chat's summary for `list_chats`.
-    pub(crate) fn chat_summary(&self, row: &ChatRow) -> ApiResult<ChatSummary> {
+    /// A chat's summary for `list_chats`; agents' internal notes count only `with_notes`.
+    pub(crate) fn chat_summary(&self, row: &ChatRow, with_notes: bool) -> ApiResult<ChatSummary> {
         let threads = self.db.threads(&row.id)?;
         let last = threads.last();
         let created: std::collections::HashMap<&str, &str> =
             threads.iter().map(|thread| (thread.id.as_str(), thread.created_at.as_str())).collect();
         let mut last_event_per_type = std::collections::BTreeMap::new();
-        for (thread_id, event) in self.db.last_event_per_type(&row.id)? {
+        for (thread_id, event) in self.db.last_event_per_type(&row.id, with_notes)? {
             let kind = serde_json::to_value(&event.body)
                 .ok()
                 .and_then(|body| body.get("type").and_then(|kind| kind.as_str()).map(str::to_owned))
@@ -228,7 +238,8 @@ impl App {
             if full {
                 break;
             }
-            let thread = view(index)?;
+            let mut thread = view(index)?;
+            hide_notes(actor.peer, &mut thread);
             n_events += thread.events.len();
             page.push(thread);
         }
@@ -262,24 +273,7 @@ impl App {
         if let (EventBody::File { url, .. }, Peer::Customer(customer_id)) = (&event.body, actor.peer) {
             event.body = self.customer_file(actor.license_id, customer_id, url)?;
         }
-        let allowed = match (&event.body, actor.peer) {
-            (EventBody::Message { text, .. }, _) => {
-                if text.trim().is_empty() {
-                    return Err(validation("message text must not be empty"));
-                }
-                if text.len() > MAX_TEXT_BYTES {
-                    return Err(validation(format!("message text is {} bytes; the limit is 16 KB", text.len())));
-                }
-                true
-            }
-            (EventBody::SystemMessage { .. } | EventBody::Custom { .. } | EventBody::FilledForm { .. }, _) => true,
-            (EventBody::RichMessage { .. } | EventBody::File { .. }, Peer::Agent(_)) => true,
-            (EventBody::File { .. }, Peer::Customer(_)) => true,
-            _ => false,
-        };
-        if !allowed {
-            return Err(validation("this event type cannot be sent here"));
-        }
+        check_event(&event, actor.peer)?;
         event.id = None;
         event.author_id = Some(actor.user_id().to_owned());
         event.created_at = Some(self.clock.timestamp());
@@ -324,6 +318,7 @@ impl App {
         if let Some(properties) = request.chat.properties {
             let mut stored = self.db.properties(crate::db::PropertyTarget::Chat(&row.id))?;
             crate::properties::merge(&mut stored, &properties)?;
+            crate::properties::check_size(Some(&stored))?;
             self.db.set_properties(crate::db::PropertyTarget::Chat(&row.id), &stored)?;
         }
         let (thread_id, active) = (thread.id.clone(), thread.active);
@@ -401,8 +396,13 @@ impl App {
                 if let Some(created_at) = &event.created_at {
                     self.db.mark_seen(&row.id, actor.user_id(), created_at)?;
                 }
+                let note = agents_only(&event);
                 let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread.id.clone(), event });
-                self.hub.push_result(row.license_id, &row.customer_id, &push, actor.origin());
+                if note {
+                    self.hub.push_result_to_agents(row.license_id, &push, actor.origin());
+                } else {
+                    self.hub.push_result(row.license_id, &row.customer_id, &push, actor.origin());
+                }
                 Ok(SendEventResponse { event_id })
             }
             Appended::Duplicate(event) => self.answer_duplicate(actor, &row, event),
@@ -512,6 +512,72 @@ impl App {
     }
 }
 
+/// Whether only agents may see an event (an internal note).
+pub(crate) fn agents_only(event: &Event) -> bool {
+    event.recipients.as_deref() == Some("agents")
+}
+
+/// Leaves agents' internal notes out of a thread a customer looks at.
+pub(crate) fn hide_notes(viewer: &Peer, thread: &mut Thread) {
+    if matches!(viewer, Peer::Customer(_)) {
+        thread.events.retain(|event| !agents_only(event));
+    }
+}
+
+/// The most bytes of a `custom` event's content or a filled form's answers.
+const MAX_CONTENT_BYTES: usize = 16 * 1024;
+/// The longest `custom_id`.
+const MAX_CUSTOM_ID_BYTES: usize = 256;
+
+/// What a user may send: text that says something (not only spaces or control characters,
+/// no NUL) of at most 16 KB; `recipients` `all`, or `agents` from agents (an internal note);
+/// system messages and rich messages from agents only (a visitor could otherwise write
+/// lines agents read as the system's); postbacks that name the button they answer; bounded
+/// custom content, forms and ids.
+fn check_event(event: &Event, peer: &Peer) -> ApiResult<()> {
+    let agent = matches!(peer, Peer::Agent(_));
+    match event.recipients.as_deref() {
+        None | Some("all") => {}
+        Some("agents") if agent => {}
+        Some("agents") => return Err(validation("only agents send events for agents only")),
+        Some(other) => return Err(validation(format!("recipients must be all or agents, not {other:?}"))),
+    }
+    if event.custom_id.as_ref().is_some_and(|id| id.len() > MAX_CUSTOM_ID_BYTES) {
+        return Err(validation(format!("custom_id is longer than {MAX_CUSTOM_ID_BYTES} bytes")));
+    }
+    crate::properties::check_size(event.properties.as_ref())?;
+    let size = |value: &serde_json::Value| value.to_string().len();
+    match &event.body {
+        EventBody::Message { text, postback } => {
+            if text.contains('\0') || text.chars().all(|c| c.is_whitespace() || c.is_control()) {
+                return Err(validation("message text must say something (and contain no NUL characters)"));
+            }
+            if text.len() > MAX_TEXT_BYTES {
+                return Err(validation(format!("message text is {} bytes; the limit is 16 KB", text.len())));
+            }
+            if let Some(postback) = postback {
+                let answers = ["id", "thread_id", "event_id"].iter().all(|key| postback.get(key).is_some_and(|value| value.is_string()));
+                if !answers || size(postback) > MAX_CUSTOM_ID_BYTES * 4 {
+                    return Err(validation("a postback is an object naming the button's id, thread_id and event_id"));
+                }
+            }
+            Ok(())
+        }
+        EventBody::SystemMessage { .. } | EventBody::RichMessage { .. } if !agent => {
+            Err(validation("system and rich messages come from agents, not customers"))
+        }
+        EventBody::SystemMessage { .. } | EventBody::RichMessage { .. } | EventBody::File { .. } => Ok(()),
+        EventBody::Custom { content } if size(content) > MAX_CONTENT_BYTES => {
+            Err(validation(format!("custom content is larger than {} KB", MAX_CONTENT_BYTES / 1024)))
+        }
+        EventBody::FilledForm { fields, .. } if fields.len() > 100 || fields.iter().map(size).sum::<usize>() > MAX_CONTENT_BYTES => {
+            Err(validation("a filled form has at most 100 fields and 16 KB of answers"))
+        }
+        EventBody::Custom { .. } | EventBody::FilledForm { .. } => Ok(()),
+        EventBody::Unknown => Err(validation("this event type cannot be sent")),
+    }
+}
+
 /// A chat's `access`: the group it was routed or transferred to.
 fn access(row: &ChatRow) -> protocol::Access {
     protocol::Access { group_ids: vec![row.group_id], ..Default::default() }
@@ -528,6 +594,7 @@ fn checked_properties(properties: Option<protocol::Object>) -> ApiResult<protoco
     if let Some(properties) = properties {
         crate::properties::merge(&mut checked, &properties)?;
     }
+    crate::properties::check_size(Some(&checked))?;
     Ok(checked)
 }
 
@@ -537,7 +604,7 @@ impl App {
     pub(crate) fn postback(&self, actor: &Actor<'_>, request: protocol::SendRichMessagePostback) -> ApiResult<()> {
         let row = self.accessible_chat(actor, &request.chat_id)?;
         let (chat_id, thread_id, mut event) = self.db.event(&request.event_id)?.ok_or_else(|| not_found("event"))?;
-        if chat_id != row.id || thread_id != request.thread_id {
+        if chat_id != row.id || thread_id != request.thread_id || (agents_only(&event) && matches!(actor.peer, Peer::Customer(_))) {
             return Err(not_found("event"));
         }
         if !self.db.threads(&row.id)?.iter().any(|thread| thread.id == thread_id && thread.active) {

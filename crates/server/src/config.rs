@@ -8,7 +8,7 @@ use std::time::Duration;
 
 mod file;
 
-pub use file::{load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER};
+pub use file::{load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER, MIN_AGENT_TOKEN_CHARS};
 
 /// One customer account (tenant). v3.2 clients name it by `license_id`, v3.5 clients by
 /// `organization_id`.

@@ -28,7 +28,7 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         Request::SendEvent(request) => app.send_event(actor, request).map(Response::SendEvent),
         Request::GetChat(request) => {
             let row = app.accessible_chat(actor, &request.chat_id)?;
-            app.chat_view(&row, request.thread_id.as_deref()).map(Response::GetChat)
+            app.chat_view_for(actor.peer, &row, request.thread_id.as_deref()).map(Response::GetChat)
         }
         Request::ListChats(request) => list_chats(app, actor, request).map(Response::ListChats),
         Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads),
@@ -132,7 +132,7 @@ pub fn list_chats(app: &App, actor: &Actor<'_>, request: ListChats) -> ApiResult
     if cursor.ascending {
         rows.reverse();
     }
-    let page = rows.iter().skip(cursor.offset).take(limit).map(|row| app.chat_summary(row)).collect::<ApiResult<Vec<_>>>()?;
+    let page = rows.iter().skip(cursor.offset).take(limit).map(|row| app.chat_summary(row, matches!(actor.peer, Peer::Agent(_)))).collect::<ApiResult<Vec<_>>>()?;
     let end = cursor.offset + page.len();
     Ok(ListChatsResponse {
         chats_summary: page,
@@ -182,8 +182,17 @@ impl App {
         let mut side_storage = protocol::Object::new();
         side_storage.insert("visit_id".to_owned(), json!(visit_id.unwrap_or_else(crate::ids::short_id)));
         side_storage.insert("visit_expires".to_owned(), json!(now + VISIT_SECS));
+        // What the client says at login is checked like the same data in `update_customer`.
+        crate::people::check_customer(data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
+        if let Some(page) = login.customer_page.as_ref().filter(|page| page.url.is_some()) {
+            crate::people::check_page(page)?;
+        }
+        let fields = match &data.session_fields {
+            Some(fields) => Some(crate::people::session_fields(Vec::new(), fields)?),
+            None => None,
+        };
         self.db.record_login(customer_id, new_visit, data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
-        if let Some(fields) = &data.session_fields {
+        if let Some(fields) = &fields {
             self.db.update_customer(customer_id, None, None, None, Some(fields))?;
         }
         if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {

@@ -266,8 +266,9 @@ pub trait Store: QueueStore + Send + Sync {
     fn mark_seen(&self, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String>;
     /// A user's read marker in a chat.
     fn seen_up_to(&self, chat_id: &str, user_id: &str) -> DbResult<Option<String>>;
-    /// The newest event of each type in a chat, with its thread, oldest first.
-    fn last_event_per_type(&self, chat_id: &str) -> DbResult<Vec<(String, Event)>>;
+    /// The newest event of each type in a chat, with its thread, oldest first; agents'
+    /// internal notes only `with_notes`.
+    fn last_event_per_type(&self, chat_id: &str, with_notes: bool) -> DbResult<Vec<(String, Event)>>;
     /// Whether others wrote in the chat after the user's read marker.
     fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool>;
     /// Stores a greeting shown to a customer.

@@ -193,10 +193,15 @@ async fn customer_token(State(app): State<App>, body: Option<Json<TokenRequest>>
     let Some(Json(request)) = body else {
         return token_error(StatusCode::BAD_REQUEST, "validation", "send a JSON body with license_id or organization_id");
     };
-    let tenant = Tenant {
-        license_id: request.license_id.as_ref().map(|id| id.as_str().map(str::to_owned).unwrap_or_else(|| id.to_string())),
-        organization_id: request.organization_id.clone(),
+    // A license is a whole number, as a JSON number or a string of digits; `1e0`, `1.0` or
+    // `-1` name none.
+    let license_id = match &request.license_id {
+        None => None,
+        Some(serde_json::Value::Number(number)) if number.is_u64() => Some(number.to_string()),
+        Some(serde_json::Value::String(text)) if !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()) => Some(text.clone()),
+        Some(_) => return token_error(StatusCode::BAD_REQUEST, "validation", "license_id must be a whole number"),
     };
+    let tenant = Tenant { license_id, organization_id: request.organization_id.clone() };
     let Some(license) = app.tenant(&tenant) else {
         return token_error(StatusCode::NOT_FOUND, "license_not_found", "no such license or organization");
     };

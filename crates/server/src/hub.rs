@@ -192,6 +192,12 @@ impl Hub {
         self.deliver(push, Some(origin), |conn| in_chat(conn, license_id, customer_id));
     }
 
+    /// Sends the result push of an agent's internal note: to the license's agents only,
+    /// the requester's copy tagged.
+    pub fn push_result_to_agents(&self, license_id: u64, push: &Push, origin: Origin<'_>) {
+        self.deliver(push, Some(origin), |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)));
+    }
+
     /// Sends a request's result push again, to the requesting connection only (the answer
     /// to a retried `send_event`).
     pub fn push_result_to_origin(&self, push: &Push, origin: Origin<'_>) {

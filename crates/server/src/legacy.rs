@@ -138,11 +138,11 @@ pub(crate) fn dispatch(app: &App, actor: &Actor<'_>, action: &str, body: Value) 
             }
             let body: Body = payload(action, body)?;
             let row = app.accessible_chat(actor, &body.chat_id)?;
-            let chat = app.chat_view(&row, None)?;
+            let chat = app.chat_view_for(actor.peer, &row, None)?;
             let threads = body
                 .thread_ids
                 .iter()
-                .map(|thread_id| Ok(app.chat_view(&row, Some(thread_id))?.thread))
+                .map(|thread_id| Ok(app.chat_view_for(actor.peer, &row, Some(thread_id))?.thread))
                 .collect::<ApiResult<Vec<_>>>()?;
             let threads: Vec<_> = threads.into_iter().flatten().collect();
             answer(action, json!({ "chat": v30::chat_with_threads(&chat, &threads) }))
@@ -297,7 +297,7 @@ fn initial_chat(chat: Option<&Value>) -> ApiResult<InitialChat> {
 /// A chat in `get_chats_summary`: `order` from its latest thread, the newest event of each
 /// type with its thread's `order`.
 fn summary(app: &App, row: &crate::db::ChatRow) -> ApiResult<Value> {
-    let summary = app.chat_summary(row)?;
+    let summary = app.chat_summary(row, false)?;
     let order = summary.last_thread_created_at.as_deref().and_then(v30::unix_micros).unwrap_or_default();
     let mut last = serde_json::Map::new();
     for (kind, entry) in &summary.last_event_per_type {

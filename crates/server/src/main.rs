@@ -64,6 +64,11 @@ fn parse_flags() -> anyhow::Result<Flags> {
 /// The demo agent's token: given, or kept in a file beside the database.
 fn agent_token(flags: &Flags) -> anyhow::Result<String> {
     if let Some(token) = &flags.agent_token {
+        anyhow::ensure!(
+            token.chars().count() >= server::config::MIN_AGENT_TOKEN_CHARS,
+            "--agent-token must be at least {} characters: it is the agent's password",
+            server::config::MIN_AGENT_TOKEN_CHARS
+        );
         return Ok(token.clone());
     }
     let path = flags.database.with_file_name("agent-token");
@@ -75,7 +80,13 @@ fn agent_token(flags: &Flags) -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).context("no randomness")?;
     let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    std::fs::write(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
+    // Only the server's own user may read it.
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    std::io::Write::write_all(&mut file.open(&path).with_context(|| format!("cannot create {}", path.display()))?, token.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(token)
 }
 

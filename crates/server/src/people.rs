@@ -50,22 +50,7 @@ impl App {
         if update.name.is_none() && update.email.is_none() && update.avatar.is_none() && update.session_fields.is_none() {
             return Err(validation("give at least one of name, email, avatar, session_fields"));
         }
-        for (field, value) in [("name", &update.name), ("email", &update.email), ("avatar", &update.avatar)] {
-            if value.as_ref().is_some_and(|value| value.len() > MAX_FIELD_BYTES) {
-                return Err(validation(format!("{field} is longer than {MAX_FIELD_BYTES} bytes")));
-            }
-        }
-        if let Some(email) = &update.email
-            && !email.is_empty()
-            && !looks_like_email(email)
-        {
-            return Err(validation(format!("email {email:?} is not an e-mail address")));
-        }
-        if let Some(avatar) = &update.avatar
-            && !(avatar.starts_with("https://") || avatar.starts_with("http://"))
-        {
-            return Err(validation("avatar must be an http(s) URL"));
-        }
+        check_customer(update.name.as_deref(), update.email.as_deref(), update.avatar.as_deref())?;
         let fields = match &update.session_fields {
             Some(new_fields) => {
                 let stored = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?.session_fields;
@@ -116,10 +101,8 @@ impl App {
     /// Chat API.
     pub(crate) fn update_customer_page(&self, actor: &Actor<'_>, page: Page) -> ApiResult<()> {
         let customer_id = customer_of(actor)?;
-        let url = page.url.clone().filter(|url| !url.trim().is_empty()).ok_or_else(|| validation("url is required"))?;
-        if url.len() > MAX_FIELD_BYTES {
-            return Err(validation(format!("url is longer than {MAX_FIELD_BYTES} bytes")));
-        }
+        check_page(&page)?;
+        let url = page.url.clone().unwrap_or_default();
         self.db.set_customer_page(customer_id, &url, page.title.as_deref())?;
         let push = Push::CustomerPageUpdated(CustomerPageUpdated {
             customer_id: Some(customer_id.to_owned()),
@@ -185,6 +168,53 @@ impl App {
         self.hub.push_to_agents(row.license_id, &push);
         Ok(())
     }
+}
+
+/// The longest name kept, in bytes.
+const MAX_NAME_BYTES: usize = 256;
+/// The longest e-mail address there is.
+const MAX_EMAIL_BYTES: usize = 254;
+/// The longest page title kept, in bytes.
+const MAX_TITLE_BYTES: usize = 512;
+
+/// What a customer says about themselves, from `update_customer` or `login`: a name of at
+/// most 256 bytes without control characters, an e-mail address, an `http(s)` avatar.
+pub(crate) fn check_customer(name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> ApiResult<()> {
+    if let Some(name) = name
+        && (name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control))
+    {
+        return Err(validation(format!("name must be at most {MAX_NAME_BYTES} bytes, without control characters")));
+    }
+    if let Some(email) = email
+        && !email.is_empty()
+        && (email.len() > MAX_EMAIL_BYTES || !looks_like_email(email))
+    {
+        return Err(validation(format!("email {:?} is not an e-mail address", email.chars().take(64).collect::<String>())));
+    }
+    if let Some(avatar) = avatar
+        && (avatar.len() > MAX_FIELD_BYTES || crate::outbound::check_url(avatar).is_err())
+    {
+        return Err(validation("avatar must be an http(s) URL of at most 2 KB"));
+    }
+    Ok(())
+}
+
+/// A page a customer says they are on: an `http(s)` address of at most 2 KB, a title of at
+/// most 512 bytes.
+pub(crate) fn check_page(page: &Page) -> ApiResult<()> {
+    let url = page.url.as_deref().unwrap_or_default();
+    if url.trim().is_empty() || url.len() > MAX_FIELD_BYTES || url.chars().any(char::is_control) {
+        return Err(validation(format!("the page's url is required, at most {MAX_FIELD_BYTES} bytes")));
+    }
+    if page.title.as_ref().is_some_and(|title| title.len() > MAX_TITLE_BYTES) {
+        return Err(validation(format!("the page's title is longer than {MAX_TITLE_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+/// Session fields as a login or an update sends them, checked and merged into `stored`.
+pub(crate) fn session_fields(stored: SessionFields, new_fields: &[BTreeMap<String, String>]) -> ApiResult<SessionFields> {
+    merge_session_fields(stored, new_fields)
 }
 
 fn customer_of<'a>(actor: &Actor<'a>) -> ApiResult<&'a str> {

@@ -39,10 +39,13 @@ impl App {
                 return Err(not_found("thread"));
             }
         }
+        // Properties of an agents' internal note stay with the agents.
+        let mut note = false;
         let target = match (thread_id, event_id) {
             (_, Some(event_id)) => {
-                let (event_chat, event_thread, _) = self.db.event(event_id)?.ok_or_else(|| not_found("event"))?;
-                if event_chat != row.id || thread_id.is_some_and(|thread_id| thread_id != event_thread) {
+                let (event_chat, event_thread, event) = self.db.event(event_id)?.ok_or_else(|| not_found("event"))?;
+                note = crate::chat::agents_only(&event);
+                if event_chat != row.id || thread_id.is_some_and(|thread_id| thread_id != event_thread) || (note && !matches!(actor.peer, crate::hub::Peer::Agent(_))) {
                     return Err(not_found("event"));
                 }
                 PropertyTarget::Event(event_id)
@@ -55,6 +58,7 @@ impl App {
             Change::Update => merge(&mut stored, properties)?,
             Change::Delete => remove(&mut stored, properties)?,
         }
+        check_size(Some(&stored))?;
         self.db.set_properties(target, &stored)?;
 
         let payload = PropertiesChanged {
@@ -71,7 +75,11 @@ impl App {
             (PropertyTarget::Event(_), Change::Update) => Push::EventPropertiesUpdated(payload),
             (PropertyTarget::Event(_), Change::Delete) => Push::EventPropertiesDeleted(payload),
         };
-        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
+        if note {
+            self.hub.push_to_agents(row.license_id, &push);
+        } else {
+            self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
+        }
 
         if let (PropertyTarget::Thread(thread_id), Some(rating)) = (target, properties.get("rating")) {
             self.announce_rating(&row, thread_id, change, rating)?;
@@ -115,6 +123,21 @@ fn check_rating(rating: &Value) -> ApiResult<()> {
     }
     if rating.get("comment").is_some_and(|comment| !comment.is_string()) {
         return Err(validation("properties.rating.comment must be a string"));
+    }
+    Ok(())
+}
+
+/// The most bytes of JSON one chat's, thread's or event's properties may take.
+pub(crate) const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
+
+/// Properties must stay under [`MAX_PROPERTIES_BYTES`] as stored.
+pub(crate) fn check_size(properties: Option<&Object>) -> ApiResult<()> {
+    let size = properties.map_or(0, |properties| Value::Object(properties.clone()).to_string().len());
+    if size > MAX_PROPERTIES_BYTES {
+        return Err(ErrorPayload::new(
+            ErrorType::LimitReached,
+            format!("properties may take {} KB at most; these would take {} bytes", MAX_PROPERTIES_BYTES / 1024, size),
+        ));
     }
     Ok(())
 }

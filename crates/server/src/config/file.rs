@@ -22,6 +22,9 @@ use super::{Agent, Config, Forms, Greeting, GreetingTrigger, Group, License, Lim
 /// agent with this token is an error, so a published file never holds a usable secret.
 pub const AGENT_TOKEN_PLACEHOLDER: &str = "from-command-line";
 
+/// The shortest agent token accepted: a token is all an agent signs in with.
+pub const MIN_AGENT_TOKEN_CHARS: usize = 16;
+
 /// The form field types the widget knows how to show.
 const FIELD_TYPES: &[&str] = &[
     "header",
@@ -545,6 +548,12 @@ impl Builder<'_> {
         }
         if file.token.trim().is_empty() {
             return Err(self.invalid(format!("{at}.token"), "must not be empty"));
+        }
+        if file.token != AGENT_TOKEN_PLACEHOLDER && file.token.chars().count() < MIN_AGENT_TOKEN_CHARS {
+            return Err(self.invalid(
+                format!("{at}.token"),
+                format!("must be at least {MIN_AGENT_TOKEN_CHARS} characters: it is the agent's password"),
+            ));
         }
         if file.token == AGENT_TOKEN_PLACEHOLDER && !first {
             return Err(self.invalid(

@@ -525,14 +525,16 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn last_event_per_type(&self, chat_id: &str) -> DbResult<Vec<(String, Event)>> {
+    fn last_event_per_type(&self, chat_id: &str, with_notes: bool) -> DbResult<Vec<(String, Event)>> {
         let connection = self.lock();
         let mut statement = connection.prepare_cached(
             "SELECT thread_id, body FROM events WHERE seq IN
-               (SELECT max(seq) FROM events WHERE chat_id = ?1 GROUP BY json_extract(body, '$.type'))
+               (SELECT max(seq) FROM events WHERE chat_id = ?1
+                  AND (?2 OR coalesce(json_extract(body, '$.recipients'), 'all') != 'agents')
+                GROUP BY json_extract(body, '$.type'))
              ORDER BY seq",
         )?;
-        let rows = statement.query_map(params![chat_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let rows = statement.query_map(params![chat_id, with_notes], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
         rows.map(|row| {
             let (thread_id, body) = row?;
             Ok((thread_id, serde_json::from_str(&body)?))
@@ -544,6 +546,7 @@ impl Store for SqliteStore {
         let connection = self.lock();
         Ok(connection.query_row(
             "SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ?1 AND coalesce(author_id, '') != ?2
+             AND coalesce(json_extract(body, '$.recipients'), 'all') != 'agents'
              AND created_at > coalesce((SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2), ''))",
             params![chat_id, user_id],
             |row| row.get(0),

@@ -23,7 +23,7 @@ name = "One"
   [[licenses.agents]]
   id = "a@one.example"
   name = "A"
-  token = "secret-a"
+  token = "secret-a-0123456789"
   groups = [0]
 "#;
 
@@ -45,7 +45,7 @@ name = "Two"
   [[licenses.agents]]
   id = "b@two.example"
   name = "B"
-  token = "secret-b"
+  token = "secret-b-0123456789"
   groups = [0]
 "#;
 
@@ -225,7 +225,7 @@ fn an_unknown_key_is_reported_with_its_line_and_name() {
 fn a_value_of_the_wrong_type_or_a_missing_key_is_a_syntax_error() {
     let text = BASE.replace("groups = [0]", "groups = [0]\n  max_chats = -1");
     assert_syntax(&text, line_of(&text, "max_chats"), "");
-    let text = BASE.replace("  token = \"secret-a\"\n", "");
+    let text = BASE.replace("  token = \"secret-a-0123456789\"\n", "");
     let error = parse(&text).unwrap_err();
     assert!(matches!(error, ConfigFileError::Syntax { .. }), "{error}");
     assert!(error.to_string().contains("token"), "{error}");
@@ -274,25 +274,28 @@ fn second_agent(id: &str, token: &str, groups: &str, max_chats: u32) -> String {
 
 #[test]
 fn agent_ids_are_unique_across_the_file() {
-    parse(&second_agent("c@one.example", "secret-c", "[0]", 1)).unwrap();
-    assert_invalid(&second_agent("a@one.example", "secret-c", "[0]", 1), "licenses[0].agents[1].id", "defined twice");
+    parse(&second_agent("c@one.example", "secret-c-0123456789", "[0]", 1)).unwrap();
+    assert_invalid(&second_agent("a@one.example", "secret-c-0123456789", "[0]", 1), "licenses[0].agents[1].id", "defined twice");
     let text = format!("{BASE}{}", SECOND_LICENSE.replace("b@two.example", "a@one.example"));
     assert_invalid(&text, "licenses[1].agents[0].id", "\"a@one.example\" is defined twice");
 }
 
 #[test]
-fn agent_tokens_are_non_empty_and_unique_without_revealing_them() {
-    assert_invalid(&BASE.replace("\"secret-a\"", "\"  \""), "licenses[0].agents[0].token", "must not be empty");
-    let text = second_agent("c@one.example", "secret-a", "[0]", 1);
+fn agent_tokens_are_long_enough_and_unique_without_revealing_them() {
+    assert_invalid(&BASE.replace("\"secret-a-0123456789\"", "\"  \""), "licenses[0].agents[0].token", "must not be empty");
+    let short = BASE.replace("\"secret-a-0123456789\"", "\"hunter2\"");
+    assert_invalid(&short, "licenses[0].agents[0].token", "at least 16 characters");
+    assert!(!parse(&short).unwrap_err().to_string().contains("hunter2"));
+    let text = second_agent("c@one.example", "secret-a-0123456789", "[0]", 1);
     assert_invalid(&text, "licenses[0].agents[1].token", "same as licenses[0].agents[0].token");
-    assert!(!parse(&text).unwrap_err().to_string().contains("secret-a"));
-    let text = format!("{BASE}{}", SECOND_LICENSE.replace("secret-b", "secret-a"));
+    assert!(!parse(&text).unwrap_err().to_string().contains("secret-a-0123456789"));
+    let text = format!("{BASE}{}", SECOND_LICENSE.replace("secret-b-0123456789", "secret-a-0123456789"));
     assert_invalid(&text, "licenses[1].agents[0].token", "same as licenses[0].agents[0].token");
 }
 
 #[test]
 fn only_the_first_agent_may_leave_its_token_to_the_command_line() {
-    let first = BASE.replace("secret-a", AGENT_TOKEN_PLACEHOLDER);
+    let first = BASE.replace("secret-a-0123456789", AGENT_TOKEN_PLACEHOLDER);
     assert_eq!(parse(&first).unwrap().agents[0].token, AGENT_TOKEN_PLACEHOLDER);
     let text = second_agent("c@one.example", AGENT_TOKEN_PLACEHOLDER, "[0]", 1);
     assert_invalid(&text, "licenses[0].agents[1].token", "only the first agent");
@@ -300,8 +303,8 @@ fn only_the_first_agent_may_leave_its_token_to_the_command_line() {
 
 #[test]
 fn agent_groups_are_non_empty_and_exist_in_the_agents_license() {
-    assert_invalid(&second_agent("c@one.example", "secret-c", "[]", 1), "licenses[0].agents[1].groups", "at least one");
-    let error = parse(&second_agent("c@one.example", "secret-c", "[0, 7]", 1)).unwrap_err();
+    assert_invalid(&second_agent("c@one.example", "secret-c-0123456789", "[]", 1), "licenses[0].agents[1].groups", "at least one");
+    let error = parse(&second_agent("c@one.example", "secret-c-0123456789", "[0, 7]", 1)).unwrap_err();
     assert_eq!(error.to_string(), "test.toml: licenses[0].agents[1].groups: group 7 is not defined in license 1");
     // Group 3 belongs to license 2, not to license 1.
     let text = format!("{SECOND_LICENSE}{}", BASE.replace("groups = [0]", "groups = [3]"));
@@ -311,7 +314,7 @@ fn agent_groups_are_non_empty_and_exist_in_the_agents_license() {
 #[test]
 fn agents_take_at_least_one_chat() {
     assert_invalid(
-        &second_agent("c@one.example", "secret-c", "[0]", 0),
+        &second_agent("c@one.example", "secret-c-0123456789", "[0]", 0),
         "licenses[0].agents[1].max_chats",
         "at least 1",
     );

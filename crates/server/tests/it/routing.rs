@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::support::{error_type, ok, Client, TestServer};
 
-const CARL_TOKEN: &str = "carl-token";
+const CARL_TOKEN: &str = "carl-token-000001";
 
 /// The test license with a second agent, Carl, in the general group.
 async fn two_agents() -> TestServer {

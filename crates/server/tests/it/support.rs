@@ -16,8 +16,8 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub const AGENT_TOKEN: &str = "agent-secret-1";
-pub const OTHER_AGENT_TOKEN: &str = "agent-secret-2";
+pub const AGENT_TOKEN: &str = "agent-secret-0001";
+pub const OTHER_AGENT_TOKEN: &str = "agent-secret-0002";
 
 /// A server on 127.0.0.1:<random> with its own database file.
 pub struct TestServer {
