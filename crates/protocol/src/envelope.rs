@@ -51,6 +51,40 @@ pub struct PushFrame {
     pub push: Push,
 }
 
+/// The longest `request_id` a frame may carry: answers echo it, so a longer one is refused
+/// (and not echoed).
+pub const MAX_REQUEST_ID_CHARS: usize = 256;
+
+/// The longest `action` a frame may name; no action is near it.
+pub const MAX_ACTION_CHARS: usize = 64;
+
+/// The longest error message a decoder produces: messages quote what they could not read.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The `request_id` and `action` of a client frame, as far as they can be echoed back: a
+/// string within [`MAX_REQUEST_ID_CHARS`] / [`MAX_ACTION_CHARS`] characters. `Err` is the
+/// error for a frame whose id or action is too long, carrying only what may be echoed.
+pub fn envelope_ids(frame: &Value) -> Result<(Option<String>, Option<String>), DecodeError> {
+    let text = |key: &str| frame.get(key).and_then(Value::as_str);
+    let request_id = text("request_id");
+    let action = text("action");
+    let request_id_ok = request_id.is_none_or(|id| id.chars().count() <= MAX_REQUEST_ID_CHARS);
+    let action_ok = action.is_none_or(|action| action.chars().count() <= MAX_ACTION_CHARS);
+    let request_id = request_id.filter(|_| request_id_ok).map(str::to_owned);
+    let action = action.filter(|_| action_ok).map(str::to_owned);
+    if !request_id_ok {
+        return Err(DecodeError::validation(
+            request_id,
+            action,
+            format!("request_id may be at most {MAX_REQUEST_ID_CHARS} characters"),
+        ));
+    }
+    if !action_ok {
+        return Err(DecodeError::validation(request_id, action, format!("action may be at most {MAX_ACTION_CHARS} characters")));
+    }
+    Ok((request_id, action))
+}
+
 /// Why a frame could not be decoded. Carries what could be read, so the server can still
 /// answer with the right `request_id` and `action`.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,9 +112,22 @@ impl std::fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 impl DecodeError {
+    /// A `validation` error; the message is cut to a few hundred characters.
+    pub fn validation(request_id: Option<String>, action: Option<String>, message: String) -> DecodeError {
+        DecodeError { request_id, action, message: capped(message), kind: ErrorType::Validation }
+    }
+
     /// The error a server answers with.
     pub fn to_error_payload(&self) -> ErrorPayload {
-        ErrorPayload::new(self.kind.clone(), self.to_string())
+        ErrorPayload::new(self.kind.clone(), capped(self.to_string()))
+    }
+}
+
+/// `message`, cut to [`MAX_MESSAGE_CHARS`] characters (with an ellipsis when cut).
+fn capped(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message,
+        Some((at, _)) => format!("{}…", &message[..at]),
     }
 }
 
@@ -102,29 +149,15 @@ struct RawFrame {
 
 impl RawFrame {
     fn parse(text: &str) -> Result<RawFrame, DecodeError> {
-        let value: Value = serde_json::from_str(text).map_err(|err| DecodeError {
-            request_id: None,
-            action: None,
-            message: format!("malformed JSON: {err}"),
-            kind: ErrorType::Validation,
-        })?;
-        let request_id = value.get("request_id").and_then(Value::as_str).map(str::to_owned);
-        let action = value.get("action").and_then(Value::as_str).map(str::to_owned);
-        serde_json::from_value(value).map_err(|err| DecodeError {
-            request_id,
-            action,
-            message: format!("malformed frame: {err}"),
-            kind: ErrorType::Validation,
-        })
+        let value: Value = serde_json::from_str(text)
+            .map_err(|err| DecodeError::validation(None, None, format!("malformed JSON: {err}")))?;
+        let (request_id, action) = envelope_ids(&value)?;
+        serde_json::from_value(value)
+            .map_err(|err| DecodeError::validation(request_id, action, format!("malformed frame: {err}")))
     }
 
     fn error(&self, err: serde_json::Error) -> DecodeError {
-        DecodeError {
-            request_id: self.request_id.clone(),
-            action: Some(self.action.clone()),
-            message: format!("malformed payload: {err}"),
-            kind: ErrorType::Validation,
-        }
+        DecodeError::validation(self.request_id.clone(), Some(self.action.clone()), format!("malformed payload: {err}"))
     }
 
     /// The frame's `version`, which must be one this crate speaks.

@@ -365,3 +365,24 @@ fn an_events_type_must_be_a_string() {
     let frame = json!({ "action": "send_event", "payload": { "chat_id": "C", "event": { "type": 1 } } });
     assert!(RequestFrame::decode(&frame.to_string()).is_err());
 }
+
+#[test]
+fn long_request_ids_and_actions_are_refused_and_never_echoed() {
+    let long_id = "r".repeat(MAX_REQUEST_ID_CHARS + 1);
+    let frame = json!({ "request_id": long_id, "action": "ping" }).to_string();
+    let error = RequestFrame::decode(&frame).unwrap_err();
+    assert_eq!((error.request_id.as_deref(), error.action.as_deref()), (None, Some("ping")));
+    assert!(error.message.contains("request_id may be at most 256"), "{error}");
+
+    let long_action = "a".repeat(60_000);
+    let frame = json!({ "request_id": "1", "action": long_action }).to_string();
+    let error = RequestFrame::decode(&frame).unwrap_err();
+    assert_eq!((error.request_id.as_deref(), error.action.as_deref()), (Some("1"), None));
+    assert!(error.to_error_payload().message.len() < 400);
+
+    // A limit-sized id is fine, and payload errors that quote the input stay short.
+    let id = "i".repeat(MAX_REQUEST_ID_CHARS);
+    assert!(RequestFrame::decode(&json!({ "request_id": id, "action": "ping" }).to_string()).is_ok());
+    let error = DecodeError::validation(None, None, format!("unknown variant {}", "é".repeat(50_000)));
+    assert_eq!(error.to_error_payload().message.chars().count(), 301);
+}

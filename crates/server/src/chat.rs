@@ -406,6 +406,14 @@ impl App {
                 Ok(SendEventResponse { event_id })
             }
             Appended::Duplicate(event) => self.answer_duplicate(actor, &row, event),
+            Appended::Full => Err(ErrorPayload::new(
+                ErrorType::LimitReached,
+                format!(
+                    "this thread holds its most events ({} or {} MB); deactivate the chat and start a new thread",
+                    crate::db::MAX_THREAD_EVENTS,
+                    crate::db::MAX_THREAD_BYTES / (1024 * 1024)
+                ),
+            )),
         }
     }
 

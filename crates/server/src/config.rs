@@ -8,7 +8,7 @@ use std::time::Duration;
 
 mod file;
 
-pub use file::{load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER, MIN_AGENT_TOKEN_CHARS};
+pub use file::{check_public_url, load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER, MIN_AGENT_TOKEN_CHARS};
 
 /// One customer account (tenant). v3.2 clients name it by `license_id`, v3.5 clients by
 /// `organization_id`.
@@ -129,6 +129,11 @@ pub struct Timings {
     /// A customer connection with no chat activity and no page change for this long is
     /// closed with `inactivity_timeout`.
     pub inactivity_timeout: Duration,
+    /// A socket that has not taken one frame within this time is dropped.
+    pub write_timeout: Duration,
+    /// An HTTP client must send a request's headers within this time (and an idle
+    /// keep-alive connection is closed after it).
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Timings {
@@ -139,6 +144,8 @@ impl Default for Timings {
             idle_timeout: Duration::from_secs(40),
             token_ttl: Duration::from_secs(8 * 60 * 60),
             inactivity_timeout: Duration::from_secs(30 * 60),
+            write_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -164,6 +171,13 @@ pub struct Config {
     pub limits: Limits,
     /// Where uploaded files are kept.
     pub upload_dir: PathBuf,
+    /// The address visitors and agents reach this server at (`https://chat.example.com`),
+    /// used for the links the server builds, such as uploaded files' URLs. `None`: the
+    /// address the server listens on.
+    pub public_url: Option<String>,
+    /// Reverse proxies in front of the server: only requests from these addresses may name
+    /// the client's address (`X-Forwarded-For`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Resource limits.
@@ -180,6 +194,17 @@ pub struct Limits {
     /// Requests one connection may send per minute (bursts of a quarter of that are
     /// fine); past it, requests get `too_many_requests` until the rate drops.
     pub requests_per_minute: usize,
+    /// HTTP requests (token endpoint, Web API, uploads) one client address may send per
+    /// minute, in bursts of a quarter of that; past it, `429` with `Retry-After`.
+    pub http_requests_per_minute: usize,
+    /// Sockets one client address may hold open before logging in; more get
+    /// `too_many_unauthorized_connections`.
+    pub unauthenticated_per_address: usize,
+    /// Bytes queued for one socket and not read by its client yet; past this, the socket is
+    /// closed (1013, `outbound_queue_full`) and its client reconnects.
+    pub outbound_queue_bytes: usize,
+    /// Bytes of uploaded files one customer may keep.
+    pub upload_quota_bytes: u64,
 }
 
 impl Default for Limits {
@@ -190,6 +215,10 @@ impl Default for Limits {
             queue_length: 100,
             upload_bytes: 10 * 1024 * 1024,
             requests_per_minute: 600,
+            http_requests_per_minute: 300,
+            unauthenticated_per_address: 32,
+            outbound_queue_bytes: 1024 * 1024,
+            upload_quota_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -230,6 +259,8 @@ impl Config {
             greetings: Vec::new(),
             timings: Timings::default(),
             limits: Limits::default(),
+            public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -157,7 +157,18 @@ pub enum Appended {
     Stored(Event),
     /// The same author already stored an event with this `custom_id` in this chat.
     Duplicate(Event),
+    /// The thread already holds [`MAX_THREAD_EVENTS`] events or [`MAX_THREAD_BYTES`] of
+    /// them; nothing was stored. Events without an author (system messages) are never
+    /// refused.
+    Full,
 }
+
+/// The most events one thread holds.
+pub const MAX_THREAD_EVENTS: usize = 1000;
+
+/// The most bytes of events (as stored) one thread holds: a whole thread always fits in
+/// one answer of reasonable size.
+pub const MAX_THREAD_BYTES: usize = 2 * 1024 * 1024;
 
 /// How long an upload stays available when no `file` event uses it, in seconds.
 pub const UPLOAD_TTL_SECS: i64 = 24 * 60 * 60;
@@ -298,6 +309,8 @@ pub trait Store: QueueStore + Send + Sync {
     /// An upload that is still available at `now` (unix seconds): used by an event, or
     /// younger than [`UPLOAD_TTL_SECS`].
     fn live_upload(&self, id: &str, now: i64) -> DbResult<Option<UploadRow>>;
+    /// Bytes of the files a customer has stored (used or not yet expired).
+    fn upload_bytes_of(&self, customer_id: &str) -> DbResult<u64>;
     /// Marks an upload as used by a `file` event, so it no longer expires.
     fn mark_upload_used(&self, id: &str) -> DbResult<()>;
     /// Forgets the uploads that expired unused by `now` (unix seconds) and returns their

@@ -130,21 +130,45 @@ impl App {
     /// after its delay if the customer is still connected, still on that page, and has no
     /// active chat and no greeting on screen.
     pub(crate) fn arm_greetings(&self, license_id: u64, customer_id: &str, url: &str) {
-        for greeting in self.config.greetings.iter().filter(|greeting| greeting.license_id == license_id) {
-            let Some(trigger) = &greeting.trigger else { continue };
-            if !trigger.url.as_deref().is_none_or(|pattern| glob_match(pattern, url)) {
-                continue;
-            }
-            let app = self.clone();
-            let greeting = greeting.clone();
-            let (customer_id, url) = (customer_id.to_owned(), url.to_owned());
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_secs(trigger_delay(&greeting))).await;
+        let mut due = self
+            .config
+            .greetings
+            .iter()
+            .filter(|greeting| greeting.license_id == license_id)
+            .filter(|greeting| {
+                greeting.trigger.as_ref().is_some_and(|trigger| trigger.url.as_deref().is_none_or(|pattern| glob_match(pattern, url)))
+            })
+            .cloned()
+            .collect::<Vec<_>>();
+        let key = (license_id, customer_id.to_owned());
+        let mut timers = self.greeting_timers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // One timer per customer: a new page replaces the last page's, so a visitor who
+        // changes pages a thousand times still holds one sleeping task.
+        if let Some((_, previous)) = timers.remove(&key) {
+            previous.abort();
+        }
+        if due.is_empty() {
+            return;
+        }
+        due.sort_by_key(trigger_delay);
+        let generation = self.next_timer.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let app = self.clone();
+        let (customer_id, url) = (customer_id.to_owned(), url.to_owned());
+        let task_key = key.clone();
+        let task = tokio::spawn(async move {
+            let armed = tokio::time::Instant::now();
+            for greeting in due {
+                tokio::time::sleep_until(armed + Duration::from_secs(trigger_delay(&greeting))).await;
                 if let Err(error) = app.fire_greeting(&greeting, &customer_id, &url) {
                     tracing::warn!(%error, "a triggered greeting failed");
                 }
-            });
-        }
+            }
+            let mut timers = app.greeting_timers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if timers.get(&task_key).is_some_and(|(armed, _)| *armed == generation) {
+                timers.remove(&task_key);
+            }
+        });
+        timers.insert(key, (generation, task.abort_handle()));
     }
 
     fn fire_greeting(&self, greeting: &crate::config::Greeting, customer_id: &str, url: &str) -> ApiResult<()> {

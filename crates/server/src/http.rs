@@ -14,6 +14,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use protocol::Version;
 
+use crate::client::ClientAddr;
 use crate::config::License;
 use crate::session::{self, Api, Refusal};
 use crate::{ids, App};
@@ -130,14 +131,23 @@ impl App {
     }
 }
 
+/// The largest websocket frame (and message) a client may send; a larger one closes the
+/// socket with 1009.
+pub(crate) const MAX_FRAME_BYTES: usize = 64 * 1024;
+
 /// Frames are small (a message is at most 16 KB of text), so each socket gets small
 /// buffers instead of the 128 KiB defaults: idle connections then cost a few KiB each.
 fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
-    upgrade.max_message_size(64 * 1024).max_frame_size(64 * 1024).read_buffer_size(4 * 1024).write_buffer_size(0)
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
 }
 
 async fn customer_socket(
     State(app): State<App>,
+    client: ClientAddr,
     Path(version): Path<String>,
     Query(tenant): Query<Tenant>,
     upgrade: WebSocketUpgrade,
@@ -147,11 +157,12 @@ async fn customer_socket(
     // A refused connection is told why in the newest version's words.
     let version = version.unwrap_or(Version::LATEST);
     small_buffers(upgrade)
-        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, version, license))
+        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, version, license, client.0))
 }
 
 async fn agent_socket(
     State(app): State<App>,
+    client: ClientAddr,
     Path(version): Path<String>,
     Query(tenant): Query<Tenant>,
     upgrade: WebSocketUpgrade,
@@ -171,7 +182,7 @@ async fn agent_socket(
         Err(Refusal::UnsupportedVersion)
     };
     let version = version.unwrap_or(Version::LATEST);
-    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, version, license))
+    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, version, license, client.0))
 }
 
 /// Body of `POST /customer/token`.
@@ -189,7 +200,10 @@ struct TokenRequest {
 /// Issues a customer access token. The identity secret it returns is what the widget keeps
 /// (in its own storage, first-party to this server) to be the same customer next time; no
 /// cookies are involved.
-async fn customer_token(State(app): State<App>, body: Option<Json<TokenRequest>>) -> Response {
+async fn customer_token(State(app): State<App>, client: ClientAddr, body: Option<Json<TokenRequest>>) -> Response {
+    if let Err(refused) = app.limit_address(client) {
+        return refused;
+    }
     let Some(Json(request)) = body else {
         return token_error(StatusCode::BAD_REQUEST, "validation", "send a JSON body with license_id or organization_id");
     };

@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use protocol::{Api, Push, PushFrame, PushVersions, Version};
-use tokio::sync::mpsc::UnboundedSender;
+
+use crate::outbox::Outbox;
 
 /// Identifies one websocket connection.
 pub type ConnId = u64;
@@ -28,15 +29,6 @@ pub enum Peer {
     Customer(String),
     /// An agent.
     Agent(String),
-}
-
-/// Something for a connection's writer to do.
-#[derive(Debug)]
-pub enum Outbound {
-    /// Send a text frame.
-    Text(String),
-    /// Send a close frame with this code and reason, then stop.
-    Close(u16, String),
 }
 
 /// How a logged-in connection wants its pushes.
@@ -64,7 +56,7 @@ struct Conn {
     /// Agents only: whether they take new chats (`set_routing_status`).
     accepting: bool,
     wire: Wire,
-    sender: UnboundedSender<Outbound>,
+    outbox: Outbox,
 }
 
 /// The request that caused a push: its socket gets the tagged copy.
@@ -118,9 +110,9 @@ impl Hub {
 
     /// Registers a logged-in connection.
     /// `accepting` is the agent's routing status (ignored for customers).
-    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, accepting: bool, wire: Wire, sender: UnboundedSender<Outbound>) {
+    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, accepting: bool, wire: Wire, outbox: Outbox) {
         let accepting = accepting && matches!(peer, Peer::Agent(_));
-        self.lock().insert(id, Conn { license_id, peer, accepting, wire, sender });
+        self.lock().insert(id, Conn { license_id, peer, accepting, wire, outbox });
     }
 
     /// Forgets a connection.
@@ -228,7 +220,7 @@ impl Hub {
         for conn in customers {
             let push = &pushes[&conn.wire.group_id];
             if let Some(text) = encoded.entry(conn.wire.group_id).or_insert_with(|| Encoded::new(push)).for_conn(conn) {
-                let _ = conn.sender.send(Outbound::Text(text));
+                conn.outbox.text(text);
             }
         }
     }
@@ -240,9 +232,9 @@ impl Hub {
         for conn in self.lock().values() {
             if conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id) {
                 if let Some(text) = encoded.for_conn(conn) {
-                    let _ = conn.sender.send(Outbound::Text(text));
+                    conn.outbox.text(text);
                 }
-                let _ = conn.sender.send(Outbound::Close(1000, reason.as_str().to_owned()));
+                conn.outbox.close(1000, reason.as_str().to_owned());
             }
         }
     }
@@ -262,9 +254,9 @@ impl Hub {
                 Peer::Agent(_) => agent.for_conn(conn),
             };
             if let Some(text) = text {
-                let _ = conn.sender.send(Outbound::Text(text));
+                conn.outbox.text(text);
             }
-            let _ = conn.sender.send(Outbound::Close(1001, reason.as_str().to_owned()));
+            conn.outbox.close(1001, reason.as_str().to_owned());
         }
     }
 
@@ -287,7 +279,7 @@ impl Hub {
             };
             // A closed writer means the socket is going away; it unregisters itself.
             if let Some(text) = text {
-                let _ = conn.sender.send(Outbound::Text(text));
+                conn.outbox.text(text);
             }
         }
     }

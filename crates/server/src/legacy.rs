@@ -19,7 +19,7 @@
 
 use protocol::v30;
 use protocol::{
-    ActivateChat, DecodeError, ErrorType, EventBody, InitialChat, InitialThread, Login, LoginCustomer, Page, Request,
+    ActivateChat, DecodeError, EventBody, InitialChat, InitialThread, Login, LoginCustomer, Page, Request,
     RequestFrame, Response, SendEvent, StartChat, UpdateCustomer,
 };
 use serde::Deserialize;
@@ -33,15 +33,10 @@ use crate::App;
 /// Decodes a 3.0 frame: `login` into today's login, `ping` as itself, and every other
 /// action kept raw for [`dispatch`].
 pub(crate) fn decode(text: &str) -> Result<RequestFrame, DecodeError> {
-    let invalid = |request_id: Option<String>, action: Option<String>, message: String| DecodeError {
-        request_id,
-        action,
-        message,
-        kind: ErrorType::Validation,
-    };
+    let invalid = DecodeError::validation;
     let frame: Value = serde_json::from_str(text).map_err(|err| invalid(None, None, format!("malformed JSON: {err}")))?;
-    let request_id = frame.get("request_id").and_then(Value::as_str).map(str::to_owned);
-    let Some(action) = frame.get("action").and_then(Value::as_str).map(str::to_owned) else {
+    let (request_id, action) = protocol::envelope_ids(&frame)?;
+    let Some(action) = action else {
         return Err(invalid(request_id, None, "a frame needs an action".to_owned()));
     };
     let payload = frame.get("payload").cloned().filter(|payload| !payload.is_null()).unwrap_or_else(|| json!({}));

@@ -12,6 +12,7 @@ pub mod outbound;
 
 mod agent;
 mod chat;
+mod client;
 mod customer;
 mod db;
 mod greetings;
@@ -19,6 +20,8 @@ mod http;
 mod hub;
 mod ids;
 mod legacy;
+mod limits;
+mod outbox;
 mod paging;
 mod people;
 mod properties;
@@ -49,6 +52,18 @@ pub struct AppInner {
     db: Box<dyn db::Store>,
     hub: hub::Hub,
     clock: ids::Clock,
+    /// HTTP requests per client address.
+    per_address: limits::Limiter<std::net::IpAddr>,
+    /// Web API requests per customer.
+    per_customer: limits::Limiter<String>,
+    /// Sockets per client address that have not logged in.
+    admission: limits::Admission,
+    /// `public_url`, or the address [`run`] listens on.
+    public_url: std::sync::OnceLock<String>,
+    /// Each customer's pending greeting timer, by (license, customer), with the number that
+    /// tells one arming from the next.
+    greeting_timers: std::sync::Mutex<std::collections::HashMap<(u64, String), (u64, tokio::task::AbortHandle)>>,
+    next_timer: std::sync::atomic::AtomicU64,
 }
 
 impl Deref for App {
@@ -74,25 +89,112 @@ impl App {
         if let Some(latest) = db.latest_timestamp()? {
             clock.observe(&latest);
         }
-        Ok(App(Arc::new(AppInner { config, url_policy, db, hub: hub::Hub::default(), clock })))
+        let per_address = limits::Limiter::new(config.limits.http_requests_per_minute);
+        let per_customer = limits::Limiter::new(config.limits.requests_per_minute);
+        let public_url = std::sync::OnceLock::new();
+        if let Some(url) = &config.public_url {
+            let _ = public_url.set(url.clone());
+        }
+        Ok(App(Arc::new(AppInner {
+            config,
+            url_policy,
+            db,
+            hub: hub::Hub::default(),
+            clock,
+            per_address,
+            per_customer,
+            admission: limits::Admission::default(),
+            public_url,
+            greeting_timers: Default::default(),
+            next_timer: Default::default(),
+        })))
+    }
+
+    /// Where visitors and agents reach this server (no trailing slash): the configured
+    /// `public_url`, else the address the server listens on.
+    pub fn public_url(&self) -> &str {
+        self.public_url.get().map_or("http://localhost", String::as_str)
     }
 }
 
+/// The base URL of a server listening on `address` when no `public_url` is configured: an
+/// unspecified address (listening on every interface) is written as `localhost`.
+fn listening_url(address: SocketAddr) -> String {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "localhost".to_owned(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}", address.port())
+}
+
 /// Serves on `listener` until `shutdown` resolves.
+///
+/// Each connection is HTTP/1.1 with a deadline for a request's headers (which also ends
+/// idle keep-alive connections), so clients that trickle bytes cannot hold sockets open.
+/// Websocket upgrades leave the HTTP connection and live until their session ends.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: App,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let stopping = app.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Websockets outlive the HTTP server's graceful shutdown, so each one is told
-        // to come back later, then given a moment to say so before the process ends.
-        stopping.hub.disconnect_all(protocol::DisconnectReason::ServiceTemporarilyUnavailable);
-    };
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service;
+
+    if app.config.public_url.is_none() {
+        let _ = app.public_url.set(listening_url(listener.local_addr()?));
+    }
+    let router = router(app.clone());
+    let header_timeout = app.config.timings.header_read_timeout;
+    // Each connection task holds a receiver: `stop` tells them to finish their current
+    // request, and `stop.closed()` resolves once all of them have.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            router.clone().call(request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = stopping.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
+                tracing::debug!(%error, "HTTP connection ended with an error");
+            }
+        });
+    }
+    drop((listener, stopping));
+    // Websockets outlive the HTTP connections' graceful shutdown, so each one is told to
+    // come back later, then given a moment to say so before the process ends.
+    app.hub.disconnect_all(protocol::DisconnectReason::ServiceTemporarilyUnavailable);
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stop.closed()).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
     while app.hub.n_connections() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

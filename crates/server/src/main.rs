@@ -24,6 +24,7 @@ struct Flags {
     dist: PathBuf,
     agent_token: Option<String>,
     config: Option<PathBuf>,
+    public_url: Option<String>,
 }
 
 fn parse_flags() -> anyhow::Result<Flags> {
@@ -37,6 +38,7 @@ fn parse_flags() -> anyhow::Result<Flags> {
         dist: PathBuf::from("dist"),
         agent_token: None,
         config: None,
+        public_url: std::env::var("PUBLIC_URL").ok().filter(|url| !url.is_empty()),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -51,8 +53,11 @@ fn parse_flags() -> anyhow::Result<Flags> {
             "--dist" => flags.dist = value()?.into(),
             "--agent-token" => flags.agent_token = Some(value()?),
             "--config" => flags.config = Some(value()?.into()),
+            "--public-url" => flags.public_url = Some(value()?),
             "--help" | "-h" => {
-                println!("server [--host H] [--port P] [--db FILE] [--dist DIR] [--config FILE] [--agent-token TOKEN]");
+                println!(
+                    "server [--host H] [--port P] [--db FILE] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]"
+                );
                 std::process::exit(0);
             }
             other => bail!("unknown flag {other}; try --help"),
@@ -119,17 +124,26 @@ async fn main() -> anyhow::Result<()> {
             config
         }
     };
-    let console_link = match config.agents.first() {
-        Some(agent) => format!("/agent/#token={}", agent.token),
-        None => "/agent/".to_owned(),
-    };
-    let app = App::new(config)?;
+    let mut config = config;
+    if let Some(url) = &flags.public_url {
+        config.public_url = Some(server::config::check_public_url(url).map_err(anyhow::Error::msg)?);
+    }
     let address: SocketAddr = format!("{}:{}", flags.host, flags.port)
         .parse()
         .with_context(|| format!("{}:{} is not an address", flags.host, flags.port))?;
+    // The link carries the agent's token only for a server on this machine alone; anywhere
+    // else the token stays out of the output (and logs), in the file or flag it came from.
+    let console_link = match config.agents.first() {
+        Some(agent) if address.ip().is_loopback() => format!("/agent/#token={}", agent.token),
+        _ => "/agent/".to_owned(),
+    };
+    if config.public_url.is_none() && !address.ip().is_loopback() {
+        tracing::warn!("set --public-url (or public_url in the configuration) to the address visitors use: links to uploaded files are built from it");
+    }
+    let app = App::new(config)?;
     let listener =
         tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let base = app.config.public_url.clone().unwrap_or_else(|| format!("http://{}", listener.local_addr().expect("bound")));
     println!("Live chat is running on {base}");
     println!("  demo site with the widget: {base}/");
     println!("  agent console:             {base}{console_link}");

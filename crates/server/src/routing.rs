@@ -18,6 +18,9 @@ use crate::db::ChatRow;
 use crate::db::Queued;
 use crate::App;
 
+/// The most ids a request may list (`list_group_statuses`).
+pub(crate) const MAX_LISTED_IDS: usize = 200;
+
 /// Estimated handling time of one chat, for queue wait estimates.
 const SECONDS_PER_QUEUED_CHAT: u32 = 120;
 
@@ -102,13 +105,19 @@ impl App {
         Ok(accepting.first().map(|(agent, chats)| (*agent, *chats >= agent.max_chats)))
     }
 
-    /// `list_group_statuses`: `all`, or the listed groups (unknown ids are left out).
+    /// `list_group_statuses`: `all`, or the listed groups (unknown ids are left out, each
+    /// group is answered once, and at most [`MAX_LISTED_IDS`] may be listed).
     pub(crate) fn group_statuses(&self, license_id: u64, all: bool, group_ids: Option<Vec<u32>>) -> ApiResult<BTreeMap<String, String>> {
-        let ids: Vec<u32> = match (all, group_ids) {
+        let mut ids: Vec<u32> = match (all, group_ids) {
             (true, _) => self.config.groups_of(license_id).map(|group| group.id).collect(),
+            (false, Some(ids)) if ids.len() > MAX_LISTED_IDS => {
+                return Err(crate::chat::validation(format!("list at most {MAX_LISTED_IDS} group_ids")));
+            }
             (false, Some(ids)) => ids.into_iter().filter(|id| self.config.group(license_id, *id).is_some()).collect(),
             (false, None) => return Err(crate::chat::validation("give all: true or group_ids")),
         };
+        ids.sort_unstable();
+        ids.dedup();
         ids.into_iter()
             .map(|id| Ok((id.to_string(), self.group_status(license_id, id)?.as_str().to_owned())))
             .collect()
@@ -238,6 +247,8 @@ impl App {
     pub(crate) fn system_message(&self, row: &ChatRow, thread_id: &str, text: String, kind: &str) -> ApiResult<()> {
         let event = match self.db.append_event(&row.id, thread_id, self.system_event(text, kind))? {
             crate::db::Appended::Stored(event) | crate::db::Appended::Duplicate(event) => event,
+            // Authorless events are never refused.
+            crate::db::Appended::Full => return Ok(()),
         };
         let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread_id.to_owned(), event });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push);

@@ -7,21 +7,24 @@
 //! access token expires.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::StreamExt;
 pub use protocol::Api;
 use protocol::{
     CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, Push, PushFrame, Request, RequestFrame, Response,
     ResponseFrame, Version,
 };
 use serde_json::json;
-use tokio::sync::mpsc;
-use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
+use tokio::time::{sleep_until, Instant};
 
 use crate::chat::{validation, Actor, ApiResult};
 use crate::config::License;
-use crate::hub::{ConnId, Outbound, Peer, Wire};
+use crate::hub::{ConnId, Peer, Wire};
+use crate::limits::{Admitted, Bucket};
+use crate::outbox::Outbox;
 use crate::{ids, App};
 
 /// Why a socket refuses service before any request is read.
@@ -53,51 +56,32 @@ struct Session {
     /// Last chat activity or page change (customers): 30 minutes without either ends the
     /// connection with `inactivity_timeout`.
     last_activity: Instant,
-    sender: mpsc::UnboundedSender<Outbound>,
+    outbox: Outbox,
     /// Requests answered in their own task (`get_url_info`, `verify_identity`) and not
     /// finished yet.
     pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Rate limit: a token bucket refilled at `requests_per_minute`.
-    budget: RequestBudget,
+    budget: Bucket,
     /// Side storage to push once the login answer is sent.
     side_storage: Option<protocol::Object>,
+    /// This socket's place among its address's sockets that have not logged in yet.
+    admitted: Option<Admitted>,
 }
 
 /// At most this many requests of one connection wait for an answer at once.
 const MAX_PENDING: usize = 10;
 
-/// A token bucket: `capacity` requests at once, refilled at `per_second`.
-struct RequestBudget {
-    tokens: f64,
-    capacity: f64,
-    per_second: f64,
-    updated: Instant,
-}
+/// How long a closing connection waits for the peer's closing frame.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
-impl RequestBudget {
-    fn new(per_minute: usize) -> RequestBudget {
-        let capacity = (per_minute as f64 / 4.0).max(10.0);
-        RequestBudget { tokens: capacity, capacity, per_second: per_minute as f64 / 60.0, updated: Instant::now() }
-    }
-
-    /// Takes one token; false when the connection is over its rate.
-    fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
-        self.updated = now;
-        if self.tokens < 1.0 {
-            return false;
-        }
-        self.tokens -= 1.0;
-        true
-    }
-}
-
-/// Serves one websocket until it closes.
-pub async fn serve(app: App, mut socket: WebSocket, api: Api, version: Version, license: Result<License, Refusal>) {
-    let (sender, mut outbound) = mpsc::unbounded_channel();
-    let conn = app.hub.next_conn_id();
+/// Serves one websocket until it closes. `client` is the address it comes from, which may
+/// hold only so many sockets open before they log in.
+pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, license: Result<License, Refusal>, client: IpAddr) {
+    let (sink, mut stream) = socket.split();
+    let (outbox, queue) = crate::outbox::outbox(app.config.limits.outbound_queue_bytes);
     let timings = app.config.timings.clone();
+    let mut writer = tokio::spawn(crate::outbox::write(sink, queue, timings.ping_interval, timings.write_timeout));
+    let conn = app.hub.next_conn_id();
     let mut session = Session {
         api,
         conn,
@@ -109,10 +93,11 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, version: Version, 
         closing: false,
         refusal: None,
         last_activity: Instant::now(),
-        sender,
+        outbox,
         pending: Default::default(),
-        budget: RequestBudget::new(app.config.limits.requests_per_minute),
+        budget: Bucket::per_minute(app.config.limits.requests_per_minute),
         side_storage: None,
+        admitted: None,
     };
 
     match license {
@@ -125,56 +110,67 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, version: Version, 
             session.disconnect(reason);
         }
     }
+    if !session.closing {
+        session.admitted = app.admission.admit(client, app.config.limits.unauthenticated_per_address);
+        if session.admitted.is_none() {
+            session.disconnect(DisconnectReason::TooManyUnauthorizedConnections);
+        }
+    }
 
     let connected_at = Instant::now();
     let login_deadline = connected_at + timings.login_timeout;
     let mut last_heard = connected_at;
-    let mut pings = interval_at(connected_at + timings.ping_interval, timings.ping_interval);
-    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Set once the writer sent a closing frame: the peer's answer is awaited until then.
+    let mut linger: Option<Instant> = None;
+    // Cleared after an oversized frame: what follows it cannot be read as frames.
+    let mut reading = true;
 
     loop {
-        let mut deadlines = vec![(last_heard + timings.idle_timeout, DisconnectReason::ConnectionTimeout)];
-        match (&session.peer, session.api) {
-            (None, _) => deadlines.push((login_deadline, DisconnectReason::ConnectionTimeout)),
-            (Some(_), Api::Customer) => {
-                deadlines.push((session.last_activity + timings.inactivity_timeout, DisconnectReason::InactivityTimeout));
-                if let Some(expires) = session.token_expires {
-                    deadlines.push((expires, DisconnectReason::AccessTokenExpired));
-                }
+        let (deadline, reason) = match linger {
+            Some(until) => (until, None),
+            None => {
+                let (deadline, reason) = session.next_deadline(&timings, last_heard, login_deadline);
+                (deadline, Some(reason))
             }
-            (Some(_), Api::Agent) => {}
-        }
-        let (deadline, reason) = deadlines.into_iter().min_by_key(|(deadline, _)| *deadline).expect("never empty");
+        };
         tokio::select! {
-            incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { break };
+            incoming = stream.next(), if reading => {
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    Some(Err(error)) if is_too_large(&error) && !session.closing => {
+                        // The frame is not read and the connection cannot go on, but it is
+                        // told why.
+                        session.closing = true;
+                        reading = false;
+                        session.outbox.close(1009, format!("a frame may be at most {} bytes", crate::http::MAX_FRAME_BYTES));
+                        continue;
+                    }
+                    _ => break,
+                };
                 last_heard = Instant::now();
                 match message {
+                    Message::Close(_) => break,
+                    _ if session.closing => {}
                     Message::Text(text) => session.handle_text(&app, text.as_str()),
                     Message::Binary(_) => session.reply_error(None, "unknown", validation("binary frames are not supported; send JSON text")),
-                    Message::Close(_) => break,
                     // Pings are answered by the websocket layer; pongs only prove liveness.
                     Message::Ping(_) | Message::Pong(_) => {}
                 }
             }
-            Some(out) = outbound.recv() => match out {
-                Outbound::Text(text) => {
-                    if socket.send(Message::Text(text.into())).await.is_err() { break }
-                }
-                Outbound::Close(code, reason) => {
-                    close_gracefully(&mut socket, code, reason).await;
-                    break;
+            ended = &mut writer, if linger.is_none() => match ended {
+                Ok(crate::outbox::Ended::Closed) => linger = Some(Instant::now() + CLOSE_LINGER),
+                _ => break,
+            },
+            _ = sleep_until(deadline), if linger.is_some() || !session.closing => match reason {
+                None => break,
+                Some(reason) => {
+                    tracing::debug!(conn, %reason, "closing connection");
+                    session.disconnect(reason);
                 }
             },
-            _ = pings.tick() => {
-                if socket.send(Message::Ping(Default::default())).await.is_err() { break }
-            }
-            _ = sleep_until(deadline), if !session.closing => {
-                tracing::debug!(conn, %reason, "closing connection");
-                session.disconnect(reason);
-            }
         }
     }
+    writer.abort();
     app.hub.unregister(conn);
     if let (Some(Peer::Agent(_)), Some(license)) = (&session.peer, &session.license)
         && let Err(error) = app.announce_availability(license.id)
@@ -183,25 +179,37 @@ pub async fn serve(app: App, mut socket: WebSocket, api: Api, version: Version, 
     }
 }
 
-/// Sends a close frame and waits (briefly) for the peer's, reading what it still sends.
-/// Dropping the TCP connection with unread input would make the kernel reset it, and a
-/// reset can destroy frames the peer has not read yet, such as the reason for the close.
-async fn close_gracefully(socket: &mut WebSocket, code: u16, reason: String) {
-    let frame = CloseFrame { code, reason: reason.into() };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
-        return;
-    }
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, socket.recv()).await {
-        if let Message::Close(_) = message {
-            break;
+/// Whether a read failed because a frame or message was over the size limit.
+fn is_too_large(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = error.downcast_ref::<tungstenite::Error>() {
+            return true;
         }
+        source = error.source();
     }
+    false
 }
 
 impl Session {
     fn send(&self, text: String) {
-        let _ = self.sender.send(Outbound::Text(text));
+        self.outbox.text(text);
+    }
+
+    /// The deadline that comes first, and why the connection ends then.
+    fn next_deadline(&self, timings: &crate::config::Timings, last_heard: Instant, login_deadline: Instant) -> (Instant, DisconnectReason) {
+        let mut deadlines = vec![(last_heard + timings.idle_timeout, DisconnectReason::ConnectionTimeout)];
+        match (&self.peer, self.api) {
+            (None, _) => deadlines.push((login_deadline, DisconnectReason::ConnectionTimeout)),
+            (Some(_), Api::Customer) => {
+                deadlines.push((self.last_activity + timings.inactivity_timeout, DisconnectReason::InactivityTimeout));
+                if let Some(expires) = self.token_expires {
+                    deadlines.push((expires, DisconnectReason::AccessTokenExpired));
+                }
+            }
+            (Some(_), Api::Agent) => {}
+        }
+        deadlines.into_iter().min_by_key(|(deadline, _)| *deadline).expect("never empty")
     }
 
     fn reply(&self, request_id: Option<String>, response: Response, version: Version) {
@@ -231,11 +239,11 @@ impl Session {
             );
             return self.reply_error(request_id, &action, error);
         }
-        let (sender, pending, api) = (self.sender.clone(), self.pending.clone(), self.api);
+        let (outbox, pending, api) = (self.outbox.clone(), self.pending.clone(), self.api);
         tokio::spawn(async move {
             let result = tokio::select! {
                 result = work => Some(result),
-                () = sender.closed() => None,
+                () = outbox.closed() => None,
             };
             pending.fetch_sub(1, SeqCst);
             let Some(result) = result else { return };
@@ -243,7 +251,7 @@ impl Session {
                 Ok(response) => ResponseFrame::ok(request_id, response),
                 Err(error) => ResponseFrame::error(request_id, &action, error),
             };
-            let _ = sender.send(Outbound::Text(frame.encode_in(api, version)));
+            outbox.text(frame.encode_in(api, version));
         });
     }
 
@@ -264,7 +272,7 @@ impl Session {
         if let Some(text) = (PushFrame { request_id: None, push }).encode_in(self.api, self.version) {
             self.send(text);
         }
-        let _ = self.sender.send(Outbound::Close(1000, reason.as_str().to_owned()));
+        self.outbox.close(1000, reason.as_str());
     }
 
     fn handle_text(&mut self, app: &App, text: &str) {
@@ -302,7 +310,7 @@ impl Session {
             Some(named) => named,
             None => self.version,
         };
-        if !self.budget.take(Instant::now()) {
+        if self.budget.take(Instant::now()).is_err() {
             let error = ErrorPayload::new(ErrorType::TooManyRequests, "too many requests; slow down and try again");
             return self.reply_error(request_id, &action, error);
         }
@@ -382,7 +390,7 @@ impl Session {
                         Some(reason) => self.disconnect(reason),
                         None => {
                             self.closing = true;
-                            let _ = self.sender.send(Outbound::Close(1008, "login failed".to_owned()));
+                            self.outbox.close(1008, "login failed");
                         }
                     }
                 }
@@ -433,7 +441,8 @@ impl Session {
             self.wire.pushes.subscribe(pushes);
         }
         self.wire.group_id = login.group_id.unwrap_or(0);
-        app.hub.register(self.conn, license.id, peer.clone(), accepting, self.wire.clone(), self.sender.clone());
+        app.hub.register(self.conn, license.id, peer.clone(), accepting, self.wire.clone(), self.outbox.clone());
+        self.admitted = None;
         if let Peer::Agent(_) = peer {
             app.drain_queue(license.id)?;
             app.announce_availability(license.id)?;

@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
@@ -59,18 +59,18 @@ pub(crate) fn upload_route(app: &App) -> MethodRouter<App> {
 /// `POST /{version}/customer/action/upload_file`: stores the `file` part and answers `{url}`.
 async fn upload_file(
     State(app): State<App>,
+    client: crate::client::ClientAddr,
     path: Result<Path<String>, PathRejection>,
     tenant: Result<Query<Tenant>, QueryRejection>,
-    uri: Uri,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let Ok(Path(version)) = path else {
         return error_response(&validation("the URL is malformed"));
     };
-    let caller = match authenticate(&app, &version, tenant, &headers) {
+    let caller = match authenticate(&app, client, &version, tenant, &headers) {
         Ok(caller) => caller,
-        Err(error) => return error_response(&error),
+        Err(refused) => return refused,
     };
     let limit = app.config.limits.upload_bytes;
     // A body announced as too large is refused before any of it is read.
@@ -81,9 +81,16 @@ async fn upload_file(
     if announced.is_some_and(|length| length > (limit + MULTIPART_SLACK) as u64) {
         return too_large(limit);
     }
-    let Some(base) = base_url(&headers, &uri) else {
-        return error_response(&validation("the Host header is missing or not a valid host name"));
+    // The customer's stored files count against their quota; the request's own size is
+    // checked again once it is known.
+    let quota = app.config.limits.upload_quota_bytes;
+    let stored = match app.db.upload_bytes_of(&caller.customer_id) {
+        Ok(stored) => stored,
+        Err(error) => return error_response(&error.into()),
     };
+    if stored >= quota {
+        return quota_used_up(quota);
+    }
     let Ok(multipart) = multipart else {
         return error_response(&validation("send the file as multipart/form-data in a part named \"file\""));
     };
@@ -103,8 +110,14 @@ async fn upload_file(
             return error_response(&protocol::ErrorPayload::new(protocol::ErrorType::Internal, "internal server error"));
         }
     };
+    if stored + received.size > quota {
+        let file = app.config.upload_dir.join(&received.id);
+        let _ = blocking(move || std::fs::remove_file(file)).await;
+        return quota_used_up(quota);
+    }
     let now = ids::unix_now();
-    let url = format!("{base}/uploads/{}/{}", received.id, encode_segment(&received.name));
+    // Links are built from the configured public address, never from the request's `Host`.
+    let url = format!("{}/uploads/{}/{}", app.public_url(), received.id, encode_segment(&received.name));
     let row = UploadRow {
         id: received.id,
         license_id: caller.license.id,
@@ -127,31 +140,17 @@ async fn upload_file(
     (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "url": url }))).into_response()
 }
 
+fn quota_used_up(quota: u64) -> Response {
+    let megabytes = quota.div_ceil(1024 * 1024);
+    error_response(&protocol::ErrorPayload::new(
+        protocol::ErrorType::LimitReached,
+        format!("this customer's files take up their quota of {megabytes} MB"),
+    ))
+}
+
 fn too_large(limit: usize) -> Response {
     let megabytes = limit.div_ceil(1024 * 1024);
     error_response_with(StatusCode::PAYLOAD_TOO_LARGE, &validation(format!("file is larger than {megabytes} MB")))
-}
-
-/// `<scheme>://<host>` of the request: the `Host` header (or the HTTP/2 authority), with
-/// `https` when a proxy says so in `X-Forwarded-Proto`, `http` otherwise.
-fn base_url(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    let host = match headers.get(header::HOST) {
-        Some(host) => host.to_str().ok()?,
-        None => uri.authority()?.as_str(),
-    };
-    let valid = !host.is_empty()
-        && host.len() <= 255
-        && host.bytes().all(|byte| byte.is_ascii_alphanumeric() || b".-:[]_".contains(&byte));
-    if !valid {
-        return None;
-    }
-    let forwarded = headers
-        .get("x-forwarded-proto")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .map(|value| value.trim().to_ascii_lowercase());
-    let scheme = if forwarded.as_deref() == Some("https") { "https" } else { "http" };
-    Some(format!("{scheme}://{host}"))
 }
 
 /// What was read from the `file` part.

@@ -46,10 +46,24 @@ pub(crate) struct Caller {
     pub customer_id: String,
 }
 
-/// Checks what every Web API call needs before it reads its body: a version this server
-/// speaks, a known tenant, a valid access token of that tenant, and a customer who is not
-/// banned.
+/// Checks what every Web API call needs before it reads its body: a client address and a
+/// customer within their rate limits, a version this server speaks, a known tenant, a valid
+/// access token of that tenant, and a customer who is not banned. `Err` is the answer to
+/// send.
 pub(crate) fn authenticate(
+    app: &App,
+    client: crate::client::ClientAddr,
+    version: &str,
+    tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
+    app.limit_address(client)?;
+    let caller = check_caller(app, version, tenant, headers).map_err(|error| error_response(&error))?;
+    app.limit_customer(&caller.customer_id)?;
+    Ok(caller)
+}
+
+fn check_caller(
     app: &App,
     version: &str,
     tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
@@ -89,6 +103,7 @@ pub(crate) fn authenticate(
 /// `POST /{version}/customer/action/{action}`.
 async fn customer_action(
     State(app): State<App>,
+    client: crate::client::ClientAddr,
     path: Result<Path<(String, String)>, PathRejection>,
     tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
     headers: HeaderMap,
@@ -97,9 +112,9 @@ async fn customer_action(
     let Ok(Path((version, action))) = path else {
         return error_response(&validation("the URL is malformed"));
     };
-    let caller = match authenticate(&app, &version, tenant, &headers) {
+    let caller = match authenticate(&app, client, &version, tenant, &headers) {
         Ok(caller) => caller,
-        Err(error) => return error_response(&error),
+        Err(refused) => return refused,
     };
     let body = match body {
         Ok(body) => body,

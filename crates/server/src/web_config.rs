@@ -41,9 +41,13 @@ pub(crate) struct ConfigQuery {
 /// `GET /{version}/customer/action/{action}`.
 pub(crate) async fn get_action(
     State(app): State<App>,
+    client: crate::client::ClientAddr,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<ConfigQuery>, QueryRejection>,
 ) -> Response {
+    if let Err(refused) = app.limit_address(client) {
+        return refused;
+    }
     let Ok(Path((version, action))) = path else {
         return error_response(&validation("the URL is malformed"));
     };

@@ -25,6 +25,20 @@ pub const AGENT_TOKEN_PLACEHOLDER: &str = "from-command-line";
 /// The shortest agent token accepted: a token is all an agent signs in with.
 pub const MIN_AGENT_TOKEN_CHARS: usize = 16;
 
+/// Checks a public base URL (`public_url`, `--public-url`): an absolute http(s) URL with a
+/// host and no query, fragment or credentials. It comes back without a trailing slash.
+pub fn check_public_url(text: &str) -> Result<String, String> {
+    let invalid = |why: &str| format!("{text:?} {why}");
+    let url = url::Url::parse(text).map_err(|_| invalid("is not an absolute URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid("must be an http or https URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("must not have a query, a fragment or credentials"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 /// The form field types the widget knows how to show.
 const FIELD_TYPES: &[&str] = &[
     "header",
@@ -161,6 +175,9 @@ struct RootFile {
     #[serde(default)]
     limits: LimitsFile,
     upload_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     #[serde(default)]
     licenses: Vec<LicenseFile>,
 }
@@ -174,6 +191,8 @@ struct TimingsFile {
     idle_timeout_seconds: Option<u64>,
     token_ttl_seconds: Option<u64>,
     inactivity_timeout_seconds: Option<u64>,
+    write_timeout_seconds: Option<u64>,
+    header_read_timeout_seconds: Option<u64>,
 }
 
 /// `[limits]`: each key is optional and falls back to [`Limits::default`].
@@ -185,6 +204,10 @@ struct LimitsFile {
     queue_length: Option<usize>,
     upload_megabytes: Option<usize>,
     requests_per_minute: Option<usize>,
+    http_requests_per_minute: Option<usize>,
+    unauthenticated_per_address: Option<usize>,
+    outbound_queue_kilobytes: Option<usize>,
+    upload_quota_megabytes: Option<usize>,
 }
 
 /// `[[licenses]]`.
@@ -333,6 +356,13 @@ impl Builder<'_> {
             return Err(self.invalid("licenses", "at least one license is needed"));
         }
         let upload_dir = root.upload_dir.unwrap_or_else(|| database.with_file_name("uploads"));
+        let public_url = root.public_url.as_deref().map(|url| self.public_url(url)).transpose()?;
+        let trusted_proxies = root
+            .trusted_proxies
+            .iter()
+            .enumerate()
+            .map(|(index, text)| self.proxy(index, text))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut config = Config {
             database,
             widget_dist,
@@ -343,6 +373,8 @@ impl Builder<'_> {
             timings,
             limits,
             upload_dir,
+            public_url,
+            trusted_proxies,
         };
         let mut seen = Seen::default();
         for (index, license) in root.licenses.into_iter().enumerate() {
@@ -372,6 +404,13 @@ impl Builder<'_> {
                 "inactivity_timeout_seconds",
                 file.inactivity_timeout_seconds,
                 defaults.inactivity_timeout,
+                1,
+            )?,
+            write_timeout: seconds("write_timeout_seconds", file.write_timeout_seconds, defaults.write_timeout, 1)?,
+            header_read_timeout: seconds(
+                "header_read_timeout_seconds",
+                file.header_read_timeout_seconds,
+                defaults.header_read_timeout,
                 1,
             )?,
         })
@@ -409,7 +448,38 @@ impl Builder<'_> {
             queue_length: count("queue_length", file.queue_length, defaults.queue_length)?,
             upload_bytes,
             requests_per_minute: count("requests_per_minute", file.requests_per_minute, defaults.requests_per_minute)?,
+            http_requests_per_minute: count(
+                "http_requests_per_minute",
+                file.http_requests_per_minute,
+                defaults.http_requests_per_minute,
+            )?,
+            unauthenticated_per_address: count(
+                "unauthenticated_per_address",
+                file.unauthenticated_per_address,
+                defaults.unauthenticated_per_address,
+            )?,
+            outbound_queue_bytes: match file.outbound_queue_kilobytes {
+                None => defaults.outbound_queue_bytes,
+                Some(kilobytes) => count("outbound_queue_kilobytes", Some(kilobytes), 0)?.saturating_mul(1024),
+            },
+            upload_quota_bytes: match file.upload_quota_megabytes {
+                None => defaults.upload_quota_bytes,
+                Some(megabytes) => (count("upload_quota_megabytes", Some(megabytes), 0)? as u64).saturating_mul(MEGABYTE as u64),
+            },
         })
+    }
+
+    /// Checks `public_url` (see [`check_public_url`]).
+    fn public_url(&self, text: &str) -> Result<String, ConfigFileError> {
+        check_public_url(text).map_err(|why| self.invalid("public_url", why))
+    }
+
+    /// Checks one `trusted_proxies` entry: an address or a CIDR block.
+    fn proxy(&self, index: usize, text: &str) -> Result<ipnet::IpNet, ConfigFileError> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| self.invalid(format!("trusted_proxies[{index}]"), format!("{text:?} is not an address or a CIDR block")))
     }
 
     /// Checks one license and adds it, its groups, agents and greetings to `config`.

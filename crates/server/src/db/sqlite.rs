@@ -2,6 +2,7 @@
 //! events stored as their wire JSON next to the columns used for lookups.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use protocol::Event;
@@ -127,28 +128,68 @@ const MIGRATIONS: &[&str] = &[
     // order, for the newest event of each type and unread checks.
     "ALTER TABLE chats ADD COLUMN group_id INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX events_by_chat ON events(chat_id, seq);",
+    // 8: indexes for the lookups on request paths that scanned: token purges by expiry,
+    // unread checks by time within a chat, upload quotas by customer.
+    "CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at);
+    CREATE INDEX events_by_chat_time ON events(chat_id, created_at);
+    CREATE INDEX uploads_by_customer ON uploads(customer_id);",
 ];
 
-/// The SQLite database.
+/// Connections that only read, beside the one that writes: under WAL they read in
+/// parallel with each other and with the writer.
+const READERS: usize = 4;
+
+/// The SQLite database: one connection for writes, a few for reads. Every call runs off
+/// tokio's async workers (see [`off_worker`]), so a slow query holds up only its caller.
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    /// When expired access tokens were last purged (unix seconds).
+    last_purge: AtomicI64,
+}
+
+/// Runs blocking storage work. On a multi-threaded runtime the worker thread hands its
+/// other tasks to another thread first (`block_in_place`), so the work never stalls them;
+/// elsewhere (tests on a single-threaded runtime, plain threads) it simply runs.
+fn off_worker<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+fn connect(path: &Path) -> DbResult<Connection> {
+    let connection = Connection::open(path)?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(connection)
 }
 
 impl SqliteStore {
     /// Opens (or creates) the database and brings its schema up to date.
     pub fn open(path: &Path) -> DbResult<SqliteStore> {
-        let connection = Connection::open(path)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        let db = SqliteStore { connection: Mutex::new(connection) };
+        let writer = connect(path)?;
+        let mut db = SqliteStore {
+            writer: Mutex::new(writer),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+            last_purge: AtomicI64::new(0),
+        };
         db.migrate()?;
+        for _ in 0..READERS {
+            let reader = connect(path)?;
+            reader.pragma_update(None, "query_only", true)?;
+            db.readers.push(Mutex::new(reader));
+        }
         Ok(db)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn migrate(&self) -> DbResult<()> {
@@ -164,30 +205,49 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
-        let mut connection = self.lock();
-        let tx = connection.transaction()?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        off_worker(|| {
+            let mut connection = self.lock();
+            let tx = connection.transaction()?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+
+    /// Runs `f` on a free reader (or waits for the next one in turn).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+        off_worker(|| {
+            let free = self.readers.iter().find_map(|reader| reader.try_lock().ok());
+            let reader = match free {
+                Some(reader) => reader,
+                None => {
+                    let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+                    self.readers[turn].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+                }
+            };
+            f(&reader)
+        })
     }
 
     fn chats_where(&self, condition: &str, value: String) -> DbResult<Vec<ChatRow>> {
-        let connection = self.lock();
-        let sql = format!(
-            "SELECT chats.id, chats.license_id, chats.customer_id, chats.group_id FROM chats
-             LEFT JOIN threads ON threads.chat_id = chats.id
-             WHERE {condition} GROUP BY chats.id ORDER BY max(threads.seq) DESC"
-        );
-        let mut statement = connection.prepare_cached(&sql)?;
-        let rows = statement.query_map(params![value], chat_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            let sql = format!(
+                "SELECT chats.id, chats.license_id, chats.customer_id, chats.group_id FROM chats
+                 LEFT JOIN threads ON threads.chat_id = chats.id
+                 WHERE {condition} GROUP BY chats.id ORDER BY max(threads.seq) DESC"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![value], chat_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 }
 
 impl Store for SqliteStore {
     fn latest_timestamp(&self) -> DbResult<Option<String>> {
-        let connection = self.lock();
-        Ok(connection.query_row("SELECT max(created_at) FROM events", [], |row| row.get(0))?)
+        self.read(|connection| {
+            Ok(connection.query_row("SELECT max(created_at) FROM events", [], |row| row.get(0))?)
+        })
     }
 
     fn create_customer(&self, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
@@ -201,20 +261,34 @@ impl Store for SqliteStore {
     }
 
     fn customer_identity_matches(&self, id: &str, license_id: u64, secret_hash: &str) -> DbResult<bool> {
-        let connection = self.lock();
-        let found: Option<i64> = connection
-            .query_row(
-                "SELECT 1 FROM customers WHERE id = ?1 AND license_id = ?2 AND secret_hash = ?3",
-                params![id, license_id as i64, secret_hash],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(found.is_some())
+        self.read(|connection| {
+            let found: Option<i64> = connection
+                .query_row(
+                    "SELECT 1 FROM customers WHERE id = ?1 AND license_id = ?2 AND secret_hash = ?3",
+                    params![id, license_id as i64, secret_hash],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
     }
 
     fn store_token(&self, token_hash: &str, customer_id: &str, license_id: u64, expires_at: i64) -> DbResult<()> {
+        // Tokens that expired a month ago are purged at most once a minute, a batch at a
+        // time, through the index on expiry: issuing tokens fast never means scanning fast.
+        let now = crate::ids::unix_now();
+        let purge = now - self.last_purge.load(Ordering::Relaxed) >= 60;
+        if purge {
+            self.last_purge.store(now, Ordering::Relaxed);
+        }
         self.write(|tx| {
-            tx.execute("DELETE FROM access_tokens WHERE expires_at < ?1", params![expires_at - 86_400 * 30])?;
+            if purge {
+                tx.execute(
+                    "DELETE FROM access_tokens WHERE token_hash IN
+                     (SELECT token_hash FROM access_tokens WHERE expires_at < ?1 LIMIT 1000)",
+                    params![expires_at - 86_400 * 30],
+                )?;
+            }
             tx.execute(
                 "INSERT INTO access_tokens (token_hash, customer_id, license_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
                 params![token_hash, customer_id, license_id as i64, expires_at],
@@ -224,40 +298,42 @@ impl Store for SqliteStore {
     }
 
     fn token_owner(&self, token_hash: &str) -> DbResult<Option<(String, u64, i64)>> {
-        let connection = self.lock();
-        Ok(connection
-            .query_row(
-                "SELECT customer_id, license_id, expires_at FROM access_tokens WHERE token_hash = ?1",
-                params![token_hash],
-                |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64, row.get(2)?)),
-            )
-            .optional()?)
+        self.read(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT customer_id, license_id, expires_at FROM access_tokens WHERE token_hash = ?1",
+                    params![token_hash],
+                    |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64, row.get(2)?)),
+                )
+                .optional()?)
+        })
     }
 
     fn customer(&self, id: &str) -> DbResult<Option<CustomerRow>> {
-        let connection = self.lock();
-        Ok(connection
-            .query_row(
-                "SELECT id, license_id, name, email, avatar, visits, session_fields, page_url, page_title,
-                        page_views, banned FROM customers WHERE id = ?1",
-                params![id],
-                |row| {
-                    Ok(CustomerRow {
-                        id: row.get(0)?,
-                        license_id: row.get::<_, i64>(1)? as u64,
-                        name: row.get(2)?,
-                        email: row.get(3)?,
-                        avatar: row.get(4)?,
-                        visits: row.get::<_, i64>(5)? as u64,
-                        session_fields: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
-                        page_url: row.get(7)?,
-                        page_title: row.get(8)?,
-                        page_views: row.get::<_, i64>(9)? as u64,
-                        banned: row.get(10)?,
-                    })
-                },
-            )
-            .optional()?)
+        self.read(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT id, license_id, name, email, avatar, visits, session_fields, page_url, page_title,
+                            page_views, banned FROM customers WHERE id = ?1",
+                    params![id],
+                    |row| {
+                        Ok(CustomerRow {
+                            id: row.get(0)?,
+                            license_id: row.get::<_, i64>(1)? as u64,
+                            name: row.get(2)?,
+                            email: row.get(3)?,
+                            avatar: row.get(4)?,
+                            visits: row.get::<_, i64>(5)? as u64,
+                            session_fields: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
+                            page_url: row.get(7)?,
+                            page_title: row.get(8)?,
+                            page_views: row.get::<_, i64>(9)? as u64,
+                            banned: row.get(10)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
     }
 
     fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
@@ -272,13 +348,14 @@ impl Store for SqliteStore {
     }
 
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)> {
-        let connection = self.lock();
-        Ok(connection.query_row(
-            "SELECT (SELECT count(*) FROM chats WHERE customer_id = ?1),
-                    (SELECT count(*) FROM threads JOIN chats ON chats.id = threads.chat_id WHERE chats.customer_id = ?1)",
-            params![id],
-            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
-        )?)
+        self.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT (SELECT count(*) FROM chats WHERE customer_id = ?1),
+                        (SELECT count(*) FROM threads JOIN chats ON chats.id = threads.chat_id WHERE chats.customer_id = ?1)",
+                params![id],
+                |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+            )?)
+        })
     }
 
     fn start_chat(&self, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>> {
@@ -326,6 +403,17 @@ impl Store for SqliteStore {
                     return Ok(Appended::Duplicate(serde_json::from_str(&body)?));
                 }
             }
+            if event.author_id.is_some() {
+                let (n_events, n_bytes): (i64, i64) = tx.query_row(
+                    "SELECT count(*), coalesce(sum(length(CAST(body AS BLOB))), 0) FROM events WHERE thread_id = ?1",
+                    params![thread_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?;
+                let size = serde_json::to_string(&event)?.len() as i64;
+                if n_events >= MAX_THREAD_EVENTS as i64 || n_bytes + size > MAX_THREAD_BYTES as i64 {
+                    return Ok(Appended::Full);
+                }
+            }
             Ok(Appended::Stored(insert_event(tx, chat_id, thread_id, event)?))
         })
     }
@@ -338,10 +426,11 @@ impl Store for SqliteStore {
     }
 
     fn chat(&self, chat_id: &str) -> DbResult<Option<ChatRow>> {
-        let connection = self.lock();
-        Ok(connection
-            .query_row("SELECT id, license_id, customer_id, group_id FROM chats WHERE id = ?1", params![chat_id], chat_row)
-            .optional()?)
+        self.read(|connection| {
+            Ok(connection
+                .query_row("SELECT id, license_id, customer_id, group_id FROM chats WHERE id = ?1", params![chat_id], chat_row)
+                .optional()?)
+        })
     }
 
     fn chats_of_customer(&self, customer_id: &str) -> DbResult<Vec<ChatRow>> {
@@ -353,27 +442,30 @@ impl Store for SqliteStore {
     }
 
     fn threads(&self, chat_id: &str) -> DbResult<Vec<ThreadRow>> {
-        let connection = self.lock();
-        let mut statement = connection
-            .prepare_cached("SELECT id, chat_id, active, created_at FROM threads WHERE chat_id = ?1 ORDER BY seq")?;
-        let rows = statement.query_map(params![chat_id], |row| {
-            Ok(ThreadRow { id: row.get(0)?, chat_id: row.get(1)?, active: row.get(2)?, created_at: row.get(3)? })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            let mut statement = connection
+                .prepare_cached("SELECT id, chat_id, active, created_at FROM threads WHERE chat_id = ?1 ORDER BY seq")?;
+            let rows = statement.query_map(params![chat_id], |row| {
+                Ok(ThreadRow { id: row.get(0)?, chat_id: row.get(1)?, active: row.get(2)?, created_at: row.get(3)? })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn events(&self, thread_id: &str) -> DbResult<Vec<Event>> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached("SELECT body FROM events WHERE thread_id = ?1 ORDER BY seq")?;
-        let bodies = statement.query_map(params![thread_id], |row| row.get::<_, String>(0))?;
-        bodies.map(|body| Ok(serde_json::from_str(&body?)?)).collect()
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached("SELECT body FROM events WHERE thread_id = ?1 ORDER BY seq")?;
+            let bodies = statement.query_map(params![thread_id], |row| row.get::<_, String>(0))?;
+            bodies.map(|body| Ok(serde_json::from_str(&body?)?)).collect()
+        })
     }
 
     fn chat_agents(&self, chat_id: &str) -> DbResult<Vec<String>> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached("SELECT agent_id FROM chat_agents WHERE chat_id = ?1 ORDER BY rowid")?;
-        let rows = statement.query_map(params![chat_id], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached("SELECT agent_id FROM chat_agents WHERE chat_id = ?1 ORDER BY rowid")?;
+            let rows = statement.query_map(params![chat_id], |row| row.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn remove_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
@@ -430,11 +522,12 @@ impl Store for SqliteStore {
     }
 
     fn verification(&self, customer_id: &str) -> DbResult<Option<Verification>> {
-        let connection = self.lock();
-        let text: Option<Option<String>> = connection
-            .query_row("SELECT verification FROM customers WHERE id = ?1", params![customer_id], |row| row.get(0))
-            .optional()?;
-        Ok(text.flatten().map(|text| serde_json::from_str(&text)).transpose()?)
+        self.read(|connection| {
+            let text: Option<Option<String>> = connection
+                .query_row("SELECT verification FROM customers WHERE id = ?1", params![customer_id], |row| row.get(0))
+                .optional()?;
+            Ok(text.flatten().map(|text| serde_json::from_str(&text)).transpose()?)
+        })
     }
 
     fn set_verification(&self, customer_id: &str, verification: &Verification) -> DbResult<()> {
@@ -446,22 +539,23 @@ impl Store for SqliteStore {
     }
 
     fn properties(&self, target: PropertyTarget<'_>) -> DbResult<crate::db::Object> {
-        let connection = self.lock();
-        let text: Option<String> = match target {
-            PropertyTarget::Chat(id) => {
-                connection.query_row("SELECT properties FROM chats WHERE id = ?1", params![id], |row| row.get(0)).optional()?
-            }
-            PropertyTarget::Thread(id) => connection
-                .query_row("SELECT properties FROM threads WHERE id = ?1", params![id], |row| row.get(0))
-                .optional()?,
-            PropertyTarget::Event(id) => {
-                let body: Option<String> =
-                    connection.query_row("SELECT body FROM events WHERE id = ?1", params![id], |row| row.get(0)).optional()?;
-                let event: Option<protocol::Event> = body.map(|body| serde_json::from_str(&body)).transpose()?;
-                return Ok(event.and_then(|event| event.properties).unwrap_or_default());
-            }
-        };
-        Ok(text.map(|text| serde_json::from_str(&text)).transpose()?.unwrap_or_default())
+        self.read(|connection| {
+            let text: Option<String> = match target {
+                PropertyTarget::Chat(id) => {
+                    connection.query_row("SELECT properties FROM chats WHERE id = ?1", params![id], |row| row.get(0)).optional()?
+                }
+                PropertyTarget::Thread(id) => connection
+                    .query_row("SELECT properties FROM threads WHERE id = ?1", params![id], |row| row.get(0))
+                    .optional()?,
+                PropertyTarget::Event(id) => {
+                    let body: Option<String> =
+                        connection.query_row("SELECT body FROM events WHERE id = ?1", params![id], |row| row.get(0)).optional()?;
+                    let event: Option<protocol::Event> = body.map(|body| serde_json::from_str(&body)).transpose()?;
+                    return Ok(event.and_then(|event| event.properties).unwrap_or_default());
+                }
+            };
+            Ok(text.map(|text| serde_json::from_str(&text)).transpose()?.unwrap_or_default())
+        })
     }
 
     fn set_properties(&self, target: PropertyTarget<'_>, properties: &crate::db::Object) -> DbResult<()> {
@@ -484,13 +578,14 @@ impl Store for SqliteStore {
     }
 
     fn event(&self, id: &str) -> DbResult<Option<(String, String, protocol::Event)>> {
-        let connection = self.lock();
-        let row: Option<(String, String, String)> = connection
-            .query_row("SELECT chat_id, thread_id, body FROM events WHERE id = ?1", params![id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
-            .optional()?;
-        row.map(|(chat_id, thread_id, body)| Ok((chat_id, thread_id, serde_json::from_str(&body)?))).transpose()
+        self.read(|connection| {
+            let row: Option<(String, String, String)> = connection
+                .query_row("SELECT chat_id, thread_id, body FROM events WHERE id = ?1", params![id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?;
+            row.map(|(chat_id, thread_id, body)| Ok((chat_id, thread_id, serde_json::from_str(&body)?))).transpose()
+        })
     }
 
     fn replace_event(&self, event: &protocol::Event) -> DbResult<()> {
@@ -517,40 +612,43 @@ impl Store for SqliteStore {
     }
 
     fn seen_up_to(&self, chat_id: &str, user_id: &str) -> DbResult<Option<String>> {
-        let connection = self.lock();
-        Ok(connection
-            .query_row("SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2", params![chat_id, user_id], |row| {
-                row.get(0)
-            })
-            .optional()?)
+        self.read(|connection| {
+            Ok(connection
+                .query_row("SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2", params![chat_id, user_id], |row| {
+                    row.get(0)
+                })
+                .optional()?)
+        })
     }
 
     fn last_event_per_type(&self, chat_id: &str, with_notes: bool) -> DbResult<Vec<(String, Event)>> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(
-            "SELECT thread_id, body FROM events WHERE seq IN
-               (SELECT max(seq) FROM events WHERE chat_id = ?1
-                  AND (?2 OR coalesce(json_extract(body, '$.recipients'), 'all') != 'agents')
-                GROUP BY json_extract(body, '$.type'))
-             ORDER BY seq",
-        )?;
-        let rows = statement.query_map(params![chat_id, with_notes], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-        rows.map(|row| {
-            let (thread_id, body) = row?;
-            Ok((thread_id, serde_json::from_str(&body)?))
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT thread_id, body FROM events WHERE seq IN
+                   (SELECT max(seq) FROM events WHERE chat_id = ?1
+                      AND (?2 OR coalesce(json_extract(body, '$.recipients'), 'all') != 'agents')
+                    GROUP BY json_extract(body, '$.type'))
+                 ORDER BY seq",
+            )?;
+            let rows = statement.query_map(params![chat_id, with_notes], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            rows.map(|row| {
+                let (thread_id, body) = row?;
+                Ok((thread_id, serde_json::from_str(&body)?))
+            })
+            .collect()
         })
-        .collect()
     }
 
     fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool> {
-        let connection = self.lock();
-        Ok(connection.query_row(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ?1 AND coalesce(author_id, '') != ?2
-             AND coalesce(json_extract(body, '$.recipients'), 'all') != 'agents'
-             AND created_at > coalesce((SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2), ''))",
-            params![chat_id, user_id],
-            |row| row.get(0),
-        )?)
+        self.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ?1 AND coalesce(author_id, '') != ?2
+                 AND coalesce(json_extract(body, '$.recipients'), 'all') != 'agents'
+                 AND created_at > coalesce((SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2), ''))",
+                params![chat_id, user_id],
+                |row| row.get(0),
+            )?)
+        })
     }
 
     fn insert_greeting(
@@ -574,16 +672,18 @@ impl Store for SqliteStore {
     }
 
     fn greeting(&self, unique_id: &str) -> DbResult<Option<GreetingRow>> {
-        let connection = self.lock();
-        Ok(connection.query_row(&format!("{GREETING_COLUMNS} WHERE unique_id = ?1"), params![unique_id], greeting_row).optional()?)
+        self.read(|connection| {
+            Ok(connection.query_row(&format!("{GREETING_COLUMNS} WHERE unique_id = ?1"), params![unique_id], greeting_row).optional()?)
+        })
     }
 
     fn shown_greetings(&self, customer_id: &str) -> DbResult<Vec<GreetingRow>> {
-        let connection = self.lock();
-        let mut statement =
-            connection.prepare_cached(&format!("{GREETING_COLUMNS} WHERE customer_id = ?1 AND state = 'shown' ORDER BY rowid"))?;
-        let rows = statement.query_map(params![customer_id], greeting_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            let mut statement =
+                connection.prepare_cached(&format!("{GREETING_COLUMNS} WHERE customer_id = ?1 AND state = 'shown' ORDER BY rowid"))?;
+            let rows = statement.query_map(params![customer_id], greeting_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn set_greeting_state(&self, unique_id: &str, state: &str) -> DbResult<()> {
@@ -594,24 +694,26 @@ impl Store for SqliteStore {
     }
 
     fn greeting_counts(&self, customer_id: &str) -> DbResult<(u64, u64)> {
-        let connection = self.lock();
-        Ok(connection.query_row(
-            "SELECT count(*), count(*) FILTER (WHERE state = 'accepted') FROM greetings WHERE customer_id = ?1",
-            params![customer_id],
-            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
-        )?)
+        self.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT count(*), count(*) FILTER (WHERE state = 'accepted') FROM greetings WHERE customer_id = ?1",
+                params![customer_id],
+                |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+            )?)
+        })
     }
 
     fn active_chats_per_agent(&self, license_id: u64) -> DbResult<std::collections::HashMap<String, u32>> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(
-            "SELECT chat_agents.agent_id, count(*) FROM chat_agents
-             JOIN chats ON chats.id = chat_agents.chat_id
-             JOIN threads ON threads.chat_id = chats.id AND threads.active = 1
-             WHERE chats.license_id = ?1 GROUP BY chat_agents.agent_id",
-        )?;
-        let rows = statement.query_map(params![license_id as i64], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u32)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT chat_agents.agent_id, count(*) FROM chat_agents
+                 JOIN chats ON chats.id = chat_agents.chat_id
+                 JOIN threads ON threads.chat_id = chats.id AND threads.active = 1
+                 WHERE chats.license_id = ?1 GROUP BY chat_agents.agent_id",
+            )?;
+            let rows = statement.query_map(params![license_id as i64], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u32)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn insert_upload(&self, upload: &UploadRow) -> DbResult<()> {
@@ -638,29 +740,41 @@ impl Store for SqliteStore {
     }
 
     fn live_upload(&self, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
-        let connection = self.lock();
-        Ok(connection
-            .query_row(
-                "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used
-                 FROM uploads WHERE id = ?1 AND (used = 1 OR created_at > ?2)",
-                params![id, now - UPLOAD_TTL_SECS],
-                |row| {
-                    Ok(UploadRow {
-                        id: row.get(0)?,
-                        license_id: row.get::<_, i64>(1)? as u64,
-                        customer_id: row.get(2)?,
-                        name: row.get(3)?,
-                        content_type: row.get(4)?,
-                        size: row.get::<_, i64>(5)? as u64,
-                        width: row.get(6)?,
-                        height: row.get(7)?,
-                        url: row.get(8)?,
-                        created_at: row.get(9)?,
-                        used: row.get(10)?,
-                    })
-                },
-            )
-            .optional()?)
+        self.read(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used
+                     FROM uploads WHERE id = ?1 AND (used = 1 OR created_at > ?2)",
+                    params![id, now - UPLOAD_TTL_SECS],
+                    |row| {
+                        Ok(UploadRow {
+                            id: row.get(0)?,
+                            license_id: row.get::<_, i64>(1)? as u64,
+                            customer_id: row.get(2)?,
+                            name: row.get(3)?,
+                            content_type: row.get(4)?,
+                            size: row.get::<_, i64>(5)? as u64,
+                            width: row.get(6)?,
+                            height: row.get(7)?,
+                            url: row.get(8)?,
+                            created_at: row.get(9)?,
+                            used: row.get(10)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+
+    fn upload_bytes_of(&self, customer_id: &str) -> DbResult<u64> {
+        self.read(|connection| {
+            let bytes: i64 = connection.query_row(
+                "SELECT coalesce(sum(size), 0) FROM uploads WHERE customer_id = ?1",
+                params![customer_id],
+                |row| row.get(0),
+            )?;
+            Ok(bytes.max(0) as u64)
+        })
     }
 
     fn mark_upload_used(&self, id: &str) -> DbResult<()> {
@@ -750,31 +864,33 @@ impl QueueStore for SqliteStore {
     }
 
     fn waiting(&self, license_id: u64) -> DbResult<Vec<Queued>> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(
-            "SELECT chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids FROM queue
-             WHERE license_id = ?1 ORDER BY seq",
-        )?;
-        let rows = statement.query_map(params![license_id as i64], |row| {
-            Ok(Queued {
-                chat_id: row.get(0)?,
-                license_id: row.get::<_, i64>(1)? as u64,
-                group_id: row.get(2)?,
-                thread_id: row.get(3)?,
-                customer_id: row.get(4)?,
-                queued_at: row.get(5)?,
-                agent_ids: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids FROM queue
+                 WHERE license_id = ?1 ORDER BY seq",
+            )?;
+            let rows = statement.query_map(params![license_id as i64], |row| {
+                Ok(Queued {
+                    chat_id: row.get(0)?,
+                    license_id: row.get::<_, i64>(1)? as u64,
+                    group_id: row.get(2)?,
+                    thread_id: row.get(3)?,
+                    customer_id: row.get(4)?,
+                    queued_at: row.get(5)?,
+                    agent_ids: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn agent_accepting(&self, agent_id: &str) -> DbResult<Option<bool>> {
-        let connection = self.lock();
-        let accepting = connection
-            .query_row("SELECT accepting FROM agent_status WHERE agent_id = ?1", params![agent_id], |row| row.get(0))
-            .optional()?;
-        Ok(accepting)
+        self.read(|connection| {
+            let accepting = connection
+                .query_row("SELECT accepting FROM agent_status WHERE agent_id = ?1", params![agent_id], |row| row.get(0))
+                .optional()?;
+            Ok(accepting)
+        })
     }
 
     fn set_agent_accepting(&self, agent_id: &str, accepting: bool) -> DbResult<()> {

@@ -15,6 +15,7 @@ fn quick() -> Timings {
         idle_timeout: Duration::from_millis(500),
         token_ttl: Duration::from_secs(3600),
         inactivity_timeout: Duration::from_secs(3600),
+        ..Timings::default()
     }
 }
 

@@ -64,12 +64,20 @@ async fn a_png_is_stored_and_served_inline_with_safe_headers() {
     assert_eq!(served.header("content-security-policy"), Some("default-src 'none'; sandbox"));
     assert_eq!(served.header("cache-control"), Some("private, max-age=86400"));
 
-    // A proxy's X-Forwarded-Proto makes the URL https.
+    // Neither the Host header nor X-Forwarded-Proto decides where the link points: it is
+    // built from the server's own public address.
     let (content_type, body) = multipart_file("file", "again.png", "image/png", &bytes);
     let authorization = format!("Bearer {}", token["access_token"].as_str().unwrap());
-    let headers = [("Authorization", authorization.as_str()), ("Content-Type", &content_type), ("X-Forwarded-Proto", "https")];
-    let secure = http_request(server.addr, "POST", UPLOAD, &headers, body).await;
-    assert!(secure.json()["url"].as_str().unwrap().starts_with("https://"), "{secure:?}");
+    let headers = [
+        ("Authorization", authorization.as_str()),
+        ("Content-Type", &content_type),
+        ("Host", "evil.example"),
+        ("X-Forwarded-Proto", "https"),
+        ("X-Forwarded-Host", "evil.example"),
+    ];
+    let forged = http_request(server.addr, "POST", UPLOAD, &headers, body).await;
+    let forged_url = forged.json()["url"].as_str().unwrap().to_owned();
+    assert!(forged_url.starts_with(&format!("http://{}/uploads/", server.addr)), "{forged_url}");
 
     let unknown = http_request(server.addr, "GET", &format!("/uploads/{}/x.png", "0".repeat(32)), &[], Vec::new()).await;
     assert_eq!(unknown.status, 404);
