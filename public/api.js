@@ -411,7 +411,8 @@
     frame = d.createElement("iframe");
     frame.title = opts.title || "Chat window";
     frame.hidden = !open;
-    frame.src = origin + "/widget/?host=" + enc(location.origin);
+    // `account` lets the server check this site against the license's allowed sites.
+    frame.src = origin + "/widget/?host=" + enc(location.origin) + "&account=" + enc(String(opts.account));
     f.r.appendChild(frame);
     fitKeyboard();
   }

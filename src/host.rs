@@ -53,8 +53,9 @@ pub fn boot() {
             "theme": param("theme"),
             "rating": param("rating"),
             "url_privacy": param("url_privacy"),
-            "css_file": param("css_file"),
-            "css_text": param("css_text"),
+            // No `css_file` / `css_text` from the URL: anyone can send a visitor a link,
+            // and a stylesheet can read the page (attribute selectors on file links). Only
+            // a loader on the site itself passes styles, over the port.
             // A standalone chat page is itself the page the visitor is on.
             "page_info": {
                 "url": location.href().unwrap_or_default(),
@@ -69,6 +70,13 @@ pub fn boot() {
         return;
     };
 
+    // The license the page was opened for: the server checked `host` against its sites, so
+    // the options that come over the port must be for it.
+    let url_account = param("account");
+    if popup && url_account.is_none() {
+        leptos::logging::error!("livechat: a chat window needs the `account` in its URL; open it through the loader");
+        return;
+    }
     let expected_origin = host_origin.clone();
     let expected_source = counterpart.clone();
     let server_for_start = server.clone();
@@ -90,6 +98,10 @@ pub fn boot() {
                 None => read(&options),
             })
             .unwrap_or(Value::Null);
+        if !account_matches(url_account.as_deref(), &options) {
+            post(&port, json!({ "type": "error", "message": "the options name another account than the chat window was opened for" }));
+            return;
+        }
         start(&options, &server_for_start, Some(port), popup);
     });
     let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
@@ -98,6 +110,17 @@ pub fn boot() {
     let hello = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&hello, &JsValue::from_str("livechat"), &JsValue::from_str("hello"));
     let _ = counterpart.post_message(&hello, &host_origin);
+}
+
+/// Whether the options' `account` is the one in the page's URL (any, when the URL names
+/// none). Numbers and strings compare by their text.
+fn account_matches(url_account: Option<&str>, options: &Value) -> bool {
+    let Some(expected) = url_account else { return true };
+    match options.get("account") {
+        Some(Value::String(account)) => account == expected,
+        Some(Value::Number(account)) => account.to_string() == expected,
+        _ => false,
+    }
 }
 
 /// Validates options and mounts the widget, connected to the server. `popup`: the widget

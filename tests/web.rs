@@ -195,6 +195,39 @@ async fn cards_render_every_button_type_and_refuse_dangerous_addresses() {
 }
 
 #[wasm_bindgen_test]
+async fn a_webview_on_the_widgets_own_origin_never_gets_same_origin_however_it_is_spelt() {
+    let (root, chat, _commands) = mount();
+    let location = web_sys::window().unwrap().location();
+    let (port, own) = (location.port().unwrap(), location.origin().unwrap());
+    assert!(own.starts_with("http://127.0.0.1:"), "the test page's origin: {own}");
+    let spellings = [
+        format!("{own}/page"),
+        format!("HTTP://127.0.0.1:{port}/page"),
+        format!("http://127.0.0.1.:{port}/page"),
+        format!("http://2130706433:{port}/page"),
+        format!("http://0x7f.0.0.1:0{port}/page"),
+    ];
+    for (index, url) in spellings.iter().enumerate() {
+        push_event(&chat, serde_json::json!({
+            "id": format!("T1_{}", 10 + index), "type": "rich_message", "author_id": "agent-1", "template_id": "cards",
+            "created_at": format!("2026-01-01T10:00:{:02}.000000Z", 10 + index),
+            "elements": [{ "title": "Look", "buttons": [{ "text": "Open", "type": "webview", "value": url }] }]
+        }));
+        leptos::task::tick().await;
+        let rows = query_all(&root, "[data-testid=cw-message][data-kind=rich]");
+        let button: HtmlElement = query(rows.last().unwrap(), "[data-kind=webview]").unwrap().unchecked_into();
+        button.click();
+        leptos::task::tick().await;
+        let frame = query(&root, "[data-testid=cw-webview] iframe").expect("the webview");
+        let sandbox = frame.get_attribute("sandbox").unwrap();
+        assert!(!sandbox.contains("allow-same-origin"), "{url} is the widget's own origin: {sandbox}");
+        let close: HtmlElement = query(&root, "[data-testid=cw-webview-close]").unwrap().unchecked_into();
+        close.click();
+        leptos::task::tick().await;
+    }
+}
+
+#[wasm_bindgen_test]
 async fn files_and_filled_forms_have_their_own_rows() {
     let (root, chat, _commands) = mount();
     push_event(&chat, serde_json::json!({

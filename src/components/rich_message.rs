@@ -227,14 +227,16 @@ pub fn WebviewLayer() -> impl IntoView {
     }
 }
 
-/// Whether `url` is on the widget's own origin.
+/// Whether `url` is on the widget's own origin, comparing origins as the browser parses
+/// them: `https://host:443/`, `http://127.0.0.1.:8080/` or a decimal address are the same
+/// origin as their plain spelling, and anything unparsable is not.
 fn same_origin(url: &str) -> bool {
     #[cfg(target_arch = "wasm32")]
     {
-        let origin = web_sys::window().and_then(|window| window.location().origin().ok()).unwrap_or_default();
-        let rest = url.get(origin.len()..).unwrap_or("");
-        url.get(..origin.len()).is_some_and(|head| head.eq_ignore_ascii_case(&origin))
-            && (rest.is_empty() || rest.starts_with(['/', '?', '#']))
+        let Some(window) = web_sys::window() else { return false };
+        let (Ok(own), Ok(other)) = (window.location().origin(), web_sys::Url::new(url)) else { return false };
+        let other = other.origin();
+        other != "null" && other == own
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

@@ -28,6 +28,9 @@ pub struct License {
     /// How long the site has to answer a verification. Always 5 s from a configuration
     /// file; tests shorten it.
     pub verification_timeout: Duration,
+    /// The sites (origins) that may embed the widget or open it in a popup; empty means
+    /// any site.
+    pub allowed_origins: Vec<String>,
 }
 
 /// A group (department) of agents. Group 0 of each license is the general group.
@@ -238,6 +241,7 @@ impl Config {
                 manual_assignment: false,
                 verification_url: None,
                 verification_timeout: Duration::from_secs(5),
+                allowed_origins: Vec::new(),
             }],
             agents: vec![Agent {
                 id: "anna@acme.example".to_owned(),

@@ -74,10 +74,52 @@ pub fn router(app: App) -> Router {
                 ))
                 .layer(CompressionLayer::new()),
         )
-        .nest_service("/widget", widget)
+        .nest_service(
+            "/widget",
+            Router::new()
+                .fallback_service(widget)
+                .layer(axum::middleware::from_fn_with_state(app.clone(), guard_widget_page)),
+        )
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .with_state(app)
+}
+
+/// The widget's page, when its URL names the site that opens it (`host`, the loader's
+/// iframe or popup) and the license (`account`): a license that lists its sites
+/// (`allowed_origins`) is opened only by them. A page from another site is refused, and the
+/// page's policy lets only the listed sites frame it. (The widget itself then takes its
+/// port only from `host`, and only for the `account` in its URL.)
+async fn guard_widget_page(State(app): State<App>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    #[derive(Deserialize)]
+    struct PageQuery {
+        host: Option<String>,
+        account: Option<String>,
+    }
+    let query = request.uri().query().and_then(|query| serde_urlencoded_query::<PageQuery>(query));
+    let allowed = query.as_ref().and_then(|query| query.account.as_deref()).and_then(|account| {
+        let tenant = match account.bytes().all(|byte| byte.is_ascii_digit()) {
+            true => Tenant { license_id: Some(account.to_owned()), organization_id: None },
+            false => Tenant { license_id: None, organization_id: Some(account.to_owned()) },
+        };
+        app.tenant(&tenant).map(|license| license.allowed_origins).filter(|origins| !origins.is_empty())
+    });
+    let Some(allowed) = allowed else { return next.run(request).await };
+    let host = query.and_then(|query| query.host);
+    if host.is_some_and(|host| !allowed.contains(&host)) {
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_SECURITY_POLICY, "default-src 'none'")], "This site may not open the chat.")
+            .into_response();
+    }
+    let mut response = next.run(request).await;
+    let policy = WIDGET_CSP.replace("frame-ancestors *", &format!("frame-ancestors {}", allowed.join(" ")));
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+fn serde_urlencoded_query<T: serde::de::DeserializeOwned>(query: &str) -> Option<T> {
+    Query::<T>::try_from_uri(&format!("/?{query}").parse().ok()?).ok().map(|Query(value)| value)
 }
 
 /// The customer Web API is called from any site that embeds a chat client (the Customer

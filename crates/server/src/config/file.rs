@@ -39,6 +39,17 @@ pub fn check_public_url(text: &str) -> Result<String, String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// Checks a site origin (`https://shop.example`, `http://localhost:3000`): a scheme, a host
+/// and maybe a port, nothing else. It comes back in the form browsers write origins in.
+pub fn check_origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|_| format!("{text:?} is not an origin such as https://shop.example"))?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none() && url.username().is_empty();
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || !bare {
+        return Err(format!("{text:?} is not an origin such as https://shop.example (a scheme, a host and maybe a port)"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 /// The form field types the widget knows how to show.
 const FIELD_TYPES: &[&str] = &[
     "header",
@@ -220,6 +231,8 @@ struct LicenseFile {
     #[serde(default)]
     manual_assignment: bool,
     verification_url: Option<String>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
     #[serde(default)]
     groups: Vec<GroupFile>,
     #[serde(default)]
@@ -509,6 +522,14 @@ impl Builder<'_> {
         if let Some(url) = &file.verification_url {
             self.verification_url(&format!("{at}.verification_url"), url)?;
         }
+        let allowed_origins = file
+            .allowed_origins
+            .iter()
+            .enumerate()
+            .map(|(index, origin)| {
+                check_origin(origin).map_err(|why| self.invalid(format!("{at}.allowed_origins[{index}]"), why))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         config.licenses.push(License {
             id: license_id,
             organization_id: file.organization_id,
@@ -516,6 +537,7 @@ impl Builder<'_> {
             manual_assignment: file.manual_assignment,
             verification_url: file.verification_url,
             verification_timeout: Duration::from_secs(5),
+            allowed_origins,
         });
 
         // Group ids come first: forms, agents and greetings all refer to them.

@@ -904,3 +904,6 @@ impl QueueStore for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod plans;

@@ -5,8 +5,8 @@
 //! The page is read up to the end of its head or the policy's byte cap, then tokenized by
 //! `lol_html` (a streaming HTML5 tokenizer: tags inside comments, scripts and styles are not
 //! tags, and no input makes it do more than linear work) on a blocking thread, so a hostile
-//! page costs one bounded piece of CPU off the async workers. At most 32 previews are
-//! fetched at once in the whole server.
+//! page costs one bounded piece of CPU off the async workers, one page at a time. At most
+//! 32 previews are fetched at once in the whole server.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -38,6 +38,10 @@ pub(crate) async fn fetch(url: &str, policy: &UrlPolicy) -> Result<UrlInfo, Erro
             return Err(error(ErrorType::RequestTimeout, format!("the page did not answer within {}", describe(policy.timeout))));
         }
     };
+    // One page is tokenized at a time, so however many previews arrive together, reading
+    // them takes at most one core and the async workers keep the rest.
+    static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _parsing = PARSING.acquire().await.map_err(|_| error(ErrorType::Internal, "reading the page failed"))?;
     tokio::task::spawn_blocking(move || preview(&page, &html))
         .await
         .map_err(|_| error(ErrorType::Internal, "reading the page failed"))

@@ -44,6 +44,7 @@ pub fn config(database: PathBuf, timings: Timings) -> Config {
         manual_assignment: false,
         verification_url: None,
         verification_timeout: Duration::from_secs(5),
+        allowed_origins: vec!["https://shop.example".to_owned()],
     });
     config.agents.push(Agent {
         id: "bob@other.example".to_owned(),
@@ -160,8 +161,26 @@ pub async fn customer_token(addr: SocketAddr, body: Value) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+/// A TCP connection to `addr` from the loopback address `source` (any of 127.0.0.0/8), so
+/// a test can be several clients as the server's per-address limits see them.
+pub async fn connect_from(source: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(source, 0)).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// The loopback address `127.0.0.<n>`.
+pub fn loopback(n: u8) -> std::net::IpAddr {
+    std::net::IpAddr::from([127, 0, 0, n])
+}
+
 pub async fn http_post(addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
+    http_post_from(loopback(1), addr, path, body).await
+}
+
+/// Like [`http_post`], from the loopback address `source`.
+pub async fn http_post_from(source: std::net::IpAddr, addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
+    let mut stream = connect_from(source, addr).await;
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -185,7 +204,13 @@ pub const WAIT: Duration = Duration::from_secs(5);
 
 impl Client {
     pub async fn connect(addr: SocketAddr, path: &str) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}{path}")).await.unwrap();
+        Client::connect_from(loopback(1), addr, path).await
+    }
+
+    /// A client connected from the loopback address `source`.
+    pub async fn connect_from(source: std::net::IpAddr, addr: SocketAddr, path: &str) -> Client {
+        let stream = connect_from(source, addr).await;
+        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}{path}"), MaybeTlsStream::Plain(stream)).await.unwrap();
         Client { ws, next_id: 0, pending: VecDeque::new() }
     }
 
@@ -360,7 +385,19 @@ impl HttpResponse {
 /// answers before reading everything (as it does for oversized uploads) is heard rather
 /// than deadlocking the test; write errors after such an answer are expected and ignored.
 pub async fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpResponse {
-    let stream = TcpStream::connect(addr).await.unwrap();
+    http_request_from(loopback(1), addr, method, path, headers, body).await
+}
+
+/// Like [`http_request`], from the loopback address `source`.
+pub async fn http_request_from(
+    source: std::net::IpAddr,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> HttpResponse {
+    let stream = connect_from(source, addr).await;
     let (mut reader, mut writer) = stream.into_split();
     let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {

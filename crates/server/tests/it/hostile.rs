@@ -1,0 +1,737 @@
+//! Hostile clients: one test per attack on the server, each over real sockets while a
+//! control visitor keeps chatting with an agent. The control's message must reach the
+//! agent within a second during and after the attack, and where the attack is about
+//! resources, the server (a process of its own) must stay within a memory bound read from
+//! `/proc/<pid>/status`.
+//!
+//! Attackers connect from other loopback addresses (127.0.0.66 and up) than the control
+//! (127.0.0.1), so per-address limits see them as the separate clients they would be.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::*;
+
+/// The longest a control message may take to reach the agent.
+const ROUND_TRIP: Duration = Duration::from_secs(1);
+
+/// The attackers' address.
+fn attacker() -> std::net::IpAddr {
+    loopback(66)
+}
+
+/// A visitor in a chat with an agent: the service works while its messages get through.
+struct Control {
+    customer: Client,
+    agent: Client,
+    chat_id: String,
+    sent: usize,
+    slowest: Duration,
+}
+
+impl Control {
+    async fn start(addr: SocketAddr) -> Control {
+        let mut agent = Client::connect(addr, "/v3.5/agent/rtm/ws").await;
+        agent.login(&json!(AGENT_TOKEN)).await;
+        let token = customer_token(addr, json!({ "license_id": 1 })).await;
+        let mut customer = Client::connect(addr, "/v3.5/customer/rtm/ws?license_id=1").await;
+        customer.login(&token["access_token"]).await;
+        let started = customer.request("start_chat", json!({ "chat": {} })).await;
+        let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+        agent.push_where("incoming_chat", |frame| frame["payload"]["chat"]["id"] == chat_id.as_str()).await;
+        let mut control = Control { customer, agent, chat_id, sent: 0, slowest: Duration::ZERO };
+        control.check().await;
+        control
+    }
+
+    /// Sends a message and waits until the agent has it; fails past [`ROUND_TRIP`].
+    async fn check(&mut self) {
+        self.sent += 1;
+        let text = format!("control {}", self.sent);
+        let started = Instant::now();
+        let sent = self
+            .customer
+            .request("send_event", json!({ "chat_id": self.chat_id, "event": { "type": "message", "text": text } }))
+            .await;
+        ok(&sent);
+        let this_message = |frame: &Value| frame["payload"]["event"]["text"] == text.as_str();
+        self.agent.push_where("incoming_event", this_message).await;
+        // The visitor's own copy, so it does not pile up unread.
+        self.customer.push_where("incoming_event", this_message).await;
+        let took = started.elapsed();
+        self.slowest = self.slowest.max(took);
+        assert!(took <= ROUND_TRIP, "a control message took {took:?} to reach the agent");
+    }
+
+    /// Keeps checking every 100 ms until `attack` ends; returns what it returned.
+    async fn during<T>(&mut self, attack: impl std::future::Future<Output = T>) -> T {
+        let mut attack = std::pin::pin!(attack);
+        loop {
+            tokio::select! {
+                result = &mut attack => return result,
+                () = tokio::time::sleep(Duration::from_millis(100)) => self.check().await,
+            }
+        }
+    }
+}
+
+/// A server process of its own, with limits small enough to reach in a test.
+struct Process {
+    child: tokio::process::Child,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    async fn start(limits: &str) -> Process {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("hostile.toml");
+        let text = format!(
+            "[timings]\nping_interval_seconds = 1\nidle_timeout_seconds = 3\nwrite_timeout_seconds = 1\n\
+             header_read_timeout_seconds = 2\nlogin_timeout_seconds = 5\n\n[limits]\n{limits}\n\n{LICENSES}"
+        );
+        std::fs::write(&config, text).unwrap();
+        let (child, addr) = spawn_server_process(dir.path(), Some(&config)).await;
+        Process { child, addr, _dir: dir }
+    }
+
+    /// (resident, peak resident) memory of the server process, in KiB.
+    fn memory(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id().unwrap())).unwrap();
+        let field = |name: &str| {
+            let line = status.lines().find(|line| line.starts_with(name)).unwrap();
+            line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// Fails when the server grew by more than `limit_mib` over `before`.
+    fn assert_memory_within(&self, before: (u64, u64), limit_mib: u64, attack: &str) {
+        let (now, peak) = self.memory();
+        let grown = peak.saturating_sub(before.0) / 1024;
+        eprintln!("{attack}: resident {} MiB before, {} MiB after, peak {} MiB", before.0 / 1024, now / 1024, peak / 1024);
+        assert!(grown <= limit_mib, "{attack}: the server grew by {grown} MiB (limit {limit_mib} MiB)");
+    }
+}
+
+const LICENSES: &str = r#"
+[[licenses]]
+id = 1
+organization_id = "org-one"
+name = "Control"
+
+  [[licenses.groups]]
+  id = 0
+  name = "General"
+
+  [[licenses.agents]]
+  id = "anna@acme.example"
+  name = "Anna"
+  token = "from-command-line"
+  groups = [0]
+  max_chats = 100
+
+[[licenses]]
+id = 2
+organization_id = "org-two"
+name = "Attacked"
+
+  [[licenses.groups]]
+  id = 0
+  name = "General"
+
+  [[licenses.agents]]
+  id = "bob@other.example"
+  name = "Bob"
+  token = "bob-is-never-online-01"
+  groups = [0]
+"#;
+
+/// A logged-in customer of `license` connected from `source`, with its raw socket.
+async fn raw_customer(addr: SocketAddr, source: std::net::IpAddr, license: u64) -> Client {
+    let (status, body) = http_post_from(source, addr, "/customer/token", &json!({ "license_id": license }).to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let token: Value = serde_json::from_str(&body).unwrap();
+    let mut client = Client::connect_from(source, addr, &format!("/v3.5/customer/rtm/ws?license_id={license}")).await;
+    client.login(&token["access_token"]).await;
+    client
+}
+
+/// 2. Clients that send requests with large answers and never read them. Their answers
+///    pile up in the kernel, then in a queue of bounded size; the server drops them once a
+///    write misses its deadline or the queue is full, so their sessions (and their places
+///    among the license's customers) come free instead of being held forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_readers_lose_their_sockets_and_places() {
+    const ATTACKERS: usize = 20;
+    let server = Process::start("outbound_queue_kilobytes = 64\ncustomers_per_license = 25").await;
+    let mut control = Control::start(server.addr).await;
+    let before = server.memory();
+
+    let mut attackers = Vec::new();
+    for n in 0..ATTACKERS {
+        let mut client = raw_customer(server.addr, loopback(66 + n as u8), 2).await;
+        let started = client.request("start_chat", json!({ "chat": {} })).await;
+        attackers.push((client, ok(&started)["chat_id"].as_str().unwrap().to_owned()));
+    }
+    // From now on the attackers only write: 16 KB messages, each answered and pushed back.
+    let text = "x".repeat(16 * 1024 - 100);
+    let flood = async {
+        for round in 0..100 {
+            for (client, chat_id) in &mut attackers {
+                let frame = json!({ "request_id": format!("{round}"), "action": "send_event",
+                    "payload": { "chat_id": chat_id, "event": { "type": "message", "text": text } } });
+                // A dropped socket refuses further frames; that is the point.
+                let _ = client.ws.send(Message::Text(frame.to_string().into())).await;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    control.during(flood).await;
+
+    // Every attacker is gone within the idle and write deadlines, so 20 new customers fit
+    // under the limit of 25.
+    control.during(tokio::time::sleep(Duration::from_secs(8))).await;
+    let mut newcomers = Vec::new();
+    for n in 0..ATTACKERS {
+        newcomers.push(raw_customer(server.addr, loopback(120 + n as u8), 2).await);
+    }
+    control.check().await;
+    server.assert_memory_within(before, 64, "slow readers");
+    // What the attackers would have read: frames up to a closing frame saying their queue
+    // overflowed (1013), or that they were idle.
+    let mut codes = Vec::new();
+    for (client, _) in &mut attackers {
+        let code = loop {
+            match tokio::time::timeout(WAIT, client.ws.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|frame| u16::from(frame.code)),
+                Ok(Some(Ok(_))) => continue,
+                _ => break None,
+            }
+        };
+        codes.push(code);
+    }
+    eprintln!("attackers' closing codes: {codes:?}");
+}
+
+/// 2. A 5 MB frame: the socket is closed with 1009 and a closing frame that says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_frame_is_refused_with_a_closing_frame() {
+    let server = TestServer::start().await;
+    let mut control = Control::start(server.addr).await;
+    let mut attacker = Client::connect_from(attacker(), server.addr, "/v3.5/customer/rtm/ws?license_id=1").await;
+    let huge = format!(r#"{{"action":"ping","payload":{{"junk":"{}"}}}}"#, "x".repeat(5 * 1024 * 1024));
+    let _ = attacker.ws.send(Message::Text(huge.into())).await;
+    let close = tokio::time::timeout(WAIT, async {
+        loop {
+            match attacker.ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("the socket ended without a closing frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a closing frame");
+    let close = close.expect("a close code");
+    assert_eq!(close.code, CloseCode::Size);
+    assert!(close.reason.contains("at most"), "{}", close.reason);
+    control.check().await;
+}
+
+/// 2. Echoed fields are capped: a 60 KB `action` or a long `request_id` is refused without
+///    being sent back.
+#[tokio::test]
+async fn long_actions_and_request_ids_are_never_echoed() {
+    let server = TestServer::start().await;
+    let mut control = Control::start(server.addr).await;
+    let mut attacker = server.customer().await;
+    attacker.send_raw(&json!({ "request_id": "a1", "action": "x".repeat(60_000), "payload": {} }).to_string()).await;
+    let answer = attacker.next_frame().await.unwrap();
+    assert_eq!(answer["request_id"], "a1");
+    assert_eq!(answer["action"], "unknown");
+    assert!(answer.to_string().len() < 1024, "{} bytes", answer.to_string().len());
+    attacker.send_raw(&json!({ "request_id": "r".repeat(10_000), "action": "ping" }).to_string()).await;
+    let answer = attacker.next_frame().await.unwrap();
+    assert_eq!(answer.get("request_id"), None);
+    assert_eq!(error_type(&answer), "validation");
+    assert!(answer.to_string().len() < 1024);
+    control.check().await;
+}
+
+/// 2. Sockets that never log in: one address holds at most a few; the rest are told
+///    `too_many_unauthorized_connections` and closed, while other addresses are not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_sockets_are_limited_per_address() {
+    let server = Process::start("unauthenticated_per_address = 8").await;
+    let mut control = Control::start(server.addr).await;
+    let mut waiting = Vec::new();
+    for _ in 0..8 {
+        waiting.push(Client::connect_from(attacker(), server.addr, "/v3.5/customer/rtm/ws?license_id=1").await);
+    }
+    let mut refused = Client::connect_from(attacker(), server.addr, "/v3.5/customer/rtm/ws?license_id=1").await;
+    let push = refused.push("customer_disconnected").await;
+    assert_eq!(push["payload"]["reason"], "too_many_unauthorized_connections");
+    assert!(refused.next_frame().await.is_none(), "then the socket closes");
+    control.check().await;
+    // Another visitor (another address) logs in as usual.
+    let _other = raw_customer(server.addr, loopback(67), 1).await;
+    // Once the waiting sockets go, the address may connect again.
+    for socket in &mut waiting {
+        socket.ws.close(None).await.unwrap();
+    }
+    drop(waiting);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _again = raw_customer(server.addr, attacker(), 1).await;
+    control.check().await;
+}
+
+/// 3. Floods over HTTP: the token endpoint and the Web API answer 429 with `Retry-After`
+///    past the per-address and per-customer rates, and other clients carry on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_floods_get_429_with_retry_after() {
+    let server = Process::start("http_requests_per_minute = 120\nrequests_per_minute = 120").await;
+    let mut control = Control::start(server.addr).await;
+    let before = server.memory();
+    let body = json!({ "license_id": 1 }).to_string();
+    let flood = async {
+        let mut statuses = Vec::new();
+        for _ in 0..200 {
+            let response = http_request_from(
+                attacker(),
+                server.addr,
+                "POST",
+                "/customer/token",
+                &[("Content-Type", "application/json")],
+                body.clone().into_bytes(),
+            )
+            .await;
+            if response.status == 429 {
+                let wait: u64 = response.header("retry-after").expect("Retry-After").parse().unwrap();
+                assert!((1..=60).contains(&wait), "Retry-After {wait}");
+                assert_eq!(response.json()["error"]["type"], "too_many_requests");
+            }
+            statuses.push(response.status);
+        }
+        statuses
+    };
+    let statuses = control.during(flood).await;
+    let refused = statuses.iter().filter(|status| **status == 429).count();
+    assert!(statuses[..30].iter().all(|status| *status == 200), "a burst of a quarter of the rate is fine: {statuses:?}");
+    assert!(refused >= 150, "only {refused} of 200 were refused");
+
+    // One customer flooding the Web API from many addresses meets the per-customer rate.
+    let (status, token) = http_post_from(loopback(70), server.addr, "/customer/token", &body).await;
+    assert_eq!(status, 200);
+    let token: Value = serde_json::from_str(&token).unwrap();
+    let authorization = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let flood = async {
+        let mut refused = 0;
+        for n in 0..100u8 {
+            let response = http_request_from(
+                loopback(71 + n),
+                server.addr,
+                "POST",
+                "/v3.5/customer/action/list_chats?license_id=1",
+                &[("Authorization", &authorization), ("Content-Type", "application/json")],
+                b"{}".to_vec(),
+            )
+            .await;
+            if response.status == 429 {
+                assert!(response.header("retry-after").is_some());
+                refused += 1;
+            } else {
+                assert_eq!(response.status, 200, "{response:?}");
+            }
+        }
+        refused
+    };
+    let refused = control.during(flood).await;
+    assert!(refused >= 50, "only {refused} of 100 were refused");
+    control.check().await;
+    server.assert_memory_within(before, 32, "HTTP floods");
+}
+
+/// 9. Connections that trickle a request's headers are closed after the header deadline
+///    (2 s here), so they cannot pile up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_trickle_headers_are_closed() {
+    const CONNECTIONS: usize = 200;
+    let server = Process::start("").await;
+    let mut control = Control::start(server.addr).await;
+    let before = server.memory();
+    let addr = server.addr;
+    let started = Instant::now();
+    let trickles = (0..CONNECTIONS).map(|n| async move {
+        let mut stream = connect_from(loopback(66 + (n % 50) as u8), addr).await;
+        let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await;
+        for line in 0.. {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if stream.write_all(format!("X-Slow-{line}: 1\r\n").as_bytes()).await.is_err() {
+                break;
+            }
+            // The server closes the connection (with or without a 408 first).
+            let mut buffer = [0u8; 512];
+            match tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buffer)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(_)) => {}
+                Err(_) => {}
+            }
+            if line > 40 {
+                panic!("still open after 20 s");
+            }
+        }
+        started.elapsed()
+    });
+    let closed_after = control.during(futures_util::future::join_all(trickles)).await;
+    let latest = closed_after.iter().max().unwrap();
+    assert!(*latest < Duration::from_secs(6), "the last trickling connection was closed after {latest:?}");
+    control.check().await;
+    server.assert_memory_within(before, 32, "trickled headers");
+}
+
+/// 1. Link previews of pages built to be slow to parse (a megabyte of `<`), many at once:
+///    parsing runs off the async workers with a byte cap, so chatting goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_bombs_do_not_stall_the_server() {
+    let site = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_addr = site.local_addr().unwrap();
+    tokio::spawn(async move {
+        let bomb = "<".repeat(1024 * 1024);
+        loop {
+            let Ok((mut stream, _)) = site.accept().await else { return };
+            let bomb = bomb.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 2048];
+                let _ = stream.read(&mut request).await;
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n<html><head>", bomb.len() + 12);
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(bomb.as_bytes()).await;
+            });
+        }
+    });
+    let policy = server::outbound::UrlPolicy { allow_private: true, ..Default::default() };
+    let server = TestServer::start_with_policy(policy).await;
+    let mut control = Control::start(server.addr).await;
+    let mut attackers = Vec::new();
+    for _ in 0..5 {
+        attackers.push(server.customer().await);
+    }
+    let url = format!("http://{site_addr}/bomb");
+    let bombs = async {
+        for attacker in &mut attackers {
+            for n in 0..10 {
+                let frame = json!({ "request_id": format!("b{n}"), "action": "get_url_info", "payload": { "url": url } });
+                attacker.send_raw(&frame.to_string()).await;
+            }
+        }
+        for attacker in &mut attackers {
+            for n in 0..10 {
+                // Each is answered (a preview without a title, or an error), none hangs.
+                let answer = attacker.response(&format!("b{n}")).await;
+                assert_eq!(answer["action"], "get_url_info");
+            }
+        }
+    };
+    control.during(bombs).await;
+    control.check().await;
+}
+
+/// 4. An upload's link is built from the server's public address, whatever `Host` the
+///    uploader sends (see `uploads::a_png_is_stored_and_served_inline_with_safe_headers`),
+///    and a customer's files are limited by a quota.
+#[tokio::test]
+async fn uploads_are_limited_by_a_quota_per_customer() {
+    let server = TestServer::start_configured(|config| config.limits.upload_quota_bytes = 3 * 1024 * 1024).await;
+    let mut control = Control::start(server.addr).await;
+    let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+    let authorization = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let file = vec![b'a'; 1024 * 1024];
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let (content_type, body) = multipart_file("file", &format!("{n}.txt"), "text/plain", &file);
+        let headers = [("Authorization", authorization.as_str()), ("Content-Type", content_type.as_str())];
+        let response = http_request(server.addr, "POST", "/v3.5/customer/action/upload_file?license_id=1", &headers, body).await;
+        if response.status != 200 {
+            assert_eq!(response.status, 409, "{response:?}");
+            assert_eq!(response.json()["error"]["type"], "limit_reached");
+            assert!(response.json()["error"]["message"].as_str().unwrap().contains("quota of 3 MB"));
+        }
+        statuses.push(response.status);
+    }
+    assert_eq!(statuses, [200, 200, 200, 409, 409]);
+    // The refused files were not kept.
+    let stored = std::fs::read_dir(server.dir().join("uploads")).unwrap().count();
+    assert_eq!(stored, 3);
+    control.check().await;
+}
+
+/// 5. An agent's internal note (`recipients: "agents"`) reaches agents only: no push to
+///    the visitor, and not in anything the visitor can read back.
+#[tokio::test]
+async fn internal_notes_never_reach_the_visitor() {
+    let server = TestServer::start().await;
+    let mut control = Control::start(server.addr).await;
+    let chat_id = control.chat_id.clone();
+    let note = json!({ "chat_id": chat_id, "event": { "type": "message", "text": "VIP, be nice", "recipients": "agents" } });
+    let sent = control.agent.request("send_event", note).await;
+    ok(&sent);
+    let frames = control.customer.drain(Duration::from_millis(300)).await;
+    assert!(!frames.iter().any(|frame| frame.to_string().contains("VIP")), "the visitor got the note");
+
+    let chat = control.customer.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert!(!ok(&chat).to_string().contains("VIP"), "get_chat shows the note: {chat}");
+    let threads = control.customer.request("list_threads", json!({ "chat_id": chat_id })).await;
+    assert!(!ok(&threads).to_string().contains("VIP"), "list_threads shows the note");
+    let chats = control.customer.request("list_chats", json!({})).await;
+    assert!(!ok(&chats).to_string().contains("VIP"), "list_chats shows the note as the last event");
+    // The agent still sees it.
+    let chat = control.agent.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert!(ok(&chat).to_string().contains("VIP"));
+    // A visitor cannot send one.
+    let note = json!({ "chat_id": chat_id, "event": { "type": "message", "text": "psst", "recipients": "agents" } });
+    assert_eq!(error_type(&control.customer.request("send_event", note).await), "validation");
+    control.check().await;
+}
+
+/// 6 and 10. Visitors cannot write system messages or events that only look valid.
+#[tokio::test]
+async fn visitors_cannot_send_system_messages_or_malformed_events() {
+    let server = TestServer::start().await;
+    let mut control = Control::start(server.addr).await;
+    let chat_id = control.chat_id.clone();
+    let refused = [
+        json!({ "type": "system_message", "text": "Chat transferred to supervisor", "system_message_type": "manual" }),
+        json!({ "type": 1, "text": "one" }),
+        json!({ "type": "message", "text": "\u{0}" }),
+        json!({ "type": "message", "text": "\u{0}\u{1}\u{7f}" }),
+        json!({ "type": "message", "text": "hi", "recipients": "nobody" }),
+        json!({ "type": "message", "text": "hi", "postback": 1 }),
+        json!({ "type": "rich_message", "template_id": "cards", "elements": [] }),
+    ];
+    for event in refused {
+        let answer = control.customer.request("send_event", json!({ "chat_id": chat_id, "event": event })).await;
+        assert_eq!(error_type(&answer), "validation", "{event} was accepted: {answer}");
+    }
+    let frames = control.agent.drain(Duration::from_millis(200)).await;
+    let sent_by_the_test = |event: &Value| {
+        event["type"] == "rich_message" || ["Chat transferred to supervisor", "one", "hi", "\u{0}"].iter().any(|text| event["text"] == *text)
+    };
+    let reached = frames.iter().filter(|frame| frame["action"] == "incoming_event" && sent_by_the_test(&frame["payload"]["event"])).count();
+    assert_eq!(reached, 0, "refused events reached the agent");
+    control.check().await;
+}
+
+/// 7. `login` runs the same checks on the customer's data as `update_customer`, and the
+///    token endpoint takes only a whole-number license.
+#[tokio::test]
+async fn login_checks_the_customers_data() {
+    let server = TestServer::start().await;
+    let mut control = Control::start(server.addr).await;
+    let many_fields: Vec<Value> = (0..3000).map(|n| json!({ format!("k{n}"): "v" })).collect();
+    let cases = [
+        ("customer", json!({ "name": "n".repeat(10_000) })),
+        ("customer", json!({ "email": "not an address" })),
+        ("customer", json!({ "avatar": "javascript:alert(1)" })),
+        ("customer", json!({ "session_fields": many_fields })),
+        ("customer_page", json!({ "url": format!("https://shop.example/{}", "p".repeat(5000)) })),
+    ];
+    for (n, (key, value)) in cases.into_iter().enumerate() {
+        let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
+        let mut client = Client::connect(server.addr, "/v3.5/customer/rtm/ws?license_id=1").await;
+        let login = json!({ "token": format!("Bearer {}", token["access_token"].as_str().unwrap()), key: value });
+        let answer = client.request("login", login).await;
+        let expected = if n == 3 { "customer_session_fields_limit_reached" } else { "validation" };
+        assert_eq!(error_type(&answer), expected, "case {n} ({key}) was not refused as it should be");
+    }
+    for license_id in [json!(1e0), json!(1.5), json!(-1), json!("1e0"), json!([1])] {
+        let (status, body) = http_post(server.addr, "/customer/token", &json!({ "license_id": license_id }).to_string()).await;
+        assert_eq!(status, 400, "license_id {license_id}: {body}");
+    }
+    control.check().await;
+}
+
+/// 8. The widget's page, opened for a license that lists its sites, refuses other sites
+///    and lets only the listed ones frame it.
+#[tokio::test]
+async fn the_widget_page_opens_only_for_the_licenses_sites() {
+    let server = TestServer::start().await;
+    let evil = http_request(server.addr, "GET", "/widget/?account=2&host=https%3A%2F%2Fevil.example", &[], Vec::new()).await;
+    assert_eq!(evil.status, 403);
+    let own = http_request(server.addr, "GET", "/widget/?account=2&host=https%3A%2F%2Fshop.example", &[], Vec::new()).await;
+    assert_ne!(own.status, 403);
+    let policy = own.header("content-security-policy").unwrap();
+    assert!(policy.contains("frame-ancestors https://shop.example;"), "{policy}");
+    // A license that lists no sites may be embedded anywhere.
+    let open = http_request(server.addr, "GET", "/widget/?account=1&host=https%3A%2F%2Fany.example", &[], Vec::new()).await;
+    assert_ne!(open.status, 403);
+}
+
+/// 3. Requests whose work grows with their input are capped.
+#[tokio::test]
+async fn requests_that_ask_for_unbounded_work_are_capped() {
+    let server = TestServer::start_configured(|config| config.limits.requests_per_minute = 100_000).await;
+    let mut control = Control::start(server.addr).await;
+    let mut attacker = server.customer().await;
+    let ids: Vec<u32> = vec![0; 30_000];
+    let started = Instant::now();
+    let answer = attacker.request("list_group_statuses", json!({ "group_ids": ids })).await;
+    assert_eq!(error_type(&answer), "validation");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let answer = attacker.request("list_group_statuses", json!({ "group_ids": vec![0; 200] })).await;
+    assert_eq!(ok(&answer)["groups_status"].as_object().unwrap().len(), 1, "each group once");
+
+    // Properties have a size limit.
+    let started = attacker.request("start_chat", json!({ "chat": {} })).await;
+    let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+    let big = json!({ "chat_id": chat_id, "properties": { "ns": { "blob": "b".repeat(20_000) } } });
+    assert_eq!(error_type(&attacker.request("update_chat_properties", big).await), "limit_reached");
+
+    // A thread holds a bounded number of bytes: past it, sending fails and nothing is lost
+    // silently.
+    let text = "t".repeat(16 * 1024 - 64);
+    let mut refused_at = None;
+    for n in 0..200 {
+        let answer = attacker
+            .request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": text } }))
+            .await;
+        if answer["success"] == false {
+            assert_eq!(error_type(&answer), "limit_reached", "{answer}");
+            refused_at = Some(n);
+            break;
+        }
+    }
+    let refused_at = refused_at.expect("a thread of 200 × 16 KB was accepted");
+    assert!((100..=130).contains(&refused_at), "refused after {refused_at} messages");
+    let chat = attacker.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert!(chat.to_string().len() <= 2 * 1024 * 1024 + 64 * 1024);
+    control.check().await;
+}
+
+/// Random and mutated frames, built from valid requests, sent to a live session: every
+/// frame gets an answer or is ignored, and the session keeps working.
+#[tokio::test]
+async fn mutated_frames_never_break_a_session() {
+    let server = TestServer::start_configured(|config| config.limits.requests_per_minute = 100_000).await;
+    let mut control = Control::start(server.addr).await;
+    let mut attacker = server.customer().await;
+    let started = attacker.request("start_chat", json!({ "chat": {} })).await;
+    let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+    let seeds = seed_frames(&chat_id);
+    let mut random = Random(0x9e37_79b9_7f4a_7c15);
+    for n in 0..400 {
+        let seed = &seeds[random.below(seeds.len())];
+        let text = random.mutate(seed);
+        attacker.send_raw(&text).await;
+        // After each frame, a ping with a known id must be answered: the session is alive.
+        let id = format!("alive-{n}");
+        attacker.send_raw(&json!({ "request_id": id, "action": "ping" }).to_string()).await;
+        let answer = attacker.response(&id).await;
+        assert_eq!(answer["success"], true, "after {text:?}: {answer}");
+        if n % 50 == 0 {
+            control.check().await;
+        }
+    }
+    control.check().await;
+}
+
+/// Valid frames of most customer actions: the seeds mutations start from.
+pub fn seed_frames(chat_id: &str) -> Vec<String> {
+    let frames = [
+        json!({ "action": "send_event", "payload": { "chat_id": chat_id, "event": { "type": "message", "text": "hello" } } }),
+        json!({ "action": "send_event", "payload": { "chat_id": chat_id, "event": { "type": "file", "url": "https://x/y" } } }),
+        json!({ "action": "send_event", "payload": { "chat_id": chat_id, "event": { "type": "filled_form", "fields": [{ "type": "name", "id": "1", "label": "Name", "answer": "Jo" }] } } }),
+        json!({ "action": "send_rich_message_postback", "payload": { "chat_id": chat_id, "thread_id": "T", "event_id": "E", "postback": { "id": "yes", "toggled": true } } }),
+        json!({ "action": "update_customer", "payload": { "name": "Jo", "email": "jo@example.com", "session_fields": [{ "a": "b" }] } }),
+        json!({ "action": "update_customer_page", "payload": { "url": "https://shop.example/", "title": "Shop" } }),
+        json!({ "action": "set_customer_session_fields", "payload": { "session_fields": [{ "k": "v" }] } }),
+        json!({ "action": "update_chat_properties", "payload": { "chat_id": chat_id, "properties": { "ns": { "k": 1 } } } }),
+        json!({ "action": "list_threads", "payload": { "chat_id": chat_id, "limit": 2 } }),
+        json!({ "action": "get_chat", "payload": { "chat_id": chat_id } }),
+        json!({ "action": "list_chats", "payload": { "limit": 5 } }),
+        json!({ "action": "list_group_statuses", "payload": { "group_ids": [0, 1] } }),
+        json!({ "action": "get_form", "payload": { "group_id": 0, "type": "prechat" } }),
+        json!({ "action": "mark_events_as_seen", "payload": { "chat_id": chat_id, "seen_up_to": "2026-01-01T00:00:00.000000Z" } }),
+        json!({ "action": "send_sneak_peek", "payload": { "chat_id": chat_id, "sneak_peek_text": "typ" } }),
+        json!({ "action": "get_customer", "payload": {} }),
+        json!({ "action": "check_goals", "payload": { "session_fields": [], "page_url": "https://x" } }),
+        json!({ "action": "deactivate_chat", "payload": { "chat_id": "not-this-one" } }),
+    ];
+    frames.iter().map(Value::to_string).collect()
+}
+
+/// A small deterministic generator (xorshift64*), so a failure repeats.
+pub struct Random(pub u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// `seed` changed in one of several ways: bytes flipped, cut short, a value swapped
+    /// for one of another type, or pieces of JSON syntax spliced in.
+    pub fn mutate(&mut self, seed: &str) -> String {
+        let mut bytes = seed.as_bytes().to_vec();
+        match self.below(5) {
+            0 => {
+                for _ in 0..=self.below(4) {
+                    let at = self.below(bytes.len());
+                    bytes[at] = (self.next() & 0xff) as u8;
+                }
+            }
+            1 => bytes.truncate(self.below(bytes.len())),
+            2 => {
+                let mut value: Value = serde_json::from_str(seed).unwrap();
+                let replacement = [json!(null), json!(1e308), json!(-1), json!(""), json!([]), json!({}), json!("\u{0}"), json!(true)]
+                    [self.below(8)]
+                .clone();
+                swap_a_value(&mut value, self.below(12), replacement);
+                return value.to_string();
+            }
+            3 => {
+                let pieces = ["{", "}", "[", "]", ",", ":", "\"", "\\u0000", "null", "\\", "1e99999"];
+                let at = self.below(bytes.len());
+                let piece = pieces[self.below(pieces.len())];
+                bytes.splice(at..at, piece.bytes());
+            }
+            _ => {
+                let at = self.below(bytes.len());
+                let copy = bytes[..at].to_vec();
+                bytes.extend_from_slice(&copy);
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// Replaces the `n`-th value met walking `value` depth first (or the last one).
+fn swap_a_value(value: &mut Value, n: usize, replacement: Value) {
+    fn walk(value: &mut Value, left: &mut usize, replacement: &Value) -> bool {
+        if *left == 0 {
+            *value = replacement.clone();
+            return true;
+        }
+        *left -= 1;
+        match value {
+            Value::Object(map) => map.values_mut().any(|child| walk(child, left, replacement)),
+            Value::Array(items) => items.iter_mut().any(|child| walk(child, left, replacement)),
+            _ => false,
+        }
+    }
+    let mut left = n + 1;
+    walk(value, &mut left, &replacement);
+}
