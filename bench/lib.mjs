@@ -29,10 +29,14 @@ export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** The release server on a free loopback port with its own database and the benchmark
  * configuration; resolves to { url, port, pid, stop }. */
-export async function startServer({ dist }) {
+export async function startServer({ dist, config = CONFIG }) {
   const binary = join(ROOT, "target", "release", "server");
-  return startTestServer({ port: await freePort(), binary, dist, config: CONFIG, agentToken: AGENT_TOKEN, quiet: true });
+  return startTestServer({ port: await freePort(), binary, dist, config, agentToken: AGENT_TOKEN, quiet: true });
 }
+
+/** The configuration of the delivery benchmark under attack: default limits, and a second
+ * license for the attackers. */
+export const HOSTILE_CONFIG = join(ROOT, "bench", "hostile.toml");
 
 /**
  * A stand-in customer site on its own port, reached as http://localhost:PORT while the
@@ -73,10 +77,14 @@ export function launchBrowser() {
   return launchTestBrowser({ extraArgs: ["--enable-precise-memory-info", "--js-flags=--expose-gc"] });
 }
 
-/** Runs the load generator; resolves to the JSON it prints. */
-export function loadgen(args) {
+/** Runs the load generator; resolves to the JSON it prints. `nice`: at the lowest
+ * scheduling priority (the attackers, standing in for other machines). */
+export function loadgen(args, { nice = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, "target", "release", "loadgen"), args, { stdio: ["ignore", "pipe", "pipe"] });
+    const binary = join(ROOT, "target", "release", "loadgen");
+    const child = nice
+      ? spawn("nice", ["-n", "19", binary, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));

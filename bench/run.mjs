@@ -13,14 +13,14 @@ import os from "node:os";
 import { basename, join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import {
-  AGENT_TOKEN, ROOT, instrumentation, launchBrowser, loadgen, quantile, sleep, startHostSite, startServer, stats,
+  AGENT_TOKEN, HOSTILE_CONFIG, ROOT, instrumentation, launchBrowser, loadgen, quantile, sleep, startHostSite, startServer, stats,
 } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const DIST = process.env.BENCH_DIST || join(ROOT, "target", "bench", "dist");
 const OUT = process.env.BENCH_OUT || join(ROOT, "BENCHMARKS.md");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 9000);
-const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,render,server,peers").split(","));
+const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,render,server,hostile,peers").split(","));
 const log = (...args) => console.error("[bench]", ...args);
 
 const gzip = (buffer) => gzipSync(buffer, { level: 9 }).length;
@@ -429,6 +429,47 @@ async function serverRuns(dist) {
   }
 }
 
+// The delivery benchmark under attack (BENCH_ONLY=hostile runs it alone).
+async function hostileRuns(dist) {
+  // The same delivery with the default limits, quiet and then while 1,000 hostile sockets
+  // (slow readers, request floods, 5 MB frames, idle sockets; see crates/loadgen) attack
+  // from 1,000 loopback addresses. A fresh server for each run.
+  const ATTACKERS = 1000;
+  const under = { quiet: [], attacked: [] };
+  for (let run = 0; run < RUNS; run++) {
+    for (const kind of ["quiet", "attacked"]) {
+      const hostile = await startServer({ dist, config: HOSTILE_CONFIG });
+      try {
+        // The attackers run in a process of their own at the lowest priority: they stand in
+        // for other machines, so their own CPU should not count against the server.
+        const attack = kind === "attacked"
+          ? loadgen(["attack", "--server", hostile.url, "--attackers", String(ATTACKERS), "--attack-license", "2", "--seconds", "20"], { nice: true })
+          : null;
+        if (attack) await sleep(6000);
+        const args = ["latency", "--server", hostile.url, "--server-pid", String(hostile.pid), "--agent-token", AGENT_TOKEN, "--rate", "100", "--seconds", "5", "--customers", "50"];
+        const result = await loadgen(args);
+        if (attack) result.attack = await attack;
+        under[kind].push(result);
+        log(`delivery ${kind} run ${run + 1}/${RUNS}: p99 ${ms(result.p99_ms)}`);
+      } finally {
+        await hostile.stop();
+      }
+    }
+  }
+  const quietP99 = stats(under.quiet.map((result) => result.p99_ms));
+  const attackedP99 = stats(under.attacked.map((result) => result.p99_ms));
+  const attack = under.attacked.map((result) => result.attack);
+  const sum = (key) => attack.reduce((total, tally) => total + (tally?.[key] ?? 0), 0);
+  const cpu = (runs, key) => stats(runs.map((result) => result[key] / result.seconds_measured)).median.toFixed(2);
+  const lost = (runs) => runs.reduce((total, result) => total + result.lost + result.errors, 0);
+  row({ group: "Server", what: "Delivery at 100 msg/s with default limits, p99, quiet", ours: quietP99, unit: "ms", note: `lost or failed ${lost(under.quiet)}` });
+  row({
+    group: "Server", what: `Delivery at 100 msg/s with default limits, p99, while ${ATTACKERS} hostile sockets attack`, ours: attackedP99, unit: "ms",
+    limit: Math.max(2 * quietP99.median, 1), budget: "≤ 2× quiet",
+    note: `lost or failed ${lost(under.attacked)}; attackers opened ${sum("connected")} sockets, the server dropped ${sum("dropped")}, refused ${sum("refused")} attempts; cores busy while measuring: server ${cpu(under.attacked, "server_cpu_seconds")}, the 50 clients ${cpu(under.attacked, "loadgen_cpu_seconds")} (quiet: server ${cpu(under.quiet, "server_cpu_seconds")}); the attackers (a process at nice 19) used ${(attack.reduce((total, tally) => total + (tally?.cpu_seconds ?? 0), 0) / attack.length).toFixed(1)} CPU-seconds per 20 s run`,
+  });
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. Peers, installed from the registry at benchmark time into a scratch folder.
 const peers = {};
@@ -603,6 +644,7 @@ async function main() {
     }
   }
   if (ONLY.has("server")) await serverRuns(DIST);
+  if (ONLY.has("hostile")) await hostileRuns(DIST);
   if (ONLY.has("peers")) peerRuns();
   const text = render(browserVersion);
   writeFileSync(OUT, text);

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ACCOUNT, ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent } from "./support.mjs";
+import { SNIPPET, startSite } from "./host-site.mjs";
 
 const DEMO_CONFIG = join(ROOT, "config", "demo.toml");
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
@@ -178,29 +179,47 @@ test("the dark theme recolours the window and keeps it readable", async () => {
   }
 });
 
-test("a site's stylesheet and CSS text restyle the widget through its custom properties", async () => {
+test("a site's stylesheet and CSS text restyle the widget through the loader, never from a link", async () => {
   const server = await startServer();
+  const site = await startSite();
   const context = await browser.newContext({ viewport: DESKTOP });
   await context.route("https://cdn.example/**", (route) =>
     route.fulfill({ contentType: "text/css", body: ".cw-root { --cw-accent: #0a7d4f; }" }),
   );
   const page = await context.newPage();
   const errors = watchErrors(page);
+  const accent = (frame, rgb) => frame.waitForFunction((rgb) => {
+    const header = document.querySelector(".cw-header");
+    return header && getComputedStyle(header).backgroundColor === rgb;
+  }, rgb);
+  const embedded = async (options) => {
+    const url = site.page(`/styled-${Math.random().toString(36).slice(2)}`, {
+      body: `<script>${SNIPPET}\nlivechat.embed.init(Object.assign({ account: ${JSON.stringify(ACCOUNT)} }, ${JSON.stringify(options)}));
+        livechat.call("maximize");</script><script async src="${server.url}/embed.js"></script>`,
+    });
+    await page.goto(url);
+    const frame = await (await page.waitForSelector("[data-livechat] iframe")).contentFrame();
+    await frame.waitForSelector(".cw-header");
+    return frame;
+  };
   try {
-    await page.goto(`${server.url}/widget/?account=${encodeURIComponent(ACCOUNT)}&css_file=${encodeURIComponent("https://cdn.example/chat.css")}`);
-    const header = page.locator(".cw-header");
-    const accent = (rgb) => page.waitForFunction((rgb) => {
-      const header = document.querySelector(".cw-header");
-      return header && getComputedStyle(header).backgroundColor === rgb;
-    }, rgb);
-    await accent("rgb(10, 125, 79)");
-    await page.goto(`${server.url}/widget/?account=${encodeURIComponent(ACCOUNT)}&css_text=${encodeURIComponent(".cw-root { --cw-radius: 3px; --cw-accent: #7a1f5c }")}`);
-    await accent("rgb(122, 31, 92)");
-    assert.equal(await header.count(), 1);
+    // The site's own loader passes its stylesheet or CSS text to the widget.
+    await accent(await embedded({ css_file: "https://cdn.example/chat.css" }), "rgb(10, 125, 79)");
+    await accent(await embedded({ css_text: ".cw-root { --cw-radius: 3px; --cw-accent: #7a1f5c }" }), "rgb(122, 31, 92)");
+
+    // A link to the standalone page cannot bring styles along: anyone could send a visitor
+    // one, and a stylesheet can read the page.
+    await page.goto(`${server.url}/widget/?account=${encodeURIComponent(ACCOUNT)}&css_file=${encodeURIComponent("https://cdn.example/chat.css")}&css_text=${encodeURIComponent(".cw-root { --cw-accent: #7a1f5c }")}`);
+    await page.locator(".cw-header").waitFor();
+    const standalone = await page.locator(".cw-header").evaluate((header) => getComputedStyle(header).backgroundColor);
+    assert.notEqual(standalone, "rgb(10, 125, 79)");
+    assert.notEqual(standalone, "rgb(122, 31, 92)");
+    assert.equal(await page.locator("link[href*='cdn.example']").count(), 0);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
     await server.stop();
+    await site.close();
   }
 });
 

@@ -3,12 +3,15 @@
 //! ```text
 //! loadgen idle    --server http://127.0.0.1:8080 --connections 9000 [--concurrency 64] [--server-pid PID] [--hold 5]
 //! loadgen latency --server URL --agent-token TOKEN --rate 1000 [--seconds 5] [--customers 50] [--warmup 1]
+//!                 [--attackers 1000 --attack-license 2 --attack-kinds slow,flood,oversized,idle] [--server-pid PID]
 //! loadgen seed    --server URL --messages 10000 [--license 1]
+//! loadgen attack  --server URL --attackers 1000 --seconds 20 [--attack-license 2] [--attack-kinds slow,flood,oversized,idle]
 //! ```
 //!
 //! Each command prints one JSON object on stdout (progress goes to stderr), so the
 //! benchmark script can read the figures without parsing prose.
 
+mod attack;
 mod client;
 
 use std::collections::HashMap;
@@ -33,6 +36,7 @@ async fn main() {
         "idle" => idle(&options).await,
         "latency" => latency(&options).await,
         "seed" => seed(&options).await,
+        "attack" => run_attack(&options).await,
         _ => {
             eprintln!(
                 "usage: loadgen idle|latency|seed --server http://HOST:PORT [options] (see the source's header)"
@@ -90,6 +94,30 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Hostile sockets only (see `attack`), for `--seconds`; the benchmark runs this in a
+/// process of its own at the lowest scheduling priority, standing in for attackers on
+/// other machines, while `latency` measures.
+async fn run_attack(options: &Options) -> Result<Value> {
+    let kinds: Vec<String> = options.text("attack-kinds", "slow,flood,oversized,idle").split(',').map(str::to_owned).collect();
+    let license = options.number("attack-license", 2.0) as u64;
+    let attack = attack::Attack::start(&options.server(), license, options.number("attackers", 1000.0) as usize, &kinds);
+    tokio::time::sleep(Duration::from_secs_f64(options.number("seconds", 20.0))).await;
+    let started = Instant::now();
+    let mut report = attack.finish().await;
+    report["cpu_seconds"] = json!(cpu_seconds("self"));
+    report["stopped_in_ms"] = json!(started.elapsed().as_millis() as u64);
+    Ok(report)
+}
+
+/// CPU time (user + system) a process has used, in seconds (`self` for this one).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// Many customers that log in and then stay silent (answering only control pings).
@@ -255,6 +283,17 @@ async fn latency(options: &Options) -> Result<Value> {
         chats.push((customer, chat_id));
     }
 
+    // Hostile sockets (see `attack`), given a few seconds to get going before measuring.
+    let attackers = options.number("attackers", 0.0) as usize;
+    let kinds: Vec<String> = options.text("attack-kinds", "slow,flood,oversized,idle").split(',').map(str::to_owned).collect();
+    let attack = (attackers > 0).then(|| attack::Attack::start(&server, options.number("attack-license", 2.0) as u64, attackers, &kinds));
+    if attack.is_some() {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+
+    let server_pid = options.text("server-pid", "");
+    let cpu_at_start = (cpu_seconds(&server_pid), cpu_seconds("self"), Instant::now());
+
     let total = ((warmup + seconds) * rate).ceil() as usize;
     let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
     let origin = Instant::now();
@@ -352,6 +391,14 @@ async fn latency(options: &Options) -> Result<Value> {
         sender.await?;
     }
     let delays = agent_reader.await?;
+    let used = |now: Option<f64>, then: Option<f64>| now.zip(then).map(|(now, then)| now - then);
+    let server_cpu = used(cpu_seconds(&server_pid), cpu_at_start.0);
+    let own_cpu = used(cpu_seconds("self"), cpu_at_start.1);
+    let measured_for = cpu_at_start.2.elapsed().as_secs_f64();
+    let attack = match attack {
+        Some(attack) => attack.finish().await,
+        None => Value::Null,
+    };
     let stamps: Vec<u64> = sent_at
         .iter()
         .map(|at| at.load(Ordering::Acquire))
@@ -396,6 +443,10 @@ async fn latency(options: &Options) -> Result<Value> {
         "p50_ms": pick(0.5),
         "p99_ms": pick(0.99),
         "max_ms": pick(1.0),
+        "attack": attack,
+        "seconds_measured": measured_for,
+        "server_cpu_seconds": server_cpu,
+        "loadgen_cpu_seconds": own_cpu,
     }))
 }
 

@@ -386,3 +386,62 @@ fn long_request_ids_and_actions_are_refused_and_never_echoed() {
     let error = DecodeError::validation(None, None, format!("unknown variant {}", "é".repeat(50_000)));
     assert_eq!(error.to_error_payload().message.chars().count(), 301);
 }
+
+#[test]
+fn decoding_random_and_mutated_frames_never_panics() {
+    // Seeds: every example of the reference, as frames and as bare payloads.
+    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut seeds: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+        .map(|path| fixture(path.file_stem().unwrap().to_str().unwrap()).to_string())
+        .collect();
+    seeds.sort();
+    assert!(seeds.len() > 50);
+    // A linear congruential generator: the same cases on every run.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |below: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as usize) % below.max(1)
+    };
+    let splices = ["{", "}", "[", "]", ",", ":", "\"", "\\u0000", "null", "1e99999", "-0", "\"action\":", "\"type\":1"];
+    let mut cases = 0;
+    for seed in &seeds {
+        for _ in 0..200 {
+            let mut bytes = seed.as_bytes().to_vec();
+            for _ in 0..=next(3) {
+                let at = next(bytes.len());
+                match next(4) {
+                    0 => bytes[at] = next(256) as u8,
+                    1 => bytes.truncate(at),
+                    2 => {
+                        let piece = splices[next(splices.len())];
+                        bytes.splice(at..at, piece.bytes());
+                    }
+                    _ => {
+                        let end = (at + next(64)).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                }
+                if bytes.is_empty() {
+                    break;
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            for decoded in [RequestFrame::decode(&text).err(), ServerFrame::decode(&text).err()] {
+                if let Some(error) = decoded {
+                    assert!(error.to_error_payload().message.chars().count() <= 301);
+                    assert!(error.request_id.as_ref().is_none_or(|id| id.chars().count() <= MAX_REQUEST_ID_CHARS));
+                    assert!(error.action.as_ref().is_none_or(|action| action.chars().count() <= MAX_ACTION_CHARS));
+                }
+            }
+            if let Ok(value) = serde_json::from_str::<Value>(&text) {
+                let _ = serde_json::from_value::<Event>(value.clone());
+                let _ = serde_json::from_value::<Event>(value.get("payload").and_then(|p| p.get("event")).cloned().unwrap_or_default());
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases > 10_000);
+}

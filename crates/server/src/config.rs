@@ -208,6 +208,9 @@ pub struct Limits {
     pub outbound_queue_bytes: usize,
     /// Bytes of uploaded files one customer may keep.
     pub upload_quota_bytes: u64,
+    /// Bytes of frames one socket may send per second, in bursts of eight times that; past
+    /// it, the server stops reading the socket for a while.
+    pub read_bytes_per_second: usize,
 }
 
 impl Default for Limits {
@@ -220,8 +223,9 @@ impl Default for Limits {
             requests_per_minute: 600,
             http_requests_per_minute: 300,
             unauthenticated_per_address: 32,
-            outbound_queue_bytes: 1024 * 1024,
+            outbound_queue_bytes: 256 * 1024,
             upload_quota_bytes: 100 * 1024 * 1024,
+            read_bytes_per_second: 32 * 1024,
         }
     }
 }

@@ -231,4 +231,35 @@ mod tests {
         assert!(!glob_match("https://*.example/*/sale", "https://shop.example/tents/sales"));
         assert!(!glob_match("a*a", "a"));
     }
+
+    #[tokio::test]
+    async fn a_customer_has_one_greeting_timer_however_often_the_page_changes() {
+        use crate::config::{Config, Greeting, GreetingTrigger};
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::demo(dir.path().join("chat.db"), dir.path().into(), "greeting-test-token-01".to_owned());
+        config.greetings.push(Greeting {
+            id: 1,
+            license_id: 1,
+            group_id: 0,
+            agent_id: "anna@acme.example".to_owned(),
+            text: "Hello".to_owned(),
+            trigger: Some(GreetingTrigger { url: None, after_seconds: 3600 }),
+        });
+        let app = crate::App::new(config).unwrap();
+        for page in 0..1000 {
+            app.arm_greetings(1, "customer-1", &format!("https://shop.example/{page}"));
+        }
+        app.arm_greetings(1, "customer-2", "https://shop.example/");
+        assert_eq!(app.greeting_timers.lock().unwrap().len(), 2);
+        // The replaced timers are gone, not sleeping on.
+        let metrics = tokio::runtime::Handle::current().metrics();
+        for _ in 0..10_000 {
+            if metrics.num_alive_tasks() <= 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let alive = metrics.num_alive_tasks();
+        assert!(alive <= 2, "{alive} tasks are alive");
+    }
 }

@@ -128,6 +128,9 @@ fn listening_url(address: SocketAddr) -> String {
     format!("http://{host}:{}", address.port())
 }
 
+/// The kernel's send buffer for each connection (Linux doubles it for its bookkeeping).
+const SEND_BUFFER_BYTES: usize = 64 * 1024;
+
 /// Serves on `listener` until `shutdown` resolves.
 ///
 /// Each connection is HTTP/1.1 with a deadline for a request's headers (which also ends
@@ -164,6 +167,9 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        // A small, fixed send buffer: a client that stops reading holds little kernel
+        // memory, and its connection notices (and stops being served) sooner.
+        let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER_BYTES);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(axum::extract::ConnectInfo(peer));

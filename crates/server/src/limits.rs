@@ -45,6 +45,19 @@ impl Bucket {
         Bucket { tokens: capacity, capacity, per_second: per_minute as f64 / 60.0, updated: Instant::now() }
     }
 
+    /// A full bucket of `capacity`, refilled at `per_second`.
+    pub fn new(capacity: f64, per_second: f64) -> Bucket {
+        Bucket { tokens: capacity, capacity, per_second, updated: Instant::now() }
+    }
+
+    /// Takes `amount` even when the bucket holds less (it goes below zero); says how long
+    /// until it is back at zero, if it is below.
+    pub fn spend(&mut self, amount: f64, now: Instant) -> Option<Duration> {
+        self.refill(now);
+        self.tokens -= amount;
+        (self.tokens < 0.0).then(|| Duration::from_secs_f64(-self.tokens / self.per_second.max(f64::MIN_POSITIVE)))
+    }
+
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
@@ -59,6 +72,18 @@ impl Bucket {
             return Ok(());
         }
         Err(Duration::from_secs_f64((1.0 - self.tokens) / self.per_second.max(f64::MIN_POSITIVE)))
+    }
+
+    /// How long until the bucket holds one token (`None`: it does now).
+    pub fn wait_for_one(&mut self, now: Instant) -> Option<Duration> {
+        self.refill(now);
+        (self.tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - self.tokens) / self.per_second.max(f64::MIN_POSITIVE)))
+    }
+
+    /// Whether at least half the bucket has refilled.
+    pub fn half_full(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens * 2.0 >= self.capacity
     }
 
     fn is_full(&mut self, now: Instant) -> bool {
@@ -158,6 +183,16 @@ mod tests {
         assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO, "{wait:?}");
         limiter.check_at(&2, start).unwrap();
         limiter.check_at(&1, start + Duration::from_secs(1)).unwrap();
+    }
+
+    #[test]
+    fn spending_past_the_bottom_says_how_long_until_it_is_paid_back() {
+        let start = Instant::now();
+        let mut bytes = Bucket::new(100.0, 10.0);
+        assert_eq!(bytes.spend(60.0, start), None);
+        let wait = bytes.spend(60.0, start).unwrap();
+        assert!((wait.as_secs_f64() - 2.0).abs() < 0.01, "{wait:?}");
+        assert_eq!(bytes.spend(0.0, start + Duration::from_secs(2)), None);
     }
 
     #[test]

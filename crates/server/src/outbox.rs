@@ -41,6 +41,8 @@ struct Shared {
     /// Set once a frame was dropped; the writer then closes the connection.
     overflowed: AtomicBool,
     overflow: Notify,
+    /// Woken when the queue drops to half its limit or below.
+    drained: Notify,
 }
 
 /// The sending end of a connection's outbound queue; cheap to clone.
@@ -66,7 +68,13 @@ enum Next {
 /// A new queue holding at most `limit` bytes of text.
 pub fn outbox(limit: usize) -> (Outbox, Queue) {
     let shared =
-        Arc::new(Shared { queued: AtomicUsize::new(0), limit, overflowed: AtomicBool::new(false), overflow: Notify::new() });
+        Arc::new(Shared {
+            queued: AtomicUsize::new(0),
+            limit,
+            overflowed: AtomicBool::new(false),
+            overflow: Notify::new(),
+            drained: Notify::new(),
+        });
     let (sender, receiver) = mpsc::unbounded_channel();
     (Outbox { shared: shared.clone(), sender }, Queue { shared, receiver })
 }
@@ -99,6 +107,11 @@ impl Outbox {
         let _ = self.sender.send(Outbound::Close(code, reason.into()));
     }
 
+    /// Whether a frame was dropped because the queue was full (the connection is closing).
+    pub fn overflowed(&self) -> bool {
+        self.shared.overflowed.load(Ordering::Acquire)
+    }
+
     /// Resolves once the writer is gone (the connection ended).
     pub async fn closed(&self) {
         self.sender.closed().await;
@@ -108,6 +121,22 @@ impl Outbox {
     #[cfg(test)]
     fn queued(&self) -> usize {
         self.shared.queued.load(Ordering::Acquire)
+    }
+
+    /// Whether more than half the limit is queued: the client is behind on reading.
+    pub fn backlogged(&self) -> bool {
+        self.shared.queued.load(Ordering::Acquire) > self.shared.limit / 2
+    }
+
+    /// Resolves once no more than half the limit is queued.
+    pub async fn caught_up(&self) {
+        let notified = self.shared.drained.notified();
+        let mut notified = std::pin::pin!(notified);
+        notified.as_mut().enable();
+        if !self.backlogged() {
+            return;
+        }
+        notified.await;
     }
 }
 
@@ -128,7 +157,12 @@ impl Queue {
     }
 
     fn written(&self, bytes: usize) {
-        self.shared.queued.fetch_sub(bytes, Ordering::AcqRel);
+        let shared = &self.shared;
+        let before = shared.queued.fetch_sub(bytes, Ordering::AcqRel);
+        let half = shared.limit / 2;
+        if before > half && before - bytes <= half {
+            shared.drained.notify_waiters();
+        }
     }
 }
 

@@ -62,6 +62,16 @@ struct Session {
     pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Rate limit: a token bucket refilled at `requests_per_minute`.
     budget: Bucket,
+    /// Bytes of frames the client may send: `read_bytes_per_second`, in bursts of eight
+    /// times that.
+    bytes: Bucket,
+    /// Set while the client is over its request or byte rate: the socket is not read until
+    /// then, so the kernel makes the client wait and flooding costs the server nothing.
+    throttled_until: Option<Instant>,
+    /// Set when a request was refused with `too_many_requests`, until half the budget is
+    /// back: meanwhile each frame is read only once there is a token for it, so the client
+    /// is told once and then simply slowed down.
+    over_rate: bool,
     /// Side storage to push once the login answer is sent.
     side_storage: Option<protocol::Object>,
     /// This socket's place among its address's sockets that have not logged in yet.
@@ -70,6 +80,9 @@ struct Session {
 
 /// At most this many requests of one connection wait for an answer at once.
 const MAX_PENDING: usize = 10;
+
+/// Every this many bytes of an answer cost one more request of the connection's rate.
+const ANSWER_BYTES_PER_REQUEST: usize = 4 * 1024;
 
 /// How long a closing connection waits for the peer's closing frame.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
@@ -96,6 +109,12 @@ pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, lice
         outbox,
         pending: Default::default(),
         budget: Bucket::per_minute(app.config.limits.requests_per_minute),
+        bytes: {
+            let per_second = app.config.limits.read_bytes_per_second as f64;
+            Bucket::new(per_second * 8.0, per_second)
+        },
+        throttled_until: None,
+        over_rate: false,
         side_storage: None,
         admitted: None,
     };
@@ -126,6 +145,18 @@ pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, lice
     let mut reading = true;
 
     loop {
+        if session.over_rate && session.throttled_until.is_none() {
+            let now = Instant::now();
+            if session.budget.half_full(now) {
+                session.over_rate = false;
+            } else if let Some(wait) = session.budget.wait_for_one(now) {
+                session.throttle(now + wait);
+            }
+        }
+        let throttled = session.throttled_until.is_some();
+        // While more than half its queue is unread, a client's further requests wait: a
+        // client that does not read is not served more answers.
+        let backlogged = session.outbox.backlogged();
         let (deadline, reason) = match linger {
             Some(until) => (until, None),
             None => {
@@ -134,7 +165,13 @@ pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, lice
             }
         };
         tokio::select! {
-            incoming = stream.next(), if reading => {
+            () = sleep_until(session.throttled_until.unwrap_or(connected_at)), if throttled => {
+                session.throttled_until = None;
+                // Time spent not reading is not the client's silence.
+                last_heard = Instant::now();
+            }
+            () = session.outbox.caught_up(), if backlogged && !throttled => {}
+            incoming = stream.next(), if reading && !throttled && !backlogged => {
                 let message = match incoming {
                     Some(Ok(message)) => message,
                     Some(Err(error)) if is_too_large(&error) && !session.closing => {
@@ -148,6 +185,14 @@ pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, lice
                     _ => break,
                 };
                 last_heard = Instant::now();
+                let size = match &message {
+                    Message::Text(text) => text.len(),
+                    Message::Binary(bytes) | Message::Ping(bytes) | Message::Pong(bytes) => bytes.len(),
+                    Message::Close(_) => 0,
+                };
+                if let Some(wait) = session.bytes.spend(size as f64, last_heard) {
+                    session.throttle(last_heard + wait);
+                }
                 match message {
                     Message::Close(_) => break,
                     _ if session.closing => {}
@@ -194,6 +239,11 @@ fn is_too_large(error: &axum::Error) -> bool {
 impl Session {
     fn send(&self, text: String) {
         self.outbox.text(text);
+    }
+
+    /// Stops reading the socket until `until` (or later, if already stopped longer).
+    fn throttle(&mut self, until: Instant) {
+        self.throttled_until = Some(self.throttled_until.map_or(until, |already| already.max(until)));
     }
 
     /// The deadline that comes first, and why the connection ends then.
@@ -276,6 +326,11 @@ impl Session {
     }
 
     fn handle_text(&mut self, app: &App, text: &str) {
+        // A connection whose queue overflowed is being closed: its requests are not worth
+        // answering.
+        if self.outbox.overflowed() {
+            return;
+        }
         // 3.0 frames keep their own shapes until `legacy` runs them.
         let decoded = if self.version == Version::V3_0 { crate::legacy::decode(text) } else { RequestFrame::decode(text) };
         let frame = match decoded {
@@ -291,6 +346,11 @@ impl Session {
             }
             Ok(frame) => frame,
             Err(err) => {
+                // Frames that cannot be read count against the rate too.
+                if let Err(wait) = self.budget.take(Instant::now()) {
+                    self.throttle(Instant::now() + wait);
+                    self.over_rate = true;
+                }
                 let action = err.action.clone().unwrap_or_else(|| "unknown".to_owned());
                 self.reply_error(err.request_id.clone(), &action, err.to_error_payload());
                 return;
@@ -310,7 +370,9 @@ impl Session {
             Some(named) => named,
             None => self.version,
         };
-        if self.budget.take(Instant::now()).is_err() {
+        if let Err(wait) = self.budget.take(Instant::now()) {
+            self.throttle(Instant::now() + wait);
+            self.over_rate = true;
             let error = ErrorPayload::new(ErrorType::TooManyRequests, "too many requests; slow down and try again");
             return self.reply_error(request_id, &action, error);
         }
@@ -369,7 +431,17 @@ impl Session {
         };
         match result {
             Ok(response) => {
-                self.reply(request_id, response, version);
+                let text = ResponseFrame::ok(request_id, response).encode_in(self.api, version);
+                // A large answer costs more of the rate than a small one: one request more
+                // per 4 KB, so asking for big answers in a loop is slowed down in
+                // proportion to the work it makes.
+                let extra = (text.len() / ANSWER_BYTES_PER_REQUEST) as f64;
+                self.send(text);
+                if extra > 0.0
+                    && let Some(wait) = self.budget.spend(extra, Instant::now())
+                {
+                    self.throttle(Instant::now() + wait);
+                }
                 self.push_side_storage();
             }
             Err(error) => {

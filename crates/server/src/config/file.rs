@@ -219,6 +219,7 @@ struct LimitsFile {
     unauthenticated_per_address: Option<usize>,
     outbound_queue_kilobytes: Option<usize>,
     upload_quota_megabytes: Option<usize>,
+    read_kilobytes_per_second: Option<usize>,
 }
 
 /// `[[licenses]]`.
@@ -474,6 +475,10 @@ impl Builder<'_> {
             outbound_queue_bytes: match file.outbound_queue_kilobytes {
                 None => defaults.outbound_queue_bytes,
                 Some(kilobytes) => count("outbound_queue_kilobytes", Some(kilobytes), 0)?.saturating_mul(1024),
+            },
+            read_bytes_per_second: match file.read_kilobytes_per_second {
+                None => defaults.read_bytes_per_second,
+                Some(kilobytes) => count("read_kilobytes_per_second", Some(kilobytes), 0)?.saturating_mul(1024),
             },
             upload_quota_bytes: match file.upload_quota_megabytes {
                 None => defaults.upload_quota_bytes,

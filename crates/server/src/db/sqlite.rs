@@ -133,14 +133,23 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at);
     CREATE INDEX events_by_chat_time ON events(chat_id, created_at);
     CREATE INDEX uploads_by_customer ON uploads(customer_id);",
+    // 9: each thread's number of events and their bytes as stored, kept as events are
+    // added, so numbering an event and checking a thread's size read one row.
+    "ALTER TABLE threads ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE threads ADD COLUMN event_bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE threads SET
+        event_count = (SELECT count(*) FROM events WHERE events.thread_id = threads.id),
+        event_bytes = (SELECT coalesce(sum(length(CAST(body AS BLOB))), 0) FROM events WHERE events.thread_id = threads.id);",
 ];
 
 /// Connections that only read, beside the one that writes: under WAL they read in
 /// parallel with each other and with the writer.
 const READERS: usize = 4;
 
-/// The SQLite database: one connection for writes, a few for reads. Every call runs off
-/// tokio's async workers (see [`off_worker`]), so a slow query holds up only its caller.
+/// The SQLite database: one connection for writes, a few for reads. A call whose
+/// connection is free runs at once (statements are short: every one on a request path
+/// searches an index); a call that would wait for a connection waits off tokio's async
+/// workers (see [`off_worker`]), so contention never stalls other tasks.
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
@@ -149,14 +158,23 @@ pub struct SqliteStore {
     last_purge: AtomicI64,
 }
 
-/// Runs blocking storage work. On a multi-threaded runtime the worker thread hands its
-/// other tasks to another thread first (`block_in_place`), so the work never stalls them;
+/// Runs work that may block. On a multi-threaded runtime the worker thread hands its
+/// other tasks to another thread first (`block_in_place`), so the wait never stalls them;
 /// elsewhere (tests on a single-threaded runtime, plain threads) it simply runs.
 fn off_worker<T>(work: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
         _ => work(),
+    }
+}
+
+/// The lock if it is free now; `None` if another call holds it.
+fn try_now(lock: &Mutex<Connection>) -> Option<MutexGuard<'_, Connection>> {
+    match lock.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
     }
 }
 
@@ -205,27 +223,26 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
-        off_worker(|| {
-            let mut connection = self.lock();
+        let run = |mut connection: MutexGuard<'_, Connection>| {
             let tx = connection.transaction()?;
             let value = f(&tx)?;
             tx.commit()?;
             Ok(value)
-        })
+        };
+        match try_now(&self.writer) {
+            Some(connection) => run(connection),
+            None => off_worker(|| run(self.lock())),
+        }
     }
 
-    /// Runs `f` on a free reader (or waits for the next one in turn).
+    /// Runs `f` on a free reader, or waits (off the async workers) for the next in turn.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+        if let Some(reader) = self.readers.iter().find_map(try_now) {
+            return f(&reader);
+        }
         off_worker(|| {
-            let free = self.readers.iter().find_map(|reader| reader.try_lock().ok());
-            let reader = match free {
-                Some(reader) => reader,
-                None => {
-                    let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-                    self.readers[turn].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-                }
-            };
-            f(&reader)
+            let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+            f(&self.readers[turn].lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
         })
     }
 
@@ -246,15 +263,13 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn latest_timestamp(&self) -> DbResult<Option<String>> {
         self.read(|connection| {
-            Ok(connection.query_row("SELECT max(created_at) FROM events", [], |row| row.get(0))?)
+            Ok(connection.prepare_cached("SELECT max(created_at) FROM events")?.query_row([], |row| row.get(0))?)
         })
     }
 
     fn create_customer(&self, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO customers (id, license_id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![id, license_id as i64, secret_hash, now],
+            tx.prepare_cached("INSERT INTO customers (id, license_id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, license_id as i64, secret_hash, now],
             )?;
             Ok(())
         })
@@ -263,9 +278,7 @@ impl Store for SqliteStore {
     fn customer_identity_matches(&self, id: &str, license_id: u64, secret_hash: &str) -> DbResult<bool> {
         self.read(|connection| {
             let found: Option<i64> = connection
-                .query_row(
-                    "SELECT 1 FROM customers WHERE id = ?1 AND license_id = ?2 AND secret_hash = ?3",
-                    params![id, license_id as i64, secret_hash],
+                .prepare_cached("SELECT 1 FROM customers WHERE id = ?1 AND license_id = ?2 AND secret_hash = ?3")?.query_row(params![id, license_id as i64, secret_hash],
                     |row| row.get(0),
                 )
                 .optional()?;
@@ -283,15 +296,11 @@ impl Store for SqliteStore {
         }
         self.write(|tx| {
             if purge {
-                tx.execute(
-                    "DELETE FROM access_tokens WHERE token_hash IN
-                     (SELECT token_hash FROM access_tokens WHERE expires_at < ?1 LIMIT 1000)",
-                    params![expires_at - 86_400 * 30],
+                tx.prepare_cached("DELETE FROM access_tokens WHERE token_hash IN
+                     (SELECT token_hash FROM access_tokens WHERE expires_at < ?1 LIMIT 1000)")?.execute(params![expires_at - 86_400 * 30],
                 )?;
             }
-            tx.execute(
-                "INSERT INTO access_tokens (token_hash, customer_id, license_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, customer_id, license_id as i64, expires_at],
+            tx.prepare_cached("INSERT INTO access_tokens (token_hash, customer_id, license_id, expires_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![token_hash, customer_id, license_id as i64, expires_at],
             )?;
             Ok(())
         })
@@ -300,9 +309,7 @@ impl Store for SqliteStore {
     fn token_owner(&self, token_hash: &str) -> DbResult<Option<(String, u64, i64)>> {
         self.read(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT customer_id, license_id, expires_at FROM access_tokens WHERE token_hash = ?1",
-                    params![token_hash],
+                .prepare_cached("SELECT customer_id, license_id, expires_at FROM access_tokens WHERE token_hash = ?1")?.query_row(params![token_hash],
                     |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64, row.get(2)?)),
                 )
                 .optional()?)
@@ -312,10 +319,8 @@ impl Store for SqliteStore {
     fn customer(&self, id: &str) -> DbResult<Option<CustomerRow>> {
         self.read(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT id, license_id, name, email, avatar, visits, session_fields, page_url, page_title,
-                            page_views, banned FROM customers WHERE id = ?1",
-                    params![id],
+                .prepare_cached("SELECT id, license_id, name, email, avatar, visits, session_fields, page_url, page_title,
+                            page_views, banned FROM customers WHERE id = ?1")?.query_row(params![id],
                     |row| {
                         Ok(CustomerRow {
                             id: row.get(0)?,
@@ -338,10 +343,8 @@ impl Store for SqliteStore {
 
     fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "UPDATE customers SET visits = visits + ?5, name = coalesce(?2, name),
-                 email = coalesce(?3, email), avatar = coalesce(?4, avatar) WHERE id = ?1",
-                params![id, name, email, avatar, new_visit as i64],
+            tx.prepare_cached("UPDATE customers SET visits = visits + ?5, name = coalesce(?2, name),
+                 email = coalesce(?3, email), avatar = coalesce(?4, avatar) WHERE id = ?1")?.execute(params![id, name, email, avatar, new_visit as i64],
             )?;
             Ok(())
         })
@@ -349,10 +352,8 @@ impl Store for SqliteStore {
 
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)> {
         self.read(|connection| {
-            Ok(connection.query_row(
-                "SELECT (SELECT count(*) FROM chats WHERE customer_id = ?1),
-                        (SELECT count(*) FROM threads JOIN chats ON chats.id = threads.chat_id WHERE chats.customer_id = ?1)",
-                params![id],
+            Ok(connection.prepare_cached("SELECT (SELECT count(*) FROM chats WHERE customer_id = ?1),
+                        (SELECT count(*) FROM threads JOIN chats ON chats.id = threads.chat_id WHERE chats.customer_id = ?1)")?.query_row(params![id],
                 |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
             )?)
         })
@@ -360,9 +361,7 @@ impl Store for SqliteStore {
 
     fn start_chat(&self, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO chats (id, license_id, customer_id, created_at, group_id, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
+            tx.prepare_cached("INSERT INTO chats (id, license_id, customer_id, created_at, group_id, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
                     chat.id,
                     chat.license_id as i64,
                     chat.customer_id,
@@ -377,14 +376,14 @@ impl Store for SqliteStore {
 
     fn activate_chat(&self, chat_id: &str, group_id: u32, thread: NewThread) -> DbResult<Vec<Event>> {
         self.write(|tx| {
-            tx.execute("UPDATE chats SET group_id = ?2 WHERE id = ?1", params![chat_id, group_id])?;
+            tx.prepare_cached("UPDATE chats SET group_id = ?2 WHERE id = ?1")?.execute(params![chat_id, group_id])?;
             insert_thread(tx, chat_id, thread)
         })
     }
 
     fn set_chat_group(&self, chat_id: &str, group_id: u32) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute("UPDATE chats SET group_id = ?2 WHERE id = ?1", params![chat_id, group_id])?;
+            tx.prepare_cached("UPDATE chats SET group_id = ?2 WHERE id = ?1")?.execute(params![chat_id, group_id])?;
             Ok(())
         })
     }
@@ -393,9 +392,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             if let (Some(custom_id), Some(author_id)) = (&event.custom_id, &event.author_id) {
                 let existing: Option<String> = tx
-                    .query_row(
-                        "SELECT body FROM events WHERE chat_id = ?1 AND author_id = ?2 AND custom_id = ?3",
-                        params![chat_id, author_id, custom_id],
+                    .prepare_cached("SELECT body FROM events WHERE chat_id = ?1 AND author_id = ?2 AND custom_id = ?3")?.query_row(params![chat_id, author_id, custom_id],
                         |row| row.get(0),
                     )
                     .optional()?;
@@ -404,11 +401,12 @@ impl Store for SqliteStore {
                 }
             }
             if event.author_id.is_some() {
-                let (n_events, n_bytes): (i64, i64) = tx.query_row(
-                    "SELECT count(*), coalesce(sum(length(CAST(body AS BLOB))), 0) FROM events WHERE thread_id = ?1",
-                    params![thread_id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )?;
+                let (n_events, n_bytes): (i64, i64) = tx
+                    .prepare_cached("SELECT event_count, event_bytes FROM threads WHERE id = ?1")?.query_row(params![thread_id], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()?
+                    .unwrap_or_default();
                 let size = serde_json::to_string(&event)?.len() as i64;
                 if n_events >= MAX_THREAD_EVENTS as i64 || n_bytes + size > MAX_THREAD_BYTES as i64 {
                     return Ok(Appended::Full);
@@ -420,7 +418,7 @@ impl Store for SqliteStore {
 
     fn close_thread(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Event> {
         self.write(|tx| {
-            tx.execute("UPDATE threads SET active = 0 WHERE id = ?1", params![thread_id])?;
+            tx.prepare_cached("UPDATE threads SET active = 0 WHERE id = ?1")?.execute(params![thread_id])?;
             insert_event(tx, chat_id, thread_id, event)
         })
     }
@@ -428,7 +426,7 @@ impl Store for SqliteStore {
     fn chat(&self, chat_id: &str) -> DbResult<Option<ChatRow>> {
         self.read(|connection| {
             Ok(connection
-                .query_row("SELECT id, license_id, customer_id, group_id FROM chats WHERE id = ?1", params![chat_id], chat_row)
+                .prepare_cached("SELECT id, license_id, customer_id, group_id FROM chats WHERE id = ?1")?.query_row(params![chat_id], chat_row)
                 .optional()?)
         })
     }
@@ -470,16 +468,14 @@ impl Store for SqliteStore {
 
     fn remove_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
         self.write(|tx| {
-            let removed = tx.execute("DELETE FROM chat_agents WHERE chat_id = ?1 AND agent_id = ?2", params![chat_id, agent_id])?;
+            let removed = tx.prepare_cached("DELETE FROM chat_agents WHERE chat_id = ?1 AND agent_id = ?2")?.execute(params![chat_id, agent_id])?;
             Ok(removed > 0)
         })
     }
 
     fn add_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
         self.write(|tx| {
-            let added = tx.execute(
-                "INSERT OR IGNORE INTO chat_agents (chat_id, agent_id) VALUES (?1, ?2)",
-                params![chat_id, agent_id],
+            let added = tx.prepare_cached("INSERT OR IGNORE INTO chat_agents (chat_id, agent_id) VALUES (?1, ?2)")?.execute(params![chat_id, agent_id],
             )?;
             Ok(added > 0)
         })
@@ -495,10 +491,8 @@ impl Store for SqliteStore {
     ) -> DbResult<()> {
         let fields = session_fields.map(serde_json::to_string).transpose()?;
         self.write(|tx| {
-            tx.execute(
-                "UPDATE customers SET name = coalesce(?2, name), email = coalesce(?3, email),
-                 avatar = coalesce(?4, avatar), session_fields = coalesce(?5, session_fields) WHERE id = ?1",
-                params![id, name, email, avatar, fields],
+            tx.prepare_cached("UPDATE customers SET name = coalesce(?2, name), email = coalesce(?3, email),
+                 avatar = coalesce(?4, avatar), session_fields = coalesce(?5, session_fields) WHERE id = ?1")?.execute(params![id, name, email, avatar, fields],
             )?;
             Ok(())
         })
@@ -506,9 +500,7 @@ impl Store for SqliteStore {
 
     fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "UPDATE customers SET page_url = ?2, page_title = ?3, page_views = page_views + 1 WHERE id = ?1",
-                params![id, url, title],
+            tx.prepare_cached("UPDATE customers SET page_url = ?2, page_title = ?3, page_views = page_views + 1 WHERE id = ?1")?.execute(params![id, url, title],
             )?;
             Ok(())
         })
@@ -516,7 +508,7 @@ impl Store for SqliteStore {
 
     fn set_banned(&self, id: &str, banned: bool) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute("UPDATE customers SET banned = ?2 WHERE id = ?1", params![id, banned])?;
+            tx.prepare_cached("UPDATE customers SET banned = ?2 WHERE id = ?1")?.execute(params![id, banned])?;
             Ok(())
         })
     }
@@ -524,7 +516,7 @@ impl Store for SqliteStore {
     fn verification(&self, customer_id: &str) -> DbResult<Option<Verification>> {
         self.read(|connection| {
             let text: Option<Option<String>> = connection
-                .query_row("SELECT verification FROM customers WHERE id = ?1", params![customer_id], |row| row.get(0))
+                .prepare_cached("SELECT verification FROM customers WHERE id = ?1")?.query_row(params![customer_id], |row| row.get(0))
                 .optional()?;
             Ok(text.flatten().map(|text| serde_json::from_str(&text)).transpose()?)
         })
@@ -533,7 +525,7 @@ impl Store for SqliteStore {
     fn set_verification(&self, customer_id: &str, verification: &Verification) -> DbResult<()> {
         let text = serde_json::to_string(verification)?;
         self.write(|tx| {
-            tx.execute("UPDATE customers SET verification = ?2 WHERE id = ?1", params![customer_id, text])?;
+            tx.prepare_cached("UPDATE customers SET verification = ?2 WHERE id = ?1")?.execute(params![customer_id, text])?;
             Ok(())
         })
     }
@@ -542,14 +534,14 @@ impl Store for SqliteStore {
         self.read(|connection| {
             let text: Option<String> = match target {
                 PropertyTarget::Chat(id) => {
-                    connection.query_row("SELECT properties FROM chats WHERE id = ?1", params![id], |row| row.get(0)).optional()?
+                    connection.prepare_cached("SELECT properties FROM chats WHERE id = ?1")?.query_row(params![id], |row| row.get(0)).optional()?
                 }
                 PropertyTarget::Thread(id) => connection
-                    .query_row("SELECT properties FROM threads WHERE id = ?1", params![id], |row| row.get(0))
+                    .prepare_cached("SELECT properties FROM threads WHERE id = ?1")?.query_row(params![id], |row| row.get(0))
                     .optional()?,
                 PropertyTarget::Event(id) => {
                     let body: Option<String> =
-                        connection.query_row("SELECT body FROM events WHERE id = ?1", params![id], |row| row.get(0)).optional()?;
+                        connection.prepare_cached("SELECT body FROM events WHERE id = ?1")?.query_row(params![id], |row| row.get(0)).optional()?;
                     let event: Option<protocol::Event> = body.map(|body| serde_json::from_str(&body)).transpose()?;
                     return Ok(event.and_then(|event| event.properties).unwrap_or_default());
                 }
@@ -562,15 +554,15 @@ impl Store for SqliteStore {
         let text = serde_json::to_string(properties)?;
         self.write(|tx| {
             match target {
-                PropertyTarget::Chat(id) => tx.execute("UPDATE chats SET properties = ?2 WHERE id = ?1", params![id, text])?,
+                PropertyTarget::Chat(id) => tx.prepare_cached("UPDATE chats SET properties = ?2 WHERE id = ?1")?.execute(params![id, text])?,
                 PropertyTarget::Thread(id) => {
-                    tx.execute("UPDATE threads SET properties = ?2 WHERE id = ?1", params![id, text])?
+                    tx.prepare_cached("UPDATE threads SET properties = ?2 WHERE id = ?1")?.execute(params![id, text])?
                 }
                 PropertyTarget::Event(id) => {
-                    let body: String = tx.query_row("SELECT body FROM events WHERE id = ?1", params![id], |row| row.get(0))?;
+                    let body: String = tx.prepare_cached("SELECT body FROM events WHERE id = ?1")?.query_row(params![id], |row| row.get(0))?;
                     let mut event: protocol::Event = serde_json::from_str(&body)?;
                     event.properties = (!properties.is_empty()).then(|| properties.clone());
-                    tx.execute("UPDATE events SET body = ?2 WHERE id = ?1", params![id, serde_json::to_string(&event)?])?
+                    tx.prepare_cached("UPDATE events SET body = ?2 WHERE id = ?1")?.execute(params![id, serde_json::to_string(&event)?])?
                 }
             };
             Ok(())
@@ -580,7 +572,7 @@ impl Store for SqliteStore {
     fn event(&self, id: &str) -> DbResult<Option<(String, String, protocol::Event)>> {
         self.read(|connection| {
             let row: Option<(String, String, String)> = connection
-                .query_row("SELECT chat_id, thread_id, body FROM events WHERE id = ?1", params![id], |row| {
+                .prepare_cached("SELECT chat_id, thread_id, body FROM events WHERE id = ?1")?.query_row(params![id], |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                 })
                 .optional()?;
@@ -591,21 +583,17 @@ impl Store for SqliteStore {
     fn replace_event(&self, event: &protocol::Event) -> DbResult<()> {
         let id = event.id.clone().unwrap_or_default();
         self.write(|tx| {
-            tx.execute("UPDATE events SET body = ?2 WHERE id = ?1", params![id, serde_json::to_string(event)?])?;
+            tx.prepare_cached("UPDATE events SET body = ?2 WHERE id = ?1")?.execute(params![id, serde_json::to_string(event)?])?;
             Ok(())
         })
     }
 
     fn mark_seen(&self, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO seen (chat_id, user_id, seen_up_to) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (chat_id, user_id) DO UPDATE SET seen_up_to = max(seen_up_to, excluded.seen_up_to)",
-                params![chat_id, user_id, seen_up_to],
+            tx.prepare_cached("INSERT INTO seen (chat_id, user_id, seen_up_to) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id, user_id) DO UPDATE SET seen_up_to = max(seen_up_to, excluded.seen_up_to)")?.execute(params![chat_id, user_id, seen_up_to],
             )?;
-            Ok(tx.query_row(
-                "SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2",
-                params![chat_id, user_id],
+            Ok(tx.prepare_cached("SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2")?.query_row(params![chat_id, user_id],
                 |row| row.get(0),
             )?)
         })
@@ -614,7 +602,7 @@ impl Store for SqliteStore {
     fn seen_up_to(&self, chat_id: &str, user_id: &str) -> DbResult<Option<String>> {
         self.read(|connection| {
             Ok(connection
-                .query_row("SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2", params![chat_id, user_id], |row| {
+                .prepare_cached("SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2")?.query_row(params![chat_id, user_id], |row| {
                     row.get(0)
                 })
                 .optional()?)
@@ -641,11 +629,9 @@ impl Store for SqliteStore {
 
     fn has_unread(&self, chat_id: &str, user_id: &str) -> DbResult<bool> {
         self.read(|connection| {
-            Ok(connection.query_row(
-                "SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ?1 AND coalesce(author_id, '') != ?2
+            Ok(connection.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ?1 AND coalesce(author_id, '') != ?2
                  AND coalesce(json_extract(body, '$.recipients'), 'all') != 'agents'
-                 AND created_at > coalesce((SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2), ''))",
-                params![chat_id, user_id],
+                 AND created_at > coalesce((SELECT seen_up_to FROM seen WHERE chat_id = ?1 AND user_id = ?2), ''))")?.query_row(params![chat_id, user_id],
                 |row| row.get(0),
             )?)
         })
@@ -662,10 +648,8 @@ impl Store for SqliteStore {
         now: &str,
     ) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO greetings (unique_id, license_id, customer_id, greeting_id, agent_id, text, state, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'shown', ?7)",
-                params![unique_id, license_id as i64, customer_id, greeting_id as i64, agent_id, text, now],
+            tx.prepare_cached("INSERT INTO greetings (unique_id, license_id, customer_id, greeting_id, agent_id, text, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'shown', ?7)")?.execute(params![unique_id, license_id as i64, customer_id, greeting_id as i64, agent_id, text, now],
             )?;
             Ok(())
         })
@@ -688,16 +672,14 @@ impl Store for SqliteStore {
 
     fn set_greeting_state(&self, unique_id: &str, state: &str) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute("UPDATE greetings SET state = ?2 WHERE unique_id = ?1", params![unique_id, state])?;
+            tx.prepare_cached("UPDATE greetings SET state = ?2 WHERE unique_id = ?1")?.execute(params![unique_id, state])?;
             Ok(())
         })
     }
 
     fn greeting_counts(&self, customer_id: &str) -> DbResult<(u64, u64)> {
         self.read(|connection| {
-            Ok(connection.query_row(
-                "SELECT count(*), count(*) FILTER (WHERE state = 'accepted') FROM greetings WHERE customer_id = ?1",
-                params![customer_id],
+            Ok(connection.prepare_cached("SELECT count(*), count(*) FILTER (WHERE state = 'accepted') FROM greetings WHERE customer_id = ?1")?.query_row(params![customer_id],
                 |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
             )?)
         })
@@ -718,10 +700,8 @@ impl Store for SqliteStore {
 
     fn insert_upload(&self, upload: &UploadRow) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
+            tx.prepare_cached("INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![
                     upload.id,
                     upload.license_id as i64,
                     upload.customer_id,
@@ -742,10 +722,8 @@ impl Store for SqliteStore {
     fn live_upload(&self, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
         self.read(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used
-                     FROM uploads WHERE id = ?1 AND (used = 1 OR created_at > ?2)",
-                    params![id, now - UPLOAD_TTL_SECS],
+                .prepare_cached("SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used
+                     FROM uploads WHERE id = ?1 AND (used = 1 OR created_at > ?2)")?.query_row(params![id, now - UPLOAD_TTL_SECS],
                     |row| {
                         Ok(UploadRow {
                             id: row.get(0)?,
@@ -768,9 +746,7 @@ impl Store for SqliteStore {
 
     fn upload_bytes_of(&self, customer_id: &str) -> DbResult<u64> {
         self.read(|connection| {
-            let bytes: i64 = connection.query_row(
-                "SELECT coalesce(sum(size), 0) FROM uploads WHERE customer_id = ?1",
-                params![customer_id],
+            let bytes: i64 = connection.prepare_cached("SELECT coalesce(sum(size), 0) FROM uploads WHERE customer_id = ?1")?.query_row(params![customer_id],
                 |row| row.get(0),
             )?;
             Ok(bytes.max(0) as u64)
@@ -779,7 +755,7 @@ impl Store for SqliteStore {
 
     fn mark_upload_used(&self, id: &str) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute("UPDATE uploads SET used = 1 WHERE id = ?1", params![id])?;
+            tx.prepare_cached("UPDATE uploads SET used = 1 WHERE id = ?1")?.execute(params![id])?;
             Ok(())
         })
     }
@@ -792,7 +768,7 @@ impl Store for SqliteStore {
                 let rows = statement.query_map(params![cutoff], |row| row.get::<_, String>(0))?;
                 rows.collect::<Result<Vec<_>, _>>()?
             };
-            tx.execute("DELETE FROM uploads WHERE used = 0 AND created_at <= ?1", params![cutoff])?;
+            tx.prepare_cached("DELETE FROM uploads WHERE used = 0 AND created_at <= ?1")?.execute(params![cutoff])?;
             Ok(ids)
         })
     }
@@ -818,23 +794,25 @@ fn chat_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
 
 /// Closes the chat's open thread and adds `thread` with its events.
 fn insert_thread(tx: &Transaction<'_>, chat_id: &str, thread: NewThread) -> DbResult<Vec<Event>> {
-    tx.execute("UPDATE threads SET active = 0 WHERE chat_id = ?1", params![chat_id])?;
-    tx.execute(
-        "INSERT INTO threads (id, chat_id, active, created_at, properties) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![thread.id, chat_id, thread.active, thread.created_at, serde_json::to_string(&thread.properties)?],
+    tx.prepare_cached("UPDATE threads SET active = 0 WHERE chat_id = ?1")?.execute(params![chat_id])?;
+    tx.prepare_cached("INSERT INTO threads (id, chat_id, active, created_at, properties) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![thread.id, chat_id, thread.active, thread.created_at, serde_json::to_string(&thread.properties)?],
     )?;
     thread.events.into_iter().map(|event| insert_event(tx, chat_id, &thread.id, event)).collect()
 }
 
 /// Stores an event with the next id of its thread (`<thread_id>_<n>`).
 fn insert_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, mut event: Event) -> DbResult<Event> {
-    let n_events: i64 = tx.query_row("SELECT count(*) FROM events WHERE thread_id = ?1", params![thread_id], |row| row.get(0))?;
-    event.id = Some(format!("{thread_id}_{}", n_events + 1));
+    // Numbered in its thread from 1; the id is part of the body, so the counter moves first
+    // and the size is added once the body is known.
+    let number: i64 = tx.prepare_cached("UPDATE threads SET event_count = event_count + 1 WHERE id = ?1 RETURNING event_count")?.query_row(params![thread_id],
+        |row| row.get(0),
+    )?;
+    event.id = Some(format!("{thread_id}_{number}"));
     let created_at = event.created_at.clone().unwrap_or_default();
-    tx.execute(
-        "INSERT INTO events (id, chat_id, thread_id, author_id, custom_id, created_at, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![event.id, chat_id, thread_id, event.author_id, event.custom_id, created_at, serde_json::to_string(&event)?],
+    let body = serde_json::to_string(&event)?;
+    tx.prepare_cached("UPDATE threads SET event_bytes = event_bytes + ?2 WHERE id = ?1")?.execute(params![thread_id, body.len() as i64])?;
+    tx.prepare_cached("INSERT INTO events (id, chat_id, thread_id, author_id, custom_id, created_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![event.id, chat_id, thread_id, event.author_id, event.custom_id, created_at, body],
     )?;
     Ok(event)
 }
@@ -842,10 +820,8 @@ fn insert_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, mut event:
 impl QueueStore for SqliteStore {
     fn enqueue(&self, queued: &Queued) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO queue (chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
+            tx.prepare_cached("INSERT OR IGNORE INTO queue (chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
                     queued.chat_id,
                     queued.license_id as i64,
                     queued.group_id,
@@ -860,7 +836,7 @@ impl QueueStore for SqliteStore {
     }
 
     fn dequeue(&self, chat_id: &str) -> DbResult<bool> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM queue WHERE chat_id = ?1", params![chat_id])? > 0))
+        self.write(|tx| Ok(tx.prepare_cached("DELETE FROM queue WHERE chat_id = ?1")?.execute(params![chat_id])? > 0))
     }
 
     fn waiting(&self, license_id: u64) -> DbResult<Vec<Queued>> {
@@ -887,7 +863,7 @@ impl QueueStore for SqliteStore {
     fn agent_accepting(&self, agent_id: &str) -> DbResult<Option<bool>> {
         self.read(|connection| {
             let accepting = connection
-                .query_row("SELECT accepting FROM agent_status WHERE agent_id = ?1", params![agent_id], |row| row.get(0))
+                .prepare_cached("SELECT accepting FROM agent_status WHERE agent_id = ?1")?.query_row(params![agent_id], |row| row.get(0))
                 .optional()?;
             Ok(accepting)
         })
@@ -895,10 +871,8 @@ impl QueueStore for SqliteStore {
 
     fn set_agent_accepting(&self, agent_id: &str, accepting: bool) -> DbResult<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO agent_status (agent_id, accepting) VALUES (?1, ?2)
-                 ON CONFLICT (agent_id) DO UPDATE SET accepting = excluded.accepting",
-                params![agent_id, accepting],
+            tx.prepare_cached("INSERT INTO agent_status (agent_id, accepting) VALUES (?1, ?2)
+                 ON CONFLICT (agent_id) DO UPDATE SET accepting = excluded.accepting")?.execute(params![agent_id, accepting],
             )?;
             Ok(())
         })

@@ -32,19 +32,22 @@ pub(crate) async fn fetch(url: &str, policy: &UrlPolicy) -> Result<UrlInfo, Erro
     let _slot = Slot::take(&IN_FLIGHT, MAX_CONCURRENT_FETCHES).ok_or_else(|| {
         error(ErrorType::ServiceUnavailable, "too many link previews are being fetched; try again later")
     })?;
-    let (page, html) = match tokio::time::timeout(policy.timeout, fetch_page(url, policy)).await {
-        Ok(result) => result?,
-        Err(_) => {
-            return Err(error(ErrorType::RequestTimeout, format!("the page did not answer within {}", describe(policy.timeout))));
-        }
+    // The deadline covers the wait for a turn at reading the page too: when many previews
+    // arrive at once, the late ones time out instead of queueing without end.
+    let work = async {
+        let (page, html) = fetch_page(url, policy).await?;
+        // One page is tokenized at a time, so however many previews arrive together, reading
+        // them takes at most one core and the async workers keep the rest.
+        static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+        let _parsing = PARSING.acquire().await.map_err(|_| error(ErrorType::Internal, "reading the page failed"))?;
+        tokio::task::spawn_blocking(move || preview(&page, &html))
+            .await
+            .map_err(|_| error(ErrorType::Internal, "reading the page failed"))
     };
-    // One page is tokenized at a time, so however many previews arrive together, reading
-    // them takes at most one core and the async workers keep the rest.
-    static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-    let _parsing = PARSING.acquire().await.map_err(|_| error(ErrorType::Internal, "reading the page failed"))?;
-    tokio::task::spawn_blocking(move || preview(&page, &html))
-        .await
-        .map_err(|_| error(ErrorType::Internal, "reading the page failed"))
+    match tokio::time::timeout(policy.timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(error(ErrorType::RequestTimeout, format!("the page did not answer within {}", describe(policy.timeout)))),
+    }
 }
 
 /// Follows redirects (each hop checked like the first) until a page arrives; returns its

@@ -6,7 +6,6 @@ mod agent;
 mod auth;
 mod chat;
 mod config_file;
-mod hostile;
 mod liveness;
 mod restart;
 mod routing;

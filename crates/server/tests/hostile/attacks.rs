@@ -1,4 +1,4 @@
-//! Hostile clients: one test per attack on the server, each over real sockets while a
+//! One test per attack on the server, each over real sockets while a
 //! control visitor keeps chatting with an agent. The control's message must reach the
 //! agent within a second during and after the attack, and where the attack is about
 //! resources, the server (a process of its own) must stay within a memory bound read from
@@ -21,6 +21,13 @@ use crate::support::*;
 
 /// The longest a control message may take to reach the agent.
 const ROUND_TRIP: Duration = Duration::from_secs(1);
+
+/// Held by each test for its whole run: the attacks and their timing run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The attackers' address.
 fn attacker() -> std::net::IpAddr {
@@ -164,30 +171,38 @@ async fn raw_customer(addr: SocketAddr, source: std::net::IpAddr, license: u64) 
     client
 }
 
-/// 2. Clients that send requests with large answers and never read them. Their answers
-///    pile up in the kernel, then in a queue of bounded size; the server drops them once a
-///    write misses its deadline or the queue is full, so their sessions (and their places
-///    among the license's customers) come free instead of being held forever.
+/// 2. Clients that ask for large answers and never read them: each fills its chat with a
+///    few long messages (within its byte rate), then asks for the chat a hundred times
+///    without reading. The answers pile up in the kernel, then in a queue of bounded size;
+///    the server drops each attacker once a write misses its deadline or the queue is full,
+///    so their sessions (and their places among the license's customers) come free instead
+///    of being held forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_readers_lose_their_sockets_and_places() {
+    let _serial = one_at_a_time();
     const ATTACKERS: usize = 20;
     let server = Process::start("outbound_queue_kilobytes = 64\ncustomers_per_license = 25").await;
     let mut control = Control::start(server.addr).await;
     let before = server.memory();
 
+    let text = "x".repeat(16 * 1024 - 100);
     let mut attackers = Vec::new();
     for n in 0..ATTACKERS {
         let mut client = raw_customer(server.addr, loopback(66 + n as u8), 2).await;
         let started = client.request("start_chat", json!({ "chat": {} })).await;
-        attackers.push((client, ok(&started)["chat_id"].as_str().unwrap().to_owned()));
+        let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+        for _ in 0..12 {
+            let sent = client.request("send_event", json!({ "chat_id": chat_id, "event": { "type": "message", "text": text } })).await;
+            ok(&sent);
+        }
+        attackers.push((client, chat_id));
+        control.check().await;
     }
-    // From now on the attackers only write: 16 KB messages, each answered and pushed back.
-    let text = "x".repeat(16 * 1024 - 100);
+    // From now on the attackers only write: each request is answered with about 200 KB.
     let flood = async {
         for round in 0..100 {
             for (client, chat_id) in &mut attackers {
-                let frame = json!({ "request_id": format!("{round}"), "action": "send_event",
-                    "payload": { "chat_id": chat_id, "event": { "type": "message", "text": text } } });
+                let frame = json!({ "request_id": format!("{round}"), "action": "get_chat", "payload": { "chat_id": chat_id } });
                 // A dropped socket refuses further frames; that is the point.
                 let _ = client.ws.send(Message::Text(frame.to_string().into())).await;
             }
@@ -196,17 +211,17 @@ async fn slow_readers_lose_their_sockets_and_places() {
     };
     control.during(flood).await;
 
-    // Every attacker is gone within the idle and write deadlines, so 20 new customers fit
-    // under the limit of 25.
-    control.during(tokio::time::sleep(Duration::from_secs(8))).await;
+    // Every attacker is gone within the write deadline (or the idle one), so 20 new
+    // customers fit under the limit of 25.
+    control.during(tokio::time::sleep(Duration::from_secs(6))).await;
     let mut newcomers = Vec::new();
     for n in 0..ATTACKERS {
         newcomers.push(raw_customer(server.addr, loopback(120 + n as u8), 2).await);
     }
     control.check().await;
     server.assert_memory_within(before, 64, "slow readers");
-    // What the attackers would have read: frames up to a closing frame saying their queue
-    // overflowed (1013), or that they were idle.
+    // What the attackers would have read: frames up to the end, with no closing frame when
+    // the server dropped them for not reading, or 1013 when their queue overflowed first.
     let mut codes = Vec::new();
     for (client, _) in &mut attackers {
         let code = loop {
@@ -219,11 +234,43 @@ async fn slow_readers_lose_their_sockets_and_places() {
         codes.push(code);
     }
     eprintln!("attackers' closing codes: {codes:?}");
+    assert!(codes.iter().all(|code| matches!(code, None | Some(1013))), "{codes:?}");
+}
+
+/// 2. Clients that send faster than a person could type are not read for a while: the
+///    kernel makes them wait, at no cost to the server, and they are never dropped for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floods_are_slowed_down_by_not_reading_them() {
+    let _serial = one_at_a_time();
+    let server = Process::start("read_kilobytes_per_second = 16").await;
+    let mut control = Control::start(server.addr).await;
+    let mut attacker = raw_customer(server.addr, attacker(), 2).await;
+    let started = attacker.request("start_chat", json!({ "chat": {} })).await;
+    let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+    // 128 KB of burst, then 16 KB a second: 40 messages of 8 KB take about 12 s to be read.
+    let text = "y".repeat(8 * 1024);
+    let started_at = Instant::now();
+    let flood = async {
+        for n in 0..40 {
+            let frame = json!({ "request_id": format!("f{n}"), "action": "send_event",
+                "payload": { "chat_id": chat_id, "event": { "type": "message", "text": text } } });
+            attacker.ws.send(Message::Text(frame.to_string().into())).await.unwrap();
+        }
+        for n in 0..40 {
+            let frame = tokio::time::timeout(Duration::from_secs(30), attacker.response(&format!("f{n}"))).await.unwrap();
+            assert_eq!(frame["success"], true, "{n}");
+        }
+    };
+    control.during(flood).await;
+    let took = started_at.elapsed();
+    assert!(took >= Duration::from_secs(8), "40 × 8 KB were read in {took:?}");
+    control.check().await;
 }
 
 /// 2. A 5 MB frame: the socket is closed with 1009 and a closing frame that says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_frame_is_refused_with_a_closing_frame() {
+    let _serial = one_at_a_time();
     let server = TestServer::start().await;
     let mut control = Control::start(server.addr).await;
     let mut attacker = Client::connect_from(attacker(), server.addr, "/v3.5/customer/rtm/ws?license_id=1").await;
@@ -250,6 +297,7 @@ async fn an_oversized_frame_is_refused_with_a_closing_frame() {
 ///    being sent back.
 #[tokio::test]
 async fn long_actions_and_request_ids_are_never_echoed() {
+    let _serial = one_at_a_time();
     let server = TestServer::start().await;
     let mut control = Control::start(server.addr).await;
     let mut attacker = server.customer().await;
@@ -270,6 +318,7 @@ async fn long_actions_and_request_ids_are_never_echoed() {
 ///    `too_many_unauthorized_connections` and closed, while other addresses are not affected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_sockets_are_limited_per_address() {
+    let _serial = one_at_a_time();
     let server = Process::start("unauthenticated_per_address = 8").await;
     let mut control = Control::start(server.addr).await;
     let mut waiting = Vec::new();
@@ -297,6 +346,7 @@ async fn unauthenticated_sockets_are_limited_per_address() {
 ///    past the per-address and per-customer rates, and other clients carry on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_floods_get_429_with_retry_after() {
+    let _serial = one_at_a_time();
     let server = Process::start("http_requests_per_minute = 120\nrequests_per_minute = 120").await;
     let mut control = Control::start(server.addr).await;
     let before = server.memory();
@@ -363,6 +413,7 @@ async fn http_floods_get_429_with_retry_after() {
 ///    (2 s here), so they cannot pile up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_that_trickle_headers_are_closed() {
+    let _serial = one_at_a_time();
     const CONNECTIONS: usize = 200;
     let server = Process::start("").await;
     let mut control = Control::start(server.addr).await;
@@ -401,6 +452,7 @@ async fn connections_that_trickle_headers_are_closed() {
 ///    parsing runs off the async workers with a byte cap, so chatting goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preview_bombs_do_not_stall_the_server() {
+    let _serial = one_at_a_time();
     let site = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site_addr = site.local_addr().unwrap();
     tokio::spawn(async move {
@@ -417,7 +469,7 @@ async fn preview_bombs_do_not_stall_the_server() {
             });
         }
     });
-    let policy = server::outbound::UrlPolicy { allow_private: true, ..Default::default() };
+    let policy = server::outbound::UrlPolicy { allow_private: true, timeout: Duration::from_secs(3), ..Default::default() };
     let server = TestServer::start_with_policy(policy).await;
     let mut control = Control::start(server.addr).await;
     let mut attackers = Vec::new();
@@ -434,9 +486,13 @@ async fn preview_bombs_do_not_stall_the_server() {
         }
         for attacker in &mut attackers {
             for n in 0..10 {
-                // Each is answered (a preview without a title, or an error), none hangs.
+                // Each is answered within the preview deadline: a preview without a title,
+                // `request_timeout` for one still waiting for its turn, or
+                // `service_unavailable` past the 32 fetched at once. None hangs.
                 let answer = attacker.response(&format!("b{n}")).await;
                 assert_eq!(answer["action"], "get_url_info");
+                let fine = answer["success"] == true || ["request_timeout", "service_unavailable"].contains(&error_type(&answer));
+                assert!(fine, "{answer}");
             }
         }
     };
@@ -449,6 +505,7 @@ async fn preview_bombs_do_not_stall_the_server() {
 ///    and a customer's files are limited by a quota.
 #[tokio::test]
 async fn uploads_are_limited_by_a_quota_per_customer() {
+    let _serial = one_at_a_time();
     let server = TestServer::start_configured(|config| config.limits.upload_quota_bytes = 3 * 1024 * 1024).await;
     let mut control = Control::start(server.addr).await;
     let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
@@ -477,6 +534,7 @@ async fn uploads_are_limited_by_a_quota_per_customer() {
 ///    the visitor, and not in anything the visitor can read back.
 #[tokio::test]
 async fn internal_notes_never_reach_the_visitor() {
+    let _serial = one_at_a_time();
     let server = TestServer::start().await;
     let mut control = Control::start(server.addr).await;
     let chat_id = control.chat_id.clone();
@@ -504,6 +562,7 @@ async fn internal_notes_never_reach_the_visitor() {
 /// 6 and 10. Visitors cannot write system messages or events that only look valid.
 #[tokio::test]
 async fn visitors_cannot_send_system_messages_or_malformed_events() {
+    let _serial = one_at_a_time();
     let server = TestServer::start().await;
     let mut control = Control::start(server.addr).await;
     let chat_id = control.chat_id.clone();
@@ -533,6 +592,7 @@ async fn visitors_cannot_send_system_messages_or_malformed_events() {
 ///    token endpoint takes only a whole-number license.
 #[tokio::test]
 async fn login_checks_the_customers_data() {
+    let _serial = one_at_a_time();
     let server = TestServer::start().await;
     let mut control = Control::start(server.addr).await;
     let many_fields: Vec<Value> = (0..3000).map(|n| json!({ format!("k{n}"): "v" })).collect();
@@ -562,6 +622,7 @@ async fn login_checks_the_customers_data() {
 ///    and lets only the listed ones frame it.
 #[tokio::test]
 async fn the_widget_page_opens_only_for_the_licenses_sites() {
+    let _serial = one_at_a_time();
     let server = TestServer::start().await;
     let evil = http_request(server.addr, "GET", "/widget/?account=2&host=https%3A%2F%2Fevil.example", &[], Vec::new()).await;
     assert_eq!(evil.status, 403);
@@ -577,7 +638,12 @@ async fn the_widget_page_opens_only_for_the_licenses_sites() {
 /// 3. Requests whose work grows with their input are capped.
 #[tokio::test]
 async fn requests_that_ask_for_unbounded_work_are_capped() {
-    let server = TestServer::start_configured(|config| config.limits.requests_per_minute = 100_000).await;
+    let _serial = one_at_a_time();
+    let server = TestServer::start_configured(|config| {
+        config.limits.requests_per_minute = 100_000;
+        config.limits.read_bytes_per_second = 1 << 30;
+    })
+    .await;
     let mut control = Control::start(server.addr).await;
     let mut attacker = server.customer().await;
     let ids: Vec<u32> = vec![0; 30_000];
@@ -607,6 +673,10 @@ async fn requests_that_ask_for_unbounded_work_are_capped() {
             refused_at = Some(n);
             break;
         }
+        // The agent in the chat reads along, as a console would.
+        if n % 10 == 0 {
+            control.check().await;
+        }
     }
     let refused_at = refused_at.expect("a thread of 200 × 16 KB was accepted");
     assert!((100..=130).contains(&refused_at), "refused after {refused_at} messages");
@@ -619,6 +689,7 @@ async fn requests_that_ask_for_unbounded_work_are_capped() {
 /// frame gets an answer or is ignored, and the session keeps working.
 #[tokio::test]
 async fn mutated_frames_never_break_a_session() {
+    let _serial = one_at_a_time();
     let server = TestServer::start_configured(|config| config.limits.requests_per_minute = 100_000).await;
     let mut control = Control::start(server.addr).await;
     let mut attacker = server.customer().await;
