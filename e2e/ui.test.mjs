@@ -373,7 +373,8 @@ test("after the chat the post-chat form is answered before the rating; the close
     await page.getByTestId("cw-prechat-submit").click();
     await page.getByTestId("cw-composer-input").fill("Just browsing, thanks");
     await page.getByTestId("cw-composer-input").press("Enter");
-    await page.locator("[data-testid=cw-message][data-author=visitor][data-delivery=sent]").waitFor();
+    // The pre-chat answers are a visitor row too: wait for this message's own.
+    await page.locator("[data-testid=cw-message][data-author=visitor][data-delivery=sent]").filter({ hasText: "Just browsing, thanks" }).waitFor();
     await agent.getByTestId("agent-chat-item").filter({ hasText: "Dana" }).first().click();
     await agent.getByTestId("agent-end-chat").click();
 

@@ -488,3 +488,31 @@ fn timings_are_at_least_a_second_and_tokens_live_at_least_a_minute() {
     );
     parse(&format!("[timings]\ntoken_ttl_seconds = 60\n{BASE}")).unwrap();
 }
+
+#[test]
+fn the_public_address_proxies_sites_and_hostile_client_limits_are_read_and_checked() {
+    let text = format!(
+        "public_url = \"https://chat.example.com/\"\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\n\
+         [timings]\nwrite_timeout_seconds = 3\nheader_read_timeout_seconds = 4\n\
+         [limits]\nhttp_requests_per_minute = 60\nunauthenticated_per_address = 5\noutbound_queue_kilobytes = 128\n\
+         read_kilobytes_per_second = 8\nupload_quota_megabytes = 7\n{}",
+        BASE.replace("name = \"One\"", "name = \"One\"\nallowed_origins = [\"https://shop.example\", \"http://localhost:3000/\"]")
+    );
+    let config = parse(&text).unwrap();
+    assert_eq!(config.public_url.as_deref(), Some("https://chat.example.com"));
+    assert_eq!(config.trusted_proxies.len(), 2);
+    assert_eq!((config.timings.write_timeout, config.timings.header_read_timeout), (Duration::from_secs(3), Duration::from_secs(4)));
+    let limits = &config.limits;
+    assert_eq!(
+        (limits.http_requests_per_minute, limits.unauthenticated_per_address, limits.outbound_queue_bytes, limits.read_bytes_per_second),
+        (60, 5, 128 * 1024, 8 * 1024)
+    );
+    assert_eq!(limits.upload_quota_bytes, 7 * 1024 * 1024);
+    assert_eq!(config.licenses[0].allowed_origins, ["https://shop.example", "http://localhost:3000"]);
+
+    assert_invalid(&format!("public_url = \"ftp://x.example\"\n{BASE}"), "public_url", "http or https");
+    assert_invalid(&format!("public_url = \"https://x.example/?a=1\"\n{BASE}"), "public_url", "query");
+    assert_invalid(&format!("trusted_proxies = [\"10.0.0.0/33\"]\n{BASE}"), "trusted_proxies[0]", "not an address or a CIDR block");
+    let path = BASE.replace("name = \"One\"", "name = \"One\"\nallowed_origins = [\"https://shop.example/page\"]");
+    assert_invalid(&path, "licenses[0].allowed_origins[0]", "is not an origin");
+}
