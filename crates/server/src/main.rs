@@ -79,6 +79,13 @@ fn agent_token(flags: &Flags) -> anyhow::Result<String> {
     let path = flags.database.with_file_name("agent-token");
     if let Ok(token) = std::fs::read_to_string(&path) {
         if !token.trim().is_empty() {
+            // A file an earlier version wrote readable by everyone is closed up.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("cannot restrict {}", path.display()))?;
+            }
             return Ok(token.trim().to_owned());
         }
     }

@@ -516,3 +516,43 @@ fn the_public_address_proxies_sites_and_hostile_client_limits_are_read_and_check
     let path = BASE.replace("name = \"One\"", "name = \"One\"\nallowed_origins = [\"https://shop.example/page\"]");
     assert_invalid(&path, "licenses[0].allowed_origins[0]", "is not an origin");
 }
+
+/// Starts the binary without `--agent-token` on a free port; returns its first line.
+async fn start_without_token(dir: &Path) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--port", "0", "--dist", "no-dist", "--db"])
+        .arg(dir.join("chat.db"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut console = String::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.contains("agent console") {
+            console = line;
+            break;
+        }
+    }
+    child.kill().await.unwrap();
+    console
+}
+
+#[tokio::test]
+async fn the_generated_agent_token_is_long_and_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let console = start_without_token(dir.path()).await;
+    let file = dir.path().join("agent-token");
+    let token = std::fs::read_to_string(&file).unwrap();
+    assert!(token.len() >= 32, "{token:?}");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    // On a loopback address the console link carries it, for the demo's one-click start.
+    assert!(console.contains(&format!("#token={token}")), "{console}");
+    // A file an earlier version left readable by everyone is closed up at the next start.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    start_without_token(dir.path()).await;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+}
