@@ -119,9 +119,9 @@ mod browser {
     use wasm_bindgen::JsCast;
 
     use super::{retry_delay, Reaction};
-    use crate::chat::Command;
+    use crate::session::Command;
     use crate::config::WidgetConfig;
-    use crate::sdk::{upload_url, Stability};
+    use crate::session::{upload_url, Stability};
     use crate::session::Session;
     use crate::store::{ChatState, ConnectionStatus};
 

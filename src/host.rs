@@ -623,7 +623,7 @@ fn flush_profile(chat: ChatHandle, profile: StoredValue<Profile>) {
             match chat.verify_identity(&custom).await {
                 Ok(()) => {}
                 // The link went down before the answer: ask again once it is back.
-                Err(crate::sdk::RequestError::ConnectionLost | crate::sdk::RequestError::Timeout) => {
+                Err(crate::session::RequestError::ConnectionLost | crate::session::RequestError::Timeout) => {
                     profile.update_value(|profile| profile.custom = Some(custom));
                 }
                 Err(error) => leptos::logging::warn!("livechat: the `custom` identity was not checked: {error}"),

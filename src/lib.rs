@@ -20,7 +20,6 @@ pub mod i18n;
 pub mod persist;
 pub mod rich;
 pub mod roster;
-pub mod sdk;
 pub mod session;
 pub mod store;
 pub mod tabs;

@@ -56,7 +56,7 @@ pub fn MessageList() -> impl IntoView {
     let proactive = use_context::<ProactiveSlot>().map(|slot| slot.0).unwrap_or_else(|| RwSignal::new(None));
     let viewing = use_context::<RwSignal<Option<Viewing>>>().unwrap_or_else(|| RwSignal::new(None));
     // Earlier threads, a page at a time (`get_chat_history`).
-    let history = StoredValue::new_local(None::<crate::sdk::ChatHistory>);
+    let history = StoredValue::new_local(None::<crate::chat::ChatHistory>);
     let loading = RwSignal::new(false);
     let has_history = Memo::new(move |_| chat.state.with(|state| state.chat_id.is_some() && !state.history_complete));
     let load_older = move || {

@@ -90,7 +90,7 @@ impl Uploads {
             };
             match result {
                 Ok(()) => uploads.remove(id),
-                Err(crate::sdk::RequestError::Cancelled) => uploads.remove(id),
+                Err(crate::session::RequestError::Cancelled) => uploads.remove(id),
                 Err(error) => {
                     let reason = error.to_string();
                     item.error.set(Some(fill(locale.text.upload_failed, &[("name", &name), ("reason", &reason)])));
@@ -102,7 +102,7 @@ impl Uploads {
 
 /// Posts an uploaded file into the chat, starting or reopening the chat when needed.
 #[cfg(target_arch = "wasm32")]
-async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::sdk::RequestError> {
+async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::session::RequestError> {
     let access = chat.state.with_untracked(crate::store::ChatState::access);
     let event = Event::new(EventBody::File {
         url,

@@ -235,7 +235,7 @@ fn a_request_unanswered_for_15_seconds_marks_the_connection_broken() {
 
 use futures::channel::oneshot;
 
-use crate::sdk::{Call, CallResult, RequestError};
+use crate::session::{Call, CallResult, RequestError};
 
 fn call(request: Request) -> (Call, oneshot::Receiver<CallResult>) {
     let (reply, answer) = oneshot::channel();

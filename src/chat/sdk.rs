@@ -1,7 +1,7 @@
 //! The Customer SDK surface: every method of the LiveChat Customer SDK as an async method of
-//! [`ChatHandle`], with typed results and typed errors, plus the small state machines the
-//! connection task runs without IO (sneak-peek throttling, connection stability, history
-//! paging, upload checks).
+//! [`ChatHandle`], with typed results and typed errors. The small state machines behind
+//! some of them (sneak-peek throttling, connection stability, history paging, upload
+//! checks) are the session's, since they run without IO.
 //!
 //! A method sends one wire request through the connection task and resolves when the
 //! response with its `request_id` arrives. The [`Session`](crate::session::Session) keeps at
@@ -18,7 +18,7 @@ use futures::channel::oneshot;
 use leptos::prelude::{Update, WithUntracked};
 use protocol::{
     AcceptGreeting, Access, ActivateChat, ActivateChatResponse, CancelGreeting, Chat, ChatProperties, Customer,
-    DeactivateChat, ErrorPayload, ErrorType, Event, EventBody, EventProperties, FormKind, GetChat, GetForm,
+    DeactivateChat, Event, EventBody, EventProperties, FormKind, GetChat, GetForm,
     GetFormResponse, GetPredictedAgent, GetUrlInfo, InitialChat, InitialThread, ListChats, ListChatsResponse, ListGroupStatuses, ListThreads,
     ListThreadsResponse, MarkEventsAsSeen, Object, Page, Postback, PredictedAgent, Request, Response, SendEvent,
     SendRichMessagePostback, SetCustomerSessionFields, StartChat, StartChatResponse, Thread, ThreadProperties,
@@ -26,104 +26,11 @@ use protocol::{
 };
 use serde_json::{json, Value};
 
-use crate::chat::{ChatHandle, Command};
-use crate::config::WidgetConfig;
+use crate::chat::ChatHandle;
+use crate::session::{Call, CallResult, Command, HistoryCursor, RequestError};
 
 #[cfg(test)]
 mod tests;
-
-/// Why an SDK call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum RequestError {
-    /// The server refused the request; `kind` is the wire error type.
-    #[error("{kind}: {message}")]
-    Server {
-        /// The wire error type (`groups_offline`, `validation`...).
-        kind: ErrorType,
-        /// The server's message.
-        message: String,
-        /// Extra data the server sent (e.g. a region).
-        data: Option<Value>,
-    },
-    /// No answer within 15 seconds.
-    #[error("the request timed out")]
-    Timeout,
-    /// The connection dropped before the answer came (the request may or may not have been
-    /// carried out).
-    #[error("the connection was lost")]
-    ConnectionLost,
-    /// The client was destroyed (or stopped for good by the server).
-    #[error("the chat client is gone")]
-    Destroyed,
-    /// `rate_chat` and `cancel_rate` need a thread, and the chat has none.
-    #[error("the chat has no thread")]
-    MissingChatThread,
-    /// Refused before sending: the arguments break a protocol rule.
-    #[error("{0}")]
-    Invalid(String),
-    /// The caller cancelled (an upload).
-    #[error("cancelled")]
-    Cancelled,
-    /// The server answered with something this client cannot read.
-    #[error("unexpected answer: {0}")]
-    Unexpected(String),
-}
-
-impl RequestError {
-    /// The SDK's error code: `CONNECTION_LOST`, `REQUEST_TIMEOUT`, `GROUPS_OFFLINE`...
-    pub fn code(&self) -> String {
-        match self {
-            RequestError::Server { kind, .. } => kind.as_str().to_ascii_uppercase(),
-            RequestError::Timeout => "REQUEST_TIMEOUT".to_owned(),
-            RequestError::ConnectionLost => "CONNECTION_LOST".to_owned(),
-            RequestError::Destroyed => "DESTROYED".to_owned(),
-            RequestError::MissingChatThread => "MISSING_CHAT_THREAD".to_owned(),
-            RequestError::Invalid(_) => "VALIDATION".to_owned(),
-            RequestError::Cancelled => "CANCELLED".to_owned(),
-            RequestError::Unexpected(_) => "INTERNAL".to_owned(),
-        }
-    }
-
-    /// The wire error type, when the server sent one.
-    pub fn kind(&self) -> Option<&ErrorType> {
-        match self {
-            RequestError::Server { kind, .. } => Some(kind),
-            _ => None,
-        }
-    }
-}
-
-impl From<ErrorPayload> for RequestError {
-    fn from(error: ErrorPayload) -> Self {
-        RequestError::Server { kind: error.kind, message: error.message, data: error.data }
-    }
-}
-
-/// What a call resolves with.
-pub type CallResult = Result<Response, RequestError>;
-
-/// Where a call's result goes.
-pub type Reply = oneshot::Sender<CallResult>;
-
-/// One SDK request on its way to the connection task.
-pub struct Call {
-    /// The wire request.
-    pub request: Request,
-    /// Receives the result.
-    pub reply: Reply,
-}
-
-impl std::fmt::Debug for Call {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call").field("request", &self.request).finish_non_exhaustive()
-    }
-}
-
-impl PartialEq for Call {
-    fn eq(&self, other: &Self) -> bool {
-        self.request == other.request
-    }
-}
 
 /// Event types a customer may send with `send_event` (the SDK's list).
 fn sendable(body: &EventBody) -> bool {
@@ -135,153 +42,6 @@ fn sendable(body: &EventBody) -> bool {
             | EventBody::SystemMessage { .. }
             | EventBody::Custom { .. }
     )
-}
-
-/// Largest file `upload_file` accepts.
-pub const MAX_UPLOAD_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
-
-/// Refuses a file over the 10 MB cap before any byte is sent.
-pub fn check_upload_size(bytes: f64) -> Result<(), RequestError> {
-    if bytes > MAX_UPLOAD_BYTES {
-        return Err(RequestError::Invalid(format!(
-            "the file is {:.1} MB; files may be at most 10 MB",
-            bytes / (1024.0 * 1024.0)
-        )));
-    }
-    Ok(())
-}
-
-/// The Web API address of `upload_file` for this account.
-pub fn upload_url(config: &WidgetConfig) -> String {
-    format!("{}/{}/customer/action/upload_file?{}", config.server, config.api_version().path(), config.tenant_query())
-}
-
-/// Reads the Web API's answer to an upload: `{url}` on success, `{error}` otherwise.
-pub fn upload_result(status: u16, body: &str) -> Result<String, RequestError> {
-    let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    if (200..300).contains(&status) {
-        return value
-            .get("url")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| RequestError::Unexpected("upload answer without a url".to_owned()));
-    }
-    match value.get("error").cloned().map(serde_json::from_value::<ErrorPayload>) {
-        Some(Ok(error)) => Err(error.into()),
-        _ if status == 0 => Err(RequestError::ConnectionLost),
-        _ => Err(RequestError::Unexpected(format!("upload answered HTTP {status}"))),
-    }
-}
-
-/// Throttles sneak peeks: at most one per `interval_ms`, always ending with the latest text
-/// (a trailing send), so the agent sees what the visitor typed last.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    last_sent: Option<f64>,
-    waiting: Option<(String, String)>,
-}
-
-/// Shortest gap between two sneak peeks.
-pub const SNEAK_PEEK_INTERVAL_MS: f64 = 1_000.0;
-
-impl Throttle {
-    /// Offers a `(chat_id, text)`; returns it when it may go now, else keeps it for later.
-    pub fn offer(&mut self, now_ms: f64, chat_id: String, text: String) -> Option<(String, String)> {
-        if self.last_sent.is_some_and(|last| now_ms - last < SNEAK_PEEK_INTERVAL_MS) {
-            self.waiting = Some((chat_id, text));
-            return None;
-        }
-        self.waiting = None;
-        self.last_sent = Some(now_ms);
-        Some((chat_id, text))
-    }
-
-    /// The kept text, once its turn has come.
-    pub fn due(&mut self, now_ms: f64) -> Option<(String, String)> {
-        if self.last_sent.is_some_and(|last| now_ms - last < SNEAK_PEEK_INTERVAL_MS) {
-            return None;
-        }
-        let waiting = self.waiting.take()?;
-        self.last_sent = Some(now_ms);
-        Some(waiting)
-    }
-}
-
-/// A drop not recovered within this long makes the connection "unstable".
-pub const UNSTABLE_AFTER_MS: f64 = 3_000.0;
-
-/// The SDK's `connection_unstable` / `connection_recovered`: a connection that was up
-/// becomes unstable when it stays down for [`UNSTABLE_AFTER_MS`] or when pings go
-/// unanswered, and recovers once logged in again with pings answered.
-#[derive(Debug, Default)]
-pub struct Stability {
-    was_up: bool,
-    down_since: Option<f64>,
-    unstable: bool,
-}
-
-impl Stability {
-    /// Feeds the current link state; returns the new `unstable` value when it changes.
-    /// `up` = logged in; `ping_late` = a ping has waited for its answer for too long.
-    pub fn update(&mut self, now_ms: f64, up: bool, ping_late: bool) -> Option<bool> {
-        if up {
-            self.was_up = true;
-            self.down_since = None;
-        } else if self.was_up {
-            self.down_since.get_or_insert(now_ms);
-        }
-        let down_long = self.down_since.is_some_and(|since| now_ms - since >= UNSTABLE_AFTER_MS);
-        let unstable = self.was_up && (down_long || (up && ping_late));
-        (unstable != self.unstable).then(|| {
-            self.unstable = unstable;
-            unstable
-        })
-    }
-}
-
-/// Where `get_chat_history` is in a chat's threads: newest first, one page at a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryCursor {
-    chat_id: String,
-    page_id: Option<String>,
-    started: bool,
-    done: bool,
-}
-
-/// Threads per history page.
-pub const HISTORY_PAGE_THREADS: u32 = 3;
-
-impl HistoryCursor {
-    /// A cursor at the newest thread of `chat_id`.
-    pub fn new(chat_id: impl Into<String>) -> HistoryCursor {
-        HistoryCursor { chat_id: chat_id.into(), page_id: None, started: false, done: false }
-    }
-
-    /// Whether every thread has been returned.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    /// The request for the next (older) page, or None when done.
-    pub fn request(&self) -> Option<ListThreads> {
-        (!self.done).then(|| ListThreads {
-            chat_id: self.chat_id.clone(),
-            sort_order: Some("desc".to_owned()),
-            limit: Some(HISTORY_PAGE_THREADS),
-            page_id: self.page_id.clone(),
-            min_events_count: None,
-        })
-    }
-
-    /// Moves past a page; returns its threads oldest first, as they are shown.
-    pub fn advance(&mut self, page: ListThreadsResponse) -> Vec<Thread> {
-        self.started = true;
-        self.page_id = page.next_page_id;
-        self.done = self.page_id.is_none() || page.threads.is_empty();
-        let mut threads = page.threads;
-        threads.sort_by(|a, b| a.created_at.cmp(&b.created_at));
-        threads
-    }
 }
 
 /// `get_chat_history`: older threads on demand, each page merged into the transcript.
@@ -297,7 +57,7 @@ impl ChatHistory {
         let Some(request) = self.cursor.request() else { return Ok(None) };
         let page = self.chat.list_threads(request).await?;
         let threads = self.cursor.advance(page);
-        let chat_id = self.cursor.chat_id.clone();
+        let chat_id = self.cursor.chat_id().to_owned();
         let done = self.cursor.is_done();
         self.chat.state.update(|chat_state| {
             chat_state.merge_history(&chat_id, &threads);
@@ -651,163 +411,4 @@ fn object(value: Value) -> Object {
 /// The wire's session-field shape: an array of one-key objects.
 fn one_key_objects(fields: BTreeMap<String, String>) -> Vec<BTreeMap<String, String>> {
     fields.into_iter().map(|(key, value)| BTreeMap::from([(key, value)])).collect()
-}
-
-#[cfg(target_arch = "wasm32")]
-pub use upload::Upload;
-
-#[cfg(target_arch = "wasm32")]
-mod upload {
-    //! `uploadFile` over `XMLHttpRequest`, the one browser API that reports upload progress.
-
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    use futures::channel::oneshot;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-    use web_sys::{Blob, FormData, ProgressEvent, XmlHttpRequest};
-
-    use super::{check_upload_size, upload_result, RequestError};
-    use crate::chat::{ChatHandle, Command};
-
-    /// An upload in progress: await [`Upload::url`], or [`Upload::cancel`] it.
-    pub struct Upload {
-        inner: Rc<RefCell<Inner>>,
-        done: oneshot::Receiver<Result<String, RequestError>>,
-    }
-
-    #[derive(Default)]
-    struct Inner {
-        xhr: Option<XmlHttpRequest>,
-        cancelled: bool,
-        finish: Option<oneshot::Sender<Result<String, RequestError>>>,
-        // Kept alive while the request runs; dropped when it ends.
-        #[allow(clippy::type_complexity)]
-        handlers: Vec<Closure<dyn FnMut(ProgressEvent)>>,
-    }
-
-    impl Inner {
-        fn finish(&mut self, result: Result<String, RequestError>) {
-            if let Some(finish) = self.finish.take() {
-                let _ = finish.send(result);
-            }
-            self.xhr = None;
-        }
-    }
-
-    impl Upload {
-        /// Aborts the upload; [`Upload::url`] then fails with [`RequestError::Cancelled`].
-        pub fn cancel(&self) {
-            (self.canceller())();
-        }
-
-        /// Cancels this upload from elsewhere (a button) while [`Upload::url`] is awaited.
-        pub fn canceller(&self) -> impl Fn() + 'static {
-            let inner = self.inner.clone();
-            move || {
-                let mut inner = inner.borrow_mut();
-                inner.cancelled = true;
-                if let Some(xhr) = inner.xhr.take() {
-                    let _ = xhr.abort();
-                }
-                inner.finish(Err(RequestError::Cancelled));
-            }
-        }
-
-        /// The uploaded file's URL, to send in a `file` event within 24 hours.
-        pub async fn url(self) -> Result<String, RequestError> {
-            let result = self.done.await.unwrap_or(Err(RequestError::Cancelled));
-            self.inner.borrow_mut().handlers.clear();
-            result
-        }
-    }
-
-    impl ChatHandle {
-        /// `uploadFile`: sends `file` to the Web API with progress reports from 0 to 1.
-        /// Files over 10 MB are refused before anything is sent.
-        pub fn upload_file(&self, file: Blob, name: &str, on_progress: impl Fn(f64) + 'static) -> Upload {
-            let (finish, done) = oneshot::channel();
-            let inner = Rc::new(RefCell::new(Inner { finish: Some(finish), ..Inner::default() }));
-            let upload = Upload { inner: inner.clone(), done };
-            if let Err(error) = check_upload_size(file.size()) {
-                inner.borrow_mut().finish(Err(error));
-                return upload;
-            }
-            let (target_sender, target) = oneshot::channel();
-            if !self.send_command(Command::UploadTarget(crate::chat::UploadTargetReply(target_sender))) {
-                inner.borrow_mut().finish(Err(RequestError::Destroyed));
-                return upload;
-            }
-            let name = name.to_owned();
-            let on_progress = Rc::new(on_progress);
-            wasm_bindgen_futures::spawn_local(async move {
-                let Ok(Some((url, token))) = target.await else {
-                    inner.borrow_mut().finish(Err(RequestError::ConnectionLost));
-                    return;
-                };
-                if inner.borrow().cancelled {
-                    return;
-                }
-                if let Err(error) = start(&inner, &url, &token, &file, &name, on_progress) {
-                    inner.borrow_mut().finish(Err(error));
-                }
-            });
-            upload
-        }
-    }
-
-    fn start(
-        inner: &Rc<RefCell<Inner>>,
-        url: &str,
-        token: &str,
-        file: &Blob,
-        name: &str,
-        on_progress: Rc<dyn Fn(f64)>,
-    ) -> Result<(), RequestError> {
-        let failed = |_| RequestError::Unexpected("the browser refused the upload".to_owned());
-        let xhr = XmlHttpRequest::new().map_err(failed)?;
-        xhr.open_with_async("POST", url, true).map_err(failed)?;
-        xhr.set_request_header("Authorization", &format!("Bearer {token}")).map_err(failed)?;
-        let form = FormData::new().map_err(failed)?;
-        form.append_with_blob_and_filename("file", file, name).map_err(failed)?;
-
-        let progress = on_progress.clone();
-        let on_upload_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
-            if event.length_computable() && event.total() > 0.0 {
-                // The last step (1.0) is reported when the server has answered.
-                progress((event.loaded() / event.total()).min(0.99));
-            }
-        });
-        xhr.upload().map_err(failed)?.set_onprogress(Some(on_upload_progress.as_ref().unchecked_ref()));
-
-        let state = inner.clone();
-        let request = xhr.clone();
-        let finished = on_progress.clone();
-        let on_end = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
-            if state.borrow().cancelled {
-                return;
-            }
-            let result = match event.type_().as_str() {
-                "load" => upload_result(request.status().unwrap_or(0), &request.response_text().ok().flatten().unwrap_or_default()),
-                "timeout" => Err(RequestError::Timeout),
-                _ => Err(RequestError::ConnectionLost),
-            };
-            if result.is_ok() {
-                // Not under a borrow: the callback may cancel or start another upload.
-                finished(1.0);
-            }
-            state.borrow_mut().finish(result);
-        });
-        for kind in ["load", "error", "timeout"] {
-            xhr.add_event_listener_with_callback(kind, on_end.as_ref().unchecked_ref()).map_err(failed)?;
-        }
-        on_progress(0.0);
-        xhr.send_with_opt_form_data(Some(&form)).map_err(failed)?;
-        let mut state = inner.borrow_mut();
-        state.xhr = Some(xhr);
-        state.handlers.push(on_upload_progress);
-        state.handlers.push(on_end);
-        Ok(())
-    }
 }

@@ -16,11 +16,21 @@ use protocol::{
     MarkEventsAsSeen, Object, Page, Request, RequestFrame, Response, SendEvent, SendSneakPeek, ServerFrame, StartChat,
 };
 
-use crate::sdk::{Call, Reply, RequestError, Throttle};
 use crate::store::ChatState;
 
+mod call;
+mod command;
+mod history;
+mod pacing;
 #[cfg(test)]
 mod tests;
+mod upload;
+
+pub use call::{Call, CallResult, Reply, RequestError};
+pub use command::{Command, UploadTargetReply};
+pub use history::{HistoryCursor, HISTORY_PAGE_THREADS};
+pub use pacing::{Stability, Throttle, SNEAK_PEEK_INTERVAL_MS, UNSTABLE_AFTER_MS};
+pub use upload::{check_upload_size, upload_result, upload_url, MAX_UPLOAD_BYTES};
 
 /// What a request in flight was for.
 #[derive(Debug)]

@@ -11,7 +11,10 @@ use protocol::{Request, RequestFrame, ServerFrame};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::chat::{ChatHandle, Command};
+use crate::chat::ChatHandle;
+use crate::config::WidgetConfig;
+use crate::session::*;
+use protocol::{ErrorPayload, ErrorType};
 use crate::session::Session;
 use crate::store::ChatState;
 

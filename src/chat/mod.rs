@@ -2,65 +2,25 @@
 //!
 //! It is `Copy`, provided through context, and holds the store plus the sender of commands
 //! to the connection task. Views read the store and call these methods; they never see the
-//! socket.
+//! socket. The Customer SDK's methods are methods of the handle too (`sdk`), and so is
+//! `upload_file` (`upload`).
 
 use futures::channel::mpsc::UnboundedSender;
-use futures::channel::oneshot;
 use leptos::prelude::*;
 
-use crate::sdk::Call;
+pub use crate::session::Command;
 use crate::store::ChatState;
+
+mod sdk;
+#[cfg(target_arch = "wasm32")]
+mod upload;
+
+pub use sdk::ChatHistory;
+#[cfg(target_arch = "wasm32")]
+pub use upload::Upload;
 
 /// Largest message the protocol accepts, in bytes of UTF-8.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
-
-/// What the connection task is asked to do.
-#[derive(Debug, PartialEq)]
-pub enum Command {
-    /// Connect now if not connected (the visitor showed intent, or `connect()`).
-    Connect,
-    /// Send whatever may go out now (outbox, read receipts, queued calls).
-    Flush,
-    /// Close the connection and stop (the widget is being removed).
-    Shutdown,
-    /// An SDK request; its result goes to the call's reply.
-    Call(Box<Call>),
-    /// What the visitor is typing (throttled by the session).
-    SneakPeek {
-        /// The chat.
-        chat_id: String,
-        /// The draft.
-        text: String,
-    },
-    /// Close the connection until `Connect` (SDK `disconnect`).
-    Disconnect,
-    /// Close for good and fail every call (SDK `destroy`).
-    Destroy,
-    /// The browser went offline or came back online (`navigator.onLine`): drop a socket
-    /// that can no longer carry anything at once, and retry at once when back.
-    Network {
-        /// Online now.
-        online: bool,
-    },
-    /// Where and with which token to upload a file: `(url, access token)`, or None when
-    /// there is no token (not connected yet).
-    UploadTarget(UploadTargetReply),
-}
-
-/// Receives `(upload URL, access token)`.
-pub struct UploadTargetReply(pub oneshot::Sender<Option<(String, String)>>);
-
-impl std::fmt::Debug for UploadTargetReply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("UploadTargetReply")
-    }
-}
-
-impl PartialEq for UploadTargetReply {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
 
 /// Why a message could not be queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
