@@ -16,7 +16,7 @@ mod uploads;
 pub use banner::ConnectionBanner;
 pub use chat_window::ChatWindow;
 pub use composer::{Composer, Draft};
-pub use extras::{GreetingCard, QueueLine, RatingMode, RatingPanel};
+pub use extras::{GreetingCard, QueueLine, RatingPanel};
 pub use form_view::FormView;
 pub use message_list::{MessageList, Proactive, ProactiveSlot, Viewing};
 pub use rich_message::{OpenWebview, RichContext, RichMessageView, WebviewLayer};

@@ -30,6 +30,16 @@ pub enum ConfigError {
     },
 }
 
+/// How visitors rate a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RatingMode {
+    /// Good / bad, the protocol's own rating.
+    #[default]
+    Thumbs,
+    /// One to five stars; stored next to the protocol's score (4 and 5 count as good).
+    Stars,
+}
+
 /// Validated widget options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WidgetConfig {
@@ -48,7 +58,7 @@ pub struct WidgetConfig {
     /// Colour scheme (`theme`).
     pub theme: Theme,
     /// Thumbs or stars (`rating`).
-    pub rating: crate::components::RatingMode,
+    pub rating: RatingMode,
     /// Privacy policy (`url_privacy`): when set, the visitor agrees to it before chatting.
     pub url_privacy: Option<String>,
     /// Contact page (`url_contact`).
@@ -154,8 +164,8 @@ impl WidgetConfig {
             Some(_) => return Err(ConfigError::Invalid { option: "theme", expected: "\"light\", \"dark\" or \"auto\"" }),
         };
         let rating = match string_option(options, "rating", "\"thumbs\" or \"stars\"")?.as_deref() {
-            None | Some("thumbs") => crate::components::RatingMode::Thumbs,
-            Some("stars") => crate::components::RatingMode::Stars,
+            None | Some("thumbs") => RatingMode::Thumbs,
+            Some("stars") => RatingMode::Stars,
             Some(_) => return Err(ConfigError::Invalid { option: "rating", expected: "\"thumbs\" or \"stars\"" }),
         };
         let link = |option: &'static str| -> Result<Option<String>, ConfigError> {
@@ -423,7 +433,7 @@ mod tests {
         let config = WidgetConfig::from_options(&options, "http://x").unwrap();
         assert_eq!(config.lang.as_deref(), Some("de-AT"));
         assert_eq!(config.theme, Theme::Dark);
-        assert_eq!(config.rating, crate::components::RatingMode::Stars);
+        assert_eq!(config.rating, RatingMode::Stars);
         assert_eq!(config.url_privacy.as_deref(), Some("https://shop.example/privacy"));
         assert!(!config.sound);
         let options = json!({ "account": 1, "c_name": "Ada", "c_email": "ada@example.com", "session_variables": { "plan": "pro", "seats": 3 } });
@@ -465,6 +475,6 @@ mod tests {
         assert!(WidgetConfig::from_options(&json!({ "account": 1, "identity_provider": true }), "http://x").unwrap().external_identity);
         assert!(!shared.external_identity);
         let defaults = WidgetConfig::from_options(&json!({ "account": 1 }), "http://x").unwrap();
-        assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, crate::components::RatingMode::Thumbs, true));
+        assert_eq!((defaults.theme, defaults.rating, defaults.sound), (Theme::Auto, RatingMode::Thumbs, true));
     }
 }

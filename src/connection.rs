@@ -10,7 +10,15 @@
 //! Only [`retry_delay`] and [`reaction`] are platform-independent; the rest runs in the
 //! browser.
 
+use std::rc::Rc;
 use std::time::Duration;
+
+use futures::future::LocalBoxFuture;
+
+/// Where tokens come from when the site signs visitors in itself (`identity_provider`): a
+/// function the connection calls for each new token. Given at start-up by whoever knows
+/// how to reach the site.
+pub type TokenSource = Rc<dyn Fn() -> LocalBoxFuture<'static, Result<String, String>>>;
 
 /// First retry delay.
 const BASE_DELAY: Duration = Duration::from_millis(300);
@@ -118,7 +126,7 @@ mod browser {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
-    use super::{retry_delay, Reaction};
+    use super::{retry_delay, Reaction, TokenSource};
     use crate::session::Command;
     use crate::config::WidgetConfig;
     use crate::session::{upload_url, Stability};
@@ -173,6 +181,8 @@ mod browser {
         session: Session,
         token: Option<String>,
         stability: Stability,
+        /// The site's own sign-in, when it gives the tokens.
+        tokens: Option<TokenSource>,
     }
 
     impl Client {
@@ -211,13 +221,13 @@ mod browser {
     /// Starts the connection task (and the cross-tab sync). It connects at once when
     /// `config.connect_now`, otherwise when the visitor first shows intent (`Command::Connect`
     /// or an SDK call).
-    pub fn spawn(state: RwSignal<ChatState>, commands: UnboundedReceiver<Command>, config: WidgetConfig) {
+    pub fn spawn(state: RwSignal<ChatState>, commands: UnboundedReceiver<Command>, config: WidgetConfig, tokens: Option<TokenSource>) {
         let (nudge, nudges) = mpsc::unbounded();
         watch_visibility(state, nudge);
         keep_side_storage(state, &config);
         crate::tabs::spawn(state, &config);
         let commands = futures::stream::select(commands, nudges);
-        leptos::task::spawn_local(run(state, commands, config));
+        leptos::task::spawn_local(run(state, commands, config, tokens));
     }
 
     /// Restores the customer-side storage the server asked to keep (it goes back with every
@@ -264,9 +274,9 @@ mod browser {
         }
     }
 
-    async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig) {
+    async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig, tokens: Option<TokenSource>) {
         let session = Session::new();
-        let mut client = Client { config, session, token: None, stability: Stability::default() };
+        let mut client = Client { config, session, token: None, stability: Stability::default(), tokens };
         if !client.config.connect_now && !wait_for_intent(state, &mut commands, &mut client).await {
             return;
         }
@@ -408,7 +418,7 @@ mod browser {
     ) -> End {
         let access_token = match client.token.clone() {
             Some(access_token) => access_token,
-            None => match fetch_token(&client.config).await {
+            None => match fetch_token(&client.config, client.tokens.as_ref()).await {
                 Ok(access_token) => {
                     client.token = Some(access_token.clone());
                     access_token
@@ -551,13 +561,12 @@ mod browser {
 
     /// A fresh access token; the identity secret is kept so the visitor stays the same
     /// customer on their next visit.
-    async fn fetch_token(config: &WidgetConfig) -> Result<String, String> {
-        if config.external_identity {
-            return crate::host::external_token::fetch().await;
+    async fn fetch_token(config: &WidgetConfig, tokens: Option<&TokenSource>) -> Result<String, String> {
+        if let Some(tokens) = tokens {
+            return tokens().await;
         }
         let storage_key = config.identity_key();
-        let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
-        let identity = storage.as_ref().and_then(|storage| storage.get_item(&storage_key).ok().flatten());
+        let identity = crate::persist::read(&storage_key);
         let mut body = config.tenant_json();
         if let Some(identity) = identity {
             body["identity"] = serde_json::Value::String(identity);
@@ -572,10 +581,8 @@ mod browser {
             return Err(format!("token endpoint answered {}", response.status()));
         }
         let token: TokenResponse = response.json().await.map_err(|err| err.to_string())?;
-        if let Some(storage) = storage {
-            // Storage may be full or blocked; the visitor then stays anonymous per page load.
-            let _ = storage.set_item(&storage_key, &token.identity);
-        }
+        // Storage may be full or blocked; the visitor then stays anonymous per page load.
+        crate::persist::write(&storage_key, &token.identity);
         Ok(token.access_token)
     }
 }

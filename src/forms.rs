@@ -1,7 +1,7 @@
 //! Pre-chat, post-chat and ticket forms: checking the visitor's answers against the
 //! server's form and turning them into the `filled_form` event's fields.
 //!
-//! Pure and tested natively; [`crate::components::FormView`] renders the fields.
+//! Pure and tested natively; the `FormView` component renders the fields.
 
 use std::collections::{BTreeMap, BTreeSet};
 

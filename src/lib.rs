@@ -18,6 +18,7 @@ pub mod forms;
 pub mod host;
 pub mod i18n;
 pub mod persist;
+pub mod port;
 pub mod rich;
 pub mod roster;
 pub mod session;

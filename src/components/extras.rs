@@ -4,17 +4,8 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use crate::chat::ChatHandle;
+use crate::config::RatingMode;
 use crate::i18n::{fill, Locale};
-
-/// How visitors rate a chat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RatingMode {
-    /// Good / bad, the protocol's own rating.
-    #[default]
-    Thumbs,
-    /// One to five stars; stored next to the protocol's score (4 and 5 count as good).
-    Stars,
-}
 
 /// "You are number N in the queue", while the chat waits for an agent.
 #[component]
