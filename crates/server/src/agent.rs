@@ -17,7 +17,8 @@ use protocol::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::actor::Actor;
+use crate::errors::{not_found, validation, ApiResult};
 use crate::hub::Peer;
 use crate::{ids, App};
 
@@ -348,20 +349,4 @@ fn get_customer(app: &App, actor: &Actor<'_>, customer_id: &str) -> ApiResult<Re
         customer["verification"] = json!(verification);
     }
     Ok(Response::Other { action: "get_customer".to_owned(), payload: customer })
-}
-
-impl App {
-    /// Tells a license's customers which groups can take chats now (`groups_status_updated`).
-    pub(crate) fn announce_availability(&self, license_id: u64) -> ApiResult<()> {
-        let groups = self
-            .config
-            .groups_of(license_id)
-            .map(|group| {
-                let status = self.group_status(license_id, group.id)?.as_str().to_owned();
-                Ok(protocol::GroupStatusEntry { id: group.id, status })
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
-        self.hub.push_groups_status(license_id, &groups);
-        Ok(())
-    }
 }

@@ -10,57 +10,16 @@ use protocol::{
     UserAddedToChat, UserType,
 };
 
-use crate::db::{Appended, ChatRow, DbError, NewThread, ThreadRow};
-use crate::hub::{ConnId, Origin, Peer};
+use crate::actor::{agents_only, hide_notes, Actor};
+use crate::db::{Appended, ChatRow, NewThread, ThreadRow};
+use crate::errors::{not_found, validation, ApiResult};
+use crate::hub::Peer;
 use crate::paging::{Cursor, PageSize};
 use crate::routing::Route;
 use crate::{ids, App};
 
 /// Raw text of a message may not exceed 16 KB of UTF-8.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
-
-/// The user making a request, and the request that carries it.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    /// Tenant.
-    pub license_id: u64,
-    /// Customer or agent, with id.
-    pub peer: &'a Peer,
-    /// The requesting connection.
-    pub conn: ConnId,
-    /// The request's id.
-    pub request_id: Option<&'a str>,
-}
-
-impl Actor<'_> {
-    pub(crate) fn user_id(&self) -> &str {
-        match self.peer {
-            Peer::Customer(id) | Peer::Agent(id) => id,
-        }
-    }
-
-    pub(crate) fn origin(&self) -> Origin<'_> {
-        Origin { conn: self.conn, request_id: self.request_id }
-    }
-}
-
-/// An API error as sent on the wire.
-pub type ApiResult<T> = Result<T, ErrorPayload>;
-
-impl From<DbError> for ErrorPayload {
-    fn from(err: DbError) -> Self {
-        tracing::error!(%err, "storage failed");
-        ErrorPayload::new(ErrorType::Internal, "internal server error")
-    }
-}
-
-pub(crate) fn not_found(what: &str) -> ErrorPayload {
-    ErrorPayload::new(ErrorType::NotFound, format!("{what} not found"))
-}
-
-pub(crate) fn validation(message: impl Into<String>) -> ErrorPayload {
-    ErrorPayload::new(ErrorType::Validation, message)
-}
 
 impl App {
     /// A chat the actor may see. Other customers' chats and other licenses' chats are
@@ -517,18 +476,6 @@ impl App {
             }
         }
         Ok(Route { group_id: first, agents })
-    }
-}
-
-/// Whether only agents may see an event (an internal note).
-pub(crate) fn agents_only(event: &Event) -> bool {
-    event.recipients.as_deref() == Some("agents")
-}
-
-/// Leaves agents' internal notes out of a thread a customer looks at.
-pub(crate) fn hide_notes(viewer: &Peer, thread: &mut Thread) {
-    if matches!(viewer, Peer::Customer(_)) {
-        thread.events.retain(|event| !agents_only(event));
     }
 }
 

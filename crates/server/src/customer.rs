@@ -5,9 +5,10 @@ use protocol::{
     LoginResponse, Request, Response,
 };
 
-use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::actor::Actor;
+use crate::errors::{group_not_found, not_found, validation, ApiResult};
 use crate::config::License;
-use crate::hub::Peer;
+use crate::hub::{Peer, NO_SOCKET};
 use crate::paging::{Cursor, PageSize};
 use crate::App;
 use serde_json::json;
@@ -33,7 +34,7 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Res
         Request::ListChats(request) => list_chats(app, actor, request).map(Response::ListChats),
         Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads),
         Request::Login(_) | Request::Ping => unreachable!("handled by the session"),
-        Request::CheckGoals(request) if actor.conn == crate::web_api::NO_SOCKET => {
+        Request::CheckGoals(request) if actor.conn == NO_SOCKET => {
             app.check_goals(actor, request).map(|()| Response::CheckGoals)
         }
         Request::CheckGoals(_) => Err(validation("check_goals is a Web API method; a connected customer's page goes with update_customer_page")),
@@ -162,7 +163,7 @@ impl App {
         if let Some(group_id) = login.group_id
             && self.config.group(license.id, group_id).is_none()
         {
-            return Err(crate::routing::group_not_found());
+            return Err(group_not_found());
         }
         let row = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?;
         if row.license_id != license.id {

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use protocol::{ErrorPayload, ErrorType, Event, EventBody, GreetingRef, IncomingGreeting, Push};
 
-use crate::chat::{Actor, ApiResult};
+use crate::actor::Actor;
+use crate::errors::ApiResult;
 use crate::hub::Peer;
 use crate::{ids, App};
 

@@ -16,13 +16,9 @@ use protocol::Version;
 
 use crate::client::ClientAddr;
 use crate::config::License;
-use crate::session::{self, Api, Refusal};
+use crate::session::{self, Api, Refusal, MAX_FRAME_BYTES};
+use crate::tenant::{path_version, Tenant};
 use crate::{ids, App};
-
-/// The API version a URL's first path segment (`v3.5`) names, if this server speaks it.
-pub(crate) fn path_version(segment: &str) -> Option<Version> {
-    segment.starts_with('v').then(|| Version::parse(segment)).flatten()
-}
 
 /// The iframe document's policy: only our own scripts (and WebAssembly), no inline script,
 /// connections only to this server. `frame-ancestors *` because any site may embed it;
@@ -151,31 +147,12 @@ async fn script(text: &'static str) -> Response {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], text).into_response()
 }
 
-/// Tenant query parameters: `license_id` (v3.2) or `organization_id` (v3.5).
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Tenant {
-    pub license_id: Option<String>,
-    pub organization_id: Option<String>,
-}
-
 impl App {
-    pub(crate) fn tenant(&self, tenant: &Tenant) -> Option<License> {
-        match (&tenant.license_id, &tenant.organization_id) {
-            (Some(id), _) => id.parse().ok().and_then(|id| self.config.license_by_id(id)).cloned(),
-            (None, Some(organization_id)) => self.config.license_by_organization(organization_id).cloned(),
-            (None, None) => None,
-        }
-    }
-
     fn socket_license(&self, version: Option<Version>, tenant: &Tenant) -> Result<License, Refusal> {
         version.ok_or(Refusal::UnsupportedVersion)?;
         self.tenant(tenant).ok_or(Refusal::LicenseNotFound)
     }
 }
-
-/// The largest websocket frame (and message) a client may send; a larger one closes the
-/// socket with 1009.
-pub(crate) const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// Frames are small (a message is at most 16 KB of text), so each socket gets small
 /// buffers instead of the 128 KiB defaults: idle connections then cost a few KiB each.

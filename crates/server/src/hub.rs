@@ -22,6 +22,10 @@ use crate::outbox::Outbox;
 /// Identifies one websocket connection.
 pub type ConnId = u64;
 
+/// The connection id of Web API requests. Real sockets are numbered from 1, so no socket
+/// takes the requester's tagged copy of a push and every recipient gets it untagged.
+pub(crate) const NO_SOCKET: ConnId = 0;
+
 /// Who is on the other end of a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Peer {

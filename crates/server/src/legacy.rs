@@ -25,7 +25,8 @@ use protocol::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::chat::{validation, Actor, ApiResult};
+use crate::actor::Actor;
+use crate::errors::{not_found, validation, ApiResult};
 use crate::hub::Peer;
 use crate::properties::Change;
 use crate::App;
@@ -208,7 +209,7 @@ pub(crate) fn dispatch(app: &App, actor: &Actor<'_>, action: &str, body: Value) 
                 let activated = app.activate_chat(actor, ActivateChat { chat, ..ActivateChat::default() })?;
                 activated.event_ids.and_then(|ids| ids.into_iter().next()).unwrap_or_default()
             };
-            let (_, thread_id, event) = app.db.event(&event_id)?.ok_or_else(|| crate::chat::not_found("event"))?;
+            let (_, thread_id, event) = app.db.event(&event_id)?.ok_or_else(|| not_found("event"))?;
             let event = v30::event_value(&serde_json::to_value(event).unwrap_or_default());
             answer(action, json!({ "thread_id": thread_id, "event": event }))
         }

@@ -10,11 +10,13 @@
 pub mod config;
 pub mod outbound;
 
+mod actor;
 mod agent;
 mod chat;
 mod client;
 mod customer;
 mod db;
+mod errors;
 mod greetings;
 mod http;
 mod hub;
@@ -27,10 +29,12 @@ mod people;
 mod properties;
 mod routing;
 mod session;
+mod tenant;
 mod uploads;
 mod verify;
 mod web_api;
 mod web_config;
+mod web_errors;
 
 use std::net::SocketAddr;
 use std::ops::Deref;

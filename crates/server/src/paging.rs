@@ -2,7 +2,7 @@
 //! repeat the first request's `sort_order`, `limit` or `min_events_count`, so the id carries
 //! them along with where its page starts. Clients treat it as opaque.
 
-use crate::chat::{validation, ApiResult};
+use crate::errors::{validation, ApiResult};
 
 /// How big a page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,8 @@ use protocol::{
 };
 use serde_json::{json, Value};
 
-use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::actor::Actor;
+use crate::errors::{group_not_found, not_found, validation, ApiResult};
 use crate::hub::Peer;
 use crate::{ids, App};
 
@@ -120,7 +121,7 @@ impl App {
     /// greeting for when they connect.
     pub(crate) fn check_goals(&self, actor: &Actor<'_>, request: protocol::CheckGoals) -> ApiResult<()> {
         let customer_id = customer_of(actor)?;
-        self.config.group(actor.license_id, request.group_id).ok_or_else(crate::routing::group_not_found)?;
+        self.config.group(actor.license_id, request.group_id).ok_or_else(group_not_found)?;
         let url = request.page_url.trim();
         if url.is_empty() || url.len() > MAX_FIELD_BYTES {
             return Err(validation(format!("page_url must be a URL of at most {MAX_FIELD_BYTES} bytes")));

@@ -7,7 +7,8 @@
 use protocol::{ErrorPayload, ErrorType, PropertiesChanged, Push};
 use serde_json::Value;
 
-use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::actor::{agents_only, Actor};
+use crate::errors::{not_found, validation, ApiResult};
 use crate::db::{Object, PropertyTarget};
 use crate::App;
 
@@ -44,7 +45,7 @@ impl App {
         let target = match (thread_id, event_id) {
             (_, Some(event_id)) => {
                 let (event_chat, event_thread, event) = self.db.event(event_id)?.ok_or_else(|| not_found("event"))?;
-                note = crate::chat::agents_only(&event);
+                note = agents_only(&event);
                 if event_chat != row.id || thread_id.is_some_and(|thread_id| thread_id != event_thread) || (note && !matches!(actor.peer, crate::hub::Peer::Agent(_))) {
                     return Err(not_found("event"));
                 }

@@ -12,7 +12,8 @@ use protocol::{
     Push, Queue, QueuePositionUpdated, TransferTarget, UserAddedToChat, UserRemovedFromChat,
 };
 
-use crate::chat::{not_found, validation, Actor, ApiResult};
+use crate::actor::Actor;
+use crate::errors::{group_not_found, not_found, validation, ApiResult};
 use crate::config::Agent;
 use crate::db::ChatRow;
 use crate::db::Queued;
@@ -111,10 +112,10 @@ impl App {
         let mut ids: Vec<u32> = match (all, group_ids) {
             (true, _) => self.config.groups_of(license_id).map(|group| group.id).collect(),
             (false, Some(ids)) if ids.len() > MAX_LISTED_IDS => {
-                return Err(crate::chat::validation(format!("list at most {MAX_LISTED_IDS} group_ids")));
+                return Err(validation(format!("list at most {MAX_LISTED_IDS} group_ids")));
             }
             (false, Some(ids)) => ids.into_iter().filter(|id| self.config.group(license_id, *id).is_some()).collect(),
-            (false, None) => return Err(crate::chat::validation("give all: true or group_ids")),
+            (false, None) => return Err(validation("give all: true or group_ids")),
         };
         ids.sort_unstable();
         ids.dedup();
@@ -170,10 +171,6 @@ impl App {
         let form = group.forms.get(kind).cloned();
         Ok(GetFormResponse { enabled: form.is_some(), form })
     }
-}
-
-pub(crate) fn group_not_found() -> ErrorPayload {
-    ErrorPayload::new(ErrorType::GroupNotFound, "group not found")
 }
 
 impl App {
@@ -400,6 +397,22 @@ impl App {
             queue,
         });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
+        Ok(())
+    }
+}
+
+impl App {
+    /// Tells a license's customers which groups can take chats now (`groups_status_updated`).
+    pub(crate) fn announce_availability(&self, license_id: u64) -> ApiResult<()> {
+        let groups = self
+            .config
+            .groups_of(license_id)
+            .map(|group| {
+                let status = self.group_status(license_id, group.id)?.as_str().to_owned();
+                Ok(protocol::GroupStatusEntry { id: group.id, status })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        self.hub.push_groups_status(license_id, &groups);
         Ok(())
     }
 }

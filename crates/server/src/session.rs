@@ -20,12 +20,13 @@ use protocol::{
 use serde_json::json;
 use tokio::time::{sleep_until, Instant};
 
-use crate::chat::{validation, Actor, ApiResult};
+use crate::actor::Actor;
 use crate::config::License;
+use crate::errors::{validation, ApiResult};
 use crate::hub::{ConnId, Peer, Wire};
 use crate::limits::{Admitted, Bucket};
 use crate::outbox::Outbox;
-use crate::{ids, App};
+use crate::App;
 
 /// Why a socket refuses service before any request is read.
 #[derive(Debug, Clone)]
@@ -77,6 +78,10 @@ struct Session {
     /// This socket's place among its address's sockets that have not logged in yet.
     admitted: Option<Admitted>,
 }
+
+/// The largest websocket frame (and message) a client may send; a larger one closes the
+/// socket with 1009.
+pub(crate) const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// At most this many requests of one connection wait for an answer at once.
 const MAX_PENDING: usize = 10;
@@ -179,7 +184,7 @@ pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, lice
                         // told why.
                         session.closing = true;
                         reading = false;
-                        session.outbox.close(1009, format!("a frame may be at most {} bytes", crate::http::MAX_FRAME_BYTES));
+                        session.outbox.close(1009, format!("a frame may be at most {} bytes", MAX_FRAME_BYTES));
                         continue;
                     }
                     _ => break,
@@ -533,20 +538,5 @@ impl Session {
                 self.send(text);
             }
         }
-    }
-}
-
-impl App {
-    /// The customer behind an access token, and how long the token stays valid.
-    pub(crate) fn customer_for_token(&self, license: &License, token: &str) -> ApiResult<(String, Duration)> {
-        let owner = self.db.token_owner(&ids::hash_secret(token))?;
-        let Some((customer_id, _, expires_at)) = owner.filter(|owner| owner.1 == license.id) else {
-            return Err(ErrorPayload::new(ErrorType::Authentication, "invalid access token"));
-        };
-        let remaining = expires_at - ids::unix_now();
-        if remaining <= 0 {
-            return Err(ErrorPayload::new(ErrorType::Authentication, "access token expired; get a new one"));
-        }
-        Ok((customer_id, Duration::from_secs(remaining as u64)))
     }
 }

@@ -24,10 +24,11 @@ use protocol::EventBody;
 use serde_json::json;
 use tower_http::services::ServeFile;
 
-use crate::chat::{validation, ApiResult};
+use crate::errors::{validation, ApiResult};
 use crate::db::UploadRow;
-use crate::http::Tenant;
-use crate::web_api::{authenticate, error_response, error_response_with};
+use crate::tenant::Tenant;
+use crate::web_api::authenticate;
+use crate::web_errors::{error_response, error_response_with};
 use crate::{ids, App};
 
 /// Room for multipart boundaries and part headers on top of the file itself, so a file just

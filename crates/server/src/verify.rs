@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use protocol::{CustomerUpdated, ErrorPayload, ErrorType, Push};
 use serde_json::{json, Value};
 
-use crate::chat::{validation, ApiResult};
+use crate::errors::{validation, ApiResult};
 use crate::config::License;
 use crate::db::{Verification, VerificationStatus};
 use crate::outbound::{self, Slot, UrlPolicy};

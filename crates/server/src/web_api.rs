@@ -8,7 +8,7 @@
 //! came from a socket that belongs to nobody: its pushes still reach the customer's open
 //! tabs and the agents, untagged. The answer is the response payload with status 200, or
 //! `{"error": {"type", "message"}}` with an HTTP status chosen from the error type (see
-//! [`status_for`]).
+//! `web_errors`).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -20,18 +20,17 @@ use axum::Json;
 use protocol::{ErrorPayload, ErrorType, Request};
 use serde_json::{json, Value};
 
-use crate::chat::{validation, Actor};
+use crate::actor::Actor;
 use crate::config::License;
-use crate::hub::Peer;
+use crate::errors::validation;
+use crate::hub::{Peer, NO_SOCKET};
+use crate::tenant::{path_version, Tenant};
+use crate::web_errors::{error_response, error_response_with};
 use crate::App;
 
 /// Largest JSON body an action accepts. The biggest legitimate payload is a 16 KB message
 /// inside a few events, so this leaves a wide margin while refusing junk early.
 const JSON_BODY_LIMIT: usize = 256 * 1024;
-
-/// The connection id of Web API requests. Real sockets are numbered from 1, so no socket
-/// takes the requester's tagged copy of a push and every recipient gets it untagged.
-pub(crate) const NO_SOCKET: crate::hub::ConnId = 0;
 
 /// The route of every JSON action (`upload_file` has its own, in [`crate::uploads`]).
 pub(crate) fn action_route() -> MethodRouter<App> {
@@ -54,7 +53,7 @@ pub(crate) fn authenticate(
     app: &App,
     client: crate::client::ClientAddr,
     version: &str,
-    tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
+    tenant: Result<Query<Tenant>, QueryRejection>,
     headers: &HeaderMap,
 ) -> Result<Caller, Response> {
     app.limit_address(client)?;
@@ -66,10 +65,10 @@ pub(crate) fn authenticate(
 fn check_caller(
     app: &App,
     version: &str,
-    tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
+    tenant: Result<Query<Tenant>, QueryRejection>,
     headers: &HeaderMap,
 ) -> Result<Caller, ErrorPayload> {
-    if crate::http::path_version(version).is_none() {
+    if path_version(version).is_none() {
         return Err(ErrorPayload::new(
             ErrorType::UnsupportedVersion,
             format!("API version {version:?} is not served here"),
@@ -105,7 +104,7 @@ async fn customer_action(
     State(app): State<App>,
     client: crate::client::ClientAddr,
     path: Result<Path<(String, String)>, PathRejection>,
-    tenant: Result<Query<crate::http::Tenant>, QueryRejection>,
+    tenant: Result<Query<Tenant>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -130,7 +129,7 @@ async fn customer_action(
     };
     let peer = Peer::Customer(caller.customer_id.clone());
     let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
-    if crate::http::path_version(&version) == Some(protocol::Version::V3_0) {
+    if path_version(&version) == Some(protocol::Version::V3_0) {
         return match crate::legacy::dispatch(&app, &actor, &action, payload) {
             Ok(response) => ok_response(response),
             Err(error) => error_response(&error),
@@ -186,55 +185,6 @@ fn payload_of(action: &str, body: &[u8]) -> Result<Value, ErrorPayload> {
     Ok(object.remove("payload").unwrap_or(Value::Null))
 }
 
-/// The HTTP status that goes with a wire error type.
-///
-/// States that forbid the action right now (an active chat, an inactive chat, the one-chat
-/// limit, a resource limit) are answered with 409 Conflict rather than 422: the request is
-/// well formed, it just clashes with the chat's current state. A version or license the URL
-/// names but this server does not have is 404, since that URL serves nothing. Types with no
-/// better match are 500.
-pub(crate) fn status_for(kind: &ErrorType) -> StatusCode {
-    match kind {
-        ErrorType::Authentication => StatusCode::UNAUTHORIZED,
-        ErrorType::Authorization
-        | ErrorType::NotAllowed
-        | ErrorType::CustomerBanned
-        | ErrorType::LicenseExpired
-        | ErrorType::WrongProductVersion => StatusCode::FORBIDDEN,
-        ErrorType::NotFound | ErrorType::GroupNotFound | ErrorType::GreetingNotFound | ErrorType::UnsupportedVersion => {
-            StatusCode::NOT_FOUND
-        }
-        ErrorType::Validation => StatusCode::BAD_REQUEST,
-        ErrorType::ChatLimitReached | ErrorType::ChatInactive | ErrorType::ChatAlreadyActive | ErrorType::LimitReached => {
-            StatusCode::CONFLICT
-        }
-        ErrorType::TooManyRequests | ErrorType::PendingRequestsLimitReached | ErrorType::UsersLimitReached => {
-            StatusCode::TOO_MANY_REQUESTS
-        }
-        ErrorType::RequestTimeout => StatusCode::GATEWAY_TIMEOUT,
-        ErrorType::GroupsOffline | ErrorType::GroupOffline | ErrorType::GroupUnavailable | ErrorType::ServiceUnavailable => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        ErrorType::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
-        ErrorType::Other(other) if other == "license_not_found" => StatusCode::NOT_FOUND,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// An error as the Web API answers it: `{"error": {"type", "message"}}` with its status.
-pub(crate) fn error_response(error: &ErrorPayload) -> Response {
-    error_response_with(status_for(&error.kind), error)
-}
-
-/// An error body with an explicit status (e.g. 413 for a `validation` error about size).
-pub(crate) fn error_response_with(status: StatusCode, error: &ErrorPayload) -> Response {
-    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "error": error }))).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,18 +199,5 @@ mod tests {
         assert!(payload_of("list_chats", br#"{"action":"get_chat","payload":{}}"#).is_err());
         assert!(payload_of("list_chats", b"[1]").is_err());
         assert!(payload_of("list_chats", b"{oops").is_err());
-    }
-
-    #[test]
-    fn error_types_map_to_http_statuses() {
-        assert_eq!(status_for(&ErrorType::Authentication), StatusCode::UNAUTHORIZED);
-        assert_eq!(status_for(&ErrorType::CustomerBanned), StatusCode::FORBIDDEN);
-        assert_eq!(status_for(&ErrorType::GroupNotFound), StatusCode::NOT_FOUND);
-        assert_eq!(status_for(&ErrorType::Validation), StatusCode::BAD_REQUEST);
-        assert_eq!(status_for(&ErrorType::ChatAlreadyActive), StatusCode::CONFLICT);
-        assert_eq!(status_for(&ErrorType::PendingRequestsLimitReached), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(status_for(&ErrorType::RequestTimeout), StatusCode::GATEWAY_TIMEOUT);
-        assert_eq!(status_for(&ErrorType::GroupsOffline), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(status_for(&ErrorType::Internal), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

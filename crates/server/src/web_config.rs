@@ -21,10 +21,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::chat::{validation, ApiResult};
+use crate::errors::{group_not_found, validation, ApiResult};
 use crate::config::{Group, License};
-use crate::routing::{group_not_found, GroupStatus};
-use crate::web_api::error_response;
+use crate::routing::GroupStatus;
+use crate::tenant::{path_version, Tenant};
+use crate::web_errors::error_response;
 use crate::App;
 
 /// The query of every `GET` method: the tenant, and each method's own parameters.
@@ -54,7 +55,7 @@ pub(crate) async fn get_action(
     let Ok(Query(query)) = query else {
         return error_response(&validation("the query string is malformed"));
     };
-    let Some(version) = crate::http::path_version(&version) else {
+    let Some(version) = path_version(&version) else {
         return error_response(&ErrorPayload::new(ErrorType::UnsupportedVersion, format!("API version {version:?} is not served here")));
     };
     match answer(&app, version, &action, &query) {
@@ -113,7 +114,7 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> ApiResult<&'a str> {
 }
 
 fn tenant(app: &App, query: &ConfigQuery) -> ApiResult<License> {
-    let tenant = crate::http::Tenant { license_id: query.license_id.clone(), organization_id: query.organization_id.clone() };
+    let tenant = Tenant { license_id: query.license_id.clone(), organization_id: query.organization_id.clone() };
     app.tenant(&tenant).ok_or_else(|| {
         ErrorPayload::new(ErrorType::Other("license_not_found".to_owned()), "name a known license_id or organization_id in the query")
     })
