@@ -201,6 +201,11 @@ mod browser {
                     let _ = reply.0.send(self.token.clone().map(|token| (upload_url(&self.config), token)));
                     Offline::Stay
                 }
+                // The item waits in the outbox, which goes out after reconnecting.
+                Some(Command::Track { custom_id, reply }) => {
+                    self.session.track(custom_id, reply.0);
+                    Offline::Connect
+                }
                 // The outbox lives in the state and goes out after reconnecting; sneak peeks
                 // are moot without a connection.
                 Some(Command::Flush | Command::SneakPeek { .. } | Command::Network { online: false }) => Offline::Stay,
@@ -508,6 +513,10 @@ mod browser {
                         Some(Command::Call(call)) => {
                             session.call(*call, now);
                             state.with_untracked(|chat_state| session.flush(chat_state))
+                        }
+                        Some(Command::Track { custom_id, reply }) => {
+                            session.track(custom_id, reply.0);
+                            continue;
                         }
                         Some(Command::SneakPeek { chat_id, text }) => {
                             state.with_untracked(|chat_state| session.sneak_peek(chat_id, text, now, chat_state))

@@ -19,6 +19,7 @@ pub mod host;
 pub mod i18n;
 pub mod persist;
 pub mod port;
+pub mod rating;
 pub mod rich;
 pub mod roster;
 pub mod session;

@@ -5,46 +5,47 @@
 //! The encoding is pure and tested natively; reading and writing `localStorage` happens in
 //! the browser-only functions at the bottom.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::store::{ChatState, Delivery};
+use crate::store::{ChatState, Item, Opening, Outgoing};
 
-/// One unsent message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unsent {
-    /// Its `custom_id`, kept so a resend after reload is recognised by the server.
-    pub custom_id: String,
-    /// The text.
-    pub text: String,
-}
-
-/// The outbox of a state, oldest first.
-pub fn outbox_of(chat_state: &ChatState) -> Vec<Unsent> {
-    chat_state
-        .messages
-        .iter()
-        .filter(|message| message.delivery == Delivery::Sending)
-        .filter_map(|message| message.custom_id.clone().map(|custom_id| Unsent { custom_id, text: message.text.clone() }))
-        .collect()
+/// The outbox of a state as it is kept across reloads: everything not yet refused.
+pub fn outbox_of(chat_state: &ChatState) -> Vec<Outgoing> {
+    chat_state.outbox().cloned().collect()
 }
 
 /// Encodes an outbox for storage.
-pub fn encode(outbox: &[Unsent]) -> String {
+pub fn encode(outbox: &[Outgoing]) -> String {
     serde_json::to_string(outbox).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Decodes a stored outbox; anything unreadable counts as empty.
-pub fn decode(stored: &str) -> Vec<Unsent> {
-    serde_json::from_str(stored).unwrap_or_default()
+/// A message kept by an earlier version, which kept only text.
+#[derive(Deserialize)]
+struct KeptText {
+    custom_id: String,
+    text: String,
+}
+
+/// Decodes a stored outbox (or an earlier version's list of texts); anything unreadable
+/// counts as empty.
+pub fn decode(stored: &str) -> Vec<Outgoing> {
+    if let Ok(outbox) = serde_json::from_str::<Vec<Outgoing>>(stored) {
+        return outbox;
+    }
+    let texts: Vec<KeptText> = serde_json::from_str(stored).unwrap_or_default();
+    texts
+        .into_iter()
+        .map(|kept| Outgoing {
+            item: Item::Event { event: protocol::Event::message(kept.custom_id.clone(), kept.text), opening: Opening::default() },
+            custom_id: kept.custom_id,
+            failed: None,
+        })
+        .collect()
 }
 
 /// Puts a restored outbox back into a fresh state, in order.
-pub fn restore(chat_state: &mut ChatState, outbox: Vec<Unsent>) {
-    for unsent in outbox {
-        if !chat_state.messages.iter().any(|message| message.custom_id.as_deref() == Some(unsent.custom_id.as_str())) {
-            chat_state.queue_message(unsent.custom_id, unsent.text);
-        }
-    }
+pub fn restore(chat_state: &mut ChatState, outbox: Vec<Outgoing>) {
+    chat_state.restore_outbox(outbox);
 }
 
 /// Encodes the customer-side storage the server asked the client to keep.
@@ -92,7 +93,7 @@ mod tests {
         let mut before = ChatState::default();
         before.queue_message("a".into(), "first".into());
         before.queue_message("b".into(), "second".into());
-        before.message_failed("b", "too long".into());
+        before.refused("b", "too long".into());
         before.queue_message("c".into(), "third".into());
         let stored = encode(&outbox_of(&before));
 
@@ -103,6 +104,48 @@ mod tests {
         assert_eq!(texts, ["first", "third"], "failed messages are not retried by themselves");
         assert_eq!(after.outbox().count(), 2);
         assert!(decode("not json").is_empty());
+        // What an earlier version kept (texts only) still goes out.
+        let older = decode(r#"[{"custom_id":"x","text":"from before"}]"#);
+        let mut restored = ChatState::default();
+        restore(&mut restored, older);
+        assert_eq!(restored.outbox().map(|outgoing| outgoing.custom_id.as_str()).collect::<Vec<_>>(), ["x"]);
+        assert_eq!(restored.messages[0].text, "from before");
+    }
+
+    #[test]
+    fn every_kind_of_item_is_kept() {
+        let mut before = ChatState::default();
+        let file = protocol::Event::new(protocol::EventBody::File {
+            url: "https://chat.example/uploads/1/a.png".into(),
+            name: Some("a.png".into()),
+            content_type: None,
+            size: None,
+            width: None,
+            height: None,
+            thumbnail_url: None,
+            thumbnail2x_url: None,
+        });
+        before.queue("f".into(), Item::Event { event: file, opening: Opening::default() });
+        let form = protocol::Event::new(protocol::EventBody::FilledForm { form_id: "post".into(), fields: vec![] });
+        before.queue("p".into(), Item::AfterChat { event: form });
+        let press = Item::Postback {
+            chat_id: "C".into(),
+            thread_id: "T".into(),
+            event_id: "E".into(),
+            postback_id: "yes".into(),
+            toggled: true,
+        };
+        before.queue("b".into(), press.clone());
+        let mut rating = protocol::Object::new();
+        rating.insert("rating".into(), serde_json::json!({ "score": 1 }));
+        before.queue("r".into(), Item::ThreadProperties { chat_id: "C".into(), thread_id: "T".into(), properties: rating, delete: false });
+        let kept = decode(&encode(&outbox_of(&before)));
+        assert_eq!(kept, outbox_of(&before));
+        assert_eq!(kept[2].item, press);
+        let mut after = ChatState::default();
+        restore(&mut after, kept);
+        assert_eq!(after.outbox().count(), 4);
+        assert_eq!(after.messages.len(), 2, "the file and the form show as rows; the press and the rating do not");
     }
 
     #[test]

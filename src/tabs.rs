@@ -268,7 +268,9 @@ mod tests {
     }
 
     fn hidden() -> ChatState {
-        ChatState { page_hidden: true, ..ChatState::default() }
+        let mut state = ChatState::default();
+        state.page_hidden = true;
+        state
     }
 
     #[test]
@@ -368,7 +370,9 @@ mod tests {
 
     #[test]
     fn a_quiet_tab_does_not_chime() {
-        let mut state = ChatState { chat_id: Some("C1".into()), customer_id: Some("me".into()), ..ChatState::default() };
+        let mut state = ChatState::default();
+        state.chat_id = Some("C1".into());
+        state.customer_id = Some("me".into());
         let event = |id: &str| protocol::Event {
             id: Some(id.into()),
             custom_id: None,

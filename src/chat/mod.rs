@@ -8,8 +8,11 @@
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 
+use futures::channel::oneshot;
+
 pub use crate::session::Command;
-use crate::store::ChatState;
+use crate::session::{RequestError, TrackReply};
+use crate::store::{ChatState, Item};
 
 mod sdk;
 #[cfg(target_arch = "wasm32")]
@@ -94,6 +97,21 @@ impl ChatHandle {
         self.command(Command::Connect);
         self.command(Command::Flush);
         Ok(())
+    }
+
+    /// Queues `item` in the outbox and resolves once the server has it, or refused it for
+    /// good. The item itself survives reconnects and reloads (it goes out when it can); the
+    /// waiting does not survive a reload.
+    pub async fn send_outgoing(&self, item: Item) -> Result<(), RequestError> {
+        let custom_id = self.new_custom_id();
+        let (reply, outcome) = oneshot::channel();
+        self.state.update(|chat_state| chat_state.queue(custom_id.clone(), item));
+        if !self.send_command(Command::Track { custom_id, reply: TrackReply(reply) }) {
+            return Err(RequestError::Destroyed);
+        }
+        self.command(Command::Connect);
+        self.command(Command::Flush);
+        outcome.await.unwrap_or(Err(RequestError::Destroyed))
     }
 
     /// Sends a failed message again.

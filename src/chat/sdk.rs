@@ -19,14 +19,17 @@ use leptos::prelude::{Update, WithUntracked};
 use protocol::{
     AcceptGreeting, Access, ActivateChat, ActivateChatResponse, CancelGreeting, Chat, ChatProperties, Customer,
     DeactivateChat, Event, EventBody, EventProperties, FormKind, GetChat, GetForm,
-    GetFormResponse, GetPredictedAgent, GetUrlInfo, InitialChat, InitialThread, ListChats, ListChatsResponse, ListGroupStatuses, ListThreads,
+    GetFormResponse, GetPredictedAgent, GetUrlInfo, ListChats, ListChatsResponse, ListGroupStatuses, ListThreads,
     ListThreadsResponse, MarkEventsAsSeen, Object, Page, Postback, PredictedAgent, Request, Response, SendEvent,
     SendRichMessagePostback, SetCustomerSessionFields, StartChat, StartChatResponse, Thread, ThreadProperties,
     UpdateCustomer, UrlInfo,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::chat::ChatHandle;
+use crate::config::RatingMode;
+use crate::rating::Rating;
+use crate::store::{Item, Opening};
 use crate::session::{Call, CallResult, Command, HistoryCursor, RequestError};
 
 #[cfg(test)]
@@ -227,18 +230,14 @@ impl ChatHandle {
             return Err(RequestError::Invalid("a rating score is 0 (bad) or 1 (good)".to_owned()));
         }
         let thread_id = self.latest_thread(chat_id).await?;
-        let mut rating = json!({ "score": score });
-        if let Some(comment) = comment {
-            rating["comment"] = json!(comment);
-        }
-        self.update_thread_properties(chat_id, &thread_id, object(json!({ "rating": rating }))).await
+        let rating = Rating::given(RatingMode::Thumbs, score, comment.map(str::to_owned));
+        self.update_thread_properties(chat_id, &thread_id, rating.properties()).await
     }
 
     /// `cancelRate`: removes `score` and/or `comment` from the latest thread's rating.
     pub async fn cancel_rate(&self, chat_id: &str, properties: &[&str]) -> Result<(), RequestError> {
         let thread_id = self.latest_thread(chat_id).await?;
-        let names = if properties.is_empty() { vec!["score", "comment"] } else { properties.to_vec() };
-        self.delete_thread_properties(chat_id, &thread_id, object(json!({ "rating": names }))).await
+        self.delete_thread_properties(chat_id, &thread_id, crate::rating::removal(RatingMode::Thumbs, properties)).await
     }
 
     /// `sendEvent`: any customer event (`message`, `file`, `filled_form`, `system_message`,
@@ -274,26 +273,11 @@ impl ChatHandle {
     /// delivered as a `filled_form` event that opens (or reopens) the visitor's chat for
     /// `group_id`, so it reaches agents as an offline message. Returns the chat id.
     pub async fn send_ticket_form(&self, group_id: Option<u32>, form_id: &str, fields: Vec<Value>) -> Result<String, RequestError> {
-        let mut event = Event::message(self.new_custom_id(), "");
-        event.body = EventBody::FilledForm { form_id: form_id.to_owned(), fields };
+        let event = Event::new(EventBody::FilledForm { form_id: form_id.to_owned(), fields });
         let access = group_id.map(|group_id| Access { group_ids: vec![group_id], ..Default::default() });
-        let thread = Some(InitialThread { events: vec![event.clone()], properties: None });
-        let (chat_id, active) = self.state.with_untracked(|chat_state| (chat_state.chat_id.clone(), chat_state.chat_active));
-        match (chat_id, active) {
-            (Some(chat_id), true) => {
-                self.send_event(&chat_id, event, false).await?;
-                Ok(chat_id)
-            }
-            (Some(chat_id), false) => {
-                let chat = InitialChat { id: Some(chat_id.clone()), access, thread, ..InitialChat::default() };
-                self.activate_chat(ActivateChat { chat, ..ActivateChat::default() }).await?;
-                Ok(chat_id)
-            }
-            (None, _) => {
-                let chat = InitialChat { access, thread, ..InitialChat::default() };
-                Ok(self.start_chat(StartChat { chat: Some(chat), ..StartChat::default() }).await?.chat_id)
-            }
-        }
+        // Through the outbox, so a form sent while the link is down goes once it is back.
+        self.send_outgoing(Item::Event { event, opening: Opening { access, continuous: false } }).await?;
+        self.state.with_untracked(|chat_state| chat_state.chat_id.clone()).ok_or(RequestError::MissingChatThread)
     }
 
     /// `setCustomerSessionFields`: replaces the session fields (at most 100).
@@ -397,14 +381,6 @@ impl ChatHandle {
     /// [`RequestError::Destroyed`].
     pub fn destroy(&self) {
         self.send_command(Command::Destroy);
-    }
-}
-
-/// A JSON object literal as [`Object`].
-fn object(value: Value) -> Object {
-    match value {
-        Value::Object(map) => map,
-        _ => Object::new(),
     }
 }
 

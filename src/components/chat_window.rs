@@ -12,7 +12,7 @@
 //! - otherwise the transcript and composer; after the chat ends, the rating as well.
 
 use leptos::prelude::*;
-use protocol::{Access, Event, EventBody, Form, FormKind, InitialChat, InitialThread, StartChat, UpdateCustomer};
+use protocol::{Access, Event, EventBody, Form, FormKind, UpdateCustomer};
 
 use super::agent_picker::{AgentPicker, PickedAgent};
 use super::{
@@ -24,7 +24,7 @@ use crate::config::WidgetConfig;
 use crate::forms::Filled;
 use crate::i18n::{fill, Locale};
 use crate::roster::{Entry, Section};
-use crate::store::ConnectionStatus;
+use crate::store::{ConnectionStatus, Item, Opening};
 
 /// The forms of the visitor's group, once fetched: `None` while unknown, `Some(None)` when
 /// the form is off.
@@ -146,11 +146,13 @@ pub fn ChatWindow(
         forms.with(|forms| forms.postchat.clone().flatten()).filter(|_| ended && !done)
     });
     let send_postchat = move |filled: Filled, form_id: String| {
-        let Some(chat_id) = state.with_untracked(|chat_state| chat_state.chat_id.clone()) else { return };
+        if state.with_untracked(|chat_state| chat_state.chat_id.is_none()) {
+            return;
+        }
         busy.set(true);
         leptos::task::spawn_local(async move {
             let event = Event::new(EventBody::FilledForm { form_id, fields: filled.fields });
-            let result = chat.send_event(&chat_id, event, true).await;
+            let result = chat.send_outgoing(Item::AfterChat { event }).await;
             busy.set(false);
             match result {
                 Ok(_) => postchat_done.set(thread_id.get_untracked()),
@@ -171,17 +173,9 @@ pub fn ChatWindow(
                 let _ = chat.update_customer(update).await;
             }
             let event = Event::new(EventBody::FilledForm { form_id, fields: filled.fields.clone() });
-            let request = StartChat {
-                chat: Some(InitialChat {
-                    // A group chooser's answer wins over the site's departments.
-                    access: routed(route, filled.group_id),
-                    thread: Some(InitialThread { events: vec![event], properties: None }),
-                    ..Default::default()
-                }),
-                continuous: ticket.then_some(true),
-                active: None,
-            };
-            let result = chat.start_chat(request).await;
+            // A group chooser's answer wins over the site's departments.
+            let opening = Opening { access: routed(route, filled.group_id), continuous: ticket };
+            let result = chat.send_outgoing(Item::Event { event, opening }).await;
             busy.set(false);
             match result {
                 Ok(_) => {

@@ -1,10 +1,11 @@
 //! The smaller parts of the window: the queue line, the greeting card and the rating.
 
 use leptos::prelude::*;
-use serde_json::json;
 
 use crate::chat::ChatHandle;
 use crate::config::RatingMode;
+use crate::rating::{self, Rating};
+use crate::store::Item;
 use crate::i18n::{fill, Locale};
 
 /// "You are number N in the queue", while the chat waits for an agent.
@@ -81,9 +82,8 @@ pub fn RatingPanel(
     let locale = expect_context::<&'static Locale>();
     let rated = Memo::new(move |_| {
         chat.state.with(|state| {
-            let rating = state.thread_id.as_ref().and_then(|thread| state.thread_properties.get(thread))?.get("rating")?;
-            let score = rating.get("score")?.as_u64()?;
-            Some((score, rating.get("stars").and_then(|stars| stars.as_u64())))
+            let thread = state.thread_id.as_ref()?;
+            Rating::read(state.thread_properties.get(thread)?)
         })
     });
     let chosen = RwSignal::new(None::<u8>);
@@ -91,36 +91,28 @@ pub fn RatingPanel(
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
+    // Both go through the outbox: a rating given while the link is down is sent once it is
+    // back (or after a reload).
     let save = move |value: u8| {
-        let Some(chat_id) = chat.state.with_untracked(|state| state.chat_id.clone()) else { return };
-        let comment = comment.get_untracked();
-        let comment = Some(comment.trim().to_owned()).filter(|comment| !comment.is_empty());
+        let Some((chat_id, thread_id)) = chat.state.with_untracked(|state| state.chat_id.clone().zip(state.thread_id.clone())) else {
+            return;
+        };
+        let properties = Rating::given(mode, value, Some(comment.get_untracked())).properties();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = match mode {
-                RatingMode::Thumbs => chat.rate_chat(&chat_id, value, comment.as_deref()).await,
-                RatingMode::Stars => {
-                    let thread = chat.state.with_untracked(|state| state.thread_id.clone()).unwrap_or_default();
-                    let mut rating = json!({ "score": u8::from(value >= 4), "stars": value });
-                    if let Some(comment) = comment {
-                        rating["comment"] = json!(comment);
-                    }
-                    let properties = json!({ "rating": rating }).as_object().cloned().unwrap_or_default();
-                    chat.update_thread_properties(&chat_id, &thread, properties).await
-                }
-            };
+            let result = chat.send_outgoing(Item::ThreadProperties { chat_id, thread_id, properties, delete: false }).await;
             busy.set(false);
             error.set(result.err().map(|error| error.to_string()));
         });
     };
     let cancel = move |_| {
-        let Some(chat_id) = chat.state.with_untracked(|state| state.chat_id.clone()) else { return };
+        let Some((chat_id, thread_id)) = chat.state.with_untracked(|state| state.chat_id.clone().zip(state.thread_id.clone())) else {
+            return;
+        };
         chosen.set(None);
+        let properties = rating::removal(mode, &[]);
         leptos::task::spawn_local(async move {
-            let result = match mode {
-                RatingMode::Thumbs => chat.cancel_rate(&chat_id, &[]).await,
-                RatingMode::Stars => chat.cancel_rate(&chat_id, &["score", "stars", "comment"]).await,
-            };
+            let result = chat.send_outgoing(Item::ThreadProperties { chat_id, thread_id, properties, delete: true }).await;
             error.set(result.err().map(|error| error.to_string()));
         });
     };
@@ -131,10 +123,7 @@ pub fn RatingPanel(
     };
     let current = move || {
         chosen.get().or_else(|| {
-            rated.get().map(|(score, stars)| match mode {
-                RatingMode::Thumbs => score as u8,
-                RatingMode::Stars => stars.unwrap_or(if score == 1 { 5 } else { 1 }) as u8,
-            })
+            rated.get().map(|rating| rating.shown_as(mode))
         })
     };
 

@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 
 use crate::chat::ChatHandle;
+use crate::store::Item;
 use crate::i18n::Locale;
 use crate::rich::{Action, Button, Element, RichMessage, Template};
 
@@ -115,10 +116,15 @@ fn RichButton(button: Button, template: Template, context: RichContext, dismisse
         move |on: bool| {
             let Some(id) = postback_id.clone() else { return };
             let context = context.clone();
+            let press = Item::Postback {
+                chat_id: context.chat_id.clone(),
+                thread_id: context.thread_id.clone(),
+                event_id: context.event_id.clone(),
+                postback_id: id,
+                toggled: on,
+            };
             leptos::task::spawn_local(async move {
-                if let Err(error) =
-                    chat.send_rich_message_postback(&context.chat_id, &context.thread_id, &context.event_id, &id, on).await
-                {
+                if let Err(error) = chat.send_outgoing(press).await {
                     leptos::logging::warn!("livechat: the button's answer was not recorded: {error}");
                 }
             });

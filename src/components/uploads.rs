@@ -85,7 +85,7 @@ impl Uploads {
         let uploads = *self;
         leptos::task::spawn_local(async move {
             let result = match upload.url().await {
-                Ok(url) => send_file_event(chat, url).await,
+                Ok(url) => send_file_event(chat, url, name.clone()).await,
                 Err(error) => Err(error),
             };
             match result {
@@ -100,13 +100,13 @@ impl Uploads {
     }
 }
 
-/// Posts an uploaded file into the chat, starting or reopening the chat when needed.
+/// Posts an uploaded file into the chat (through the outbox: it starts or reopens the chat
+/// when needed, and waits out a dropped connection).
 #[cfg(target_arch = "wasm32")]
-async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::session::RequestError> {
-    let access = chat.state.with_untracked(crate::store::ChatState::access);
+async fn send_file_event(chat: ChatHandle, url: String, name: String) -> Result<(), crate::session::RequestError> {
     let event = Event::new(EventBody::File {
         url,
-        name: None,
+        name: Some(name),
         content_type: None,
         size: None,
         width: None,
@@ -114,19 +114,7 @@ async fn send_file_event(chat: ChatHandle, url: String) -> Result<(), crate::ses
         thumbnail_url: None,
         thumbnail2x_url: None,
     });
-    let (chat_id, active) = chat.state.with_untracked(|state| (state.chat_id.clone(), state.chat_active));
-    let thread = Some(protocol::InitialThread { events: vec![event.clone()], properties: None });
-    match (chat_id, active) {
-        (Some(chat_id), true) => chat.send_event(&chat_id, event, false).await.map(drop),
-        (Some(chat_id), false) => {
-            let chat_data = protocol::InitialChat { id: Some(chat_id), thread, access, ..Default::default() };
-            chat.activate_chat(protocol::ActivateChat { chat: chat_data, ..Default::default() }).await.map(drop)
-        }
-        (None, _) => {
-            let chat_data = protocol::InitialChat { thread, access, ..Default::default() };
-            chat.start_chat(protocol::StartChat { chat: Some(chat_data), ..Default::default() }).await.map(drop)
-        }
-    }
+    chat.send_outgoing(crate::store::Item::Event { event, opening: Default::default() }).await
 }
 
 /// The attach button and its hidden file input.

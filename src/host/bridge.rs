@@ -11,6 +11,7 @@ pub use super::identity::Identity;
 use super::profile::{flush_profile, Profile};
 use crate::chat::ChatHandle;
 use crate::port::{PortIn, PortOut};
+use crate::rating::Rating;
 use crate::store::{Author, ChatState};
 
 /// Posts `message` as an object of this frame's realm: a plain object (structured clone),
@@ -161,14 +162,13 @@ pub(super) fn forward_host_events(chat: ChatHandle, port: MessagePort, queue: Rw
     let rating = Memo::new(move |_| {
         chat.state.with(|state| {
             let thread = state.thread_id.as_ref()?;
-            let rating = state.thread_properties.get(thread)?.get("rating")?.clone();
-            rating.get("score")?;
+            let rating = Rating::read(state.thread_properties.get(thread)?)?;
             Some((state.chat_id.clone(), rating))
         })
     });
     let port_for_rating = port.clone();
     // The first run only records the rating found at load; later changes are the visitor's.
-    Effect::new(move |previous: Option<Option<(Option<String>, Value)>>| {
+    Effect::new(move |previous: Option<Option<(Option<String>, Rating)>>| {
         let now = rating.get();
         if let (Some(before), Some((chat_id, value))) = (&previous, &now) {
             if before.as_ref().map(|(_, before)| before) != Some(value) {
@@ -210,11 +210,9 @@ pub(super) fn forward_size(chat: ChatHandle, port: MessagePort, expanded: RwSign
     });
 }
 
-/// `onchatrating` data from a thread's `rating` property.
-fn rating_data(chat: ChatHandle, chat_id: &Option<String>, rating: &Value) -> Value {
-    let stars = rating.get("stars").and_then(Value::as_u64).unwrap_or_else(|| {
-        if rating.get("score").and_then(Value::as_u64) == Some(1) { 5 } else { 1 }
-    });
+/// `onchatrating` data for a rating.
+fn rating_data(chat: ChatHandle, chat_id: &Option<String>, rating: &Rating) -> Value {
+    let stars = rating.stars_or_thumb();
     chat.state.with_untracked(|state| {
         let customer = state.customer.as_ref();
         let operator = state.users.iter().find(|(id, _)| Some(id.as_str()) != state.customer_id.as_deref()).map(|(id, _)| id.clone());
@@ -224,7 +222,7 @@ fn rating_data(chat: ChatHandle, chat_id: &Option<String>, rating: &Value) -> Va
             "email": customer.and_then(|customer| customer.email.clone()),
             "phone": null,
             "rating": stars,
-            "message": rating.get("comment"),
+            "message": rating.comment,
             "operator_id": operator,
             "department_id": null,
         })

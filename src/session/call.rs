@@ -78,6 +78,9 @@ pub type CallResult = Result<Response, RequestError>;
 /// Where a call's result goes.
 pub type Reply = oneshot::Sender<CallResult>;
 
+/// Where the news that an outbox item reached the server (or was refused) goes.
+pub type Delivered = oneshot::Sender<Result<(), RequestError>>;
+
 /// One SDK request on its way to the connection task.
 pub struct Call {
     /// The wire request.

@@ -3,7 +3,7 @@
 
 use futures::channel::oneshot;
 
-use super::Call;
+use super::{Call, Delivered};
 
 /// What the connection task is asked to do.
 #[derive(Debug, PartialEq)]
@@ -33,6 +33,13 @@ pub enum Command {
         /// Online now.
         online: bool,
     },
+    /// Tell `reply` when the outbox item `custom_id` has reached the server.
+    Track {
+        /// The item.
+        custom_id: String,
+        /// Hears the outcome.
+        reply: TrackReply,
+    },
     /// Where and with which token to upload a file: `(url, access token)`, or None when
     /// there is no token (not connected yet).
     UploadTarget(UploadTargetReply),
@@ -48,6 +55,21 @@ impl std::fmt::Debug for UploadTargetReply {
 }
 
 impl PartialEq for UploadTargetReply {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Hears whether a tracked outbox item reached the server.
+pub struct TrackReply(pub Delivered);
+
+impl std::fmt::Debug for TrackReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TrackReply")
+    }
+}
+
+impl PartialEq for TrackReply {
     fn eq(&self, _: &Self) -> bool {
         true
     }

@@ -12,8 +12,8 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use protocol::{
-    ActivateChat, ErrorPayload, ErrorType, Event, GetChat, InitialChat, InitialThread, ListChats, Login,
-    MarkEventsAsSeen, Object, Page, Request, RequestFrame, Response, SendEvent, SendSneakPeek, ServerFrame, StartChat,
+    ErrorPayload, ErrorType, GetChat, ListChats, Login, MarkEventsAsSeen, Object, Page, Request, RequestFrame, Response,
+    SendSneakPeek, ServerFrame,
 };
 
 use crate::store::ChatState;
@@ -21,13 +21,14 @@ use crate::store::ChatState;
 mod call;
 mod command;
 mod history;
+mod outbox;
 mod pacing;
 #[cfg(test)]
 mod tests;
 mod upload;
 
-pub use call::{Call, CallResult, Reply, RequestError};
-pub use command::{Command, UploadTargetReply};
+pub use call::{Call, CallResult, Delivered, Reply, RequestError};
+pub use command::{Command, TrackReply, UploadTargetReply};
 pub use history::{HistoryCursor, HISTORY_PAGE_THREADS};
 pub use pacing::{Stability, Throttle, SNEAK_PEEK_INTERVAL_MS, UNSTABLE_AFTER_MS};
 pub use upload::{check_upload_size, upload_result, upload_url, MAX_UPLOAD_BYTES};
@@ -41,6 +42,8 @@ enum Pending {
     StartChat(Vec<String>),
     ActivateChat(Vec<String>),
     SendEvent(String),
+    /// An outbox item sent by a request of its own (a button press, a rating).
+    Item(String),
     MarkSeen,
     /// An older thread fetched after a resync found newer ones: (the thread known before
     /// the drop, threads still allowed).
@@ -108,6 +111,8 @@ pub struct Session {
     pub login_error: Option<ErrorPayload>,
     /// The login answered for another customer than the one this state belongs to.
     pub identity_mismatch: bool,
+    /// Callers waiting for an outbox item to reach the server, by its `custom_id`.
+    waiters: HashMap<String, Vec<Delivered>>,
 }
 
 impl Session {
@@ -139,6 +144,11 @@ impl Session {
         self.fail_in_flight(RequestError::Destroyed);
         for queued in self.queued.drain(..) {
             let _ = queued.call.reply.send(Err(RequestError::Destroyed));
+        }
+        for (_, waiters) in self.waiters.drain() {
+            for waiter in waiters {
+                let _ = waiter.send(Err(RequestError::Destroyed));
+            }
         }
         self.logged_in = false;
         self.destroyed = true;
@@ -379,9 +389,10 @@ impl Session {
                             Response::StartChat(started) => started.event_ids.clone(),
                             Response::ActivateChat(activated) | Response::ResumeChat(activated) => activated.event_ids.clone(),
                             _ => None,
-                        };
-                        for (custom_id, event_id) in custom_ids.iter().zip(event_ids.unwrap_or_default()) {
-                            state.message_sent(custom_id, &event_id);
+                        }
+                        .unwrap_or_default();
+                        for (at, custom_id) in custom_ids.iter().enumerate() {
+                            self.delivered(state, custom_id, event_ids.get(at).map(String::as_str));
                         }
                     }
                     // Another tab started the chat first: find it and send there.
@@ -396,27 +407,34 @@ impl Session {
                     }
                     Err(error) => {
                         for custom_id in &custom_ids {
-                            if !self.hold(custom_id, &error.kind) {
-                                state.message_failed(custom_id, error.message.clone());
-                            }
+                            self.not_delivered(state, custom_id, error);
                         }
                     }
                 }
             }
             (Some(Pending::SendEvent(custom_id)), result) => match result {
-                Ok(Response::SendEvent(sent)) => state.message_sent(&custom_id, &sent.event_id),
-                Ok(_) => {}
+                Ok(Response::SendEvent(sent)) => self.delivered(state, &custom_id, Some(&sent.event_id)),
+                Ok(_) => self.delivered(state, &custom_id, None),
                 Err(error) if error.kind == ErrorType::ChatInactive => {
+                    // It goes again, reopening the chat.
                     self.in_flight.remove(&custom_id);
                     state.chat_went_inactive();
                 }
                 Err(error) => {
                     self.in_flight.remove(&custom_id);
-                    if !self.hold(&custom_id, &error.kind) {
-                        state.message_failed(&custom_id, error.message.clone());
-                    }
+                    self.not_delivered(state, &custom_id, error);
                 }
             },
+            (Some(Pending::Item(custom_id)), result) => {
+                self.in_flight.remove(&custom_id);
+                match result {
+                    Ok(_) => {
+                        state.apply(&frame);
+                        self.delivered(state, &custom_id, None);
+                    }
+                    Err(error) => self.not_delivered(state, &custom_id, error),
+                }
+            }
             (Some(Pending::MarkSeen), result) => {
                 if result.is_err() {
                     // Try again with the next change.
@@ -511,62 +529,4 @@ impl Session {
         Some(self.request(Pending::MarkSeen, Request::MarkEventsAsSeen(MarkEventsAsSeen { chat_id, seen_up_to })))
     }
 
-    /// Requests for the outbox messages not yet on their way on this connection.
-    fn flush_outbox(&mut self, state: &ChatState) -> Vec<RequestFrame> {
-        if !self.synced || self.opening_chat || self.pending.len() >= MAX_IN_FLIGHT {
-            return Vec::new();
-        }
-        let clock = self.clock;
-        let held = &self.held;
-        let waiting: Vec<(String, String)> = state
-            .outbox()
-            .filter_map(|message| message.custom_id.clone().map(|custom_id| (custom_id, message.text.clone())))
-            .filter(|(custom_id, _)| !self.in_flight.contains(custom_id))
-            // Order is kept: nothing overtakes a message that has to wait.
-            .take_while(|(custom_id, _)| held.iter().all(|(held, _, until)| held != custom_id || *until <= clock))
-            .collect();
-        if waiting.is_empty() {
-            return Vec::new();
-        }
-        let custom_ids: Vec<String> = waiting.iter().map(|(custom_id, _)| custom_id.clone()).collect();
-        let events = || waiting.iter().map(|(custom_id, text)| Event::message(custom_id.clone(), text.clone())).collect();
-        match (&state.chat_id, state.chat_active) {
-            (None, _) => {
-                self.opening_chat = true;
-                self.in_flight.extend(custom_ids.iter().cloned());
-                let chat = InitialChat {
-                    thread: Some(InitialThread { events: events(), properties: None }),
-                    access: state.access(),
-                    ..InitialChat::default()
-                };
-                let request = Request::StartChat(StartChat { chat: Some(chat), ..StartChat::default() });
-                vec![self.request(Pending::StartChat(custom_ids), request)]
-            }
-            (Some(chat_id), false) => {
-                self.opening_chat = true;
-                self.in_flight.extend(custom_ids.iter().cloned());
-                let chat = InitialChat {
-                    id: Some(chat_id.clone()),
-                    thread: Some(InitialThread { events: events(), properties: None }),
-                    access: state.access(),
-                    ..InitialChat::default()
-                };
-                let request = Request::ActivateChat(ActivateChat { chat, ..ActivateChat::default() });
-                vec![self.request(Pending::ActivateChat(custom_ids), request)]
-            }
-            (Some(chat_id), true) => waiting
-                .into_iter()
-                .take(self.free_slots())
-                .map(|(custom_id, text)| {
-                    self.in_flight.insert(custom_id.clone());
-                    let request = Request::SendEvent(SendEvent {
-                        chat_id: chat_id.clone(),
-                        event: Event::message(custom_id.clone(), text),
-                        attach_to_last_thread: None,
-                    });
-                    self.request(Pending::SendEvent(custom_id), request)
-                })
-                .collect(),
-        }
-    }
 }

@@ -1,6 +1,6 @@
 //! The protocol client, driven with frames instead of a socket.
 
-use protocol::{Request, RequestFrame, ServerFrame};
+use protocol::{Request, RequestFrame, ServerFrame, StartChat};
 use serde_json::{json, Value};
 
 use super::*;
@@ -529,4 +529,101 @@ fn a_not_now_refusal_keeps_the_message_and_retries_after_a_pause_before_failing_
     let sent = session.flush(&state);
     session.on_frame(&fail(&sent[0], "validation"), &mut state);
     assert_eq!(state.messages.iter().find(|message| message.key == "c").unwrap().delivery.as_str(), "failed");
+}
+
+fn file(url: &str) -> protocol::Event {
+    protocol::Event::new(protocol::EventBody::File {
+        url: url.into(),
+        name: Some("plan.pdf".into()),
+        content_type: None,
+        size: None,
+        width: None,
+        height: None,
+        thumbnail_url: None,
+        thumbnail2x_url: None,
+    })
+}
+
+fn form(form_id: &str) -> protocol::Event {
+    let fields = vec![json!({ "type": "name", "id": "1", "label": "Name", "answer": "Ada" })];
+    protocol::Event::new(protocol::EventBody::FilledForm { form_id: form_id.into(), fields })
+}
+
+#[test]
+fn files_and_forms_open_the_chat_together_with_the_routing_of_the_first() {
+    let (mut session, mut state) = fresh();
+    let access = protocol::Access { group_ids: vec![3], agent_ids: vec![] };
+    let opening = crate::store::Opening { access: Some(access), continuous: true };
+    state.queue("f".into(), crate::store::Item::Event { event: form("pre"), opening });
+    state.queue("u".into(), crate::store::Item::Event { event: file("https://x/uploads/1/plan.pdf"), opening: Default::default() });
+    assert_eq!(state.messages.len(), 2, "both show at once, as sending");
+    let sent = session.flush(&state);
+    let Request::StartChat(start) = &sent[0].request else { panic!("{sent:?}") };
+    let chat = start.chat.as_ref().unwrap();
+    assert_eq!(chat.access.as_ref().unwrap().group_ids, [3]);
+    assert_eq!(start.continuous, Some(true), "a ticket keeps the chat open for later answers");
+    let custom_ids: Vec<_> = chat.thread.as_ref().unwrap().events.iter().map(|event| event.custom_id.clone()).collect();
+    assert_eq!(custom_ids, [Some("f".to_owned()), Some("u".to_owned())]);
+    session.on_frame(&reply(&sent[0], json!({ "chat_id": "C1", "thread_id": "T1", "event_ids": ["T1_1", "T1_2"] })), &mut state);
+    assert_eq!(state.outbox().count(), 0);
+    assert!(state.messages.iter().all(|message| message.delivery == Delivery::Sent));
+}
+
+#[test]
+fn presses_ratings_and_after_chat_answers_survive_a_dropped_connection_and_tell_their_waiters() {
+    use crate::store::Item;
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.chat_active = false;
+    state.thread_id = Some("T1".into());
+    let press = Item::Postback { chat_id: "C1".into(), thread_id: "T1".into(), event_id: "T1_3".into(), postback_id: "yes".into(), toggled: true };
+    let mut rating = protocol::Object::new();
+    rating.insert("rating".into(), json!({ "score": 1 }));
+    state.queue("p".into(), press);
+    state.queue("r".into(), Item::ThreadProperties { chat_id: "C1".into(), thread_id: "T1".into(), properties: rating, delete: false });
+    state.queue("a".into(), Item::AfterChat { event: form("post") });
+    let (waiter, mut told) = futures::channel::oneshot::channel();
+    session.track("r".into(), waiter);
+
+    let sent = session.flush(&state);
+    assert_eq!(actions(&sent), ["send_rich_message_postback", "update_thread_properties", "send_event"]);
+    let Request::SendEvent(after) = &sent[2].request else { panic!() };
+    assert_eq!(after.attach_to_last_thread, Some(true), "the post-chat answers go to the ended thread");
+    assert!(session.flush(&state).is_empty(), "nothing twice while in flight");
+
+    // The socket drops before any answer: everything goes again on the next connection.
+    session.begin();
+    let login = session.login("t0k", None);
+    let next = session.on_frame(&reply(&login, login_payload(json!([{ "chat_id": "C1" }]), false)), &mut state);
+    let resynced = session.on_frame(&reply(&next[0], json!({ "id": "C1", "thread": { "id": "T1", "active": false, "events": [] } })), &mut state);
+    assert_eq!(actions(&resynced), ["send_rich_message_postback", "update_thread_properties", "send_event"]);
+    assert!(told.try_recv().unwrap().is_none(), "the waiter still waits");
+
+    session.on_frame(&reply(&resynced[0], json!({})), &mut state);
+    session.on_frame(&reply(&resynced[1], json!({})), &mut state);
+    session.on_frame(&reply(&resynced[2], json!({ "event_id": "T1_9" })), &mut state);
+    assert_eq!(told.try_recv().unwrap(), Some(Ok(())));
+    assert_eq!(state.outbox().count(), 0);
+}
+
+#[test]
+fn a_not_now_error_holds_an_item_and_a_refusal_reaches_its_waiter() {
+    use crate::store::Item;
+    let (mut session, mut state) = fresh();
+    state.chat_id = Some("C1".into());
+    state.chat_active = true;
+    let mut rating = protocol::Object::new();
+    rating.insert("rating".into(), json!({ "score": 0 }));
+    state.queue("r".into(), Item::ThreadProperties { chat_id: "C1".into(), thread_id: "T1".into(), properties: rating, delete: false });
+    let (waiter, mut told) = futures::channel::oneshot::channel();
+    session.track("r".into(), waiter);
+    let sent = session.flush(&state);
+    session.on_frame(&fail(&sent[0], "too_many_requests"), &mut state);
+    assert_eq!(state.outbox().count(), 1, "held, not dropped");
+    assert!(session.flush(&state).is_empty(), "it waits its turn");
+    let later = session.expire(10_000.0, &state);
+    assert_eq!(actions(&later), ["update_thread_properties"]);
+    session.on_frame(&fail(&later[0], "not_found"), &mut state);
+    assert!(matches!(told.try_recv().unwrap(), Some(Err(RequestError::Server { .. }))));
+    assert_eq!(state.outbox().count(), 0, "a refused rating leaves the outbox; its sender shows why");
 }

@@ -16,8 +16,11 @@ use protocol::{
 };
 use serde_json::Value;
 
+mod outbox;
 #[cfg(test)]
 mod tests;
+
+pub use outbox::{Item, Opening, Outgoing};
 
 /// The state of the link to the server, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -267,6 +270,8 @@ pub struct ChatState {
     pub chime: u32,
     /// Every older thread has been loaded (`get_chat_history` is done).
     pub history_complete: bool,
+    /// What must still reach the server, in order (see `outbox`).
+    outgoing: Vec<Outgoing>,
 }
 
 impl ChatState {
@@ -619,6 +624,10 @@ impl ChatState {
         let author = self.author_of(event);
         // Known already: by id, or (the visitor's own) by custom_id. Fill in what was missing.
         let custom_id = event.custom_id.as_deref().filter(|_| author == Author::Visitor);
+        if let Some(custom_id) = custom_id {
+            // The server's copy of something in the outbox: it arrived.
+            self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
+        }
         if let Some(message) = self.messages.iter_mut().find(|message| {
             message.id.as_deref() == Some(id.as_str()) || (custom_id.is_some() && message.custom_id.as_deref() == custom_id)
         }) {
@@ -707,51 +716,6 @@ impl ChatState {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
         });
-    }
-
-    /// Adds a message the visitor just typed, before the server has it.
-    pub fn queue_message(&mut self, custom_id: String, text: String) {
-        self.messages.push(ChatMessage {
-            key: custom_id.clone(),
-            id: None,
-            custom_id: Some(custom_id),
-            author: Author::Visitor,
-            text,
-            created_at: None,
-            delivery: Delivery::Sending,
-            body: MessageBody::Text,
-        });
-    }
-
-    /// The visitor's messages the server has not confirmed, oldest first: the outbox.
-    pub fn outbox(&self) -> impl Iterator<Item = &ChatMessage> {
-        self.messages.iter().filter(|message| message.author == Author::Visitor && message.delivery == Delivery::Sending)
-    }
-
-    /// The server stored a message; its pushed copy (with the time) may follow.
-    pub fn message_sent(&mut self, custom_id: &str, event_id: &str) {
-        if let Some(message) = self.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
-            message.id.get_or_insert_with(|| event_id.to_owned());
-            message.delivery = Delivery::Sent;
-        }
-    }
-
-    /// The server refused a message for good (e.g. too long).
-    pub fn message_failed(&mut self, custom_id: &str, reason: String) {
-        if let Some(message) = self.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
-            if message.delivery == Delivery::Sending {
-                message.delivery = Delivery::Failed(reason);
-            }
-        }
-    }
-
-    /// The visitor asked to send a failed message again.
-    pub fn retry_message(&mut self, custom_id: &str) {
-        if let Some(message) = self.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
-            if let Delivery::Failed(_) = message.delivery {
-                message.delivery = Delivery::Sending;
-            }
-        }
     }
 
     /// The chat turned out to be closed (another tab or the agent ended it).

@@ -144,7 +144,7 @@ fn deactivation_typing_and_system_messages() {
 fn a_failed_message_can_be_retried() {
     let mut state = logged_in();
     state.queue_message("x".into(), "too long".into());
-    state.message_failed("x", "message text is too long".into());
+    state.refused("x", "message text is too long".into());
     assert_eq!(state.outbox().count(), 0);
     assert_eq!(state.messages[0].delivery.as_str(), "failed");
     state.retry_message("x");

@@ -49,6 +49,8 @@ impl Rig {
         while let Ok(command) = self.commands.try_recv() {
             match command {
                 Command::Call(call) => self.session.call(*call, self.now),
+                Command::Track { custom_id, reply } => self.session.track(custom_id, reply.0),
+                Command::Connect | Command::Flush => {}
                 Command::SneakPeek { chat_id, text } => {
                     out.extend(state.with_untracked(|state| self.session.sneak_peek(chat_id, text, self.now, state)))
                 }
