@@ -79,13 +79,15 @@ impl Uploads {
             return;
         }
         let progress = item.progress;
+        let content_type = Some(file.type_()).filter(|kind| !kind.is_empty());
+        let size = Some(file.size() as u64);
         let upload = chat.upload_file(file.into(), &name, move |fraction| progress.set(fraction));
         let canceller: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(upload.canceller());
         self.cancellers.update_value(|cancellers| cancellers.push((id, canceller)));
         let uploads = *self;
         leptos::task::spawn_local(async move {
             let result = match upload.url().await {
-                Ok(url) => send_file_event(chat, url, name.clone()).await,
+                Ok(url) => send_file_event(chat, url, name.clone(), content_type, size).await,
                 Err(error) => Err(error),
             };
             match result {
@@ -103,12 +105,18 @@ impl Uploads {
 /// Posts an uploaded file into the chat (through the outbox: it starts or reopens the chat
 /// when needed, and waits out a dropped connection).
 #[cfg(target_arch = "wasm32")]
-async fn send_file_event(chat: ChatHandle, url: String, name: String) -> Result<(), crate::session::RequestError> {
+async fn send_file_event(
+    chat: ChatHandle,
+    url: String,
+    name: String,
+    content_type: Option<String>,
+    size: Option<u64>,
+) -> Result<(), crate::session::RequestError> {
     let event = Event::new(EventBody::File {
         url,
         name: Some(name),
-        content_type: None,
-        size: None,
+        content_type,
+        size,
         width: None,
         height: None,
         thumbnail_url: None,

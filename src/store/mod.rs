@@ -633,6 +633,12 @@ impl ChatState {
         }) {
             message.id = Some(id);
             message.delivery = Delivery::Sent;
+            // The server's copy wins: it adds what only the server knows (a file's type,
+            // size and thumbnail).
+            if let Some(text) = display_text(event) {
+                message.text = text;
+                message.body = body_of(event);
+            }
             if message.created_at.is_none() && event.created_at.is_some() {
                 message.created_at = event.created_at.clone();
                 self.sort();

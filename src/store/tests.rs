@@ -58,6 +58,31 @@ fn an_optimistic_message_is_confirmed_by_its_custom_id_not_duplicated() {
 }
 
 #[test]
+fn a_sent_file_takes_the_servers_description_of_it() {
+    let mut state = logged_in();
+    let file = Event::new(EventBody::File {
+        url: "/uploads/u1".into(),
+        name: Some("tent.png".into()),
+        content_type: None,
+        size: None,
+        width: None,
+        height: None,
+        thumbnail_url: None,
+        thumbnail2x_url: None,
+    });
+    state.queue("c-2".into(), Item::Event { event: file, opening: Opening::default() });
+    let own = json!({ "id": "T_2", "type": "file", "author_id": "me", "custom_id": "c-2",
+        "created_at": "2026-01-01T10:00:00.000001Z", "url": "/uploads/u1", "name": "tent.png",
+        "content_type": "image/png", "size": 70, "width": 1, "height": 1, "thumbnail_url": "/uploads/u1" });
+    state.apply(&push("incoming_event", json!({ "chat_id": "C1", "thread_id": "T", "event": own })));
+    assert_eq!(state.messages.len(), 1);
+    let MessageBody::File { content_type, thumbnail_url, size, .. } = &state.messages[0].body else {
+        panic!("a file row, got {:?}", state.messages[0].body);
+    };
+    assert_eq!((content_type.as_str(), thumbnail_url.as_deref(), *size), ("image/png", Some("/uploads/u1"), Some(70)));
+}
+
+#[test]
 fn history_and_live_events_merge_into_one_ordered_transcript() {
     let mut state = logged_in();
     state.apply(&push(
