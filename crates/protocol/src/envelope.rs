@@ -9,15 +9,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{Api, ErrorPayload, ErrorType, Push, Request, Response, Version};
+use crate::{Action, AgentRequest, Api, ErrorPayload, ErrorType, Push, Request, Response, Version};
 
-/// A frame a client sends.
+/// A frame a client sends: a customer's [`Request`] by default, or an agent's
+/// [`AgentRequest`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestFrame {
+pub struct RequestFrame<R = Request> {
     /// Echoed on the response and on pushes caused by this request.
     pub request_id: Option<String>,
     /// The action and its payload.
-    pub request: Request,
+    pub request: R,
     /// The version the frame names (3.3 on); the connection's when absent.
     pub version: Option<Version>,
 }
@@ -31,15 +32,16 @@ pub enum ServerFrame {
     Push(PushFrame),
 }
 
-/// The answer to a request.
+/// The answer to a request: to a customer's by default ([`Response`]), or to an agent's
+/// ([`crate::AgentResponse`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResponseFrame {
+pub struct ResponseFrame<R = Response> {
     /// The request's id.
     pub request_id: Option<String>,
     /// The answered action (kept for failed responses, whose payload is only an error).
     pub action: String,
     /// The payload, or the error.
-    pub result: Result<Response, ErrorPayload>,
+    pub result: Result<R, ErrorPayload>,
 }
 
 /// A push.
@@ -180,16 +182,30 @@ impl RawFrame {
 }
 
 impl RequestFrame {
+    /// Decodes a customer's frame. Unknown actions decode to [`Request::Other`].
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        Self::decode_as(text)
+    }
+}
+
+impl RequestFrame<AgentRequest> {
+    /// Decodes an agent's frame. Unknown actions, the customer API's own among them, decode
+    /// to [`AgentRequest::Other`].
+    pub fn decode_agent(text: &str) -> Result<Self, DecodeError> {
+        Self::decode_as(text)
+    }
+}
+
+impl<R: Action> RequestFrame<R> {
     /// A request with an id.
-    pub fn new(request_id: impl Into<String>, request: Request) -> Self {
+    pub fn new(request_id: impl Into<String>, request: R) -> Self {
         RequestFrame { request_id: Some(request_id.into()), request, version: None }
     }
 
-    /// Decodes a client frame. Unknown actions decode to [`Request::Other`].
-    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+    fn decode_as(text: &str) -> Result<Self, DecodeError> {
         let raw = RawFrame::parse(text)?;
         let version = raw.version()?;
-        let request = Request::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
+        let request = R::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
         Ok(RequestFrame { request_id: raw.request_id, request, version })
     }
 
@@ -222,9 +238,9 @@ impl RequestFrame {
     }
 }
 
-impl ResponseFrame {
+impl<R: Action> ResponseFrame<R> {
     /// A successful response.
-    pub fn ok(request_id: Option<String>, response: Response) -> Self {
+    pub fn ok(request_id: Option<String>, response: R) -> Self {
         ResponseFrame { request_id, action: response.action().to_owned(), result: Ok(response) }
     }
 
@@ -270,7 +286,7 @@ impl ServerFrame {
     }
 }
 
-impl ResponseFrame {
+impl<R: Action> ResponseFrame<R> {
     /// Encodes to JSON text, in the shapes of version 3.2.
     pub fn encode(&self) -> String {
         self.encode_for(Version::V3_2)

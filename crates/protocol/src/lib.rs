@@ -35,6 +35,20 @@ pub use version::*;
 #[cfg(test)]
 mod tests;
 
+/// One API's actions as an enum: a request, a response or a push, by wire action name.
+/// Frames ([`RequestFrame`], [`ResponseFrame`]) are generic over it, so each API (customer,
+/// agent) decodes into its own enum and a server cannot answer one API with another's
+/// shapes.
+pub trait Action: Sized {
+    /// The wire action name.
+    fn action(&self) -> &str;
+    /// Builds a value from a wire action name and its payload: unknown actions become the
+    /// enum's `Other`, a known action with a malformed payload is an error.
+    fn from_parts(action: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error>;
+    /// The payload as JSON.
+    fn payload(&self) -> serde_json::Value;
+}
+
 /// Defines an enum of actions whose variants map 1:1 to wire action names, each with an
 /// optional typed payload, plus an `Other` catch-all that keeps unknown actions verbatim.
 macro_rules! action_enum {
@@ -59,6 +73,9 @@ macro_rules! action_enum {
         }
 
         impl $name {
+            /// Every wire action name this enum has a variant for.
+            pub const ACTIONS: &'static [&'static str] = &[$( $wire ),*];
+
             /// The wire action name of this value.
             pub fn action(&self) -> &str {
                 match self {
@@ -85,6 +102,20 @@ macro_rules! action_enum {
                     $( action_enum!(@bind $name $variant inner $($ty)?) => action_enum!(@encode inner $($ty)?), )*
                     Self::Other { payload, .. } => payload.clone(),
                 }
+            }
+        }
+
+        impl $crate::Action for $name {
+            fn action(&self) -> &str {
+                $name::action(self)
+            }
+
+            fn from_parts(action: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+                $name::from_parts(action, payload)
+            }
+
+            fn payload(&self) -> serde_json::Value {
+                $name::payload(self)
             }
         }
     };

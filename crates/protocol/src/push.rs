@@ -63,6 +63,10 @@ action_enum! {
         GroupsStatusUpdated(GroupsStatusUpdated) = "groups_status_updated",
         /// Agents only: an agent's routing status changed.
         RoutingStatusSet(crate::RoutingStatusSet) = "routing_status_set",
+        /// Agents only: what a customer is typing.
+        IncomingSneakPeek(crate::IncomingSneakPeek) = "incoming_sneak_peek",
+        /// Agents only: the server is about to close the connection.
+        AgentDisconnected(crate::AgentDisconnected) = "agent_disconnected",
     }
 }
 

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::{action_enum, Access, Event, Object, Page, User};
 
 action_enum! {
-    /// A request, by action. Agent-only actions decode to `Other` and are typed by the server.
+    /// A customer's request, by action. The agent API's own actions decode to `Other`; an
+    /// agent's connection reads [`crate::AgentRequest`] instead.
     pub enum Request {
         /// Authenticate the connection.
         Login(Login) = "login",

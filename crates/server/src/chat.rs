@@ -416,6 +416,12 @@ impl App {
         Ok(())
     }
 
+    /// `deactivate_chat` as either API sends it: the chat named `chat_id` or, from 3.3, `id`.
+    pub(crate) fn deactivate(&self, actor: &Actor<'_>, request: &protocol::DeactivateChat) -> ApiResult<()> {
+        let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?;
+        self.deactivate_chat(actor, chat_id)
+    }
+
     /// `deactivate_chat`: closes the open thread with a system message.
     pub(crate) fn deactivate_chat(&self, actor: &Actor<'_>, chat_id: &str) -> ApiResult<()> {
         let row = self.accessible_chat(actor, chat_id)?;

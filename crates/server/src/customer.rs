@@ -1,128 +1,132 @@
 //! The Customer Chat API: what each customer action does.
 
 use protocol::{
-    DynamicConfig, ErrorPayload, ErrorType, ListChats, ListChatsResponse, ListGroupStatusesResponse, LoginChat,
-    LoginResponse, Request, Response,
+    DynamicConfig, ErrorPayload, ErrorType, GetUrlInfo, ListChats, ListChatsResponse, ListGroupStatusesResponse,
+    LoginChat, LoginResponse, Request, Response, VerifyIdentity,
 };
-
-use crate::actor::Actor;
-use crate::errors::{group_not_found, not_found, validation, ApiResult};
-use crate::config::License;
-use crate::hub::{Peer, NO_SOCKET};
-use crate::paging::{Cursor, PageSize};
-use crate::App;
 use serde_json::json;
+
+use crate::actor::{Actor, Answer};
+use crate::config::License;
+use crate::errors::{group_not_found, not_found, validation, ApiResult};
+use crate::hub::NO_SOCKET;
+use crate::paging::{Cursor, PageSize};
+use crate::properties::Change::{Delete, Update};
+use crate::App;
 
 /// How long a visit lasts after the last login that continued it.
 const VISIT_SECS: i64 = 30 * 60;
 
-/// Answers one request from a logged-in customer.
-pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
+/// Answers one request from a logged-in customer. Every request has an answer here; the
+/// session answers `ping` and `login` before a connection has logged in, and calls this
+/// only after.
+pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> Answer<Response> {
     match request {
-        Request::StartChat(request) => app.start_chat(actor, request).map(Response::StartChat),
-        Request::ActivateChat(request) => app.activate_chat(actor, request).map(Response::ActivateChat),
-        Request::ResumeChat(request) => app.activate_chat(actor, request).map(Response::ResumeChat),
-        Request::DeactivateChat(request) => {
-            let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?.to_owned();
-            app.deactivate_chat(actor, &chat_id).map(|()| Response::DeactivateChat)
-        }
-        Request::SendEvent(request) => app.send_event(actor, request).map(Response::SendEvent),
-        Request::GetChat(request) => {
-            let row = app.accessible_chat(actor, &request.chat_id)?;
-            app.chat_view_for(actor.peer, &row, request.thread_id.as_deref()).map(Response::GetChat)
-        }
-        Request::ListChats(request) => list_chats(app, actor, request).map(Response::ListChats),
-        Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads),
-        Request::Login(_) | Request::Ping => unreachable!("handled by the session"),
+        Request::Login(_) => Err(validation("already logged in")).into(),
+        Request::Ping => Ok(Response::Ping).into(),
+        Request::StartChat(request) => app.start_chat(actor, request).map(Response::StartChat).into(),
+        Request::ActivateChat(request) => app.activate_chat(actor, request).map(Response::ActivateChat).into(),
+        Request::ResumeChat(request) => app.activate_chat(actor, request).map(Response::ResumeChat).into(),
+        Request::DeactivateChat(request) => app.deactivate(actor, &request).map(|()| Response::DeactivateChat).into(),
+        Request::SendEvent(request) => app.send_event(actor, request).map(Response::SendEvent).into(),
+        Request::GetChat(request) => app
+            .accessible_chat(actor, &request.chat_id)
+            .and_then(|row| app.chat_view_for(actor.peer, &row, request.thread_id.as_deref()))
+            .map(Response::GetChat)
+            .into(),
+        Request::ListChats(request) => list_chats(app, actor, request).map(Response::ListChats).into(),
+        Request::ListThreads(request) => app.list_threads(actor, request).map(Response::ListThreads).into(),
         Request::CheckGoals(request) if actor.conn == NO_SOCKET => {
-            app.check_goals(actor, request).map(|()| Response::CheckGoals)
+            app.check_goals(actor, request).map(|()| Response::CheckGoals).into()
         }
-        Request::CheckGoals(_) => Err(validation("check_goals is a Web API method; a connected customer's page goes with update_customer_page")),
-        Request::Other { action, .. } => Err(validation(format!("unknown action {action:?}"))),
-        request => shared(app, actor, request),
-    }
-}
-
-/// Actions customers and agents both use, with the same meaning.
-pub fn shared(app: &App, actor: &Actor<'_>, request: Request) -> ApiResult<Response> {
-    use crate::properties::Change::{Delete, Update};
-    match request {
+        Request::CheckGoals(_) => {
+            Err(validation("check_goals is a Web API method; a connected customer's page goes with update_customer_page")).into()
+        }
         Request::SendRichMessagePostback(request) => {
-            app.postback(actor, request).map(|()| Response::SendRichMessagePostback)
+            app.postback(actor, request).map(|()| Response::SendRichMessagePostback).into()
         }
         Request::SendSneakPeek(request) => {
-            app.sneak_peek(actor, &request.chat_id, &request.sneak_peek_text).map(|()| Response::SendSneakPeek)
+            app.sneak_peek(actor, &request.chat_id, &request.sneak_peek_text).map(|()| Response::SendSneakPeek).into()
         }
         Request::UpdateChatProperties(request) => {
-            let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?;
-            app.change_properties(actor, Update, chat_id, None, None, &request.properties)
-                .map(|()| Response::UpdateChatProperties)
+            app.chat_properties(actor, Update, &request).map(|()| Response::UpdateChatProperties).into()
         }
         Request::DeleteChatProperties(request) => {
-            let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?;
-            app.change_properties(actor, Delete, chat_id, None, None, &request.properties)
-                .map(|()| Response::DeleteChatProperties)
+            app.chat_properties(actor, Delete, &request).map(|()| Response::DeleteChatProperties).into()
         }
-        Request::UpdateThreadProperties(request) => app
-            .change_properties(actor, Update, &request.chat_id, Some(&request.thread_id), None, &request.properties)
-            .map(|()| Response::UpdateThreadProperties),
-        Request::DeleteThreadProperties(request) => app
-            .change_properties(actor, Delete, &request.chat_id, Some(&request.thread_id), None, &request.properties)
-            .map(|()| Response::DeleteThreadProperties),
-        Request::UpdateEventProperties(request) => app
-            .change_properties(actor, Update, &request.chat_id, Some(&request.thread_id), Some(&request.event_id), &request.properties)
-            .map(|()| Response::UpdateEventProperties),
-        Request::DeleteEventProperties(request) => app
-            .change_properties(actor, Delete, &request.chat_id, Some(&request.thread_id), Some(&request.event_id), &request.properties)
-            .map(|()| Response::DeleteEventProperties),
-        Request::GetCustomer(_) => match actor.peer {
-            Peer::Customer(id) => app.customer_view(id).map(Response::GetCustomer),
-            Peer::Agent(_) => Err(validation("agents name the customer: get_customer {customer_id}")),
-        },
-        Request::UpdateCustomer(request) => app.update_customer(actor, request).map(|()| Response::UpdateCustomer),
-        Request::UpdateCustomerPage(page) => {
-            app.update_customer_page(actor, page.clone())?;
-            if let (Peer::Customer(id), Some(url)) = (actor.peer, &page.url) {
-                app.arm_greetings(actor.license_id, id, url);
-            }
-            Ok(Response::UpdateCustomerPage)
+        Request::UpdateThreadProperties(request) => {
+            app.thread_properties(actor, Update, &request).map(|()| Response::UpdateThreadProperties).into()
         }
+        Request::DeleteThreadProperties(request) => {
+            app.thread_properties(actor, Delete, &request).map(|()| Response::DeleteThreadProperties).into()
+        }
+        Request::UpdateEventProperties(request) => {
+            app.event_properties(actor, Update, &request).map(|()| Response::UpdateEventProperties).into()
+        }
+        Request::DeleteEventProperties(request) => {
+            app.event_properties(actor, Delete, &request).map(|()| Response::DeleteEventProperties).into()
+        }
+        Request::GetCustomer(_) => actor.customer_id().and_then(|id| app.customer_view(id)).map(Response::GetCustomer).into(),
+        Request::UpdateCustomer(request) => app.update_customer(actor, request).map(|()| Response::UpdateCustomer).into(),
+        Request::UpdateCustomerPage(page) => app.update_customer_page(actor, page).map(|()| Response::UpdateCustomerPage).into(),
         Request::SetCustomerSessionFields(request) => {
-            app.set_session_fields(actor, request.session_fields).map(|()| Response::SetCustomerSessionFields)
+            app.set_session_fields(actor, request.session_fields).map(|()| Response::SetCustomerSessionFields).into()
         }
         Request::ListGroupStatuses(request) => app
             .group_statuses(actor.license_id, request.all == Some(true), request.group_ids)
-            .map(|groups_status| Response::ListGroupStatuses(ListGroupStatusesResponse { groups_status })),
-        Request::GetForm(request) => app.form(actor.license_id, request.group_id, &request.kind).map(Response::GetForm),
+            .map(|groups_status| Response::ListGroupStatuses(ListGroupStatusesResponse { groups_status }))
+            .into(),
+        Request::GetForm(request) => app.form(actor.license_id, request.group_id, &request.kind).map(Response::GetForm).into(),
         Request::GetPredictedAgent(request) => {
-            app.predicted_agent(actor.license_id, request.group_id.unwrap_or(0)).map(Response::GetPredictedAgent)
+            app.predicted_agent(actor.license_id, request.group_id.unwrap_or(0)).map(Response::GetPredictedAgent).into()
         }
-        Request::GetUrlInfo(_) => unreachable!("handled by the session"),
-        // The session answers a customer's socket in a task of its own (it calls the
-        // site); only the Web API, which has no such task, gets here.
-        Request::VerifyIdentity(_) => {
-            Err(ErrorPayload::new(ErrorType::NotAllowed, "verify_identity works over the RTM websocket only"))
+        Request::GetUrlInfo(GetUrlInfo { url }) => {
+            let app = app.clone();
+            Answer::later(async move { crate::outbound::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) })
         }
-        Request::ListAgents => Ok(Response::ListAgents(app.list_agents(actor.license_id))),
+        Request::VerifyIdentity(request) => verify_identity(app, actor, request),
+        Request::ListAgents => Ok(Response::ListAgents(app.list_agents(actor.license_id))).into(),
         Request::MarkEventsAsSeen(request) => {
-            app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen)
+            app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen).into()
         }
         Request::AcceptGreeting(request) => app
             .answer_greeting(actor, Some(request.greeting_id), &request.unique_id, true)
-            .map(|()| Response::AcceptGreeting),
+            .map(|()| Response::AcceptGreeting)
+            .into(),
         Request::CancelGreeting(request) => {
-            app.answer_greeting(actor, None, &request.unique_id, false).map(|()| Response::CancelGreeting)
+            app.answer_greeting(actor, None, &request.unique_id, false).map(|()| Response::CancelGreeting).into()
         }
-        other => Err(validation(format!("{} is not available here", other.action()))),
+        Request::Other { action, .. } => Err(validation(format!("unknown action {action:?}"))).into(),
     }
 }
 
-/// `list_chats` for either API: the customer's own chats, or all of an agent's license.
-pub fn list_chats(app: &App, actor: &Actor<'_>, request: ListChats) -> ApiResult<ListChatsResponse> {
-    let mut rows = match actor.peer {
-        Peer::Customer(id) => app.db.chats_of_customer(id)?,
-        Peer::Agent(_) => app.db.chats_of_license(actor.license_id)?,
+/// `verify_identity`: asks the site who the visitor is, from a task of the session's own,
+/// unless the same value was checked a moment ago. The Web API has no such task to run the
+/// call in, so it refuses.
+fn verify_identity(app: &App, actor: &Actor<'_>, request: VerifyIdentity) -> Answer<Response> {
+    if actor.conn == NO_SOCKET {
+        return Err(ErrorPayload::new(ErrorType::NotAllowed, "verify_identity works over the RTM websocket only")).into();
+    }
+    let customer_id = match actor.customer_id() {
+        Ok(customer_id) => customer_id,
+        Err(error) => return Err(error).into(),
     };
+    let Some(license) = app.config.license_by_id(actor.license_id) else {
+        return Err(not_found("license")).into();
+    };
+    match app.prepare_verification(license, customer_id, &request.value) {
+        Ok(Some(check)) => {
+            let app = app.clone();
+            Answer::later(async move { app.verify_identity(check).await.map(|()| Response::VerifyIdentity) })
+        }
+        Ok(None) => Ok(Response::VerifyIdentity).into(),
+        Err(error) => Err(error).into(),
+    }
+}
+
+/// `list_chats`: the customer's own chats, newest first by default.
+fn list_chats(app: &App, actor: &Actor<'_>, request: ListChats) -> ApiResult<ListChatsResponse> {
+    let mut rows = app.db.chats_of_customer(actor.customer_id()?)?;
     if request.page_id.is_some() && (request.limit.is_some() || request.sort_order.is_some()) {
         return Err(validation("a page_id carries the sort_order and limit of the first request; send it alone"));
     }
@@ -133,7 +137,7 @@ pub fn list_chats(app: &App, actor: &Actor<'_>, request: ListChats) -> ApiResult
     if cursor.ascending {
         rows.reverse();
     }
-    let page = rows.iter().skip(cursor.offset).take(limit).map(|row| app.chat_summary(row, matches!(actor.peer, Peer::Agent(_)))).collect::<ApiResult<Vec<_>>>()?;
+    let page = rows.iter().skip(cursor.offset).take(limit).map(|row| app.chat_summary(row, false)).collect::<ApiResult<Vec<_>>>()?;
     let end = cursor.offset + page.len();
     Ok(ListChatsResponse {
         chats_summary: page,

@@ -128,27 +128,9 @@ pub struct CustomerRow {
     pub visits: u64,
 }
 
-/// What the site said when asked who a customer is (`verify_identity`). The value the
-/// customer sent (a session secret of the site) is never part of it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Verification {
-    /// Whether the site answered.
-    pub status: VerificationStatus,
-    /// The site's answer (cleaned and capped), or why there was none.
-    pub text: String,
-    /// When the site was asked (RFC 3339).
-    pub checked_at: String,
-}
-
-/// How a verification ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerificationStatus {
-    /// The site answered with a 2xx status; `text` is its answer.
-    Answered,
-    /// Another status, no answer in time, or no connection; `text` says which.
-    Failed,
-}
+/// What the site said when asked who a customer is (`verify_identity`), stored as agents
+/// see it.
+pub use protocol::{Verification, VerificationStatus};
 
 /// What happened to an appended event.
 #[derive(Debug, Clone, PartialEq)]

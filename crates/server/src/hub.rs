@@ -247,10 +247,7 @@ impl Hub {
     /// `agent_disconnected`), then closes it.
     pub fn disconnect_all(&self, reason: protocol::DisconnectReason) {
         let customer = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
-        let agent = Push::Other {
-            action: "agent_disconnected".to_owned(),
-            payload: serde_json::json!({ "reason": reason.as_str() }),
-        };
+        let agent = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let (mut customer, mut agent) = (Encoded::new(&customer), Encoded::new(&agent));
         for conn in self.lock().values() {
             let text = match conn.peer {

@@ -19,21 +19,50 @@
 
 use protocol::v30;
 use protocol::{
-    ActivateChat, DecodeError, EventBody, InitialChat, InitialThread, Login, LoginCustomer, Page, Request,
-    RequestFrame, Response, SendEvent, StartChat, UpdateCustomer,
+    ActivateChat, DecodeError, EventBody, InitialChat, InitialThread, Login, LoginCustomer, Page, RequestFrame, Response,
+    SendEvent, SendRichMessagePostback, SendSneakPeek, StartChat, UpdateCustomer,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::actor::Actor;
+use crate::db::ChatRow;
 use crate::errors::{not_found, validation, ApiResult};
 use crate::hub::Peer;
 use crate::properties::Change;
-use crate::App;
+use crate::{ids, App};
+
+/// A 3.0 request: `login` and `ping` read as today's, every other action kept raw until
+/// [`run`] reads it in 3.0's shapes.
+#[derive(Debug)]
+pub(crate) enum LegacyRequest {
+    /// `login`, with its 3.0 customer fields turned into today's.
+    Login(Login),
+    /// `ping`.
+    Ping,
+    /// Any other action.
+    Action {
+        /// The 3.0 action name.
+        action: String,
+        /// Its payload (`{}` when the frame had none).
+        payload: Value,
+    },
+}
+
+impl LegacyRequest {
+    /// The wire action name.
+    pub(crate) fn action(&self) -> &str {
+        match self {
+            LegacyRequest::Login(_) => "login",
+            LegacyRequest::Ping => "ping",
+            LegacyRequest::Action { action, .. } => action,
+        }
+    }
+}
 
 /// Decodes a 3.0 frame: `login` into today's login, `ping` as itself, and every other
-/// action kept raw for [`dispatch`].
-pub(crate) fn decode(text: &str) -> Result<RequestFrame, DecodeError> {
+/// action kept raw for [`run`].
+pub(crate) fn decode(text: &str) -> Result<RequestFrame<LegacyRequest>, DecodeError> {
     let invalid = DecodeError::validation;
     let frame: Value = serde_json::from_str(text).map_err(|err| invalid(None, None, format!("malformed JSON: {err}")))?;
     let (request_id, action) = protocol::envelope_ids(&frame)?;
@@ -42,9 +71,9 @@ pub(crate) fn decode(text: &str) -> Result<RequestFrame, DecodeError> {
     };
     let payload = frame.get("payload").cloned().filter(|payload| !payload.is_null()).unwrap_or_else(|| json!({}));
     let request = match action.as_str() {
-        "login" => Request::Login(login(&payload).map_err(|err| invalid(request_id.clone(), Some(action.clone()), format!("malformed payload: {err}")))?),
-        "ping" => Request::Ping,
-        _ => Request::Other { action: action.clone(), payload },
+        "login" => LegacyRequest::Login(login(&payload).map_err(|err| invalid(request_id.clone(), Some(action.clone()), format!("malformed payload: {err}")))?),
+        "ping" => LegacyRequest::Ping,
+        _ => LegacyRequest::Action { action: action.clone(), payload },
     };
     Ok(RequestFrame { request_id, request, version: None })
 }
@@ -105,8 +134,17 @@ fn answer(action: &str, payload: Value) -> ApiResult<Response> {
     Ok(Response::Other { action: action.to_owned(), payload })
 }
 
-/// Runs one 3.0 action of a logged-in customer.
-pub(crate) fn dispatch(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiResult<Response> {
+/// Answers one 3.0 request of a logged-in customer.
+pub(crate) fn dispatch(app: &App, actor: &Actor<'_>, request: LegacyRequest) -> ApiResult<Response> {
+    match request {
+        LegacyRequest::Login(_) => Err(validation("already logged in")),
+        LegacyRequest::Ping => Ok(Response::Ping),
+        LegacyRequest::Action { action, payload } => run(app, actor, &action, payload),
+    }
+}
+
+/// Runs one 3.0 action of a logged-in customer: from a socket, or from the Web API.
+pub(crate) fn run(app: &App, actor: &Actor<'_>, action: &str, body: Value) -> ApiResult<Response> {
     let Peer::Customer(customer_id) = actor.peer else {
         return Err(validation("API 3.0 serves customers only"));
     };
@@ -240,7 +278,7 @@ pub(crate) fn dispatch(app: &App, actor: &Actor<'_>, action: &str, body: Value) 
                 timestamp: Option<i64>,
             }
             let body: Body = payload(action, body)?;
-            let timestamp = body.timestamp.unwrap_or_else(crate::ids::unix_now);
+            let timestamp = body.timestamp.unwrap_or_else(ids::unix_now);
             app.mark_seen(actor, &body.chat_id, &v30::rfc3339(timestamp))?;
             answer(action, json!({ "timestamp": timestamp }))
         }
@@ -262,9 +300,18 @@ pub(crate) fn dispatch(app: &App, actor: &Actor<'_>, action: &str, body: Value) 
             let customer = serde_json::to_value(app.customer_view(customer_id)?).unwrap_or_default();
             answer(action, json!({ "customer": v30::customer_value(&customer) }))
         }
-        "update_customer_page" | "send_sneak_peek" | "send_rich_message_postback" => {
-            let request = Request::from_parts(action, body).map_err(|err| validation(format!("{action}: malformed payload: {err}")))?;
-            crate::customer::shared(app, actor, request).map(|_| Response::Other { action: action.to_owned(), payload: json!({}) })
+        "update_customer_page" => {
+            app.update_customer_page(actor, payload::<Page>(action, body)?)?;
+            answer(action, json!({}))
+        }
+        "send_sneak_peek" => {
+            let request: SendSneakPeek = payload(action, body)?;
+            app.sneak_peek(actor, &request.chat_id, &request.sneak_peek_text)?;
+            answer(action, json!({}))
+        }
+        "send_rich_message_postback" => {
+            app.postback(actor, payload::<SendRichMessagePostback>(action, body)?)?;
+            answer(action, json!({}))
         }
         other => Err(validation(format!("unknown action {other:?} in API 3.0"))),
     }
@@ -292,7 +339,7 @@ fn initial_chat(chat: Option<&Value>) -> ApiResult<InitialChat> {
 
 /// A chat in `get_chats_summary`: `order` from its latest thread, the newest event of each
 /// type with its thread's `order`.
-fn summary(app: &App, row: &crate::db::ChatRow) -> ApiResult<Value> {
+fn summary(app: &App, row: &ChatRow) -> ApiResult<Value> {
     let summary = app.chat_summary(row, false)?;
     let order = summary.last_thread_created_at.as_deref().and_then(v30::unix_micros).unwrap_or_default();
     let mut last = serde_json::Map::new();

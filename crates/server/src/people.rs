@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 
 use protocol::{
-    Customer, CustomerPageUpdated, CustomerUpdated, ErrorPayload, ErrorType, EventsMarkedAsSeen, Page, Push,
-    Statistics, UpdateCustomer, UserType,
+    Customer, CustomerPageUpdated, CustomerUpdated, ErrorPayload, ErrorType, EventsMarkedAsSeen, IncomingSneakPeek, Page,
+    Push, SneakPeek, Statistics, UpdateCustomer, UserType,
 };
 use serde_json::{json, Value};
 
 use crate::actor::Actor;
 use crate::errors::{group_not_found, not_found, validation, ApiResult};
-use crate::hub::Peer;
 use crate::{ids, App};
 
 /// Session fields a customer may have.
@@ -47,7 +46,7 @@ impl App {
 
     /// `update_customer`: name, e-mail, avatar, and session fields merged by key.
     pub(crate) fn update_customer(&self, actor: &Actor<'_>, update: UpdateCustomer) -> ApiResult<()> {
-        let customer_id = customer_of(actor)?;
+        let customer_id = actor.customer_id()?;
         if update.name.is_none() && update.email.is_none() && update.avatar.is_none() && update.session_fields.is_none() {
             return Err(validation("give at least one of name, email, avatar, session_fields"));
         }
@@ -85,7 +84,7 @@ impl App {
 
     /// `set_customer_session_fields`: replaces them all.
     pub(crate) fn set_session_fields(&self, actor: &Actor<'_>, fields: SessionFields) -> ApiResult<()> {
-        let customer_id = customer_of(actor)?;
+        let customer_id = actor.customer_id()?;
         let fields = merge_session_fields(Vec::new(), &fields)?;
         self.db.update_customer(customer_id, None, None, None, Some(&fields))?;
         self.announce_customer(actor, customer_id, json!({ "id": customer_id, "session_fields": fields }));
@@ -97,22 +96,23 @@ impl App {
         self.hub.push_to_chat(actor.license_id, customer_id, &push);
     }
 
-    /// `update_customer_page`: where the customer is now; agents see it live. Customers'
-    /// own sockets are not told: the push was withdrawn from every version of the Customer
-    /// Chat API.
+    /// `update_customer_page`: where the customer is now; agents see it live, and greetings
+    /// triggered by the page are armed. Customers' own sockets are not told: the push was
+    /// withdrawn from every version of the Customer Chat API.
     pub(crate) fn update_customer_page(&self, actor: &Actor<'_>, page: Page) -> ApiResult<()> {
-        let customer_id = customer_of(actor)?;
+        let customer_id = actor.customer_id()?;
         check_page(&page)?;
         let url = page.url.clone().unwrap_or_default();
         self.db.set_customer_page(customer_id, &url, page.title.as_deref())?;
         let push = Push::CustomerPageUpdated(CustomerPageUpdated {
             customer_id: Some(customer_id.to_owned()),
-            url,
+            url: url.clone(),
             title: page.title,
             timestamp: Some(ids::unix_now().max(0) as u64),
             opened_at: Some(self.clock.timestamp()),
         });
         self.hub.push_to_agents(actor.license_id, &push);
+        self.arm_greetings(actor.license_id, customer_id, &url);
         Ok(())
     }
 
@@ -120,7 +120,7 @@ impl App {
     /// session fields and page are kept, so agents see them, and the page may arm a
     /// greeting for when they connect.
     pub(crate) fn check_goals(&self, actor: &Actor<'_>, request: protocol::CheckGoals) -> ApiResult<()> {
-        let customer_id = customer_of(actor)?;
+        let customer_id = actor.customer_id()?;
         self.config.group(actor.license_id, request.group_id).ok_or_else(group_not_found)?;
         let url = request.page_url.trim();
         if url.is_empty() || url.len() > MAX_FIELD_BYTES {
@@ -157,15 +157,16 @@ impl App {
             return Err(ErrorPayload::new(ErrorType::ChatInactive, "sneak peeks need an active chat"));
         };
         let text: String = text.chars().take(crate::chat::MAX_TEXT_BYTES).collect();
-        let push = Push::Other {
-            action: "incoming_sneak_peek".to_owned(),
-            payload: json!({
-                "chat_id": row.id,
-                "thread_id": thread.id,
-                "sneak_peek": { "author_id": actor.user_id(), "recipients": "agents", "text": text,
-                                "timestamp": ids::unix_now() },
-            }),
-        };
+        let push = Push::IncomingSneakPeek(IncomingSneakPeek {
+            chat_id: row.id.clone(),
+            thread_id: thread.id,
+            sneak_peek: SneakPeek {
+                author_id: actor.user_id().to_owned(),
+                recipients: "agents".to_owned(),
+                text,
+                timestamp: ids::unix_now(),
+            },
+        });
         self.hub.push_to_agents(row.license_id, &push);
         Ok(())
     }
@@ -216,13 +217,6 @@ pub(crate) fn check_page(page: &Page) -> ApiResult<()> {
 /// Session fields as a login or an update sends them, checked and merged into `stored`.
 pub(crate) fn session_fields(stored: SessionFields, new_fields: &[BTreeMap<String, String>]) -> ApiResult<SessionFields> {
     merge_session_fields(stored, new_fields)
-}
-
-fn customer_of<'a>(actor: &Actor<'a>) -> ApiResult<&'a str> {
-    match actor.peer {
-        Peer::Customer(id) => Ok(id),
-        Peer::Agent(_) => Err(ErrorPayload::new(ErrorType::NotAllowed, "only customers can do this")),
-    }
 }
 
 /// Merges session fields by key, keeping first-seen order; at most 100 keys.

@@ -4,12 +4,13 @@
 //! `{namespace: [name, ...]}`. Pushes carry only what changed. Setting or removing the
 //! thread's `rating` also adds a system message, so both sides see it in the transcript.
 
-use protocol::{ErrorPayload, ErrorType, PropertiesChanged, Push};
+use protocol::{ChatProperties, ErrorPayload, ErrorType, EventProperties, PropertiesChanged, Push, ThreadProperties};
 use serde_json::Value;
 
 use crate::actor::{agents_only, Actor};
 use crate::errors::{not_found, validation, ApiResult};
-use crate::db::{Object, PropertyTarget};
+use crate::hub::Peer;
+use crate::db::{ChatRow, Object, PropertyTarget};
 use crate::App;
 
 /// Whether a request sets or deletes properties.
@@ -22,6 +23,24 @@ pub enum Change {
 }
 
 impl App {
+    /// `update_chat_properties` / `delete_chat_properties`, the chat named `chat_id` or, from
+    /// 3.3, `id`.
+    pub(crate) fn chat_properties(&self, actor: &Actor<'_>, change: Change, request: &ChatProperties) -> ApiResult<()> {
+        let chat_id = request.chat_id().ok_or_else(|| validation("chat_id is required"))?;
+        self.change_properties(actor, change, chat_id, None, None, &request.properties)
+    }
+
+    /// `update_thread_properties` / `delete_thread_properties`.
+    pub(crate) fn thread_properties(&self, actor: &Actor<'_>, change: Change, request: &ThreadProperties) -> ApiResult<()> {
+        self.change_properties(actor, change, &request.chat_id, Some(&request.thread_id), None, &request.properties)
+    }
+
+    /// `update_event_properties` / `delete_event_properties`.
+    pub(crate) fn event_properties(&self, actor: &Actor<'_>, change: Change, request: &EventProperties) -> ApiResult<()> {
+        let (chat_id, thread_id, event_id) = (&request.chat_id, Some(request.thread_id.as_str()), Some(request.event_id.as_str()));
+        self.change_properties(actor, change, chat_id, thread_id, event_id, &request.properties)
+    }
+
     /// Applies a property change to a chat (`thread_id`, `event_id` absent), a thread or an
     /// event, then pushes it to everyone in the chat.
     pub(crate) fn change_properties(
@@ -46,7 +65,7 @@ impl App {
             (_, Some(event_id)) => {
                 let (event_chat, event_thread, event) = self.db.event(event_id)?.ok_or_else(|| not_found("event"))?;
                 note = agents_only(&event);
-                if event_chat != row.id || thread_id.is_some_and(|thread_id| thread_id != event_thread) || (note && !matches!(actor.peer, crate::hub::Peer::Agent(_))) {
+                if event_chat != row.id || thread_id.is_some_and(|thread_id| thread_id != event_thread) || (note && !matches!(actor.peer, Peer::Agent(_))) {
                     return Err(not_found("event"));
                 }
                 PropertyTarget::Event(event_id)
@@ -90,7 +109,7 @@ impl App {
 
     fn announce_rating(
         &self,
-        row: &crate::db::ChatRow,
+        row: &ChatRow,
         thread_id: &str,
         change: Change,
         rating: &Value,

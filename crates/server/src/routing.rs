@@ -57,6 +57,15 @@ pub(crate) struct Route {
     pub agents: Vec<String>,
 }
 
+/// Where an agent transfers a chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Destination {
+    /// To this agent, into one of their groups unless they are in the chat's.
+    Agent(String),
+    /// To the next available agent of this group.
+    Group(u32),
+}
+
 impl Route {
     /// Any agent of the group.
     pub(crate) fn group(group_id: u32) -> Route {
@@ -301,9 +310,9 @@ impl App {
     /// Whether a transfer can be taken at once: the named agent accepts chats and has room,
     /// or one of the group's agents does. A transfer that would wait in the queue fails
     /// unless its request says `ignore_agents_availability`.
-    pub(crate) fn check_transfer_target(&self, license_id: u64, to_group: Option<u32>, to_agent: Option<&str>) -> ApiResult<()> {
-        match (to_agent, to_group) {
-            (Some(agent_id), _) => {
+    pub(crate) fn check_transfer_target(&self, license_id: u64, destination: &Destination) -> ApiResult<()> {
+        match destination {
+            Destination::Agent(agent_id) => {
                 let agent = self.config.agent(agent_id).filter(|agent| agent.license_id == license_id).ok_or_else(|| not_found("agent"))?;
                 let route = Route { group_id: agent.groups.first().copied().unwrap_or(0), agents: vec![agent.id.clone()] };
                 if self.route_status(license_id, &route)? != GroupStatus::Online {
@@ -313,7 +322,7 @@ impl App {
                     ));
                 }
             }
-            (None, Some(group_id)) => {
+            &Destination::Group(group_id) => {
                 self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
                 if self.group_status(license_id, group_id)? != GroupStatus::Online {
                     return Err(ErrorPayload::new(
@@ -322,31 +331,27 @@ impl App {
                     ));
                 }
             }
-            (None, None) => return Err(validation("give target.type agent or group, with ids")),
         }
         Ok(())
     }
 
-    /// `transfer_chat` (agents): to named agents, or to a group's next available agent.
-    pub(crate) fn transfer(&self, actor: &Actor<'_>, chat_id: &str, to_group: Option<u32>, to_agent: Option<&str>) -> ApiResult<()> {
+    /// `transfer_chat` (agents): to a named agent, or to a group's next available agent.
+    pub(crate) fn transfer(&self, actor: &Actor<'_>, chat_id: &str, destination: &Destination) -> ApiResult<()> {
         let row = self.accessible_chat(actor, chat_id)?;
         let thread = self.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);
         let thread = thread.ok_or_else(|| ErrorPayload::new(ErrorType::ChatInactive, "only active chats can be transferred"))?;
-        if let Some(agent_id) = to_agent {
-            self.config
-                .agent(agent_id)
-                .filter(|agent| agent.license_id == row.license_id)
-                .ok_or_else(|| not_found("agent"))?;
-        }
-        if let Some(group_id) = to_group {
-            self.config.group(row.license_id, group_id).ok_or_else(group_not_found)?;
-        }
-        if to_agent.is_none() && to_group.is_none() {
-            return Err(validation("give target.type agent or group, with ids"));
-        }
+        let to_agent = match destination {
+            Destination::Agent(agent_id) => Some(
+                self.config.agent(agent_id).filter(|agent| agent.license_id == row.license_id).ok_or_else(|| not_found("agent"))?,
+            ),
+            &Destination::Group(group_id) => {
+                self.config.group(row.license_id, group_id).ok_or_else(group_not_found)?;
+                None
+            }
+        };
         let previous_agents = self.db.chat_agents(&row.id)?;
         for agent_id in previous_agents.clone() {
-            if Some(agent_id.as_str()) == to_agent {
+            if to_agent.is_some_and(|agent| agent.id == agent_id) {
                 continue;
             }
             self.db.remove_chat_agent(&row.id, &agent_id)?;
@@ -362,27 +367,26 @@ impl App {
         let requester = actor.user_id().to_owned();
         let from = TransferTarget { group_ids: Some(vec![row.group_id]), agent_ids: Some(previous_agents) };
         // The chat joins the group it goes to; an agent takes it into one of theirs.
-        let group_id = match (to_agent.and_then(|agent_id| self.config.agent(agent_id)), to_group) {
-            (_, Some(group_id)) => group_id,
-            (Some(agent), None) if !agent.groups.contains(&row.group_id) => agent.groups.first().copied().unwrap_or(0),
+        let group_id = match (to_agent, destination) {
+            (_, &Destination::Group(group_id)) => group_id,
+            (Some(agent), _) if !agent.groups.contains(&row.group_id) => agent.groups.first().copied().unwrap_or(0),
             _ => row.group_id,
         };
         if group_id != row.group_id {
             self.db.set_chat_group(&row.id, group_id)?;
         }
         let row = ChatRow { group_id, ..row };
-        let (transferred_to, queue) = match (to_agent, to_group) {
-            (Some(agent_id), _) => {
+        let (transferred_to, queue) = match destination {
+            Destination::Agent(agent_id) => {
                 self.db.dequeue(&row.id)?;
                 self.assign(&row, &thread.id, agent_id, Some(&requester))?;
-                (TransferTarget { group_ids: None, agent_ids: Some(vec![agent_id.to_owned()]) }, None)
+                (TransferTarget { group_ids: None, agent_ids: Some(vec![agent_id.clone()]) }, None)
             }
-            (None, Some(group_id)) => {
+            &Destination::Group(group_id) => {
                 self.db.dequeue(&row.id)?;
                 self.route(&row, &thread.id, &Route::group(group_id))?;
                 (TransferTarget { group_ids: Some(vec![group_id]), agent_ids: None }, self.queue_of(row.license_id, &row.id)?)
             }
-            (None, None) => unreachable!("checked above"),
         };
         // Agents learn about the chat as it now is, and where it came from.
         let chat = protocol::Chat { transferred_from: Some(from), ..self.chat_view(&row, None)? };

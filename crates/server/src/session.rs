@@ -14,16 +14,16 @@ use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 pub use protocol::Api;
 use protocol::{
-    CustomerDisconnected, DisconnectReason, ErrorPayload, ErrorType, Push, PushFrame, Request, RequestFrame, Response,
-    ResponseFrame, Version,
+    AgentDisconnected, AgentRequest, AgentResponse, CustomerDisconnected, DecodeError, DisconnectReason, ErrorPayload,
+    ErrorType, Push, PushFrame, Request, RequestFrame, Response, ResponseFrame, Version,
 };
-use serde_json::json;
 use tokio::time::{sleep_until, Instant};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Answer};
 use crate::config::License;
 use crate::errors::{validation, ApiResult};
 use crate::hub::{ConnId, Peer, Wire};
+use crate::legacy::LegacyRequest;
 use crate::limits::{Admitted, Bucket};
 use crate::outbox::Outbox;
 use crate::App;
@@ -267,12 +267,15 @@ impl Session {
         deadlines.into_iter().min_by_key(|(deadline, _)| *deadline).expect("never empty")
     }
 
-    fn reply(&self, request_id: Option<String>, response: Response, version: Version) {
-        self.send(ResponseFrame::ok(request_id, response).encode_in(self.api, version));
+    fn reply(&self, request_id: Option<String>, result: ApiResult<Reply>, action: &str, version: Version) -> usize {
+        let text = encode(self.api, version, request_id, action, result);
+        let size = text.len();
+        self.send(text);
+        size
     }
 
     fn reply_error(&self, request_id: Option<String>, action: &str, error: ErrorPayload) {
-        self.send(ResponseFrame::error(request_id, action, error).encode_in(self.api, self.version));
+        self.reply(request_id, Err(error), action, self.version);
     }
 
     /// Answers a request with what `work` produces, from a task of its own, so the
@@ -283,7 +286,7 @@ impl Session {
         request_id: Option<String>,
         action: String,
         version: Version,
-        work: impl Future<Output = ApiResult<Response>> + Send + 'static,
+        work: impl Future<Output = ApiResult<Reply>> + Send + 'static,
     ) {
         use std::sync::atomic::Ordering::SeqCst;
         if self.pending.fetch_add(1, SeqCst) >= MAX_PENDING {
@@ -302,25 +305,16 @@ impl Session {
             };
             pending.fetch_sub(1, SeqCst);
             let Some(result) = result else { return };
-            let frame = match result {
-                Ok(response) => ResponseFrame::ok(request_id, response),
-                Err(error) => ResponseFrame::error(request_id, &action, error),
-            };
-            outbox.text(frame.encode_in(api, version));
+            outbox.text(encode(api, version, request_id, &action, result));
         });
     }
 
     /// Tells the client why, then closes.
     fn disconnect(&mut self, reason: DisconnectReason) {
         self.closing = true;
-        let action = match self.api {
-            Api::Customer => "customer_disconnected",
-            Api::Agent => "agent_disconnected",
-        };
-        let payload = json!({ "reason": reason.as_str() });
         let push = match self.api {
             Api::Customer => Push::CustomerDisconnected(CustomerDisconnected { reason: reason.clone(), data: None }),
-            Api::Agent => Push::Other { action: action.to_owned(), payload },
+            Api::Agent => Push::AgentDisconnected(AgentDisconnected { reason: reason.clone() }),
         };
         // The connection's own version, whatever `login` subscribed to: this push may come
         // before any login.
@@ -330,25 +324,26 @@ impl Session {
         self.outbox.close(1000, reason.as_str());
     }
 
+    /// Reads a frame in the shapes of the connection's API and version.
+    fn decode(&self, text: &str) -> Result<RequestFrame<Incoming>, DecodeError> {
+        fn frame<R>(frame: RequestFrame<R>, incoming: fn(R) -> Incoming) -> RequestFrame<Incoming> {
+            RequestFrame { request_id: frame.request_id, request: incoming(frame.request), version: frame.version }
+        }
+        Ok(match self.api {
+            // 3.0 frames keep their own shapes until `legacy` runs them.
+            Api::Customer if self.version == Version::V3_0 => frame(crate::legacy::decode(text)?, Incoming::Legacy),
+            Api::Customer => frame(RequestFrame::decode(text)?, Incoming::Customer),
+            Api::Agent => frame(RequestFrame::decode_agent(text)?, Incoming::Agent),
+        })
+    }
+
     fn handle_text(&mut self, app: &App, text: &str) {
         // A connection whose queue overflowed is being closed: its requests are not worth
         // answering.
         if self.outbox.overflowed() {
             return;
         }
-        // 3.0 frames keep their own shapes until `legacy` runs them.
-        let decoded = if self.version == Version::V3_0 { crate::legacy::decode(text) } else { RequestFrame::decode(text) };
-        let frame = match decoded {
-            // Where the agent API's payload differs from the customer API's action of the
-            // same name, the agent side reads the raw payload itself.
-            Ok(frame) if self.api == Api::Agent && crate::agent::own_shape(frame.request.action()) => {
-                let payload = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|mut frame| frame.get_mut("payload").map(serde_json::Value::take))
-                    .unwrap_or_default();
-                let action = frame.request.action().to_owned();
-                RequestFrame { request: Request::Other { action, payload }, ..frame }
-            }
+        let frame = match self.decode(text) {
             Ok(frame) => frame,
             Err(err) => {
                 // Frames that cannot be read count against the rate too.
@@ -388,60 +383,43 @@ impl Session {
         ) {
             self.last_activity = Instant::now();
         }
-        if let Request::Ping = request {
+        if request.is_ping() {
             // Before login a ping is a no-op for liveness, but answering it does no harm.
-            return self.reply(request_id, Response::Ping, version);
-        }
-        // Link previews and identity checks call other sites, which can take seconds. They
-        // run in tasks of their own so the connection keeps answering.
-        match (&self.peer, self.api, &request) {
-            (Some(_), _, Request::GetUrlInfo(preview)) => {
-                let (app, url) = (app.clone(), preview.url.clone());
-                let work = async move { crate::outbound::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) };
-                return self.answer_later(request_id, action, version, work);
-            }
-            (Some(Peer::Customer(customer_id)), Api::Customer, Request::VerifyIdentity(verify)) => {
-                let Some(license) = &self.license else { return };
-                return match app.prepare_verification(license, customer_id, &verify.value) {
-                    Ok(Some(check)) => {
-                        let app = app.clone();
-                        let work = async move { app.verify_identity(check).await.map(|()| Response::VerifyIdentity) };
-                        self.answer_later(request_id, action, version, work)
-                    }
-                    Ok(None) => self.reply(request_id, Response::VerifyIdentity, version),
-                    Err(error) => self.reply_error(request_id, &action, error),
-                };
-            }
-            _ => {}
+            self.reply(request_id, Ok(Reply::ping(self.api)), &action, version);
+            return;
         }
         let Some(license) = self.license.clone() else { return };
-        let result = match (&self.peer, request) {
-            (None, Request::Login(login)) if self.version == Version::V3_0 => {
-                let group_id = login.group_id.unwrap_or(0);
-                self.login(app, &license, login, version).map(|response| crate::legacy::login_answer(app, license.id, group_id, response))
-            }
-            (None, Request::Login(login)) => self.login(app, &license, login, version),
-            (None, _) => Err(ErrorPayload::new(ErrorType::Authentication, "log in first")),
-            (Some(_), Request::Login(_)) => Err(validation("already logged in")),
+        let answer = match (&self.peer, request) {
+            (None, request) => match request.into_login() {
+                Some(login) => Answer::Now(self.login(app, &license, login, version)),
+                None => Answer::Now(Err(ErrorPayload::new(ErrorType::Authentication, "log in first"))),
+            },
             (Some(peer), request) => {
                 let actor = Actor { license_id: license.id, peer, conn: self.conn, request_id: request_id.as_deref() };
-                match (self.api, request) {
-                    (Api::Customer, Request::Other { action, payload }) if self.version == Version::V3_0 => {
-                        crate::legacy::dispatch(app, &actor, &action, payload)
-                    }
-                    (Api::Customer, request) => crate::customer::dispatch(app, &actor, request),
-                    (Api::Agent, request) => crate::agent::dispatch(app, &actor, request),
+                match request {
+                    Incoming::Customer(request) => crate::customer::dispatch(app, &actor, request).map(Reply::Customer),
+                    Incoming::Legacy(request) => Answer::Now(crate::legacy::dispatch(app, &actor, request).map(Reply::Customer)),
+                    Incoming::Agent(request) => crate::agent::dispatch(app, &actor, request).map(Reply::Agent),
                 }
             }
         };
-        match result {
-            Ok(response) => {
-                let text = ResponseFrame::ok(request_id, response).encode_in(self.api, version);
+        // Link previews and identity checks call other sites, which can take seconds. They
+        // run in tasks of their own so the connection keeps answering.
+        let result = match answer {
+            Answer::Later(work) => return self.answer_later(request_id, action, version, work),
+            Answer::Now(result) => result,
+        };
+        let failed_login = match &result {
+            Err(error) if action == "login" && self.peer.is_none() => Some(error.kind.clone()),
+            _ => None,
+        };
+        let size = self.reply(request_id, result, &action, version);
+        match failed_login {
+            None => {
                 // A large answer costs more of the rate than a small one: one request more
                 // per 4 KB, so asking for big answers in a loop is slowed down in
                 // proportion to the work it makes.
-                let extra = (text.len() / ANSWER_BYTES_PER_REQUEST) as f64;
-                self.send(text);
+                let extra = (size / ANSWER_BYTES_PER_REQUEST) as f64;
                 if extra > 0.0
                     && let Some(wait) = self.budget.spend(extra, Instant::now())
                 {
@@ -449,26 +427,21 @@ impl Session {
                 }
                 self.push_side_storage();
             }
-            Err(error) => {
-                let fatal = action == "login" && self.peer.is_none();
-                let error_kind = error.kind.clone();
-                self.reply_error(request_id, &action, error);
-                if fatal {
-                    // A socket that cannot log in is closed rather than left open, with the
-                    // reason when the protocol has one. `users_limit_reached` gets none:
-                    // clients wait for the visitor after that login error, and a
-                    // `customer_disconnected` would send them reconnecting instead.
-                    let refusal = match self.refusal.take() {
-                        None if error_kind == ErrorType::Internal => Some(DisconnectReason::InternalError),
-                        None if error_kind == ErrorType::CustomerBanned => Some(DisconnectReason::CustomerBanned),
-                        refusal => refusal,
-                    };
-                    match refusal {
-                        Some(reason) => self.disconnect(reason),
-                        None => {
-                            self.closing = true;
-                            self.outbox.close(1008, "login failed");
-                        }
+            Some(error_kind) => {
+                // A socket that cannot log in is closed rather than left open, with the
+                // reason when the protocol has one. `users_limit_reached` gets none:
+                // clients wait for the visitor after that login error, and a
+                // `customer_disconnected` would send them reconnecting instead.
+                let refusal = match self.refusal.take() {
+                    None if error_kind == ErrorType::Internal => Some(DisconnectReason::InternalError),
+                    None if error_kind == ErrorType::CustomerBanned => Some(DisconnectReason::CustomerBanned),
+                    refusal => refusal,
+                };
+                match refusal {
+                    Some(reason) => self.disconnect(reason),
+                    None => {
+                        self.closing = true;
+                        self.outbox.close(1008, "login failed");
                     }
                 }
             }
@@ -478,10 +451,10 @@ impl Session {
     /// Logs the connection in. A login that names a later version than the URL's makes
     /// the whole connection speak it: clients such as the Customer SDK name their version
     /// on `login` only, and then expect its shapes in every answer and push.
-    fn login(&mut self, app: &App, license: &License, login: protocol::Login, version: Version) -> ApiResult<Response> {
+    fn login(&mut self, app: &App, license: &License, login: protocol::Login, version: Version) -> ApiResult<Reply> {
         let token = login.token.strip_prefix("Bearer ").unwrap_or(&login.token).trim();
         // `accepting`: the agent's stored routing status (customers take no chats).
-        let (peer, response, accepting) = match self.api {
+        let (peer, reply, accepting) = match self.api {
             Api::Customer => {
                 let (customer_id, expires_in) = app.customer_for_token(license, token)?;
                 let limits = &app.config.limits;
@@ -493,13 +466,16 @@ impl Session {
                     self.refusal = Some(DisconnectReason::TooManyConnections);
                     return Err(ErrorPayload::new(ErrorType::LimitReached, "too many connections for this customer"));
                 }
-                let (response, side_storage) = app.customer_login(license, &customer_id, &login)?;
+                let (mut response, side_storage) = app.customer_login(license, &customer_id, &login)?;
+                if self.version == Version::V3_0 {
+                    response = crate::legacy::login_answer(app, license.id, login.group_id.unwrap_or(0), response);
+                }
                 self.side_storage = Some(side_storage);
                 self.token_expires = Some(Instant::now() + expires_in);
                 if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
                     app.arm_greetings(license.id, &customer_id, url);
                 }
-                (Peer::Customer(customer_id), response, false)
+                (Peer::Customer(customer_id), Reply::Customer(response), false)
             }
             Api::Agent => {
                 let agent = app
@@ -509,7 +485,7 @@ impl Session {
                     .ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "invalid agent token"))?;
                 let accepting = app.db.agent_accepting(&agent.id)?.unwrap_or(true);
                 let response = app.agent_login(license, &agent.id, accepting)?;
-                (Peer::Agent(agent.id.clone()), response, accepting)
+                (Peer::Agent(agent.id.clone()), Reply::Agent(response), accepting)
             }
         };
         self.version = version;
@@ -526,7 +502,7 @@ impl Session {
         }
         self.peer = Some(peer);
         self.last_activity = Instant::now();
-        Ok(response)
+        Ok(reply)
     }
 
     /// After a customer's login answer: what their client should keep for the next login.
@@ -538,5 +514,65 @@ impl Session {
                 self.send(text);
             }
         }
+    }
+}
+
+/// A request as the connection's API reads it.
+enum Incoming {
+    /// The Customer Chat API, 3.2 on.
+    Customer(Request),
+    /// The Customer Chat API 3.0, in its own shapes.
+    Legacy(LegacyRequest),
+    /// The agent API.
+    Agent(AgentRequest),
+}
+
+impl Incoming {
+    fn action(&self) -> &str {
+        match self {
+            Incoming::Customer(request) => request.action(),
+            Incoming::Legacy(request) => request.action(),
+            Incoming::Agent(request) => request.action(),
+        }
+    }
+
+    fn is_ping(&self) -> bool {
+        matches!(self, Incoming::Customer(Request::Ping) | Incoming::Legacy(LegacyRequest::Ping) | Incoming::Agent(AgentRequest::Ping))
+    }
+
+    fn into_login(self) -> Option<protocol::Login> {
+        match self {
+            Incoming::Customer(Request::Login(login))
+            | Incoming::Legacy(LegacyRequest::Login(login))
+            | Incoming::Agent(AgentRequest::Login(login)) => Some(login),
+            _ => None,
+        }
+    }
+}
+
+/// An answer in the connection's API.
+enum Reply {
+    /// The Customer Chat API's (3.0's answers included, as `Response::Other`).
+    Customer(Response),
+    /// The agent API's.
+    Agent(AgentResponse),
+}
+
+impl Reply {
+    fn ping(api: Api) -> Reply {
+        match api {
+            Api::Customer => Reply::Customer(Response::Ping),
+            Api::Agent => Reply::Agent(AgentResponse::Ping),
+        }
+    }
+}
+
+/// A response frame for `result`, in the shapes of `api` and `version`.
+fn encode(api: Api, version: Version, request_id: Option<String>, action: &str, result: ApiResult<Reply>) -> String {
+    match (result, api) {
+        (Ok(Reply::Customer(response)), _) => ResponseFrame::ok(request_id, response).encode_in(api, version),
+        (Ok(Reply::Agent(response)), _) => ResponseFrame::ok(request_id, response).encode_in(api, version),
+        (Err(error), Api::Customer) => ResponseFrame::<Response>::error(request_id, action, error).encode_in(api, version),
+        (Err(error), Api::Agent) => ResponseFrame::<AgentResponse>::error(request_id, action, error).encode_in(api, version),
     }
 }

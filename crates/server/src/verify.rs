@@ -20,8 +20,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use protocol::{CustomerUpdated, ErrorPayload, ErrorType, Push};
-use serde_json::{json, Value};
+use protocol::{AgentUser, CustomerUpdated, ErrorPayload, ErrorType, Push, User, UserType};
+use serde_json::json;
 
 use crate::errors::{validation, ApiResult};
 use crate::config::License;
@@ -126,18 +126,19 @@ impl App {
         Ok(())
     }
 
-    /// Adds `verification` to the customer among a chat's `users` (as JSON), for agents.
-    pub(crate) fn add_verification(&self, users: &mut Value) -> ApiResult<()> {
-        for user in users.as_array_mut().into_iter().flatten() {
-            if user["type"] != "customer" {
-                continue;
-            }
-            let Some(customer_id) = user["id"].as_str().map(str::to_owned) else { continue };
-            if let Some(verification) = self.db.verification(&customer_id)? {
-                user["verification"] = json!(verification);
-            }
-        }
-        Ok(())
+    /// A chat's users as agents see them: the customer with what the site said about them,
+    /// once it was asked.
+    pub(crate) fn with_verification(&self, users: Vec<User>) -> ApiResult<Vec<AgentUser>> {
+        users
+            .into_iter()
+            .map(|user| {
+                let verification = match user.kind {
+                    UserType::Customer => self.db.verification(&user.id)?,
+                    _ => None,
+                };
+                Ok(AgentUser { user, verification })
+            })
+            .collect()
     }
 
     /// POSTs the form to the site and turns what happened into an outcome.

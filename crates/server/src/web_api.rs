@@ -130,7 +130,7 @@ async fn customer_action(
     let peer = Peer::Customer(caller.customer_id.clone());
     let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
     if path_version(&version) == Some(protocol::Version::V3_0) {
-        return match crate::legacy::dispatch(&app, &actor, &action, payload) {
+        return match crate::legacy::run(&app, &actor, &action, payload) {
             Ok(response) => ok_response(response),
             Err(error) => error_response(&error),
         };
@@ -143,15 +143,11 @@ async fn customer_action(
         Ok(request) => request,
         Err(error) => return error_response(&validation(format!("invalid {action} payload: {error}"))),
     };
-    // A link preview fetches a remote page, so the websocket session runs it outside
-    // `dispatch` (which does not take it); the Web API does the same, and awaits it here.
-    if let Request::GetUrlInfo(preview) = &request {
-        return match crate::outbound::fetch(&preview.url, &app.url_policy).await {
-            Ok(info) => ok_response(protocol::Response::GetUrlInfo(info)),
-            Err(error) => error_response(&error),
-        };
-    }
-    match crate::customer::dispatch(&app, &actor, request) {
+    let answer = match crate::customer::dispatch(&app, &actor, request) {
+        crate::actor::Answer::Now(result) => result,
+        crate::actor::Answer::Later(work) => work.await,
+    };
+    match answer {
         Ok(response) => ok_response(response),
         Err(error) => error_response(&error),
     }
