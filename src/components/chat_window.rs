@@ -149,14 +149,18 @@ pub fn ChatWindow(
         if state.with_untracked(|chat_state| chat_state.chat_id.is_none()) {
             return;
         }
-        busy.set(true);
+        // The answers join the outbox, which delivers them however long the link is down,
+        // so the form gives way to the rating at once; it comes back only if the server
+        // refuses them.
+        let thread = thread_id.get_untracked();
+        postchat_done.set(thread.clone());
         leptos::task::spawn_local(async move {
             let event = Event::new(EventBody::FilledForm { form_id, fields: filled.fields });
-            let result = chat.send_outgoing(Item::AfterChat { event }).await;
-            busy.set(false);
-            match result {
-                Ok(_) => postchat_done.set(thread_id.get_untracked()),
-                Err(error) => form_error.set(Some(error.to_string())),
+            if let Err(error) = chat.send_outgoing(Item::AfterChat { event }).await {
+                if postchat_done.get_untracked() == thread {
+                    postchat_done.set(None);
+                }
+                form_error.set(Some(error.to_string()));
             }
         });
     };
