@@ -131,7 +131,7 @@ mod browser {
     use crate::config::WidgetConfig;
     use crate::session::{upload_url, Stability};
     use crate::session::Session;
-    use crate::store::{ChatState, ConnectionStatus};
+    use crate::store::{ChatState, ConnectionStatus, Halt};
 
     /// Protocol keep-alive interval.
     const PING_MS: u32 = 15_000;
@@ -218,7 +218,7 @@ mod browser {
             let now = js_sys::Date::now();
             state.with_untracked(|chat_state| self.session.expire(now, chat_state));
             if let Some(unstable) = self.stability.update(now, false, false) {
-                state.update(|chat_state| chat_state.unstable = unstable);
+                state.update(|chat_state| chat_state.set_unstable(unstable));
             }
         }
     }
@@ -241,7 +241,7 @@ mod browser {
         let key = format!("{}.side_storage", config.identity_key());
         let stored = crate::persist::decode_side_storage(&crate::persist::read(&key).unwrap_or_default());
         if !stored.is_empty() {
-            state.update(|chat_state| chat_state.customer_side_storage = stored);
+            state.update(|chat_state| chat_state.restore_customer_side_storage(stored));
         }
         let storage = Memo::new(move |_| state.with(|chat_state| crate::persist::encode_side_storage(&chat_state.customer_side_storage)));
         Effect::new(move |first: Option<()>| {
@@ -258,11 +258,11 @@ mod browser {
         let nudge_network = nudge.clone();
         let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
         let hidden = |document: &web_sys::Document| document.visibility_state() == web_sys::VisibilityState::Hidden;
-        state.update(|chat_state| chat_state.page_hidden = hidden(&document));
+        state.update(|chat_state| chat_state.set_page_hidden(hidden(&document)));
         let watched = document.clone();
         let on_change = Closure::<dyn FnMut()>::new(move || {
             let now_hidden = hidden(&watched);
-            state.update(|chat_state| chat_state.page_hidden = now_hidden);
+            state.update(|chat_state| chat_state.set_page_hidden(now_hidden));
             let _ = nudge.unbounded_send(Command::Flush);
         });
         let _ = document.add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
@@ -305,14 +305,13 @@ mod browser {
                     End::Destroy => {
                         client.session.destroy();
                         state.update(|chat_state| {
-                            chat_state.set_connection(ConnectionStatus::Stopped { reason: "destroyed".to_owned() })
+                            chat_state.set_connection(ConnectionStatus::Stopped { reason: Halt::Destroyed })
                         });
                         return;
                     }
                     End::Paused => {
                         state.update(|chat_state| {
-                            chat_state.disconnect_reason = Some("manual".to_owned());
-                            chat_state.set_connection(ConnectionStatus::Paused { reason: "manual".to_owned() })
+                            chat_state.set_connection(ConnectionStatus::Paused { reason: Halt::Manual })
                         });
                         if !wait_for_intent(state, &mut commands, &mut client).await {
                             return;
@@ -320,12 +319,9 @@ mod browser {
                         attempt = 0;
                         immediate = true;
                     }
-                    End::Lost => {
-                        state.update(|chat_state| chat_state.disconnect_reason = Some("connection_lost".to_owned()));
-                    }
+                    End::Lost => {}
                     End::TokenRefused => client.token = None,
                     End::Disconnected(reason) => {
-                        state.update(|chat_state| chat_state.disconnect_reason = Some(reason.to_string()));
                         match super::reaction(&reason) {
                             Reaction::Reconnect { new_token } => {
                                 if new_token {
@@ -334,7 +330,7 @@ mod browser {
                             }
                             Reaction::WaitForUser => {
                                 state.update(|chat_state| {
-                                    chat_state.set_connection(ConnectionStatus::Paused { reason: reason.to_string() })
+                                    chat_state.set_connection(ConnectionStatus::Paused { reason: Halt::Server(reason.clone()) })
                                 });
                                 if !wait_for_intent(state, &mut commands, &mut client).await {
                                     return;
@@ -345,7 +341,7 @@ mod browser {
                             Reaction::Stop => {
                                 client.session.destroy();
                                 state.update(|chat_state| {
-                                    chat_state.set_connection(ConnectionStatus::Stopped { reason: reason.to_string() })
+                                    chat_state.set_connection(ConnectionStatus::Stopped { reason: Halt::Server(reason.clone()) })
                                 });
                                 return;
                             }
@@ -371,13 +367,13 @@ mod browser {
                         Offline::End(End::Destroy) => {
                             client.session.destroy();
                             state.update(|chat_state| {
-                                chat_state.set_connection(ConnectionStatus::Stopped { reason: "destroyed".to_owned() })
+                                chat_state.set_connection(ConnectionStatus::Stopped { reason: Halt::Destroyed })
                             });
                             return;
                         }
                         Offline::End(End::Paused) => {
                             state.update(|chat_state| {
-                                chat_state.set_connection(ConnectionStatus::Paused { reason: "manual".to_owned() })
+                                chat_state.set_connection(ConnectionStatus::Paused { reason: Halt::Manual })
                             });
                             if !wait_for_intent(state, &mut commands, &mut client).await {
                                 return;
@@ -405,7 +401,7 @@ mod browser {
                     Offline::End(End::Destroy) => {
                         client.session.destroy();
                         state.update(|chat_state| {
-                            chat_state.set_connection(ConnectionStatus::Stopped { reason: "destroyed".to_owned() })
+                            chat_state.set_connection(ConnectionStatus::Stopped { reason: Halt::Destroyed })
                         });
                         return false;
                     }
@@ -495,7 +491,7 @@ mod browser {
                             state.update(|chat_state| {
                                 chat_state.set_connection(ConnectionStatus::Online);
                                 if let Some(unstable) = recovered {
-                                    chat_state.unstable = unstable;
+                                    chat_state.set_unstable(unstable);
                                 }
                             });
                         }
@@ -548,7 +544,7 @@ mod browser {
                     let outgoing = state.with_untracked(|chat_state| session.expire(now, chat_state));
                     let up = session.is_logged_in();
                     if let Some(unstable) = client.stability.update(now, up, session.ping_late(now)) {
-                        state.update(|chat_state| chat_state.unstable = unstable);
+                        state.update(|chat_state| chat_state.set_unstable(unstable));
                     }
                     // A request (a ping at the latest) unanswered for 15 s: the link is dead
                     // even if the socket has not noticed yet.

@@ -171,7 +171,7 @@ impl Tabs {
         let player = candidates.into_iter().map(|(tab, _)| tab).min();
         let quiet = player != Some(self.me.as_str());
         if state.quiet != quiet {
-            state.quiet = quiet;
+            state.set_quiet(quiet);
         }
     }
 }
@@ -269,7 +269,7 @@ mod tests {
 
     fn hidden() -> ChatState {
         let mut state = ChatState::default();
-        state.page_hidden = true;
+        state.fixture().page_hidden = true;
         state
     }
 
@@ -338,7 +338,7 @@ mod tests {
         let mut a = (Tabs::new("a"), hidden());
         let mut b = (Tabs::new("b"), hidden());
         let mut c = (Tabs::new("c"), visible());
-        c.1.page_hidden = true;
+        c.1.set_page_hidden(true);
         for (tabs, state) in [&mut a, &mut b, &mut c] {
             for (peer, visible) in [("a", false), ("b", false), ("c", false)] {
                 if peer != tabs.id() {
@@ -351,7 +351,7 @@ mod tests {
         assert!(!a.1.quiet);
 
         // Tab c comes to the front: it plays, the others fall quiet.
-        c.1.page_hidden = false;
+        c.1.set_page_hidden(false);
         c.0.elect(1.0, &mut c.1);
         for (tabs, state) in [&mut a, &mut b] {
             tabs.receive(TabMessage::Beat { tab: "c".into(), visible: true }, 1.0, state);
@@ -371,8 +371,8 @@ mod tests {
     #[test]
     fn a_quiet_tab_does_not_chime() {
         let mut state = ChatState::default();
-        state.chat_id = Some("C1".into());
-        state.customer_id = Some("me".into());
+        state.fixture().chat_id = Some("C1".into());
+        state.fixture().customer_id = Some("me".into());
         let event = |id: &str| protocol::Event {
             id: Some(id.into()),
             custom_id: None,
@@ -384,7 +384,7 @@ mod tests {
         };
         state.merge_event(&event("T_1"), true);
         assert_eq!(state.chime, 1);
-        state.quiet = true;
+        state.fixture().quiet = true;
         state.merge_event(&event("T_22"), true);
         assert_eq!(state.chime, 1);
         assert_eq!(state.unread, 2, "a quiet tab still counts unread messages");

@@ -65,7 +65,7 @@ impl ChatHistory {
         self.chat.state.update(|chat_state| {
             chat_state.merge_history(&chat_id, &threads);
             if chat_state.chat_id.as_deref() == Some(chat_id.as_str()) {
-                chat_state.history_complete = done;
+                chat_state.set_history_complete(done);
             }
         });
         Ok(Some(threads))

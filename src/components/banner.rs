@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::chat::ChatHandle;
 use crate::i18n::Locale;
-use crate::store::ConnectionStatus;
+use crate::store::{ConnectionStatus, Halt};
 
 /// A polite status region that is empty while all is well.
 #[component]
@@ -15,7 +15,7 @@ pub fn ConnectionBanner() -> impl IntoView {
     let text = move || match status.get() {
         (ConnectionStatus::Reconnecting { .. }, _) => Some(locale.text.reconnecting),
         // A deliberate `disconnect()` is not the visitor's inactivity: nothing to say.
-        (ConnectionStatus::Paused { reason }, _) if reason == "manual" => None,
+        (ConnectionStatus::Paused { reason: Halt::Manual }, _) => None,
         (ConnectionStatus::Paused { .. }, _) => Some(locale.text.paused),
         (ConnectionStatus::Stopped { .. }, _) => Some(locale.text.stopped),
         (ConnectionStatus::Online, true) => Some(locale.text.unstable),

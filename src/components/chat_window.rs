@@ -116,7 +116,7 @@ pub fn ChatWindow(
             Some(entry) => Access { group_ids: vec![entry.group_id], agent_ids: vec![entry.agent.id.clone()] },
             None => site.with_value(WidgetConfig::route),
         };
-        state.update(|chat_state| chat_state.route = route);
+        state.update(|chat_state| chat_state.set_route(route));
         picked.set(entry);
     };
 

@@ -58,12 +58,14 @@ pub(super) fn run_command(
                 let agents = crate::config::operators(params.and_then(|params| params.get("operators"))).unwrap_or_default();
                 if !groups.is_empty() || !agents.is_empty() {
                     chat.state.update(|chat_state| {
+                        let mut route = chat_state.route.clone();
                         if !groups.is_empty() {
-                            chat_state.route.group_ids = groups;
+                            route.group_ids = groups;
                         }
                         if !agents.is_empty() {
-                            chat_state.route.agent_ids = agents;
+                            route.agent_ids = agents;
                         }
+                        chat_state.set_route(route);
                     });
                 }
                 // A proactive chat: the invitation shows as the operator's first message.

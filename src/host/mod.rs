@@ -145,7 +145,7 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
     // Messages typed before a reload (or a crash) are still waiting: restore and send them.
     let outbox_key = format!("{}.outbox", config.identity_key());
     let mut initial = ChatState::default();
-    initial.route = config.route();
+    initial.set_route(config.route());
     crate::persist::restore(&mut initial, crate::persist::decode(&crate::persist::read(&outbox_key).unwrap_or_default()));
     config.connect_now |= initial.outbox().next().is_some();
     let state = RwSignal::new(initial);

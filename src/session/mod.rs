@@ -356,7 +356,7 @@ impl Session {
                         }
                     }
                     // The chat is gone (or never was ours): start afresh.
-                    Err(_) => state.chat_id = None,
+                    Err(_) => state.forget_chat(),
                 }
                 self.synced = true;
             }

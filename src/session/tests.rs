@@ -43,7 +43,7 @@ fn fresh() -> (Session, ChatState) {
 #[test]
 fn a_site_limited_to_departments_asks_for_them_when_starting_the_chat() {
     let (mut session, mut state) = fresh();
-    state.route = protocol::Access { group_ids: vec![2, 5], agent_ids: vec!["anna@x".into()] };
+    state.fixture().route = protocol::Access { group_ids: vec![2, 5], agent_ids: vec!["anna@x".into()] };
     state.queue_message("a".into(), "hello".into());
     let sent = session.flush(&state);
     let Request::StartChat(start) = &sent[0].request else { panic!() };
@@ -95,8 +95,8 @@ fn a_closed_chat_is_activated_with_the_waiting_messages() {
 #[test]
 fn after_a_reconnect_the_outbox_is_sent_again_unless_the_resync_shows_it_arrived() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     state.queue_message("a".into(), "made it".into());
     state.queue_message("b".into(), "lost".into());
     assert_eq!(actions(&session.flush(&state)), ["send_event", "send_event"]);
@@ -117,8 +117,8 @@ fn after_a_reconnect_the_outbox_is_sent_again_unless_the_resync_shows_it_arrived
 #[test]
 fn a_chat_closed_meanwhile_is_reactivated() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     state.queue_message("a".into(), "hi".into());
     let sent = session.flush(&state);
     let next = session.on_frame(&fail(&sent[0], "chat_inactive"), &mut state);
@@ -141,8 +141,8 @@ fn another_tab_starting_the_chat_first_is_recovered() {
 #[test]
 fn a_refused_message_is_marked_failed_and_not_resent() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     state.queue_message("a".into(), "x".into());
     let sent = session.flush(&state);
     assert!(session.on_frame(&fail(&sent[0], "validation"), &mut state).is_empty());
@@ -177,8 +177,8 @@ fn a_login_answered_for_another_customer_is_an_identity_mismatch() {
 #[test]
 fn a_stored_reply_before_its_push_is_not_sent_twice() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     state.queue_message("a".into(), "hi".into());
     let sent = session.flush(&state);
     assert!(session.on_frame(&reply(&sent[0], json!({ "event_id": "T1_1" })), &mut state).is_empty());
@@ -196,8 +196,8 @@ fn a_stored_reply_before_its_push_is_not_sent_twice() {
 #[test]
 fn at_most_ten_requests_are_in_flight_and_the_rest_follow_as_answers_come() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     for n in 0..13 {
         state.queue_message(format!("m{n}"), format!("message {n}"));
     }
@@ -220,8 +220,8 @@ fn at_most_ten_requests_are_in_flight_and_the_rest_follow_as_answers_come() {
 #[test]
 fn a_request_unanswered_for_15_seconds_marks_the_connection_broken() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     state.queue_message("a".into(), "hi".into());
     let sent = session.flush(&state);
     session.sent(1_000.0);
@@ -384,9 +384,9 @@ fn a_call_whose_caller_gave_up_is_not_sent() {
 #[test]
 fn sneak_peeks_are_throttled_to_the_latest_text_and_only_for_an_active_chat() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
+    state.fixture().chat_id = Some("C1".into());
     assert!(session.sneak_peek("C1".into(), "h".into(), 0.0, &state).is_empty(), "no active chat");
-    state.chat_active = true;
+    state.fixture().chat_active = true;
     let texts = |frames: &[RequestFrame]| -> Vec<String> {
         frames
             .iter()
@@ -407,8 +407,8 @@ fn sneak_peeks_are_throttled_to_the_latest_text_and_only_for_an_active_chat() {
 #[test]
 fn a_read_receipt_goes_out_when_an_agent_message_is_on_screen() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     let agent_event = |id: &str, at: &str| {
         let push = json!({ "action": "incoming_event", "type": "push", "payload": { "chat_id": "C1", "thread_id": "T1",
             "event": { "id": id, "type": "message", "text": "hi", "author_id": "agent", "created_at": at } } });
@@ -417,9 +417,9 @@ fn a_read_receipt_goes_out_when_an_agent_message_is_on_screen() {
     // Closed window: nothing is seen.
     assert!(session.on_frame(&agent_event("T1_1", "2026-01-01T10:00:01.000000Z"), &mut state).is_empty());
     state.set_open(true);
-    state.page_hidden = true;
+    state.fixture().page_hidden = true;
     assert!(session.flush(&state).is_empty(), "a hidden page shows nothing");
-    state.page_hidden = false;
+    state.fixture().page_hidden = false;
     let sent = session.flush(&state);
     assert_eq!(actions(&sent), ["mark_events_as_seen"]);
     let Request::MarkEventsAsSeen(seen) = &sent[0].request else { panic!() };
@@ -448,9 +448,9 @@ fn the_login_sends_back_the_storage_the_server_asked_to_keep() {
 #[test]
 fn a_resync_that_finds_newer_threads_fetches_back_to_the_one_known_before_the_drop() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.thread_id = Some("T1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().thread_id = Some("T1".into());
+    state.fixture().chat_active = true;
     // Reconnect: meanwhile the agent wrote in T1 and closed it, and another tab opened T2
     // and T3.
     session.begin();
@@ -485,8 +485,8 @@ fn a_resync_that_finds_newer_threads_fetches_back_to_the_one_known_before_the_dr
 #[test]
 fn a_resync_of_the_known_thread_fetches_nothing_more() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.thread_id = Some("T1".into());
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().thread_id = Some("T1".into());
     session.begin();
     let login = session.login("t", None);
     let next = session.on_frame(&reply(&login, login_payload(json!([{ "chat_id": "C1" }]), true)), &mut state);
@@ -500,8 +500,8 @@ fn a_resync_of_the_known_thread_fetches_nothing_more() {
 #[test]
 fn a_not_now_refusal_keeps_the_message_and_retries_after_a_pause_before_failing_it() {
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     state.queue_message("a".into(), "hi".into());
     state.queue_message("b".into(), "there".into());
     session.sent(0.0);
@@ -573,9 +573,9 @@ fn files_and_forms_open_the_chat_together_with_the_routing_of_the_first() {
 fn presses_ratings_and_after_chat_answers_survive_a_dropped_connection_and_tell_their_waiters() {
     use crate::store::Item;
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = false;
-    state.thread_id = Some("T1".into());
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = false;
+    state.fixture().thread_id = Some("T1".into());
     let press = Item::Postback { chat_id: "C1".into(), thread_id: "T1".into(), event_id: "T1_3".into(), postback_id: "yes".into(), toggled: true };
     let mut rating = protocol::Object::new();
     rating.insert("rating".into(), json!({ "score": 1 }));
@@ -610,8 +610,8 @@ fn presses_ratings_and_after_chat_answers_survive_a_dropped_connection_and_tell_
 fn a_not_now_error_holds_an_item_and_a_refusal_reaches_its_waiter() {
     use crate::store::Item;
     let (mut session, mut state) = fresh();
-    state.chat_id = Some("C1".into());
-    state.chat_active = true;
+    state.fixture().chat_id = Some("C1".into());
+    state.fixture().chat_active = true;
     let mut rating = protocol::Object::new();
     rating.insert("rating".into(), json!({ "score": 0 }));
     state.queue("r".into(), Item::ThreadProperties { chat_id: "C1".into(), thread_id: "T1".into(), properties: rating, delete: false });

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use protocol::{
-    ChatTransferred, Chat, Customer, Event, EventBody, IncomingMulticast, Object, Page, Push, Queue, Response,
+    Chat, Customer, Event, EventBody, Object, Push, Queue, Response,
     ServerFrame, Thread, User, UserType,
 };
 use serde_json::Value;
@@ -39,14 +39,25 @@ pub enum ConnectionStatus {
     },
     /// Stopped until the visitor acts (e.g. after 30 minutes of inactivity).
     Paused {
-        /// The server's reason.
-        reason: String,
+        /// Who stopped it, and why.
+        reason: Halt,
     },
     /// Stopped for good (banned, unknown license...).
     Stopped {
-        /// The server's reason.
-        reason: String,
+        /// Who stopped it, and why.
+        reason: Halt,
     },
+}
+
+/// Why the connection stopped or waits for the visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Halt {
+    /// The host page or the visitor asked for it (`disconnect`); nothing to report.
+    Manual,
+    /// The widget was destroyed.
+    Destroyed,
+    /// The server disconnected the visitor, for this reason.
+    Server(protocol::DisconnectReason),
 }
 
 impl ConnectionStatus {
@@ -195,12 +206,12 @@ pub struct Greeting {
     pub accepted: bool,
 }
 
-/// Most multicast messages kept (the newest).
-const MAX_MULTICASTS: usize = 20;
 
-/// Everything the widget knows about the chat.
+/// What the widget knows about the chat, readable by every layer (through `ChatState`'s
+/// `Deref`) and written only by `ChatState`'s transitions: the reducer (`apply`) and the
+/// named methods below it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatState {
+pub struct ChatData {
     /// Link to the server.
     pub connection: ConnectionStatus,
     /// The logged-in customer.
@@ -231,8 +242,6 @@ pub struct ChatState {
     /// The logged-in customer as the server describes them (login, `get_customer`,
     /// `customer_updated`).
     pub customer: Option<Customer>,
-    /// The page the server last recorded for the customer.
-    pub customer_page: Option<Page>,
     /// Data the server asked the client to keep and send back at login.
     pub customer_side_storage: Object,
     /// Read receipts: everything up to this time (RFC 3339) was seen by the user, by id.
@@ -241,24 +250,14 @@ pub struct ChatState {
     pub queue: Option<Queue>,
     /// A greeting (invitation) being shown.
     pub greeting: Option<Greeting>,
-    /// Chat properties (`{namespace: {name: value}}`).
-    pub chat_properties: Object,
     /// Thread properties by thread id; the rating lives here.
     pub thread_properties: BTreeMap<String, Object>,
-    /// Event properties by event id.
-    pub event_properties: BTreeMap<String, Object>,
     /// Rich-message buttons pressed: (event id, postback id) → users who toggled it on.
     pub postbacks: BTreeMap<(String, String), Vec<String>>,
     /// Group availability by group id (`online`, `offline`, `online_for_queue`).
     pub group_statuses: BTreeMap<String, String>,
-    /// The latest transfer of the chat.
-    pub transfer: Option<ChatTransferred>,
-    /// Multicast messages, newest last (at most 20).
-    pub multicasts: Vec<IncomingMulticast>,
     /// The link dropped and did not come back within seconds, or pings go unanswered.
     pub unstable: bool,
-    /// Why the last connection ended (`connection_lost` or the server's reason).
-    pub disconnect_reason: Option<String>,
     /// The page is hidden (another browser tab in front, window minimised).
     pub page_hidden: bool,
     /// Another tab of this visitor plays the new-message sound.
@@ -270,15 +269,31 @@ pub struct ChatState {
     pub chime: u32,
     /// Every older thread has been loaded (`get_chat_history` is done).
     pub history_complete: bool,
+}
+
+/// The chat state: its data, and what must still reach the server. Everything outside this
+/// module reads it as `ChatData` and changes it only through the methods here, each a named
+/// transition, so no other layer can put it in a state the reducer does not know.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatState {
+    data: ChatData,
     /// What must still reach the server, in order (see `outbox`).
     outgoing: Vec<Outgoing>,
+}
+
+impl std::ops::Deref for ChatState {
+    type Target = ChatData;
+
+    fn deref(&self) -> &ChatData {
+        &self.data
+    }
 }
 
 impl ChatState {
     /// Where a new chat or thread should go (`access` of `start_chat` / `activate_chat`):
     /// None for the account's own routing.
     pub fn access(&self) -> Option<protocol::Access> {
-        (self.route != protocol::Access::default()).then(|| self.route.clone())
+        (self.data.route != protocol::Access::default()).then(|| self.data.route.clone())
     }
 
     /// Applies one decoded server frame. Frames for other chats and unknown pushes are ignored.
@@ -298,47 +313,47 @@ impl ChatState {
     pub fn apply_response(&mut self, response: &Response) {
         match response {
             Response::Login(login) => {
-                self.customer_id = Some(login.customer.id.clone());
-                self.customer = Some(login.customer.clone());
-                self.agents_online = !login.dynamic_config.online_groups_ids.is_empty();
-                self.manual_assignment = login.dynamic_config.manual_assignment;
-                if self.chat_id.is_none() {
-                    self.chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
+                self.data.customer_id = Some(login.customer.id.clone());
+                self.data.customer = Some(login.customer.clone());
+                self.data.agents_online = !login.dynamic_config.online_groups_ids.is_empty();
+                self.data.manual_assignment = login.dynamic_config.manual_assignment;
+                if self.data.chat_id.is_none() {
+                    self.data.chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
                 }
-                if self.chat_id.is_some() {
-                    self.chat_active = login.has_active_thread;
+                if self.data.chat_id.is_some() {
+                    self.data.chat_active = login.has_active_thread;
                 }
                 if let Some(greeting) = &login.greeting {
-                    self.greeting = Some(greeting_of(greeting));
+                    self.data.greeting = Some(greeting_of(greeting));
                     self.add_user(&greeting.agent);
                 }
             }
             Response::GetChat(chat) => self.merge_chat(chat, false),
             Response::StartChat(started) => {
-                self.chat_id = Some(started.chat_id.clone());
-                self.thread_id = Some(started.thread_id.clone());
-                self.chat_active = true;
+                self.data.chat_id = Some(started.chat_id.clone());
+                self.data.thread_id = Some(started.thread_id.clone());
+                self.data.chat_active = true;
             }
             Response::ActivateChat(activated) | Response::ResumeChat(activated) => {
-                self.thread_id = Some(activated.thread_id.clone());
-                self.chat_active = true;
+                self.data.thread_id = Some(activated.thread_id.clone());
+                self.data.chat_active = true;
             }
             Response::ListChats(list) => {
                 if let Some(summary) = list.chats_summary.first().filter(|summary| self.is_this_chat(&summary.id)) {
-                    self.chat_id = Some(summary.id.clone());
-                    self.chat_active = summary.active;
+                    self.data.chat_id = Some(summary.id.clone());
+                    self.data.chat_active = summary.active;
                     if summary.last_thread_id.is_some() {
-                        self.thread_id = summary.last_thread_id.clone();
+                        self.data.thread_id = summary.last_thread_id.clone();
                     }
                 }
             }
             Response::GetCustomer(customer) => {
-                self.customer_id.get_or_insert_with(|| customer.id.clone());
-                self.customer = Some(customer.clone());
+                self.data.customer_id.get_or_insert_with(|| customer.id.clone());
+                self.data.customer = Some(customer.clone());
             }
             Response::ListGroupStatuses(statuses) => {
-                self.group_statuses.extend(statuses.groups_status.clone());
-                self.agents_online = self.any_group_online();
+                self.data.group_statuses.extend(statuses.groups_status.clone());
+                self.data.agents_online = self.any_group_online();
             }
             _ => {}
         }
@@ -349,135 +364,110 @@ impl ChatState {
         match push {
             Push::IncomingChat(incoming) => {
                 if self.is_this_chat(&incoming.chat.id) {
-                    self.queue = incoming.chat.thread.as_ref().and_then(|thread| thread.queue.clone());
+                    self.data.queue = incoming.chat.thread.as_ref().and_then(|thread| thread.queue.clone());
                 }
                 self.merge_chat(&incoming.chat, true)
             }
             Push::IncomingEvent(incoming) if self.is_this_chat(&incoming.chat_id) => {
-                self.chat_id = Some(incoming.chat_id.clone());
-                self.thread_id = Some(incoming.thread_id.clone());
+                self.data.chat_id = Some(incoming.chat_id.clone());
+                self.data.thread_id = Some(incoming.thread_id.clone());
                 self.merge_event(&incoming.event, true);
             }
             Push::EventUpdated(updated) if self.is_this_chat(&updated.chat_id) => self.update_event(&updated.event),
             Push::ChatDeactivated(closed) if self.is_this_chat(&closed.chat_id) => {
-                self.chat_active = false;
-                self.agent_typing = None;
-                self.queue = None;
+                self.data.chat_active = false;
+                self.data.agent_typing = None;
+                self.data.queue = None;
             }
             Push::UserAddedToChat(added) if self.is_this_chat(&added.chat_id) => {
                 // An agent joining is the surest sign that someone is there to answer.
                 if added.user.kind == UserType::Agent && added.user.present != Some(false) {
-                    self.agents_online = true;
-                    self.queue = None;
+                    self.data.agents_online = true;
+                    self.data.queue = None;
                 }
                 self.add_user(&added.user);
             }
             Push::UserRemovedFromChat(removed) if self.is_this_chat(&removed.chat_id) => {
-                if let Some(participant) = self.users.get_mut(&removed.user_id) {
+                if let Some(participant) = self.data.users.get_mut(&removed.user_id) {
                     participant.present = false;
                 }
-                if self.agent_typing.as_deref() == Some(removed.user_id.as_str()) {
-                    self.agent_typing = None;
+                if self.data.agent_typing.as_deref() == Some(removed.user_id.as_str()) {
+                    self.data.agent_typing = None;
                 }
             }
             Push::IncomingTypingIndicator(typing) if self.is_this_chat(&typing.chat_id) => {
                 let indicator = &typing.typing_indicator;
                 if indicator.is_typing {
-                    self.agent_typing = Some(indicator.author_id.clone());
-                } else if self.agent_typing.as_deref() == Some(indicator.author_id.as_str()) {
-                    self.agent_typing = None;
+                    self.data.agent_typing = Some(indicator.author_id.clone());
+                } else if self.data.agent_typing.as_deref() == Some(indicator.author_id.as_str()) {
+                    self.data.agent_typing = None;
                 }
             }
             Push::QueuePositionUpdated(update) if self.is_this_chat(&update.chat_id) => {
-                self.queue = Some(update.queue.clone());
+                self.data.queue = Some(update.queue.clone());
             }
             Push::ChatTransferred(transfer) if self.is_this_chat(&transfer.chat_id) => {
-                self.queue = transfer.queue.clone();
-                self.agent_typing = None;
-                self.transfer = Some(transfer.clone());
+                self.data.queue = transfer.queue.clone();
+                self.data.agent_typing = None;
             }
             Push::EventsMarkedAsSeen(seen) if self.is_this_chat(&seen.chat_id) => {
                 self.mark_seen(&seen.user_id, &seen.seen_up_to);
             }
-            Push::ChatPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
-                merge_properties(&mut self.chat_properties, &changed.properties);
-            }
-            Push::ChatPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
-                delete_properties(&mut self.chat_properties, &changed.properties);
-            }
             Push::ThreadPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
                 if let Some(thread_id) = &changed.thread_id {
-                    merge_properties(self.thread_properties.entry(thread_id.clone()).or_default(), &changed.properties);
+                    merge_properties(self.data.thread_properties.entry(thread_id.clone()).or_default(), &changed.properties);
                 }
             }
             Push::ThreadPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
-                if let Some(properties) = changed.thread_id.as_ref().and_then(|id| self.thread_properties.get_mut(id)) {
-                    delete_properties(properties, &changed.properties);
-                }
-            }
-            Push::EventPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
-                if let Some(event_id) = &changed.event_id {
-                    merge_properties(self.event_properties.entry(event_id.clone()).or_default(), &changed.properties);
-                }
-            }
-            Push::EventPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
-                if let Some(properties) = changed.event_id.as_ref().and_then(|id| self.event_properties.get_mut(id)) {
+                if let Some(properties) = changed.thread_id.as_ref().and_then(|id| self.data.thread_properties.get_mut(id)) {
                     delete_properties(properties, &changed.properties);
                 }
             }
             Push::IncomingRichMessagePostback(postback) if self.is_this_chat(&postback.chat_id) => {
-                let users = self.postbacks.entry((postback.event_id.clone(), postback.postback.id.clone())).or_default();
+                let users = self.data.postbacks.entry((postback.event_id.clone(), postback.postback.id.clone())).or_default();
                 users.retain(|user| *user != postback.user_id);
                 if postback.postback.toggled {
                     users.push(postback.user_id.clone());
                 }
             }
             Push::CustomerUpdated(updated) => self.update_customer(&updated.customer),
-            Push::CustomerPageUpdated(page) => {
-                self.customer_page = Some(Page { url: Some(page.url.clone()), title: page.title.clone() });
-            }
             Push::CustomerSideStorageUpdated(storage) => {
-                self.customer_side_storage.extend(storage.customer_side_storage.clone());
+                self.data.customer_side_storage.extend(storage.customer_side_storage.clone());
             }
             Push::IncomingGreeting(greeting) => {
-                self.greeting = Some(greeting_of(greeting));
+                self.data.greeting = Some(greeting_of(greeting));
                 self.add_user(&greeting.agent);
             }
             Push::GreetingAccepted(accepted) => {
-                if let Some(greeting) = self.greeting.as_mut().filter(|greeting| greeting.unique_id == accepted.unique_id) {
+                if let Some(greeting) = self.data.greeting.as_mut().filter(|greeting| greeting.unique_id == accepted.unique_id) {
                     greeting.accepted = true;
                 }
             }
             Push::GreetingCanceled(canceled)
-                if self.greeting.as_ref().is_some_and(|greeting| greeting.unique_id == canceled.unique_id) =>
+                if self.data.greeting.as_ref().is_some_and(|greeting| greeting.unique_id == canceled.unique_id) =>
             {
-                self.greeting = None;
-            }
-            Push::IncomingMulticast(multicast) => {
-                self.multicasts.push(multicast.clone());
-                let excess = self.multicasts.len().saturating_sub(MAX_MULTICASTS);
-                self.multicasts.drain(..excess);
-            }
-            Push::CustomerDisconnected(disconnected) => {
-                self.disconnect_reason = Some(disconnected.reason.to_string());
+                self.data.greeting = None;
             }
             // Our server's availability push (the protocol has none): `{groups: [{id, status}]}`.
             Push::GroupsStatusUpdated(updated) => {
                 for group in &updated.groups {
-                    self.group_statuses.insert(group.id.to_string(), group.status.clone());
+                    self.data.group_statuses.insert(group.id.to_string(), group.status.clone());
                 }
-                self.agents_online = self.any_group_online();
+                self.data.agents_online = self.any_group_online();
             }
+            // Nothing the visitor sees: chat and event properties (a rating is a thread
+            // property), the page the server recorded, multicasts, transfers' details, and the
+            // server's reason for a disconnect (the connection reacts to that one itself).
             _ => {}
         }
     }
 
     fn any_group_online(&self) -> bool {
-        self.group_statuses.values().any(|status| status == "online" || status == "online_for_queue")
+        self.data.group_statuses.values().any(|status| status == "online" || status == "online_for_queue")
     }
 
     fn is_this_chat(&self, chat_id: &str) -> bool {
-        self.chat_id.as_deref().is_none_or(|known| known == chat_id)
+        self.data.chat_id.as_deref().is_none_or(|known| known == chat_id)
     }
 
     /// Merges a whole chat (from `get_chat` or `incoming_chat`): users, then its thread's events.
@@ -485,24 +475,21 @@ impl ChatState {
         if !self.is_this_chat(&chat.id) {
             return;
         }
-        self.chat_id = Some(chat.id.clone());
+        self.data.chat_id = Some(chat.id.clone());
         for user in &chat.users {
             self.add_user(user);
         }
-        if let Some(properties) = &chat.properties {
-            merge_properties(&mut self.chat_properties, properties);
-        }
         if let Some(thread) = &chat.thread {
             // An older thread fetched by id does not say whether the chat is active.
-            if self.thread_id.as_deref().is_none_or(|latest| thread.next_thread_id.is_none() || latest == thread.id) {
-                self.chat_active = thread.active;
-                self.thread_id = Some(thread.id.clone());
+            if self.data.thread_id.as_deref().is_none_or(|latest| thread.next_thread_id.is_none() || latest == thread.id) {
+                self.data.chat_active = thread.active;
+                self.data.thread_id = Some(thread.id.clone());
                 if !thread.active {
-                    self.queue = None;
+                    self.data.queue = None;
                 }
             }
             if let Some(properties) = &thread.properties {
-                merge_properties(self.thread_properties.entry(thread.id.clone()).or_default(), properties);
+                merge_properties(self.data.thread_properties.entry(thread.id.clone()).or_default(), properties);
             }
             if live {
                 for event in &thread.events {
@@ -522,7 +509,7 @@ impl ChatState {
         }
         for thread in threads {
             if let Some(properties) = &thread.properties {
-                merge_properties(self.thread_properties.entry(thread.id.clone()).or_default(), properties);
+                merge_properties(self.data.thread_properties.entry(thread.id.clone()).or_default(), properties);
             }
             self.merge_events(&thread.events);
         }
@@ -531,20 +518,19 @@ impl ChatState {
     /// Merges fetched (not live) events in one pass: known ones fill in what was missing,
     /// new ones are appended, and the transcript is sorted once at the end.
     fn merge_events(&mut self, events: &[Event]) {
-        let known: HashSet<String> = self.messages.iter().filter_map(|message| message.id.clone()).collect();
+        let known: HashSet<String> = self.data.messages.iter().filter_map(|message| message.id.clone()).collect();
         let mut added = false;
         for event in events {
             let Some(id) = event.id.as_deref() else { continue };
-            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.customer_id;
+            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.data.customer_id;
             if known.contains(id) || own_custom_id {
                 self.merge_event(event, false);
                 continue;
             }
             if let Some(message) = self.message_of(event) {
-                self.messages.push(message);
+                self.data.messages.push(message);
                 added = true;
             }
-            self.note_seen_properties(event);
         }
         if added {
             self.sort();
@@ -556,12 +542,12 @@ impl ChatState {
             self.mark_seen(&user.id, seen);
         }
         if user.kind == UserType::Customer {
-            if self.customer_id.is_none() {
-                self.customer_id = Some(user.id.clone());
+            if self.data.customer_id.is_none() {
+                self.data.customer_id = Some(user.id.clone());
             }
             return;
         }
-        self.users.insert(
+        self.data.users.insert(
             user.id.clone(),
             Participant {
                 name: user.name.clone(),
@@ -574,7 +560,7 @@ impl ChatState {
 
     /// Records a read receipt; times only move forward.
     fn mark_seen(&mut self, user_id: &str, seen_up_to: &str) {
-        let entry = self.seen_up_to.entry(user_id.to_owned()).or_default();
+        let entry = self.data.seen_up_to.entry(user_id.to_owned()).or_default();
         if seen_up_to > entry.as_str() {
             *entry = seen_up_to.to_owned();
         }
@@ -584,7 +570,7 @@ impl ChatState {
     fn author_of(&self, event: &Event) -> Author {
         match (&event.body, event.author_id.as_deref()) {
             (EventBody::SystemMessage { .. }, _) | (_, None) => Author::System,
-            (_, Some(author)) if Some(author) == self.customer_id.as_deref() => Author::Visitor,
+            (_, Some(author)) if Some(author) == self.data.customer_id.as_deref() => Author::Visitor,
             (_, Some(author)) => Author::Agent(author.to_owned()),
         }
     }
@@ -610,17 +596,11 @@ impl ChatState {
         })
     }
 
-    fn note_seen_properties(&mut self, event: &Event) {
-        if let (Some(id), Some(properties)) = (&event.id, &event.properties) {
-            merge_properties(self.event_properties.entry(id.clone()).or_default(), properties);
-        }
-    }
 
     /// Merges one server event. `live` events from agents count as unread while closed;
     /// history fetched after a reconnect or reload does not.
     pub fn merge_event(&mut self, event: &Event, live: bool) {
         let Some(id) = event.id.clone() else { return };
-        self.note_seen_properties(event);
         let author = self.author_of(event);
         // Known already: by id, or (the visitor's own) by custom_id. Fill in what was missing.
         let custom_id = event.custom_id.as_deref().filter(|_| author == Author::Visitor);
@@ -628,7 +608,7 @@ impl ChatState {
             // The server's copy of something in the outbox: it arrived.
             self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
         }
-        if let Some(message) = self.messages.iter_mut().find(|message| {
+        if let Some(message) = self.data.messages.iter_mut().find(|message| {
             message.id.as_deref() == Some(id.as_str()) || (custom_id.is_some() && message.custom_id.as_deref() == custom_id)
         }) {
             message.id = Some(id);
@@ -647,26 +627,25 @@ impl ChatState {
         }
         let Some(message) = self.message_of(event) else { return };
         if live && matches!(author, Author::Agent(_)) {
-            if !self.open && !self.unread_ids.contains(&id) {
-                self.unread_ids.push(id.clone());
-                self.unread = self.unread_ids.len() as u32;
+            if !self.data.open && !self.data.unread_ids.contains(&id) {
+                self.data.unread_ids.push(id.clone());
+                self.data.unread = self.data.unread_ids.len() as u32;
             }
-            if !self.quiet {
-                self.chime = self.chime.wrapping_add(1);
+            if !self.data.quiet {
+                self.data.chime = self.data.chime.wrapping_add(1);
             }
-            if self.agent_typing.as_deref() == event.author_id.as_deref() {
-                self.agent_typing = None;
+            if self.data.agent_typing.as_deref() == event.author_id.as_deref() {
+                self.data.agent_typing = None;
             }
         }
-        self.messages.push(message);
+        self.data.messages.push(message);
         self.sort();
     }
 
     /// An edited event (`event_updated`): the row shows the new text in place.
     fn update_event(&mut self, event: &Event) {
         let Some(id) = event.id.as_deref() else { return };
-        self.note_seen_properties(event);
-        match (self.messages.iter_mut().find(|message| message.id.as_deref() == Some(id)), display_text(event)) {
+        match (self.data.messages.iter_mut().find(|message| message.id.as_deref() == Some(id)), display_text(event)) {
             (Some(message), Some(text)) => {
                 message.text = text;
                 message.body = body_of(event);
@@ -678,7 +657,7 @@ impl ChatState {
 
     /// Merges the changed fields of `customer_updated` into the known customer.
     fn update_customer(&mut self, changed: &Value) {
-        let Some(customer) = self.customer.as_mut() else { return };
+        let Some(customer) = self.data.customer.as_mut() else { return };
         if changed.get("id").and_then(Value::as_str).is_some_and(|id| id != customer.id) {
             return;
         }
@@ -716,7 +695,7 @@ impl ChatState {
     /// Server-stamped messages in time order; messages still on their way stay at the end
     /// in the order they were typed.
     fn sort(&mut self) {
-        self.messages.sort_by(|a, b| match (&a.created_at, &b.created_at) {
+        self.data.messages.sort_by(|a, b| match (&a.created_at, &b.created_at) {
             (Some(a), Some(b)) => a.cmp(b),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -726,66 +705,107 @@ impl ChatState {
 
     /// The chat turned out to be closed (another tab or the agent ended it).
     pub fn chat_went_inactive(&mut self) {
-        self.chat_active = false;
+        self.data.chat_active = false;
     }
 
     /// Opens or closes the window; opening clears the unread count.
     pub fn set_open(&mut self, open: bool) {
-        self.open = open;
+        self.data.open = open;
         if open {
-            self.unread = 0;
-            self.unread_ids.clear();
+            self.data.unread = 0;
+            self.data.unread_ids.clear();
         }
     }
 
     /// Adds unread messages another tab counted (ignored while this window is open).
     pub fn merge_unread(&mut self, ids: impl IntoIterator<Item = String>) {
-        if self.open {
+        if self.data.open {
             return;
         }
         for id in ids {
-            if !self.unread_ids.contains(&id) {
-                self.unread_ids.push(id);
+            if !self.data.unread_ids.contains(&id) {
+                self.data.unread_ids.push(id);
             }
         }
-        self.unread = self.unread_ids.len() as u32;
+        self.data.unread = self.data.unread_ids.len() as u32;
     }
 
     /// Records the connection status.
     pub fn set_connection(&mut self, status: ConnectionStatus) {
-        if status == ConnectionStatus::Online {
-            self.disconnect_reason = None;
-        }
-        self.connection = status;
+        self.data.connection = status;
+    }
+
+    /// Whether the link is shaky (dropped and not back within seconds, or pings unanswered).
+    pub fn set_unstable(&mut self, unstable: bool) {
+        self.data.unstable = unstable;
+    }
+
+    /// Whether the page is hidden (another browser tab in front, the window minimised).
+    pub fn set_page_hidden(&mut self, hidden: bool) {
+        self.data.page_hidden = hidden;
+    }
+
+    /// Whether another tab of this visitor plays the new-message sound instead of this one.
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.data.quiet = quiet;
+    }
+
+    /// Where new chats go: the site's departments and operators, or the agent the visitor
+    /// picked; the default for the account's own routing.
+    pub fn set_route(&mut self, route: protocol::Access) {
+        self.data.route = route;
+    }
+
+    /// What the server asked to keep and be given back at login, as read back from storage.
+    pub fn restore_customer_side_storage(&mut self, stored: Object) {
+        self.data.customer_side_storage = stored;
+    }
+
+    /// Whether every older thread has been loaded.
+    pub fn set_history_complete(&mut self, complete: bool) {
+        self.data.history_complete = complete;
+    }
+
+    /// The chat is gone (or was never this visitor's): the next message starts a new one.
+    pub fn forget_chat(&mut self) {
+        self.data.chat_id = None;
+        self.data.thread_id = None;
+        self.data.chat_active = false;
+    }
+
+    /// Test set-up: the data, writable, to build a state no frame sequence needs to reach.
+    #[cfg(test)]
+    pub fn fixture(&mut self) -> &mut ChatData {
+        &mut self.data
     }
 
     /// The display name of an agent.
     pub fn agent_name(&self, agent_id: &str) -> Option<&str> {
-        self.users.get(agent_id).and_then(|participant| participant.name.as_deref())
+        self.data.users.get(agent_id).and_then(|participant| participant.name.as_deref())
     }
 
     /// The newest agent message the visitor has not yet reported as seen, if the visitor can
     /// see it now (window open, page visible): the `seen_up_to` to send in a read receipt.
     pub fn receipt_due(&self) -> Option<(String, String)> {
-        if !self.open || self.page_hidden {
+        if !self.data.open || self.data.page_hidden {
             return None;
         }
-        let chat_id = self.chat_id.clone()?;
+        let chat_id = self.data.chat_id.clone()?;
         let newest = self
             .messages
             .iter()
             .rev()
             .filter(|message| matches!(message.author, Author::Agent(_) | Author::System))
             .find_map(|message| message.created_at.clone())?;
-        let seen = self.customer_id.as_ref().and_then(|customer_id| self.seen_up_to.get(customer_id));
+        let seen = self.data.customer_id.as_ref().and_then(|customer_id| self.data.seen_up_to.get(customer_id));
         (seen.is_none_or(|seen| newest.as_str() > seen.as_str())).then_some((chat_id, newest))
     }
 
     /// Up to when an agent has read the visitor's messages (the latest receipt of any agent).
     pub fn agents_seen_up_to(&self) -> Option<&str> {
-        self.seen_up_to
+        self.data.seen_up_to
             .iter()
-            .filter(|(user_id, _)| Some(user_id.as_str()) != self.customer_id.as_deref())
+            .filter(|(user_id, _)| Some(user_id.as_str()) != self.data.customer_id.as_deref())
             .map(|(_, seen)| seen.as_str())
             .max()
     }
@@ -800,12 +820,12 @@ impl ChatState {
 
     /// Users who have a rich-message button toggled on.
     pub fn postback_users(&self, event_id: &str, postback_id: &str) -> &[String] {
-        self.postbacks.get(&(event_id.to_owned(), postback_id.to_owned())).map_or(&[], Vec::as_slice)
+        self.data.postbacks.get(&(event_id.to_owned(), postback_id.to_owned())).map_or(&[], Vec::as_slice)
     }
 
     /// The rating of the latest thread (`rating.score`: 0 bad, 1 good), if any.
     pub fn rating(&self) -> Option<u8> {
-        let properties = self.thread_properties.get(self.thread_id.as_ref()?)?;
+        let properties = self.data.thread_properties.get(self.data.thread_id.as_ref()?)?;
         properties.get("rating")?.get("score")?.as_u64().map(|score| score as u8)
     }
 }

@@ -102,7 +102,7 @@ impl ChatState {
         if let Item::Event { event, .. } | Item::AfterChat { event } = &mut item {
             event.custom_id = Some(custom_id.clone());
             let text = super::display_text(event).unwrap_or_default();
-            self.messages.push(ChatMessage {
+            self.data.messages.push(ChatMessage {
                 key: custom_id.clone(),
                 id: None,
                 custom_id: Some(custom_id.clone()),
@@ -136,7 +136,7 @@ impl ChatState {
     /// pushed copy, with the time, may follow).
     pub fn delivered(&mut self, custom_id: &str, event_id: Option<&str>) {
         self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
-        if let Some(message) = self.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
+        if let Some(message) = self.data.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
             if let Some(event_id) = event_id {
                 message.id.get_or_insert_with(|| event_id.to_owned());
             }
@@ -158,13 +158,13 @@ impl ChatState {
         } else {
             self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
         }
-        if let Some(message) = self.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
+        if let Some(message) = self.data.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
             if message.delivery == Delivery::Sending {
                 message.delivery = Delivery::Failed(reason);
             }
         }
         if !is_message {
-            self.messages.retain(|message| message.custom_id.as_deref() != Some(custom_id) || message.body == MessageBody::Text);
+            self.data.messages.retain(|message| message.custom_id.as_deref() != Some(custom_id) || message.body == MessageBody::Text);
         }
     }
 
@@ -173,7 +173,7 @@ impl ChatState {
         if let Some(outgoing) = self.outgoing.iter_mut().find(|outgoing| outgoing.custom_id == custom_id) {
             outgoing.failed = None;
         }
-        if let Some(message) = self.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
+        if let Some(message) = self.data.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
             if let Delivery::Failed(_) = message.delivery {
                 message.delivery = Delivery::Sending;
             }

@@ -227,14 +227,14 @@ fn a_ticket_form_reopens_the_chat_for_the_group_or_starts_one() {
     }, json!({ "event_id": "T2_5" })).unwrap();
     assert_eq!(chat_id, "C1");
     // Closed: it reopens the chat, routed to the group.
-    rig.chat.state.update(|state| state.chat_active = false);
+    rig.chat.state.update(|state| state.fixture().chat_active = false);
     one_round(&mut rig, chat.send_ticket_form(Some(2), "ticket", fields.clone()), |request| {
         let Request::ActivateChat(activate) = request else { panic!("{request:?}") };
         assert_eq!(activate.chat.access.as_ref().map(|access| access.group_ids.clone()), Some(vec![2]));
         assert_eq!(activate.chat.thread.as_ref().unwrap().events.len(), 1);
     }, json!({ "thread_id": "T3" })).unwrap();
     // No chat yet: it starts one.
-    rig.chat.state.update(|state| state.chat_id = None);
+    rig.chat.state.update(|state| state.fixture().chat_id = None);
     let chat_id = one_round(&mut rig, chat.send_ticket_form(None, "ticket", fields), |request| {
         assert_eq!(request.action(), "start_chat")
     }, json!({ "chat_id": "C7", "thread_id": "T1" })).unwrap();
