@@ -1,6 +1,8 @@
 //! What the widget keeps in the iframe's storage so a reload loses nothing: the outbox
 //! (messages typed but not yet confirmed by the server), the composer draft, and the
-//! customer-side storage the server asks clients to keep and send back at login.
+//! customer-side storage the server asks clients to keep and send back at login; also
+//! the visitor's small choices (privacy consent, sound muted). Every read and write of
+//! `localStorage` goes through `read` and `write` here.
 //!
 //! The encoding is pure and tested natively; reading and writing `localStorage` happens in
 //! the browser-only functions at the bottom.
@@ -83,6 +85,16 @@ mod browser {
 
 #[cfg(target_arch = "wasm32")]
 pub use browser::{read, write};
+
+/// Outside a browser (native tests) there is no storage: nothing is read back.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read(_key: &str) -> Option<String> {
+    None
+}
+
+/// Outside a browser (native tests) there is no storage: writes are dropped.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write(_key: &str, _value: &str) {}
 
 #[cfg(test)]
 mod tests {

@@ -76,24 +76,11 @@ fn looking() -> bool {
 }
 
 fn read_muted() -> bool {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
-        storage.and_then(|storage| storage.get_item(MUTED_KEY).ok().flatten()).as_deref() == Some("1")
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = MUTED_KEY;
-        false
-    }
+    crate::persist::read(MUTED_KEY).as_deref() == Some("1")
 }
 
 fn write_muted(muted: bool) {
-    #[cfg(target_arch = "wasm32")]
-    if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
-        let _ = if muted { storage.set_item(MUTED_KEY, "1") } else { storage.remove_item(MUTED_KEY) };
-    }
-    let _ = muted;
+    crate::persist::write(MUTED_KEY, if muted { "1" } else { "" });
 }
 
 /// Two short sine notes, quiet, with a fade so they do not click. Browsers that block

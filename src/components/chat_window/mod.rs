@@ -1,15 +1,7 @@
 //! The chat window: header, banners, the step before chatting (consent, pre-chat or ticket
 //! form), the transcript, the typing line, the rating and the composer.
 //!
-//! Which step shows:
-//! - a privacy URL is set and the visitor has not agreed yet → the consent step;
-//! - the account lets visitors pick their agent, no chat yet and nobody picked → the agent
-//!   picker; the pick routes the chat, and decides between pre-chat and ticket form;
-//! - no chat yet, agents online, and the group has a pre-chat form → that form, whose
-//!   answers start the chat (as a `filled_form` event, routed by a group chooser);
-//! - no chat yet, nobody online, and the group has a ticket form → the ticket form,
-//!   which starts a chat the agents answer later;
-//! - otherwise the transcript and composer; after the chat ends, the rating as well.
+//! Which step shows is decided in `step` from plain facts, and tested there.
 
 use leptos::prelude::*;
 use protocol::{Access, Event, EventBody, Form, FormKind, UpdateCustomer};
@@ -26,14 +18,9 @@ use crate::i18n::{fill, Locale};
 use crate::roster::{Entry, Section};
 use crate::store::{ConnectionStatus, Item, Opening};
 
-/// The forms of the visitor's group, once fetched: `None` while unknown, `Some(None)` when
-/// the form is off.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Forms {
-    prechat: Option<Option<Form>>,
-    ticket: Option<Option<Form>>,
-    postchat: Option<Option<Form>>,
-}
+mod step;
+
+use step::{Facts, Forms, Step};
 
 /// The whole chat window, a labelled dialog. Escape minimises it.
 #[component]
@@ -64,7 +51,7 @@ pub fn ChatWindow(
     let uploads = Uploads::provide();
     let _ = uploads;
     let consent_key = format!("{}.consent", config.identity_key());
-    let consented = RwSignal::new(config.url_privacy.is_none() || storage_get(&consent_key).is_some());
+    let consented = RwSignal::new(config.url_privacy.is_none() || crate::persist::read(&consent_key).is_some());
     let forms = RwSignal::new(Forms::default());
     let busy = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
@@ -203,28 +190,20 @@ pub fn ChatWindow(
         active
     });
     let pick_first = Memo::new(move |_| manual.get() && has_chat.get() && !chat_active.get() && picked.with(Option::is_none));
-    let step = move || {
-        if !consented.get() {
-            return Step::Consent;
-        }
-        if manual.get()
-            && picked.with(Option::is_none)
-            && (!has_chat.get() || repick.get())
-            && let Some(sections) = sections.get().filter(|sections| !sections.is_empty())
-        {
-            return Step::Pick(sections);
-        }
-        if has_chat.get() {
-            return Step::Chat;
-        }
+    let step = Memo::new(move |_| {
+        let sections = sections.get();
         let forms = forms.get();
-        match (agents_online.get(), forms.prechat, forms.ticket) {
-            (true, Some(Some(form)), _) => Step::Form(form, false),
-            (false, _, Some(Some(form))) => Step::Form(form, true),
-            _ => Step::Chat,
-        }
-    };
-    let step = Memo::new(move |_| step());
+        step::decide(Facts {
+            consented: consented.get(),
+            manual: manual.get(),
+            picked: picked.with(Option::is_some),
+            repick: repick.get(),
+            has_chat: has_chat.get(),
+            sections: sections.as_deref(),
+            agents_online: agents_online.get(),
+            forms: &forms,
+        })
+    });
 
     let url_privacy = config.url_privacy.clone();
     let links: Vec<(String, &str)> = [
@@ -343,7 +322,7 @@ pub fn ChatWindow(
                             </p>
                             <button type="button" class="cw-button" data-testid="cw-consent-accept"
                                 on:click=move |_| {
-                                    storage_set(&key, "1");
+                                    crate::persist::write(&key, "1");
                                     consented.set(true);
                                 }>
                                 {locale.text.start_chat}
@@ -466,47 +445,4 @@ fn announce_form(host_events: super::HostEvents, filled: &Filled, asked: &[Strin
             host_events.emit(event, json!({ "accepted": value.is_some(), key: value }));
         }
     }
-}
-
-/// What the window shows below the header.
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Consent,
-    /// The agent picker.
-    Pick(Vec<Section>),
-    /// A form; `true` for the ticket form.
-    Form(Form, bool),
-    Chat,
-}
-
-impl Step {
-    fn name(&self) -> &'static str {
-        match self {
-            Step::Consent => "consent",
-            Step::Pick(_) => "pick",
-            Step::Form(_, false) => "prechat",
-            Step::Form(_, true) => "ticket",
-            Step::Chat => "chat",
-        }
-    }
-}
-
-fn storage_get(key: &str) -> Option<String> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = key;
-        None
-    }
-}
-
-fn storage_set(key: &str, value: &str) {
-    #[cfg(target_arch = "wasm32")]
-    if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
-        let _ = storage.set_item(key, value);
-    }
-    let _ = (key, value);
 }
