@@ -1,0 +1,150 @@
+//! The database's schema: every version of it as the SQL that brings the previous one up
+//! to date, and the step that applies the versions a database has not seen yet.
+
+use rusqlite::Connection;
+
+use crate::db::DbResult;
+
+/// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: customers, tokens, chats, threads, events.
+    "CREATE TABLE customers (
+        id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        secret_hash TEXT NOT NULL,
+        name TEXT,
+        email TEXT,
+        avatar TEXT,
+        visits INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE access_tokens (
+        token_hash TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        license_id INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE chats (
+        id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX chats_by_customer ON chats(customer_id);
+    CREATE INDEX chats_by_license ON chats(license_id);
+    CREATE TABLE chat_agents (
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        agent_id TEXT NOT NULL,
+        PRIMARY KEY (chat_id, agent_id)
+    );
+    CREATE TABLE threads (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        active INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX threads_by_chat ON threads(chat_id, seq);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        thread_id TEXT NOT NULL REFERENCES threads(id),
+        author_id TEXT,
+        custom_id TEXT,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX events_by_thread ON events(thread_id, seq);
+    CREATE UNIQUE INDEX events_by_custom_id ON events(chat_id, author_id, custom_id)
+        WHERE custom_id IS NOT NULL;",
+    // 2: customer data and pages, properties, read receipts, greetings, bans.
+    "ALTER TABLE customers ADD COLUMN session_fields TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE customers ADD COLUMN page_url TEXT;
+    ALTER TABLE customers ADD COLUMN page_title TEXT;
+    ALTER TABLE customers ADD COLUMN page_views INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE customers ADD COLUMN banned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE threads ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE seen (
+        chat_id TEXT NOT NULL REFERENCES chats(id),
+        user_id TEXT NOT NULL,
+        seen_up_to TEXT NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+    );
+    CREATE TABLE greetings (
+        unique_id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        greeting_id INTEGER NOT NULL,
+        agent_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX greetings_by_customer ON greetings(customer_id);",
+    // 3: files customers upload with the Web API's upload_file.
+    "CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        url TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX uploads_unused_by_age ON uploads(created_at) WHERE used = 0;",
+    // 4: the routing queue and agents' routing status, so both survive a restart.
+    "CREATE TABLE queue (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id TEXT NOT NULL UNIQUE REFERENCES chats(id),
+        license_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        thread_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        queued_at TEXT NOT NULL
+    );
+    CREATE INDEX queue_by_license ON queue(license_id, seq);
+    CREATE TABLE agent_status (
+        agent_id TEXT PRIMARY KEY,
+        accepting INTEGER NOT NULL
+    );",
+    // 5: the agents a waiting chat may go to (a site's operators, or the agent a visitor
+    // picked), as a JSON array; empty for any agent of its group.
+    "ALTER TABLE queue ADD COLUMN agent_ids TEXT NOT NULL DEFAULT '[]';",
+    // 6: what the site said when asked who a customer is (`verify_identity`), as JSON;
+    // never the value the customer sent.
+    "ALTER TABLE customers ADD COLUMN verification TEXT;",
+    // 7: the group a chat was routed or transferred to (its `access`); events by chat in
+    // order, for the newest event of each type and unread checks.
+    "ALTER TABLE chats ADD COLUMN group_id INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX events_by_chat ON events(chat_id, seq);",
+    // 8: indexes for the lookups on request paths that scanned: token purges by expiry,
+    // unread checks by time within a chat, upload quotas by customer.
+    "CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at);
+    CREATE INDEX events_by_chat_time ON events(chat_id, created_at);
+    CREATE INDEX uploads_by_customer ON uploads(customer_id);",
+    // 9: each thread's number of events and their bytes as stored, kept as events are
+    // added, so numbering an event and checking a thread's size read one row.
+    "ALTER TABLE threads ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE threads ADD COLUMN event_bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE threads SET
+        event_count = (SELECT count(*) FROM events WHERE events.thread_id = threads.id),
+        event_bytes = (SELECT coalesce(sum(length(CAST(body AS BLOB))), 0) FROM events WHERE events.thread_id = threads.id);",
+];
+
+/// Applies, each in a transaction of its own, the migrations the database has not run.
+pub(super) fn migrate(connection: &mut Connection) -> DbResult<()> {
+    let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = connection.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
