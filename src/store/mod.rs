@@ -8,18 +8,19 @@
 //! the confirmed row when the server's copy arrives, so each message appears exactly once
 //! however many times it is pushed, fetched or retried.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use protocol::{
-    Chat, Customer, Event, EventBody, Object, Push, Queue, Response,
-    ServerFrame, Thread, User, UserType,
-};
+use protocol::{Customer, Object, Push, Queue, Response, ServerFrame, UserType};
 use serde_json::Value;
 
+mod message;
 mod outbox;
 #[cfg(test)]
 mod tests;
+mod transcript;
 
+pub use message::{Author, ChatMessage, Delivery, MessageBody};
+use message::{body_of, display_text};
 pub use outbox::{Item, Opening, Outgoing};
 
 /// The state of the link to the server, as the UI shows it.
@@ -74,107 +75,6 @@ impl ConnectionStatus {
     }
 }
 
-/// Who wrote a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Author {
-    /// This visitor.
-    Visitor,
-    /// An agent, by user id.
-    Agent(String),
-    /// The system (routing, chat closed...).
-    System,
-}
-
-impl Author {
-    /// For `data-author` attributes.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Author::Visitor => "visitor",
-            Author::Agent(_) => "agent",
-            Author::System => "system",
-        }
-    }
-}
-
-/// Where a visitor's message is on its way to the server.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Delivery {
-    /// Waiting to be sent or acknowledged.
-    Sending,
-    /// Stored by the server.
-    Sent,
-    /// Refused by the server; the visitor may retry.
-    Failed(String),
-}
-
-impl Delivery {
-    /// For `data-delivery` attributes.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Delivery::Sending => "sending",
-            Delivery::Sent => "sent",
-            Delivery::Failed(_) => "failed",
-        }
-    }
-}
-
-/// What a row shows beyond its text.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum MessageBody {
-    /// Text only (messages, system messages).
-    #[default]
-    Text,
-    /// An uploaded file.
-    File {
-        /// Where it is served.
-        url: String,
-        /// File name.
-        name: String,
-        /// MIME type.
-        content_type: String,
-        /// Size in bytes.
-        size: Option<u64>,
-        /// Image width.
-        width: Option<u32>,
-        /// Image height.
-        height: Option<u32>,
-        /// Thumbnail, for images.
-        thumbnail_url: Option<String>,
-    },
-    /// Cards, quick replies or a sticker.
-    Rich {
-        /// `cards`, `quick_replies` or `sticker`.
-        template_id: String,
-        /// The wire elements.
-        elements: Vec<Value>,
-    },
-    /// A filled form: each answered field's label and answer.
-    Form {
-        /// `(label, answer)` in form order.
-        answers: Vec<(String, String)>,
-    },
-}
-
-/// One row of the transcript.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatMessage {
-    /// Stable key for rendering: the `custom_id` of the visitor's messages, else the event id.
-    pub key: String,
-    /// Server event id, once known.
-    pub id: Option<String>,
-    /// Client id of the visitor's messages.
-    pub custom_id: Option<String>,
-    /// Author.
-    pub author: Author,
-    /// What to show.
-    pub text: String,
-    /// Server time (RFC 3339), once known.
-    pub created_at: Option<String>,
-    /// What kind of message it is, for rows that show more than text.
-    pub body: MessageBody,
-    /// Delivery state (always `Sent` for others' messages).
-    pub delivery: Delivery,
-}
 
 /// A chat participant as the UI shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -462,245 +362,12 @@ impl ChatState {
         }
     }
 
-    fn any_group_online(&self) -> bool {
+    pub(super) fn any_group_online(&self) -> bool {
         self.data.group_statuses.values().any(|status| status == "online" || status == "online_for_queue")
     }
 
-    fn is_this_chat(&self, chat_id: &str) -> bool {
+    pub(super) fn is_this_chat(&self, chat_id: &str) -> bool {
         self.data.chat_id.as_deref().is_none_or(|known| known == chat_id)
-    }
-
-    /// Merges a whole chat (from `get_chat` or `incoming_chat`): users, then its thread's events.
-    fn merge_chat(&mut self, chat: &Chat, live: bool) {
-        if !self.is_this_chat(&chat.id) {
-            return;
-        }
-        self.data.chat_id = Some(chat.id.clone());
-        for user in &chat.users {
-            self.add_user(user);
-        }
-        if let Some(thread) = &chat.thread {
-            // An older thread fetched by id does not say whether the chat is active.
-            if self.data.thread_id.as_deref().is_none_or(|latest| thread.next_thread_id.is_none() || latest == thread.id) {
-                self.data.chat_active = thread.active;
-                self.data.thread_id = Some(thread.id.clone());
-                if !thread.active {
-                    self.data.queue = None;
-                }
-            }
-            if let Some(properties) = &thread.properties {
-                merge_properties(self.data.thread_properties.entry(thread.id.clone()).or_default(), properties);
-            }
-            if live {
-                for event in &thread.events {
-                    self.merge_event(event, live);
-                }
-            } else {
-                self.merge_events(&thread.events);
-            }
-        }
-    }
-
-    /// Merges older threads (a page of `get_chat_history`) into the one ordered transcript.
-    /// Overlap with what is already shown is expected and harmless.
-    pub fn merge_history(&mut self, chat_id: &str, threads: &[Thread]) {
-        if !self.is_this_chat(chat_id) {
-            return;
-        }
-        for thread in threads {
-            if let Some(properties) = &thread.properties {
-                merge_properties(self.data.thread_properties.entry(thread.id.clone()).or_default(), properties);
-            }
-            self.merge_events(&thread.events);
-        }
-    }
-
-    /// Merges fetched (not live) events in one pass: known ones fill in what was missing,
-    /// new ones are appended, and the transcript is sorted once at the end.
-    fn merge_events(&mut self, events: &[Event]) {
-        let known: HashSet<String> = self.data.messages.iter().filter_map(|message| message.id.clone()).collect();
-        let mut added = false;
-        for event in events {
-            let Some(id) = event.id.as_deref() else { continue };
-            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.data.customer_id;
-            if known.contains(id) || own_custom_id {
-                self.merge_event(event, false);
-                continue;
-            }
-            if let Some(message) = self.message_of(event) {
-                self.data.messages.push(message);
-                added = true;
-            }
-        }
-        if added {
-            self.sort();
-        }
-    }
-
-    fn add_user(&mut self, user: &User) {
-        if let Some(seen) = &user.events_seen_up_to {
-            self.mark_seen(&user.id, seen);
-        }
-        if user.kind == UserType::Customer {
-            if self.data.customer_id.is_none() {
-                self.data.customer_id = Some(user.id.clone());
-            }
-            return;
-        }
-        self.data.users.insert(
-            user.id.clone(),
-            Participant {
-                name: user.name.clone(),
-                avatar: user.avatar.clone(),
-                job_title: user.job_title.clone(),
-                present: user.present != Some(false),
-            },
-        );
-    }
-
-    /// Records a read receipt; times only move forward.
-    fn mark_seen(&mut self, user_id: &str, seen_up_to: &str) {
-        let entry = self.data.seen_up_to.entry(user_id.to_owned()).or_default();
-        if seen_up_to > entry.as_str() {
-            *entry = seen_up_to.to_owned();
-        }
-    }
-
-    /// Who wrote an event, from this visitor's point of view.
-    fn author_of(&self, event: &Event) -> Author {
-        match (&event.body, event.author_id.as_deref()) {
-            (EventBody::SystemMessage { .. }, _) | (_, None) => Author::System,
-            (_, Some(author)) if Some(author) == self.data.customer_id.as_deref() => Author::Visitor,
-            (_, Some(author)) => Author::Agent(author.to_owned()),
-        }
-    }
-
-    /// A new transcript row for an event, or None for events the transcript does not show.
-    fn message_of(&self, event: &Event) -> Option<ChatMessage> {
-        let id = event.id.clone()?;
-        let author = self.author_of(event);
-        let text = display_text(event)?;
-        let key = match &event.custom_id {
-            Some(custom_id) if author == Author::Visitor => custom_id.clone(),
-            _ => id.clone(),
-        };
-        Some(ChatMessage {
-            key,
-            id: Some(id),
-            custom_id: event.custom_id.clone(),
-            author,
-            text,
-            created_at: event.created_at.clone(),
-            delivery: Delivery::Sent,
-            body: body_of(event),
-        })
-    }
-
-
-    /// Merges one server event. `live` events from agents count as unread while closed;
-    /// history fetched after a reconnect or reload does not.
-    pub fn merge_event(&mut self, event: &Event, live: bool) {
-        let Some(id) = event.id.clone() else { return };
-        let author = self.author_of(event);
-        // Known already: by id, or (the visitor's own) by custom_id. Fill in what was missing.
-        let custom_id = event.custom_id.as_deref().filter(|_| author == Author::Visitor);
-        if let Some(custom_id) = custom_id {
-            // The server's copy of something in the outbox: it arrived.
-            self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
-        }
-        if let Some(message) = self.data.messages.iter_mut().find(|message| {
-            message.id.as_deref() == Some(id.as_str()) || (custom_id.is_some() && message.custom_id.as_deref() == custom_id)
-        }) {
-            message.id = Some(id);
-            message.delivery = Delivery::Sent;
-            // The server's copy wins: it adds what only the server knows (a file's type,
-            // size and thumbnail).
-            if let Some(text) = display_text(event) {
-                message.text = text;
-                message.body = body_of(event);
-            }
-            if message.created_at.is_none() && event.created_at.is_some() {
-                message.created_at = event.created_at.clone();
-                self.sort();
-            }
-            return;
-        }
-        let Some(message) = self.message_of(event) else { return };
-        if live && matches!(author, Author::Agent(_)) {
-            if !self.data.open && !self.data.unread_ids.contains(&id) {
-                self.data.unread_ids.push(id.clone());
-                self.data.unread = self.data.unread_ids.len() as u32;
-            }
-            if !self.data.quiet {
-                self.data.chime = self.data.chime.wrapping_add(1);
-            }
-            if self.data.agent_typing.as_deref() == event.author_id.as_deref() {
-                self.data.agent_typing = None;
-            }
-        }
-        self.data.messages.push(message);
-        self.sort();
-    }
-
-    /// An edited event (`event_updated`): the row shows the new text in place.
-    fn update_event(&mut self, event: &Event) {
-        let Some(id) = event.id.as_deref() else { return };
-        match (self.data.messages.iter_mut().find(|message| message.id.as_deref() == Some(id)), display_text(event)) {
-            (Some(message), Some(text)) => {
-                message.text = text;
-                message.body = body_of(event);
-            }
-            (None, Some(_)) => self.merge_event(event, false),
-            _ => {}
-        }
-    }
-
-    /// Merges the changed fields of `customer_updated` into the known customer.
-    fn update_customer(&mut self, changed: &Value) {
-        let Some(customer) = self.data.customer.as_mut() else { return };
-        if changed.get("id").and_then(Value::as_str).is_some_and(|id| id != customer.id) {
-            return;
-        }
-        let text = |key: &str| changed.get(key).and_then(Value::as_str).map(str::to_owned);
-        if let Some(name) = text("name") {
-            customer.name = Some(name);
-        }
-        if let Some(email) = text("email") {
-            customer.email = Some(email);
-        }
-        if let Some(avatar) = text("avatar") {
-            customer.avatar = Some(avatar);
-        }
-        // Session fields arrive as `session_fields` (array of one-key objects) or `fields` (map).
-        let fields = changed.get("session_fields").or_else(|| changed.get("fields"));
-        match fields {
-            Some(Value::Array(_)) => {
-                if let Ok(fields) = serde_json::from_value(fields.cloned().unwrap_or_default()) {
-                    customer.session_fields = fields;
-                }
-            }
-            Some(Value::Object(map)) => {
-                customer.session_fields = map
-                    .iter()
-                    .map(|(key, value)| {
-                        let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
-                        BTreeMap::from([(key.clone(), value)])
-                    })
-                    .collect();
-            }
-            _ => {}
-        }
-    }
-
-    /// Server-stamped messages in time order; messages still on their way stay at the end
-    /// in the order they were typed.
-    fn sort(&mut self) {
-        self.data.messages.sort_by(|a, b| match (&a.created_at, &b.created_at) {
-            (Some(a), Some(b)) => a.cmp(b),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        });
     }
 
     /// The chat turned out to be closed (another tab or the agent ended it).
@@ -831,7 +498,7 @@ impl ChatState {
 }
 
 /// Applies `{namespace: {name: value}}` on top of `target`.
-fn merge_properties(target: &mut Object, changed: &Object) {
+pub(super) fn merge_properties(target: &mut Object, changed: &Object) {
     for (namespace, values) in changed {
         let Some(values) = values.as_object() else { continue };
         let entry = target.entry(namespace.clone()).or_insert_with(|| Value::Object(Object::new()));
@@ -874,60 +541,5 @@ fn greeting_of(greeting: &protocol::IncomingGreeting) -> Greeting {
         agent_id: greeting.agent.id.clone(),
         displayed_first_time: greeting.displayed_first_time,
         accepted: greeting.accepted.unwrap_or(false),
-    }
-}
-
-/// The text a transcript row shows for an event, or None for events it does not show.
-fn display_text(event: &Event) -> Option<String> {
-    match &event.body {
-        EventBody::Message { text, .. } => Some(text.clone()),
-        EventBody::SystemMessage { text, .. } => text.clone(),
-        EventBody::File { name, url, .. } => Some(name.clone().unwrap_or_else(|| url.clone())),
-        EventBody::RichMessage { elements, .. } => elements
-            .iter()
-            .filter_map(|element| element.get("title").and_then(|title| title.as_str()))
-            .next()
-            .map(str::to_owned),
-        // The answers show as a summary (see `MessageBody::Form`).
-        EventBody::FilledForm { .. } => Some(String::new()),
-        EventBody::Custom { .. } | EventBody::Unknown => None,
-    }
-}
-
-/// The kind-specific part of a row.
-fn body_of(event: &Event) -> MessageBody {
-    match &event.body {
-        EventBody::File { url, name, content_type, size, width, height, thumbnail_url, .. } => MessageBody::File {
-            url: url.clone(),
-            name: name.clone().unwrap_or_default(),
-            content_type: content_type.clone().unwrap_or_default(),
-            size: *size,
-            width: *width,
-            height: *height,
-            thumbnail_url: thumbnail_url.clone(),
-        },
-        EventBody::RichMessage { template_id, elements } => {
-            MessageBody::Rich { template_id: template_id.clone(), elements: elements.clone() }
-        }
-        EventBody::FilledForm { fields, .. } => MessageBody::Form {
-            answers: fields
-                .iter()
-                .filter_map(|field| {
-                    let label = field.get("label")?.as_str()?.to_owned();
-                    let answer = match (field.get("answer"), field.get("answers")) {
-                        (Some(Value::String(text)), _) => text.clone(),
-                        (Some(choice), _) => choice.get("label")?.as_str()?.to_owned(),
-                        (None, Some(Value::Array(choices))) => choices
-                            .iter()
-                            .filter_map(|choice| choice.get("label")?.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        _ => return None,
-                    };
-                    Some((label, answer))
-                })
-                .collect(),
-        },
-        _ => MessageBody::Text,
     }
 }

@@ -1,6 +1,6 @@
 //! The reducer, driven by wire frames.
 
-use protocol::ServerFrame;
+use protocol::{Event, EventBody, ServerFrame};
 use serde_json::{json, Value};
 
 use super::*;
