@@ -109,14 +109,13 @@ impl Client {
     }
 }
 
-/// Starts the connection task (and the cross-tab sync). It connects at once when
+/// Starts the connection task. It connects at once when
 /// `config.connect_now`, otherwise when the visitor first shows intent (`Command::Connect`
 /// or an SDK call).
 pub fn spawn(state: RwSignal<ChatState>, commands: UnboundedReceiver<Command>, config: WidgetConfig, tokens: Option<TokenSource>) {
     let (nudge, nudges) = mpsc::unbounded();
     watch_visibility(state, nudge);
     keep_side_storage(state, &config);
-    crate::tabs::spawn(state, &config);
     let commands = futures::stream::select(commands, nudges);
     leptos::task::spawn_local(run(state, commands, config, tokens));
 }

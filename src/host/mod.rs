@@ -162,6 +162,9 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         if let Some(receiver) = receiver.take() {
             let tokens = config.external_identity.then(|| identity.source());
             crate::connection::spawn(state, receiver, config.clone(), tokens);
+            // Tabs of one visitor share unread counts and the open state, and pick one to
+            // play the sound.
+            crate::tabs::spawn(state, &config);
         }
         // Keep the stored outbox equal to the unconfirmed messages.
         let outbox = Memo::new(move |_| state.with(crate::persist::outbox_of));
