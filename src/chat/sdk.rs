@@ -10,7 +10,78 @@
 //! with [`RequestError::ConnectionLost`] (the SDK's `CONNECTION_LOST`). Successful responses
 //! and every push also update the store, so views follow without extra code.
 //!
-//! ARCHITECTURE.md maps each SDK method and event to its counterpart here.
+//! What the window itself sends (messages, files, forms, button presses, ratings) goes
+//! through the outbox instead ([`ChatHandle::send_text`], [`ChatHandle::send_outgoing`]):
+//! kept across reloads and retried until the server has it, once.
+//!
+//! # SDK methods
+//!
+//! | SDK method | Here | Wire |
+//! |---|---|---|
+//! | `acceptGreeting` | `accept_greeting(greeting_id, unique_id)` | `accept_greeting` |
+//! | `activateChat` / `resumeChat` (v4) | `activate_chat(ActivateChat)` / `resume_chat` → `ActivateChatResponse` | `activate_chat` (`resume_chat` from 3.3) |
+//! | `cancelGreeting` | `cancel_greeting(unique_id)` | `cancel_greeting` |
+//! | `cancelRate` | `cancel_rate(chat_id, &["score", "comment"])`, latest thread | `delete_thread_properties` |
+//! | `connect` | `connect()` (sync) | opens the socket, `login` |
+//! | `deactivateChat` | `deactivate_chat(chat_id)` | `deactivate_chat` |
+//! | `deleteChatProperties` | `delete_chat_properties(chat_id, {ns: [names]})` | `delete_chat_properties` |
+//! | `deleteThreadProperties` | `delete_thread_properties(chat_id, thread_id, ...)` | `delete_thread_properties` |
+//! | `deleteEventProperties` | `delete_event_properties(chat_id, thread_id, event_id, ...)` | `delete_event_properties` |
+//! | `destroy` | `destroy()` (sync); later calls fail with `Destroyed` | close |
+//! | `disconnect` | `disconnect()` (sync); `connect()` resumes | close |
+//! | `getChat` | `get_chat(chat_id, thread_id)` → `Chat` | `get_chat` |
+//! | `getChatHistory` | `get_chat_history(chat_id)` → [`ChatHistory`]; `next().await` → older threads, merged into the store | `list_threads` (desc, paged) |
+//! | `getCustomer` | `get_customer()` → `Customer` | `get_customer` |
+//! | `getForm` | `get_form(group_id, FormKind)` → `GetFormResponse` | `get_form` |
+//! | `getPredictedAgent` | `get_predicted_agent(group_id)` → `PredictedAgent` | `get_predicted_agent` |
+//! | `getUrlInfo` | `get_url_info(url)` → `UrlInfo` | `get_url_info` |
+//! | `listChats` | `list_chats(ListChats)` → `ListChatsResponse` | `list_chats` |
+//! | `listGroupStatuses` | `list_group_statuses(Option<group_ids>)` → `{id: status}` | `list_group_statuses` |
+//! | `listThreads` | `list_threads(ListThreads)` → `ListThreadsResponse` | `list_threads` |
+//! | `markEventsAsSeen` | `mark_events_as_seen(chat_id, seen_up_to)`; also sent by the session when agent messages are on screen | `mark_events_as_seen` |
+//! | `rateChat` | `rate_chat(chat_id, 0 or 1, comment)`, latest thread | `update_thread_properties` |
+//! | `sendEvent` | `send_event(chat_id, Event, attach_to_last_thread)` → event id | `send_event` |
+//! | `sendRichMessagePostback` | `send_rich_message_postback(chat_id, thread_id, event_id, postback_id, toggled)` | `send_rich_message_postback` |
+//! | `sendTicketForm` (SDK 2; removed in 4.0.1, no wire action in the documents) | `send_ticket_form(group_id, form_id, fields)` → chat id: a `filled_form` event through the outbox that starts or reopens the chat for the group | `send_event`, `activate_chat` or `start_chat` |
+//! | `setCustomerSessionFields` | `set_customer_session_fields(map)` | `set_customer_session_fields` |
+//! | `setSneakPeek` | `set_sneak_peek(chat_id, text)` (sync; one a second, last text kept; active chat only) | `send_sneak_peek` |
+//! | `startChat` | `start_chat(StartChat)` → `StartChatResponse` | `start_chat` |
+//! | `updateChatProperties` | `update_chat_properties(chat_id, properties)` | `update_chat_properties` |
+//! | `updateCustomer` | `update_customer(UpdateCustomer)` | `update_customer` |
+//! | `updateCustomerPage` | `update_customer_page(url, title)` | `update_customer_page` |
+//! | `updateEventProperties` | `update_event_properties(chat_id, thread_id, event_id, properties)` | `update_event_properties` |
+//! | `updateThreadProperties` | `update_thread_properties(chat_id, thread_id, properties)` | `update_thread_properties` |
+//! | `uploadFile` | `upload_file(blob, name, on_progress)` (sync, in `upload`) → `Upload { cancel(), url().await }`; over 10 MB refused before sending | Web API `POST /v3.x/customer/action/upload_file` |
+//! | `on` / `once` / `off` | views subscribe to the store (next table) | — |
+//!
+//! Errors: `RequestError::Server { kind: ErrorType, .. }` for every wire error;
+//! `Timeout` (`REQUEST_TIMEOUT`), `ConnectionLost` (`CONNECTION_LOST`), `Destroyed`,
+//! `MissingChatThread` (`MISSING_CHAT_THREAD`), `Invalid` (refused before sending).
+//!
+//! # SDK events
+//!
+//! | SDK event / push | What the store keeps (`ChatData`) |
+//! |---|---|
+//! | `connected` (login) | `connection = Online`, `customer` (with statistics), `customer_id`, `agents_online`, `manual_assignment`, `greeting` |
+//! | `customer_id` | `customer_id` |
+//! | `connection_unstable` / `connection_recovered` | `unstable = true / false` |
+//! | `disconnected` (`customer_disconnected`, socket loss) | `connection = Reconnecting`, `Paused` or `Stopped` with a `Halt` per the reason's `ReconnectPolicy` |
+//! | `availability_updated` (our `groups_status_updated`, `list_group_statuses`) | `group_statuses`, `agents_online` |
+//! | `incoming_chat` | chat merged: users, thread, events, `queue` |
+//! | `incoming_event` | `messages` (merged by id / `custom_id`), `unread` + `unread_ids` while closed, `chime` |
+//! | `event_updated` | the row's text replaced in place |
+//! | `chat_deactivated` | `chat_active = false`, typing and queue cleared |
+//! | `chat_transferred` | `queue`; typing cleared |
+//! | `incoming_typing_indicator` | `agent_typing` |
+//! | `user_added_to_chat` / `user_removed_from_chat` | `users[id]` (with `present`), `agents_online`, queue cleared when an agent joins |
+//! | `queue_position_updated` | `queue` |
+//! | `events_marked_as_seen` | `seen_up_to[user]` (forward only); `agents_seen_up_to()`, `is_seen_by_agent(message)` |
+//! | `incoming_greeting` / `greeting_accepted` / `greeting_canceled` | `greeting` shown / `accepted` / removed |
+//! | `customer_updated` | `customer` fields |
+//! | `customer_side_storage_updated` | `customer_side_storage`, sent back at the next login |
+//! | `thread_properties_updated` / `_deleted` | `thread_properties[thread]`; `rating()` |
+//! | `incoming_rich_message_postback` | `postbacks[(event, button)]` |
+//! | `customer_page_updated`, `chat_properties_*`, `event_properties_*`, `incoming_multicast` | nothing: the window shows none of them (an SDK call fetches them when needed) |
 
 use std::collections::BTreeMap;
 

@@ -1,10 +1,13 @@
 //! The protocol client without IO: which requests to send, and what replies mean.
 //!
-//! One `Session` lives as long as one websocket. It logs in, resynchronises the chat after
-//! every (re)connect, then drains the outbox (the visitor's unconfirmed messages kept in
-//! [`ChatState`]) with the right request for the chat's state: `start_chat` when there is no
-//! chat, `activate_chat` when it is closed, `send_event` when it is open. Every message
-//! carries its `custom_id`, so a retry after a lost reply is stored once by the server.
+//! One `Session` outlives the sockets of a page (`begin` starts each connection). It logs
+//! in, resynchronises the chat after every (re)connect, then drains the outbox (everything
+//! the visitor sent that the server has not confirmed, kept in [`ChatState`]): events with
+//! the right request for the chat's state (`start_chat` when there is no chat,
+//! `activate_chat` when it is closed, `send_event` when it is open), button presses and
+//! ratings with theirs. Every event carries its `custom_id`, so a retry after a lost reply
+//! is stored once by the server. It also carries the SDK's calls (`call`), and keeps the
+//! small clocks of sneak peeks and link stability (`pacing`).
 //!
 //! Architecture invariant: no IO, no clock, no DOM. The connection shell feeds it frames and
 //! sends what it returns; tests do the same with plain values.
