@@ -8,7 +8,6 @@ use gloo_net::websocket::{futures::WebSocket, Message};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
 use leptos::prelude::*;
 use protocol::{DisconnectReason, Push, RequestFrame, ServerFrame};
-use serde::Deserialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -53,12 +52,6 @@ enum Offline {
     Connect,
     /// Stop here.
     End(End),
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    identity: String,
 }
 
 /// What outlives a socket.
@@ -470,7 +463,7 @@ async fn fetch_token(config: &WidgetConfig, tokens: Option<&TokenSource>) -> Res
     if !response.ok() {
         return Err(format!("token endpoint answered {}", response.status()));
     }
-    let token: TokenResponse = response.json().await.map_err(|err| err.to_string())?;
+    let token: protocol::CustomerToken = response.json().await.map_err(|err| err.to_string())?;
     // Storage may be full or blocked; the visitor then stays anonymous per page load.
     crate::persist::write(&storage_key, &token.identity);
     Ok(token.access_token)

@@ -19,6 +19,7 @@ mod push;
 mod request;
 mod response;
 pub mod time;
+mod token;
 pub mod v30;
 mod version;
 
@@ -30,6 +31,7 @@ pub use form::*;
 pub use push::*;
 pub use request::*;
 pub use response::*;
+pub use token::*;
 pub use version::*;
 
 #[cfg(test)]

@@ -204,22 +204,10 @@ async fn agent_socket(
     small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, version, license, client.0))
 }
 
-/// Body of `POST /customer/token`.
-#[derive(Debug, Deserialize)]
-struct TokenRequest {
-    #[serde(default)]
-    license_id: Option<serde_json::Value>,
-    #[serde(default)]
-    organization_id: Option<String>,
-    /// `<customer_id>:<secret>` from an earlier answer; a new customer when absent or unknown.
-    #[serde(default)]
-    identity: Option<String>,
-}
-
 /// Issues a customer access token. The identity secret it returns is what the widget keeps
 /// (in its own storage, first-party to this server) to be the same customer next time; no
 /// cookies are involved.
-async fn customer_token(State(app): State<App>, client: ClientAddr, body: Option<Json<TokenRequest>>) -> Response {
+async fn customer_token(State(app): State<App>, client: ClientAddr, body: Option<Json<protocol::TokenRequest>>) -> Response {
     if let Err(refused) = app.limit_address(client) {
         return refused;
     }
@@ -255,7 +243,7 @@ fn token_error(status: StatusCode, kind: &str, message: &str) -> Response {
 impl App {
     /// A token for the customer `identity` names (a new customer when it names none that
     /// checks out); `None` for a banned customer, who gets no more tokens.
-    fn issue_customer_token(&self, license: &License, identity: Option<&str>) -> Result<Option<serde_json::Value>, crate::db::DbError> {
+    fn issue_customer_token(&self, license: &License, identity: Option<&str>) -> Result<Option<protocol::CustomerToken>, crate::db::DbError> {
         let known = match identity.and_then(|identity| identity.split_once(':')) {
             Some((customer_id, secret)) => self
                 .db
@@ -275,14 +263,14 @@ impl App {
         let token = ids::secret();
         let ttl = self.config.timings.token_ttl.as_secs() as i64;
         self.db.store_token(&ids::hash_secret(&token), &customer_id, license.id, ids::unix_now() + ttl)?;
-        Ok(Some(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": ttl,
-            "entity_id": customer_id,
-            "identity": format!("{customer_id}:{secret}"),
-            "license_id": license.id,
-            "organization_id": license.organization_id,
-        })))
+        Ok(Some(protocol::CustomerToken {
+            access_token: token,
+            token_type: "Bearer".to_owned(),
+            expires_in: ttl,
+            identity: format!("{customer_id}:{secret}"),
+            entity_id: customer_id,
+            license_id: license.id,
+            organization_id: license.organization_id.clone(),
+        }))
     }
 }
