@@ -398,12 +398,7 @@ impl ChatHandle {
         event_id: &str,
         properties: Object,
     ) -> Result<(), RequestError> {
-        let request = EventProperties {
-            chat_id: chat_id.to_owned(),
-            thread_id: thread_id.to_owned(),
-            event_id: event_id.to_owned(),
-            properties,
-        };
+        let request = event_properties(chat_id, thread_id, event_id, properties);
         expect_response!(self.call(Request::UpdateEventProperties(request)).await, UpdateEventProperties)
     }
 
@@ -415,12 +410,7 @@ impl ChatHandle {
         event_id: &str,
         properties: Object,
     ) -> Result<(), RequestError> {
-        let request = EventProperties {
-            chat_id: chat_id.to_owned(),
-            thread_id: thread_id.to_owned(),
-            event_id: event_id.to_owned(),
-            properties,
-        };
+        let request = event_properties(chat_id, thread_id, event_id, properties);
         expect_response!(self.call(Request::DeleteEventProperties(request)).await, DeleteEventProperties)
     }
 
@@ -458,4 +448,9 @@ impl ChatHandle {
 /// The wire's session-field shape: an array of one-key objects.
 fn one_key_objects(fields: BTreeMap<String, String>) -> Vec<BTreeMap<String, String>> {
     fields.into_iter().map(|(key, value)| BTreeMap::from([(key, value)])).collect()
+}
+
+/// The payload of `updateEventProperties` and `deleteEventProperties`.
+fn event_properties(chat_id: &str, thread_id: &str, event_id: &str, properties: Object) -> EventProperties {
+    EventProperties { chat_id: chat_id.to_owned(), thread_id: thread_id.to_owned(), event_id: event_id.to_owned(), properties }
 }
