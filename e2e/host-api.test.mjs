@@ -176,6 +176,9 @@ test("embed methods: status, flip, bubble, switch_side, page, reload, stop", asy
   await page.evaluate(() => livechat.embed.flip());
   await host.widget.getByTestId("cw-composer-input").waitFor();
   assert.equal((await status()).open, true);
+  // Logged in: nobody is online here, which the loader has heard before the page states
+  // below are set (an answer arriving after them would turn "online" into "offline").
+  await page.waitForFunction(() => livechat.get("state").availability === "offline");
   await page.evaluate(() => livechat.embed.flip());
   await page.locator("[data-livechat] iframe[hidden]").waitFor({ state: "attached" });
   assert.equal((await status()).visibility, "minimized");
