@@ -262,3 +262,92 @@ async fn files_and_filled_forms_have_their_own_rows() {
     let form = query(&root, "[data-testid=cw-filled-form]").expect("the form summary");
     assert_eq!(form.text_content().unwrap(), "NameDanaNewsSales, Trips");
 }
+
+fn apply(chat: &ChatHandle, frame: serde_json::Value) {
+    chat.state.update(|state| state.apply(&ServerFrame::decode(&frame.to_string()).unwrap()));
+}
+
+/// Records every change under `target` (rows added or removed, text, attributes).
+struct Watch {
+    observer: web_sys::MutationObserver,
+    seen: std::rc::Rc<std::cell::RefCell<Vec<web_sys::MutationRecord>>>,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl Watch {
+    fn new(target: &Element) -> Watch {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = seen.clone();
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
+            sink.borrow_mut().extend(records.iter().map(|record| record.unchecked_into::<web_sys::MutationRecord>()));
+        });
+        let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()).unwrap();
+        let options = web_sys::MutationObserverInit::new();
+        options.set_subtree(true);
+        options.set_child_list(true);
+        options.set_character_data(true);
+        options.set_attributes(true);
+        observer.observe_with_options(target, &options).unwrap();
+        Watch { observer, seen, _callback: callback }
+    }
+
+    /// Everything recorded since the last call, delivered or still pending.
+    fn take(&self) -> Vec<web_sys::MutationRecord> {
+        let pending = self.observer.take_records();
+        let mut seen = std::mem::take(&mut *self.seen.borrow_mut());
+        seen.extend(pending.iter().map(|record| record.unchecked_into::<web_sys::MutationRecord>()));
+        seen
+    }
+}
+
+#[wasm_bindgen_test]
+async fn pings_typing_and_receipts_leave_the_transcript_untouched_and_a_new_message_adds_one_row() {
+    let (root, chat, _commands) = mount();
+    apply(&chat, serde_json::json!({ "request_id": "1", "action": "login", "type": "response", "success": true, "payload": {
+        "customer": { "id": "customer-1", "statistics": {} }, "has_active_thread": true, "chats": [{ "chat_id": "C1" }],
+        "__priv_dynamic_config": { "online_groups_ids": [0] } } }));
+    for n in 0..300 {
+        let author = if n % 2 == 0 { "agent-1" } else { "customer-1" };
+        push_event(&chat, serde_json::json!({ "id": format!("T1_{n}"), "type": "message", "author_id": author,
+            "created_at": format!("2026-01-01T10:{:02}:{:02}.000000Z", n / 60, n % 60), "text": format!("message {n}") }));
+    }
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    let list = query(&root, ".cw-messages__list").unwrap();
+    assert_eq!(query_all(&list, "[data-testid=cw-message]").len(), 300);
+
+    let watch = Watch::new(&list);
+    // What arrives all the time and shows elsewhere (or nowhere): a ping's answer, an agent
+    // starting and stopping to type, a group going offline and back.
+    apply(&chat, serde_json::json!({ "request_id": "2", "action": "ping", "type": "response", "success": true, "payload": {} }));
+    apply(&chat, serde_json::json!({ "action": "incoming_typing_indicator", "type": "push", "payload": {
+        "chat_id": "C1", "thread_id": "T1", "typing_indicator": { "author_id": "agent-1", "is_typing": true } } }));
+    leptos::task::tick().await;
+    apply(&chat, serde_json::json!({ "action": "incoming_typing_indicator", "type": "push", "payload": {
+        "chat_id": "C1", "thread_id": "T1", "typing_indicator": { "author_id": "agent-1", "is_typing": false } } }));
+    apply(&chat, serde_json::json!({ "action": "groups_status_updated", "type": "push", "payload": {
+        "groups": [{ "id": 0, "status": "offline" }] } }));
+    apply(&chat, serde_json::json!({ "action": "groups_status_updated", "type": "push", "payload": {
+        "groups": [{ "id": 0, "status": "online" }] } }));
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    assert_eq!(watch.take().len(), 0, "the transcript changed for pushes that do not touch it");
+
+    // A new message: one row more, and no other row rebuilt.
+    push_event(&chat, serde_json::json!({ "id": "T1_300", "type": "message", "author_id": "agent-1",
+        "created_at": "2026-01-01T10:05:00.000000Z", "text": "message 300" }));
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    let records = watch.take();
+    let rows_added = records
+        .iter()
+        .flat_map(|record| { let nodes = record.added_nodes(); (0..nodes.length()).filter_map(move |index| nodes.get(index)) })
+        .filter(|node| node.dyn_ref::<Element>().is_some_and(|element| element.get_attribute("data-testid").as_deref() == Some("cw-message")))
+        .count();
+    let removed: u32 = records.iter().map(|record| record.removed_nodes().length()).sum();
+    assert!(!records.is_empty(), "the observer saw the new row");
+    assert_eq!(query_all(&list, "[data-testid=cw-message]").len(), 301);
+    assert_eq!(rows_added, 1, "exactly the new row is added");
+    assert_eq!(removed, 0, "no row was taken out to be rebuilt");
+    watch.observer.disconnect();
+}
