@@ -162,6 +162,52 @@ test("the lang option picks the strings, and right-to-left languages mirror the 
   }
 });
 
+/** How the header lays out: each text's line count, and whether every button fits inside. */
+async function headerLayout(page) {
+  return page.evaluate(() => {
+    const header = document.querySelector(".cw-header").getBoundingClientRect();
+    const lines = (element) => {
+      const style = getComputedStyle(element);
+      return Math.round(element.getBoundingClientRect().height / parseFloat(style.lineHeight || style.fontSize));
+    };
+    // Buttons shown (the standalone page has no minimise button).
+    const buttons = [...document.querySelectorAll(".cw-header button")].map((button) => button.getBoundingClientRect()).filter((box) => box.width > 0);
+    return {
+      title: lines(document.querySelector(".cw-header__title")),
+      status: lines(document.querySelector(".cw-header__status")),
+      height: header.height,
+      fits: buttons.every((box) => box.left >= header.left - 0.5 && box.right <= header.right + 0.5 && box.width >= 24),
+      buttons: buttons.length,
+    };
+  });
+}
+
+test("the header keeps one line for the title and one for the status in every language and layout", async () => {
+  const server = await startServer();
+  const long = encodeURIComponent("Acme Outdoor Equipment customer service and expert advice");
+  try {
+    for (const [lang, viewport, name] of [["en", { width: 360, height: 640 }, "narrow"], ["de-AT", DESKTOP, "desktop"], ["ar", PHONE, "phone"]]) {
+      const { page, errors, close } = await widgetPage(server, `&lang=${lang}&title=${long}`, viewport);
+      await page.locator("[data-testid=cw-window][data-connection=online]").waitFor();
+      await page.getByTestId("cw-composer-input").fill("Hello");
+      await page.getByTestId("cw-composer-input").press("Enter");
+      // The chat has started: the end-chat button joins the sound, size and minimise ones.
+      await page.getByTestId("cw-end-chat").waitFor();
+      assert.equal(await page.getByTestId("cw-end-chat").getAttribute("aria-label"), { en: "End chat", "de-AT": "Chat beenden", ar: "إنهاء المحادثة" }[lang]);
+      const layout = await headerLayout(page);
+      assert.equal(layout.title, 1, `${lang}: the title wraps (${JSON.stringify(layout)})`);
+      assert.equal(layout.status, 1, `${lang}: the status wraps (${JSON.stringify(layout)})`);
+      assert.ok(layout.fits, `${lang}: a header button is cut off (${JSON.stringify(layout)})`);
+      assert.ok(layout.height <= 72, `${lang}: the header is ${layout.height}px tall`);
+      await page.screenshot({ path: join(ARTIFACTS, `header-${name}-${lang}.png`) });
+      assert.deepEqual(errors, []);
+      await close();
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
 test("the dark theme recolours the window and keeps it readable", async () => {
   const server = await startServer();
   const { page, errors, close } = await widgetPage(server, "&theme=dark", PHONE);

@@ -32,6 +32,7 @@ pub fn ChatWindow(
     let chat = ChatHandle::expect();
     let locale = expect_context::<&'static Locale>();
     let config = expect_context::<WidgetConfig>();
+    let tooltip = title.clone();
     let state = chat.state;
     let connection = Memo::new(move |_| state.with(|chat_state| chat_state.connection.as_str()));
     let online = Memo::new(move |_| state.with(|chat_state| chat_state.connection == ConnectionStatus::Online));
@@ -251,15 +252,23 @@ pub fn ChatWindow(
         >
             <header class="cw-header">
                 <div class="cw-header__text">
-                    <h1 id="cw-title" class="cw-header__title">{title}</h1>
-                    <p id="cw-status" class="cw-header__status" data-online=move || agents_online.get().to_string()>
+                    <h1 id="cw-title" class="cw-header__title" title=tooltip>{title}</h1>
+                    <p
+                        id="cw-status"
+                        class="cw-header__status"
+                        data-online=move || agents_online.get().to_string()
+                        title=move || if agents_online.get() { locale.text.status_online } else { locale.text.status_offline }
+                    >
                         {move || if agents_online.get() { locale.text.status_online } else { locale.text.status_offline }}
                     </p>
                 </div>
+                <div class="cw-header__actions">
                 <Show when=move || chat_active.get()>
                     <button
                         type="button"
-                        class="cw-header__action"
+                        class="cw-icon-button cw-header__end"
+                        aria-label=locale.text.end_chat
+                        title=locale.text.end_chat
                         data-testid="cw-end-chat"
                         on:click=move |_| {
                             if let Some(chat_id) = state.with_untracked(|chat_state| chat_state.chat_id.clone()) {
@@ -269,7 +278,9 @@ pub fn ChatWindow(
                             }
                         }
                     >
-                        {locale.text.end_chat}
+                        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                            <path d="M14 4h4a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-4M10 16l-4-4 4-4M6 12h10" stroke="currentColor" stroke-width="2" fill="none" stroke-linecap="round" stroke-linejoin="round" />
+                        </svg>
                     </button>
                 </Show>
                 <SoundToggle />
@@ -304,6 +315,7 @@ pub fn ChatWindow(
                         <path d="M5 12h14" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
                     </svg>
                 </button>
+                </div>
             </header>
             <ConnectionBanner />
             <GreetingCard />
