@@ -163,6 +163,8 @@ text_table! {
     new_tab,
     /// Fetch earlier conversations.
     load_older,
+    /// Render `{n}` earlier messages of the loaded transcript.
+    earlier_messages,
 }
 
 /// A language: its code, direction and strings.
@@ -282,6 +284,7 @@ static EN: Text = Text {
     unread: "{count} unread messages",
     new_tab: "(opens in a new tab)",
     load_older: "Show earlier conversations",
+    earlier_messages: "Show {n} earlier messages",
 };
 
 static DE: Text = Text {
@@ -354,6 +357,7 @@ static DE: Text = Text {
     unread: "{count} ungelesene Nachrichten",
     new_tab: "(öffnet in neuem Tab)",
     load_older: "Frühere Unterhaltungen anzeigen",
+    earlier_messages: "{n} frühere Nachrichten anzeigen",
 };
 
 static ES: Text = Text {
@@ -426,6 +430,7 @@ static ES: Text = Text {
     unread: "{count} mensajes sin leer",
     new_tab: "(se abre en una pestaña nueva)",
     load_older: "Ver conversaciones anteriores",
+    earlier_messages: "Ver {n} mensajes anteriores",
 };
 
 static FR: Text = Text {
@@ -498,6 +503,7 @@ static FR: Text = Text {
     unread: "{count} messages non lus",
     new_tab: "(s'ouvre dans un nouvel onglet)",
     load_older: "Afficher les conversations précédentes",
+    earlier_messages: "Afficher les {n} messages précédents",
 };
 
 static PL: Text = Text {
@@ -570,6 +576,7 @@ static PL: Text = Text {
     unread: "Nieprzeczytane wiadomości: {count}",
     new_tab: "(otwiera się w nowej karcie)",
     load_older: "Pokaż wcześniejsze rozmowy",
+    earlier_messages: "Pokaż wcześniejsze wiadomości ({n})",
 };
 
 static SK: Text = Text {
@@ -642,6 +649,7 @@ static SK: Text = Text {
     unread: "Neprečítané správy: {count}",
     new_tab: "(otvorí sa na novej karte)",
     load_older: "Zobraziť staršie konverzácie",
+    earlier_messages: "Zobraziť staršie správy ({n})",
 };
 
 static AR: Text = Text {
@@ -714,6 +722,7 @@ static AR: Text = Text {
     unread: "{count} رسائل غير مقروءة",
     new_tab: "(يفتح في علامة تبويب جديدة)",
     load_older: "عرض المحادثات السابقة",
+    earlier_messages: "عرض الرسائل السابقة ({n})",
 };
 
 #[cfg(test)]

@@ -301,7 +301,7 @@ impl Watch {
 }
 
 #[wasm_bindgen_test]
-async fn pings_typing_and_receipts_leave_the_transcript_untouched_and_a_new_message_adds_one_row() {
+async fn a_long_transcript_renders_its_last_page_pushes_leave_it_untouched_and_rows_only_join() {
     let (root, chat, _commands) = mount();
     apply(&chat, serde_json::json!({ "request_id": "1", "action": "login", "type": "response", "success": true, "payload": {
         "customer": { "id": "customer-1", "statistics": {} }, "has_active_thread": true, "chats": [{ "chat_id": "C1" }],
@@ -314,7 +314,10 @@ async fn pings_typing_and_receipts_leave_the_transcript_untouched_and_a_new_mess
     leptos::task::tick().await;
     leptos::task::tick().await;
     let list = query(&root, ".cw-messages__list").unwrap();
-    assert_eq!(query_all(&list, "[data-testid=cw-message]").len(), 300);
+    // A long transcript renders its latest rows; the rest waits above.
+    assert_eq!(query_all(&list, "[data-testid=cw-message]").len(), 60);
+    let earlier = query(&root, "[data-testid=cw-show-earlier]").expect("a way to the earlier messages");
+    assert_eq!(earlier.text_content().unwrap(), "Show 240 earlier messages");
 
     let watch = Watch::new(&list);
     // What arrives all the time and shows elsewhere (or nowhere): a ping's answer, an agent
@@ -346,8 +349,30 @@ async fn pings_typing_and_receipts_leave_the_transcript_untouched_and_a_new_mess
         .count();
     let removed: u32 = records.iter().map(|record| record.removed_nodes().length()).sum();
     assert!(!records.is_empty(), "the observer saw the new row");
-    assert_eq!(query_all(&list, "[data-testid=cw-message]").len(), 301);
+    assert_eq!(query_all(&list, "[data-testid=cw-message]").len(), 61);
     assert_eq!(rows_added, 1, "exactly the new row is added");
     assert_eq!(removed, 0, "no row was taken out to be rebuilt");
+
+    // Earlier messages join above, a page at a time, and the rows already there are the
+    // same elements (the list may move them, never rebuilds them).
+    let before = query_all(&list, "[data-testid=cw-message]");
+    let earlier: HtmlElement = query(&root, "[data-testid=cw-show-earlier]").unwrap().unchecked_into();
+    earlier.click();
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    let after = query_all(&list, "[data-testid=cw-message]");
+    assert_eq!(after.len(), 121);
+    assert!(after[60..].iter().zip(&before).all(|(now, was)| now == was), "revealing rebuilt rows");
+    for _ in 0..4 {
+        if let Some(button) = query(&root, "[data-testid=cw-show-earlier]") {
+            button.unchecked_into::<HtmlElement>().click();
+            leptos::task::tick().await;
+            leptos::task::tick().await;
+        }
+    }
+    let rows = query_all(&list, "[data-testid=cw-message]");
+    assert_eq!(rows.len(), 301, "every message is reachable");
+    assert!(query(&root, "[data-testid=cw-show-earlier]").is_none());
+    assert_eq!(query(&rows[0], ".cw-message__text").unwrap().text_content().unwrap(), "message 0");
     watch.observer.disconnect();
 }

@@ -42,7 +42,27 @@ pub struct Viewing {
     name: String,
 }
 
-/// All messages, oldest first, scrolled to the newest.
+/// Rows rendered when the transcript opens, and added each time the visitor reaches the top.
+const PAGE_ROWS: usize = 60;
+
+/// Where the rendered part of the transcript starts: at the row keyed `anchor` while it is
+/// there, else at the last `page` rows. Rows only ever join below the anchor, so a new
+/// message adds its row and takes none away.
+fn first_shown(keys: &[&str], anchor: Option<&str>, page: usize) -> usize {
+    anchor
+        .and_then(|anchor| keys.iter().position(|key| *key == anchor))
+        .unwrap_or_else(|| keys.len().saturating_sub(page))
+}
+
+/// The anchor `page` rows further up, or `None` once that reaches the first row.
+fn earlier_anchor(keys: &[&str], first: usize, page: usize) -> Option<String> {
+    let start = first.saturating_sub(page);
+    (start > 0).then(|| keys[start].to_owned())
+}
+
+/// All messages, oldest first, scrolled to the newest. A long transcript renders its
+/// latest rows and more as the visitor scrolls up (or presses "Show earlier messages"), so
+/// opening a chat of thousands of messages builds a few dozen rows.
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = ChatHandle::expect();
@@ -53,6 +73,50 @@ pub fn MessageList() -> impl IntoView {
     let seen_up_to = Memo::new(move |_| chat.state.with(|chat_state| chat_state.agents_seen_up_to().map(str::to_owned)));
     let offset = utc_offset_minutes();
     let today = today(offset);
+
+    // The rendered window: `anchor` is the first rendered row's key, fixed the first time
+    // the transcript is longer than a page; `expanded` once every loaded row is shown.
+    let anchor = StoredValue::new(None::<String>);
+    let expanded = RwSignal::new(false);
+    let moved = RwSignal::new(0u32);
+    let first = Memo::new(move |_| {
+        moved.track();
+        let expanded = expanded.get();
+        messages.with(|all| {
+            if expanded {
+                return 0;
+            }
+            let keys: Vec<&str> = all.iter().map(|message| message.key.as_str()).collect();
+            let first = anchor.with_value(|anchor| first_shown(&keys, anchor.as_deref(), PAGE_ROWS));
+            if first > 0 && anchor.with_value(Option::is_none) {
+                anchor.set_value(Some(keys[first].to_owned()));
+            }
+            first
+        })
+    });
+    // Shows a page more above, keeping what is on screen where it was.
+    let reveal_earlier = move || {
+        let first = first.get_untracked();
+        if first == 0 {
+            return;
+        }
+        let from_bottom = list_ref.get_untracked().map(|list| list.scroll_height() - list.scroll_top());
+        let next = messages.with_untracked(|all| {
+            let keys: Vec<&str> = all.iter().map(|message| message.key.as_str()).collect();
+            earlier_anchor(&keys, first, PAGE_ROWS)
+        });
+        match next {
+            Some(key) => {
+                anchor.set_value(Some(key));
+                moved.update(|moves| *moves += 1);
+            }
+            None => expanded.set(true),
+        }
+        if let (Some(list), Some(from_bottom)) = (list_ref.get_untracked(), from_bottom) {
+            request_animation_frame(move || list.set_scroll_top(list.scroll_height() - from_bottom));
+        }
+    };
+
     let proactive = use_context::<ProactiveSlot>().map(|slot| slot.0).unwrap_or_else(|| RwSignal::new(None));
     let viewing = use_context::<RwSignal<Option<Viewing>>>().unwrap_or_else(|| RwSignal::new(None));
     // Earlier threads, a page at a time (`get_chat_history`).
@@ -63,12 +127,24 @@ pub fn MessageList() -> impl IntoView {
         let Some(chat_id) = chat.state.with_untracked(|state| state.chat_id.clone()) else { return };
         let mut pages = history.try_update_value(Option::take).flatten().unwrap_or_else(|| chat.get_chat_history(&chat_id));
         loading.set(true);
+        // The row on top now: the older conversation's rows go above it, a page of them shown.
+        let top_key = messages.with_untracked(|all| all.first().map(|message| message.key.clone()));
         leptos::task::spawn_local(async move {
             let top = list_ref.get_untracked().map(|list| list.scroll_height());
             if let Err(error) = pages.next().await {
                 leptos::logging::warn!("livechat: could not load earlier conversations: {error}");
             }
             history.set_value(Some(pages));
+            let next = messages.with_untracked(|all| {
+                let keys: Vec<&str> = all.iter().map(|message| message.key.as_str()).collect();
+                let was_first = top_key.as_deref().and_then(|key| keys.iter().position(|known| *known == key)).unwrap_or(0);
+                earlier_anchor(&keys, was_first, PAGE_ROWS)
+            });
+            if let Some(key) = next {
+                anchor.set_value(Some(key));
+                expanded.set(false);
+                moved.update(|moves| *moves += 1);
+            }
             loading.set(false);
             // Keep the visitor's place: what was on screen stays on screen.
             if let (Some(list), Some(top)) = (list_ref.get_untracked(), top) {
@@ -77,6 +153,7 @@ pub fn MessageList() -> impl IntoView {
         });
     };
     provide_context(viewing);
+
 
     // Keep the newest message in view. The scroll waits for the next frame so the new row
     // is laid out first.
@@ -91,10 +168,18 @@ pub fn MessageList() -> impl IntoView {
 
     // Rows: each message, preceded by a separator when its day differs from the previous.
     let rows = move || {
-        let mut previous: Option<Day> = None;
-        messages
-            .get()
-            .into_iter()
+        let first = first.get();
+        messages.with(|all| {
+        let first = first.min(all.len());
+        // The row above the window decides whether the first rendered row opens a new day.
+        let mut previous: Option<Day> = first
+            .checked_sub(1)
+            .and_then(|above| all[above].created_at.as_deref())
+            .and_then(|stamp| local_time(stamp, offset))
+            .map(|at| at.day);
+        all[first..]
+            .iter()
+            .cloned()
             .map(|message| {
                 let at = message.created_at.as_deref().and_then(|stamp| local_time(stamp, offset));
                 let separator = at.map(|at| at.day).filter(|day| previous != Some(*day));
@@ -104,6 +189,7 @@ pub fn MessageList() -> impl IntoView {
                 (message, separator, at.map(|at| at.clock()))
             })
             .collect::<Vec<_>>()
+        })
     };
 
     view! {
@@ -115,9 +201,27 @@ pub fn MessageList() -> impl IntoView {
             tabindex="0"
             data-testid="cw-messages"
             node_ref=list_ref
+            on:scroll=move |_| {
+                let near_top = list_ref.get_untracked().is_some_and(|list| list.scroll_top() < 160);
+                if near_top && first.get_untracked() > 0 {
+                    reveal_earlier();
+                }
+            }
         >
             <ol class="cw-messages__list">
-                <Show when=move || has_history.get()>
+                <Show when=move || { first.get() > 0 }>
+                    <li class="cw-messages__older">
+                        <button
+                            type="button"
+                            class="cw-button cw-button--quiet"
+                            data-testid="cw-show-earlier"
+                            on:click=move |_| reveal_earlier()
+                        >
+                            {move || fill(locale.text.earlier_messages, &[("n", &first.get().to_string())])}
+                        </button>
+                    </li>
+                </Show>
+                <Show when=move || has_history.get() && first.get() == 0>
                     <li class="cw-messages__older">
                         <button
                             type="button"
@@ -425,5 +529,38 @@ fn ImageViewer(viewing: RwSignal<Option<Viewing>>) -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::{earlier_anchor, first_shown};
+
+    #[test]
+    fn a_long_transcript_opens_on_its_last_page_and_grows_only_below_the_anchor() {
+        let keys: Vec<String> = (0..200).map(|n| format!("k{n}")).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert_eq!(first_shown(&keys, None, 60), 140);
+        assert_eq!(first_shown(&keys[..30], None, 60), 0, "a short one shows whole");
+        // Anchored: new rows below do not move the start.
+        assert_eq!(first_shown(&keys, Some("k140"), 60), 140);
+        let mut longer = keys.clone();
+        longer.push("k200");
+        assert_eq!(first_shown(&longer, Some("k140"), 60), 140);
+        // Older rows merged above (history) keep the anchor's row first.
+        let mut history = vec!["h0", "h1"];
+        history.extend(keys.iter().copied());
+        assert_eq!(first_shown(&history, Some("k140"), 60), 142);
+        // A vanished anchor falls back to the last page.
+        assert_eq!(first_shown(&keys, Some("gone"), 60), 140);
+    }
+
+    #[test]
+    fn each_reveal_moves_the_anchor_a_page_up_until_everything_shows() {
+        let keys: Vec<String> = (0..130).map(|n| format!("k{n}")).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert_eq!(earlier_anchor(&keys, 70, 60).as_deref(), Some("k10"));
+        assert_eq!(earlier_anchor(&keys, 10, 60), None, "the rest fits: show everything");
+        assert_eq!(earlier_anchor(&keys, 60, 60), None);
     }
 }
