@@ -10,6 +10,7 @@ mod extras;
 mod form_view;
 mod message_list;
 mod rich_message;
+mod search;
 mod sound;
 mod uploads;
 

@@ -165,6 +165,16 @@ text_table! {
     load_older,
     /// Render `{n}` earlier messages of the loaded transcript.
     earlier_messages,
+    /// The transcript search field's label.
+    search_label,
+    /// `{i}` of `{n}` matches.
+    search_count,
+    /// No message matches.
+    search_none,
+    /// Go to the previous (older) match.
+    search_previous,
+    /// Go to the next (newer) match.
+    search_next,
 }
 
 /// A language: its code, direction and strings.
@@ -285,6 +295,11 @@ static EN: Text = Text {
     new_tab: "(opens in a new tab)",
     load_older: "Show earlier conversations",
     earlier_messages: "Show {n} earlier messages",
+    search_label: "Search this conversation",
+    search_count: "{i} of {n}",
+    search_none: "No matches",
+    search_previous: "Previous match",
+    search_next: "Next match",
 };
 
 static DE: Text = Text {
@@ -358,6 +373,11 @@ static DE: Text = Text {
     new_tab: "(öffnet in neuem Tab)",
     load_older: "Frühere Unterhaltungen anzeigen",
     earlier_messages: "{n} frühere Nachrichten anzeigen",
+    search_label: "In diesem Chat suchen",
+    search_count: "{i} von {n}",
+    search_none: "Keine Treffer",
+    search_previous: "Vorheriger Treffer",
+    search_next: "Nächster Treffer",
 };
 
 static ES: Text = Text {
@@ -431,6 +451,11 @@ static ES: Text = Text {
     new_tab: "(se abre en una pestaña nueva)",
     load_older: "Ver conversaciones anteriores",
     earlier_messages: "Ver {n} mensajes anteriores",
+    search_label: "Buscar en esta conversación",
+    search_count: "{i} de {n}",
+    search_none: "Sin resultados",
+    search_previous: "Resultado anterior",
+    search_next: "Resultado siguiente",
 };
 
 static FR: Text = Text {
@@ -504,6 +529,11 @@ static FR: Text = Text {
     new_tab: "(s'ouvre dans un nouvel onglet)",
     load_older: "Afficher les conversations précédentes",
     earlier_messages: "Afficher les {n} messages précédents",
+    search_label: "Rechercher dans cette conversation",
+    search_count: "{i} sur {n}",
+    search_none: "Aucun résultat",
+    search_previous: "Résultat précédent",
+    search_next: "Résultat suivant",
 };
 
 static PL: Text = Text {
@@ -577,6 +607,11 @@ static PL: Text = Text {
     new_tab: "(otwiera się w nowej karcie)",
     load_older: "Pokaż wcześniejsze rozmowy",
     earlier_messages: "Pokaż wcześniejsze wiadomości ({n})",
+    search_label: "Szukaj w tej rozmowie",
+    search_count: "{i} z {n}",
+    search_none: "Brak wyników",
+    search_previous: "Poprzedni wynik",
+    search_next: "Następny wynik",
 };
 
 static SK: Text = Text {
@@ -650,6 +685,11 @@ static SK: Text = Text {
     new_tab: "(otvorí sa na novej karte)",
     load_older: "Zobraziť staršie konverzácie",
     earlier_messages: "Zobraziť staršie správy ({n})",
+    search_label: "Hľadať v tejto konverzácii",
+    search_count: "{i} z {n}",
+    search_none: "Žiadne výsledky",
+    search_previous: "Predchádzajúci výsledok",
+    search_next: "Ďalší výsledok",
 };
 
 static AR: Text = Text {
@@ -723,6 +763,11 @@ static AR: Text = Text {
     new_tab: "(يفتح في علامة تبويب جديدة)",
     load_older: "عرض المحادثات السابقة",
     earlier_messages: "عرض الرسائل السابقة ({n})",
+    search_label: "البحث في هذه المحادثة",
+    search_count: "{i} من {n}",
+    search_none: "لا توجد نتائج",
+    search_previous: "النتيجة السابقة",
+    search_next: "النتيجة التالية",
 };
 
 #[cfg(test)]

@@ -376,3 +376,49 @@ async fn a_long_transcript_renders_its_last_page_pushes_leave_it_untouched_and_r
     assert_eq!(query(&rows[0], ".cw-message__text").unwrap().text_content().unwrap(), "message 0");
     watch.observer.disconnect();
 }
+
+#[wasm_bindgen_test]
+async fn the_search_finds_messages_above_the_rendered_rows_and_brings_each_into_view() {
+    let (root, chat, _commands) = mount();
+    assert!(query(&root, "[data-testid=cw-search-input]").is_none(), "a short transcript needs no search");
+    for n in 0..300 {
+        push_event(&chat, serde_json::json!({ "id": format!("T1_{n}"), "type": "message", "author_id": "agent-1",
+            "created_at": format!("2026-01-01T10:{:02}:{:02}.000000Z", n / 60, n % 60), "text": format!("Message {n}") }));
+    }
+    leptos::task::tick().await;
+    let input: web_sys::HtmlInputElement = query(&root, "[data-testid=cw-search-input]").expect("a search field").unchecked_into();
+    input.set_value("message 12");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    let frame = || async {
+        leptos::task::tick().await;
+        let (done, wait) = futures::channel::oneshot::channel::<()>();
+        let mut done = Some(done);
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let _ = done.take().map(|done| done.send(()));
+        });
+        web_sys::window().unwrap().request_animation_frame(callback.as_ref().unchecked_ref()).unwrap();
+        let _ = wait.await;
+        leptos::task::tick().await;
+    };
+    frame().await;
+    frame().await;
+    // "Message 12" and "Message 120" to "Message 129": eleven, the newest first.
+    assert_eq!(query(&root, "[data-testid=cw-search-count]").unwrap().text_content().unwrap(), "1 of 11");
+    let found = query(&root, "[data-found]").expect("the match is marked");
+    assert_eq!(query(&found, ".cw-message__text").unwrap().text_content().unwrap(), "Message 129");
+    // Older matches, one by one, down to the oldest.
+    let previous: HtmlElement = query(&root, "[data-testid=cw-search-previous]").unwrap().unchecked_into();
+    for _ in 0..10 {
+        previous.click();
+        frame().await;
+    }
+    assert_eq!(query(&root, "[data-testid=cw-search-count]").unwrap().text_content().unwrap(), "11 of 11");
+    let found = query(&root, "[data-found]").expect("the oldest match is marked");
+    assert_eq!(query(&found, ".cw-message__text").unwrap().text_content().unwrap(), "Message 12");
+    assert_eq!(query_all(&root, "[data-found]").len(), 1, "one match marked at a time");
+
+    input.set_value("kayak");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    leptos::task::tick().await;
+    assert_eq!(query(&root, "[data-testid=cw-search-count]").unwrap().text_content().unwrap(), "No matches");
+}

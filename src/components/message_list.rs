@@ -154,6 +154,37 @@ pub fn MessageList() -> impl IntoView {
     };
     provide_context(viewing);
 
+    // The transcript search brings a message into view: the rows above the window first
+    // (two more for context), then the row itself, scrolled to the middle and marked.
+    let long = Signal::derive(move || messages.with(Vec::len) > PAGE_ROWS);
+    let show_row = Callback::new(move |index: usize| {
+        if index < first.get_untracked() {
+            let start = index.saturating_sub(2);
+            if start == 0 {
+                expanded.set(true);
+            } else if let Some(key) = messages.with_untracked(|all| all.get(start).map(|message| message.key.clone())) {
+                anchor.set_value(Some(key));
+                moved.update(|moves| *moves += 1);
+            }
+        }
+        request_animation_frame(move || {
+            let Some(list) = list_ref.get_untracked() else { return };
+            let Some(row) = index.checked_sub(first.get_untracked()) else { return };
+            if let Ok(Some(marked)) = list.query_selector("[data-found]") {
+                let _ = marked.remove_attribute("data-found");
+            }
+            let rows = list.query_selector_all("[data-testid=cw-message]");
+            if let Ok(rows) = rows {
+                if let Some(element) = rows.get(row as u32).and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok()) {
+                    let _ = element.set_attribute("data-found", "true");
+                    let options = web_sys::ScrollIntoViewOptions::new();
+                    options.set_block(web_sys::ScrollLogicalPosition::Center);
+                    element.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+        });
+    });
+
 
     // Keep the newest message in view. The scroll waits for the next frame so the new row
     // is laid out first.
@@ -193,6 +224,7 @@ pub fn MessageList() -> impl IntoView {
     };
 
     view! {
+        <super::search::TranscriptSearch show=show_row long />
         <div
             class="cw-messages"
             role="log"
