@@ -4,7 +4,7 @@
 //! loadgen idle    --server http://127.0.0.1:8080 --connections 9000 [--concurrency 64] [--server-pid PID] [--hold 5]
 //! loadgen latency --server URL --agent-token TOKEN --rate 1000 [--seconds 5] [--customers 50] [--warmup 1]
 //!                 [--attackers 1000 --attack-license 2 --attack-kinds slow,flood,oversized,idle] [--server-pid PID]
-//! loadgen seed    --server URL --messages 10000 [--license 1]
+//! loadgen seed    --server URL --messages 10000 [--license 1]   (threads of at most 990)
 //! loadgen attack  --server URL --attackers 1000 --seconds 20 [--attack-license 2] [--attack-kinds slow,flood,oversized,idle]
 //! ```
 //!
@@ -452,6 +452,9 @@ async fn latency(options: &Options) -> Result<Value> {
 
 /// A customer with one chat of `messages` messages, sent through the customer API.
 /// Prints the identity secret so a browser can become this customer.
+/// Messages per thread when seeding: the server keeps at most 1,000 events in a thread.
+const PER_THREAD: usize = 990;
+
 async fn seed(options: &Options) -> Result<Value> {
     let server = options.server();
     let messages = options.number("messages", 10000.0) as usize;
@@ -473,8 +476,15 @@ async fn seed(options: &Options) -> Result<Value> {
     let mut answered = 0usize;
     let mut failed = 0usize;
     let mut first_error = None;
+    let mut threads = 1usize;
     while answered < messages {
-        while in_flight < window && sent < messages {
+        // A thread holds at most 1,000 events: past a thread's share, close it and go on in
+        // a new one, as a long-running conversation does.
+        // The first thread takes the remainder, so the latest one, which a client loads
+        // first, is full.
+        let first_thread = messages - (messages.div_ceil(PER_THREAD).max(1) - 1) * PER_THREAD;
+        let thread_end = (first_thread + (threads - 1) * PER_THREAD).min(messages);
+        while in_flight < window && sent < thread_end {
             sent += 1;
             // Lengths vary like a real conversation: short replies and some longer paragraphs.
             let filler =
@@ -488,6 +498,30 @@ async fn seed(options: &Options) -> Result<Value> {
             });
             sink.send(Message::Text(frame.to_string().into())).await?;
             in_flight += 1;
+        }
+        if in_flight == 0 && answered == thread_end && answered < messages {
+            for (id, action, payload) in [
+                ("seed-close", "deactivate_chat", json!({ "id": chat_id })),
+                ("seed-reopen", "activate_chat", json!({ "chat": { "id": chat_id } })),
+            ] {
+                let frame = json!({ "request_id": id, "action": action, "payload": payload });
+                sink.send(Message::Text(frame.to_string().into())).await?;
+                loop {
+                    let answer = match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
+                        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Value>(&text)?,
+                        Ok(Some(Ok(_))) => continue,
+                        _ => return Err(format!("the connection ended waiting for {action}").into()),
+                    };
+                    if answer["type"] == "response" && answer["request_id"] == id {
+                        if answer["success"] != true {
+                            return Err(format!("{action} failed: {answer}").into());
+                        }
+                        break;
+                    }
+                }
+            }
+            threads += 1;
+            continue;
         }
         let frame = match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Value>(&text)?,
@@ -512,6 +546,7 @@ async fn seed(options: &Options) -> Result<Value> {
         "customer_id": token["entity_id"],
         "chat_id": chat_id,
         "messages": messages,
+        "threads": threads,
         "failed": failed,
         "first_error": first_error,
         "seconds": started.elapsed().as_secs_f64(),
