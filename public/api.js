@@ -86,6 +86,27 @@
       value ? store.setItem(key, "1") : store.removeItem(key);
     } catch (e) {}
   }
+  // The visitor's identity, kept for the widget in this site's own storage: the widget's
+  // frame is a third party here, whose storage the browser may partition or block.
+  var KEPT = "livechat.identity.";
+  function kept() {
+    var found = {};
+    try {
+      var store = w.localStorage;
+      for (var i = 0; i < store.length; i++) {
+        var key = store.key(i);
+        if (key && key.indexOf(KEPT) == 0) found[key] = store.getItem(key);
+      }
+    } catch (e) {}
+    return found;
+  }
+  function keep(message) {
+    var key = message.key, value = message.value;
+    if (typeof key != "string" || key.indexOf(KEPT) || typeof value != "string" || value.length > 512) return;
+    try {
+      w.localStorage.setItem(key, value);
+    } catch (e) {}
+  }
   function idle(fn) {
     w.requestIdleCallback ? w.requestIdleCallback(fn, { timeout: 3000 }) : later(fn, 200);
   }
@@ -447,7 +468,7 @@
   function connect(target, options, handler) {
     var channel = new I.M();
     channel.port1.onmessage = handler;
-    target.postMessage({ livechat: "port", options: options }, origin, [channel.port2]);
+    target.postMessage({ livechat: "port", options: options, kept: kept() }, origin, [channel.port2]);
     return channel.port1;
   }
 
@@ -504,6 +525,8 @@
         con.error(PREFIX + "identity_provider failed: " + (error && error.message ? error.message : shown(error)));
         answer(false, String(error && error.message ? error.message : error));
       });
+    } else if (type == "store") {
+      keep(message);
     } else if (type == "result") {
       settle(message);
     } else if (type == "error") {
@@ -807,6 +830,7 @@
     if (!message || typeof message != "object" || !popupOpts) return;
     if (message.type == "event") emit(message.name, message.data, popupOpts);
     else if (message.type == "ready") emit("ready", { state: { availability: null, visibility: "maximized" } }, popupOpts);
+    else if (message.type == "store") keep(message);
   }
 
   function popupBubble(type) {

@@ -63,28 +63,104 @@ pub fn decode_side_storage(stored: &str) -> protocol::Object {
     }
 }
 
+/// Keys the host page keeps for the widget in its own storage: the visitor's identity. The
+/// frame is a third party on the site, and browsers partition or block a third party's
+/// storage, so the frame alone could forget the visitor between two pages of one shop.
+pub const HOST_KEPT_PREFIX: &str = "livechat.identity.";
+
+/// Whether the host page keeps `key` with `value`: an identity key and an identity's shape
+/// (`<customer id>:<secret>`), so nothing else stored under the same prefix (the outbox,
+/// the consent, the customer-side storage) ever leaves the frame.
+pub fn kept_by_host(key: &str, value: &str) -> bool {
+    let word = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+    let identity_shaped = value.split_once(':').is_some_and(|(customer, secret)| word(customer) && word(secret));
+    key.starts_with(HOST_KEPT_PREFIX) && key.len() <= 200 && value.len() <= 512 && identity_shaped
+}
+
+/// The values the loader handed over with the port (`{key: value}`), keeping only the keys
+/// the host page may keep, as strings.
+pub fn host_copies(handed: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(handed) = handed.as_object() else { return Vec::new() };
+    handed
+        .iter()
+        .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+        .filter(|(key, value)| kept_by_host(key, value))
+        .take(16)
+        .collect()
+}
+
 #[cfg(target_arch = "wasm32")]
 mod browser {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::kept_by_host;
+
+    /// The host page's copies, and how to send it a new value.
+    #[derive(Default)]
+    struct HostCopies {
+        values: HashMap<String, String>,
+        mirror: Option<Box<dyn Fn(&str, &str)>>,
+    }
+
+    thread_local! {
+        static HOST: RefCell<HostCopies> = RefCell::new(HostCopies::default());
+    }
+
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window().and_then(|window| window.local_storage().ok().flatten())
     }
 
-    /// Reads a key; None when storage is blocked or the key is unset.
+    /// Takes the values the loader handed over with the port.
+    pub fn adopt_host_copies(values: Vec<(String, String)>) {
+        HOST.with(|host| host.borrow_mut().values.extend(values));
+    }
+
+    /// Sends each new value of a host-kept key to the host page (over the port).
+    pub fn mirror_to_host(mirror: impl Fn(&str, &str) + 'static) {
+        HOST.with(|host| host.borrow_mut().mirror = Some(Box::new(mirror)));
+    }
+
+    fn mirror(key: &str, value: &str) {
+        HOST.with(|host| {
+            let mut host = host.borrow_mut();
+            host.values.insert(key.to_owned(), value.to_owned());
+            if let Some(mirror) = &host.mirror {
+                mirror(key, value);
+            }
+        });
+    }
+
+    /// Reads a key; None when storage is blocked or the key is unset. A key the host page
+    /// keeps is read from its copy first, then from the frame's own storage (which is then
+    /// copied to the host page, for visitors from before it kept one).
     pub fn read(key: &str) -> Option<String> {
-        storage().and_then(|storage| storage.get_item(key).ok().flatten())
+        let from_host = HOST.with(|host| host.borrow().values.get(key).cloned());
+        if from_host.is_some() {
+            return from_host;
+        }
+        let own = storage().and_then(|storage| storage.get_item(key).ok().flatten());
+        if let Some(own) = own.as_deref().filter(|own| kept_by_host(key, own)) {
+            mirror(key, own);
+        }
+        own
     }
 
     /// Writes (or, for an empty value, removes) a key. Failures (quota, blocked storage)
-    /// leave the widget working with in-memory state only.
+    /// leave the widget working with in-memory state only. A key the host page keeps goes
+    /// to its copy too.
     pub fn write(key: &str, value: &str) {
         if let Some(storage) = storage() {
             let _ = if value.is_empty() || value == "[]" { storage.remove_item(key) } else { storage.set_item(key, value) };
+        }
+        if !value.is_empty() && kept_by_host(key, value) {
+            mirror(key, value);
         }
     }
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{read, write};
+pub use browser::{adopt_host_copies, mirror_to_host, read, write};
 
 /// Outside a browser (native tests) there is no storage: nothing is read back.
 #[cfg(not(target_arch = "wasm32"))]
@@ -168,5 +244,25 @@ mod tests {
         assert_eq!(encode_side_storage(&protocol::Object::new()), "", "nothing stored when empty");
         assert!(decode_side_storage("[1]").is_empty());
         assert!(decode_side_storage("").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use serde_json::json;
+
+    use super::{host_copies, kept_by_host};
+
+    #[test]
+    fn the_host_page_keeps_only_the_visitors_identity() {
+        assert!(kept_by_host("livechat.identity.1", "c1:secret"));
+        assert!(kept_by_host("livechat.identity.1@shop.example", "6f1c-4a:9ab3"));
+        assert!(!kept_by_host("livechat.identity.1.outbox", r#"[{"custom_id":"a:b"}]"#), "the outbox stays in the frame");
+        assert!(!kept_by_host("livechat.identity.1.consent", "1"));
+        assert!(!kept_by_host("livechat.identity.1", &format!("c1:{}", "x".repeat(600))), "too long a value");
+        assert!(!kept_by_host("livechat.muted", "a:b"));
+        let handed = json!({ "livechat.identity.1": "c1:s", "livechat.muted": "1", "livechat.identity.2": 5, "other": "x" });
+        assert_eq!(host_copies(&handed), [("livechat.identity.1".to_owned(), "c1:s".to_owned())]);
+        assert!(host_copies(&json!("not an object")).is_empty());
     }
 }

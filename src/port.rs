@@ -122,6 +122,14 @@ pub enum PortOut {
         /// Names the answer.
         id: u64,
     },
+    /// Keep this in the site's own storage (the visitor's identity; see `persist`), and
+    /// hand it back with the port next time.
+    Store {
+        /// The storage key (always under `livechat.identity.`).
+        key: String,
+        /// The value.
+        value: String,
+    },
 }
 
 impl PortOut {
@@ -142,7 +150,7 @@ impl PortOut {
 /// Every `type` the loader sends and reads, for the cross-check with `public/api.js`.
 pub const IN_TYPES: [&str; 6] = ["open", "close", "shutdown", "call", "token", "page_view"];
 /// Every `type` the widget sends.
-pub const OUT_TYPES: [&str; 8] = ["ready", "state", "open", "event", "error", "result", "size", "token_request"];
+pub const OUT_TYPES: [&str; 9] = ["ready", "state", "open", "event", "error", "result", "size", "token_request", "store"];
 
 #[cfg(test)]
 mod tests {

@@ -105,6 +105,13 @@ pub fn boot() {
             post(&port, &PortOut::Error { message });
             return;
         }
+        // The visitor's identity as the site keeps it for us, and each new one back to it.
+        let kept = js_sys::Reflect::get(&data, &JsValue::from_str("kept")).ok().and_then(|kept| read(&kept)).unwrap_or(Value::Null);
+        crate::persist::adopt_host_copies(crate::persist::host_copies(&kept));
+        let mirror = port.clone();
+        crate::persist::mirror_to_host(move |key, value| {
+            post(&mirror, &PortOut::Store { key: key.to_owned(), value: value.to_owned() });
+        });
         start(&options, &server_for_start, Some(port), popup);
     });
     let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
