@@ -124,6 +124,9 @@ export function instrumentation({ serverOrigin, identity }) {
       channel.port2.postMessage(0);
     });
     if (window === window.top) {
+      // The seeded customer, kept where the site keeps it for the widget (see persist in
+      // ARCHITECTURE.md): the host page is another site, whose frame has no storage here.
+      ${identity ? `try { localStorage.setItem("livechat.identity.1", ${JSON.stringify(identity)}); } catch (_) {}` : ""}
       let value;
       Object.defineProperty(window, "livechat", {
         configurable: true,
@@ -149,7 +152,6 @@ export function instrumentation({ serverOrigin, identity }) {
         window.addEventListener(type, () => { if (B.t.intent === undefined) B.t.intent = epoch(); }, { capture: true });
       }
     } else if (location.origin === ${JSON.stringify(serverOrigin)}) {
-      ${identity ? `try { localStorage.setItem("livechat.identity.1", ${JSON.stringify(identity)}); } catch (_) {}` : ""}
       for (const name of ["instantiateStreaming", "instantiate"]) {
         const original = WebAssembly[name];
         WebAssembly[name] = function (...args) {
