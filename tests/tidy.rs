@@ -26,8 +26,8 @@ const WIDGET_LAYERS: &[&[&str]] = &[
     &["host", "lib"],
 ];
 
-/// Files allowed over the line limit, and why.
-const LONG_FILES: &[(&str, &str)] = &[("src/i18n.rs", "the interface strings of every language, one table each")];
+/// Files allowed over the line limit, and why (none today).
+const LONG_FILES: &[(&str, &str)] = &[];
 
 /// The line limit for one source file.
 const MAX_LINES: usize = 600;
