@@ -54,6 +54,29 @@ fn first_shown(keys: &[&str], anchor: Option<&str>, page: usize) -> usize {
         .unwrap_or_else(|| keys.len().saturating_sub(page))
 }
 
+/// The rows' keys, for the two functions around.
+fn keys(all: &[ChatMessage]) -> Vec<&str> {
+    all.iter().map(|message| message.key.as_str()).collect()
+}
+
+/// Where the rendered rows start.
+#[derive(Debug, Clone, PartialEq)]
+enum Start {
+    /// The last page (until the transcript first outgrows it; then it becomes `At`).
+    Latest,
+    /// The row with this key.
+    At(String),
+    /// The first loaded row: everything shows.
+    All,
+}
+
+impl Start {
+    /// The start for an earlier anchor: that row, or everything when there is none.
+    fn from_anchor(anchor: Option<String>) -> Start {
+        anchor.map_or(Start::All, Start::At)
+    }
+}
+
 /// The anchor `page` rows further up, or `None` once that reaches the first row.
 fn earlier_anchor(keys: &[&str], first: usize, page: usize) -> Option<String> {
     let start = first.saturating_sub(page);
@@ -74,24 +97,23 @@ pub fn MessageList() -> impl IntoView {
     let offset = utc_offset_minutes();
     let today = today(offset);
 
-    // The rendered window: `anchor` is the first rendered row's key, fixed the first time
-    // the transcript is longer than a page; `expanded` once every loaded row is shown.
-    let anchor = StoredValue::new(None::<String>);
-    let expanded = RwSignal::new(false);
-    let moved = RwSignal::new(0u32);
+    // The rendered window and its first row's index. `Latest` is fixed to its row the first
+    // time the transcript is longer than a page (quietly: the memo is what follows it).
+    let start = RwSignal::new(Start::Latest);
     let first = Memo::new(move |_| {
-        moved.track();
-        let expanded = expanded.get();
         messages.with(|all| {
-            if expanded {
-                return 0;
+            let keys = keys(all);
+            match start.get() {
+                Start::All => 0,
+                Start::At(anchor) => first_shown(&keys, Some(&anchor), PAGE_ROWS),
+                Start::Latest => {
+                    let first = first_shown(&keys, None, PAGE_ROWS);
+                    if first > 0 {
+                        start.update_untracked(|start| *start = Start::At(keys[first].to_owned()));
+                    }
+                    first
+                }
             }
-            let keys: Vec<&str> = all.iter().map(|message| message.key.as_str()).collect();
-            let first = anchor.with_value(|anchor| first_shown(&keys, anchor.as_deref(), PAGE_ROWS));
-            if first > 0 && anchor.with_value(Option::is_none) {
-                anchor.set_value(Some(keys[first].to_owned()));
-            }
-            first
         })
     });
     // Shows a page more above, keeping what is on screen where it was.
@@ -101,17 +123,7 @@ pub fn MessageList() -> impl IntoView {
             return;
         }
         let from_bottom = list_ref.get_untracked().map(|list| list.scroll_height() - list.scroll_top());
-        let next = messages.with_untracked(|all| {
-            let keys: Vec<&str> = all.iter().map(|message| message.key.as_str()).collect();
-            earlier_anchor(&keys, first, PAGE_ROWS)
-        });
-        match next {
-            Some(key) => {
-                anchor.set_value(Some(key));
-                moved.update(|moves| *moves += 1);
-            }
-            None => expanded.set(true),
-        }
+        start.set(Start::from_anchor(messages.with_untracked(|all| earlier_anchor(&keys(all), first, PAGE_ROWS))));
         if let (Some(list), Some(from_bottom)) = (list_ref.get_untracked(), from_bottom) {
             request_animation_frame(move || list.set_scroll_top(list.scroll_height() - from_bottom));
         }
@@ -136,14 +148,12 @@ pub fn MessageList() -> impl IntoView {
             }
             history.set_value(Some(pages));
             let next = messages.with_untracked(|all| {
-                let keys: Vec<&str> = all.iter().map(|message| message.key.as_str()).collect();
+                let keys = keys(all);
                 let was_first = top_key.as_deref().and_then(|key| keys.iter().position(|known| *known == key)).unwrap_or(0);
                 earlier_anchor(&keys, was_first, PAGE_ROWS)
             });
             if let Some(key) = next {
-                anchor.set_value(Some(key));
-                expanded.set(false);
-                moved.update(|moves| *moves += 1);
+                start.set(Start::At(key));
             }
             loading.set(false);
             // Keep the visitor's place: what was on screen stays on screen.
@@ -159,13 +169,9 @@ pub fn MessageList() -> impl IntoView {
     let long = Signal::derive(move || messages.with(Vec::len) > PAGE_ROWS);
     let show_row = Callback::new(move |index: usize| {
         if index < first.get_untracked() {
-            let start = index.saturating_sub(2);
-            if start == 0 {
-                expanded.set(true);
-            } else if let Some(key) = messages.with_untracked(|all| all.get(start).map(|message| message.key.clone())) {
-                anchor.set_value(Some(key));
-                moved.update(|moves| *moves += 1);
-            }
+            let above = index.saturating_sub(2);
+            let anchor = messages.with_untracked(|all| all.get(above).filter(|_| above > 0).map(|message| message.key.clone()));
+            start.set(Start::from_anchor(anchor));
         }
         request_animation_frame(move || {
             let Some(list) = list_ref.get_untracked() else { return };
