@@ -20,6 +20,19 @@ after(async () => {
   await server?.stop();
 });
 
+/**
+ * Switches the network of `page` (its frames included) off and on: the DevTools emulation
+ * and the context's own switch together.
+ */
+async function networkOf(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  return async (offline) => {
+    await cdp.send("Network.emulateNetworkConditions", { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await context.setOffline(offline);
+  };
+}
+
 test("messages typed offline arrive once and in order when the network is back", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -28,13 +41,8 @@ test("messages typed offline arrive once and in order when the network is back",
   await typeMessage(widget, "before going offline");
   await widget.locator("[data-testid=cw-message][data-delivery=sent]").waitFor();
 
-  // Network emulation through the DevTools protocol, for the page and its iframe alike.
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Network.enable");
-  const network = (offline) =>
-    cdp.send("Network.emulateNetworkConditions", { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  const network = await networkOf(context, page);
   await network(true);
-  await context.setOffline(true);
 
   const typed = ["offline 1", "offline 2", "offline 3", "offline 4", "offline 5"];
   for (const text of typed) await typeMessage(widget, text);
@@ -43,7 +51,6 @@ test("messages typed offline arrive once and in order when the network is back",
   await widget.locator("[data-testid=cw-banner][data-visible=true]").waitFor({ timeout: 30000 });
   assert.equal(await widget.locator("[data-testid=cw-message][data-delivery=sent]").count(), 1, "nothing got through");
 
-  await context.setOffline(false);
   await network(false);
   const expected = ["before going offline", ...typed];
   await widget.locator("[data-testid=cw-message][data-delivery=sent]").nth(5).waitFor({ timeout: 40000 });
@@ -76,12 +83,6 @@ test("every kind of send waits out a dropped network and a closed page, then arr
   const demo = await startServer({ config: join(ROOT, "config", "demo.toml") });
   const agent = await connectAgent(browser, demo);
   const context = await browser.newContext();
-  const cdp = async (page) => {
-    const session = await context.newCDPSession(page);
-    await session.send("Network.enable");
-    return (offline) =>
-      session.send("Network.emulateNetworkConditions", { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-  };
   const widgetUrl = `${demo.url}/widget/?account=${encodeURIComponent(ACCOUNT)}`;
   try {
     let page = await context.newPage();
@@ -124,9 +125,8 @@ test("every kind of send waits out a dropped network and a closed page, then arr
     await page.getByTestId("cw-file-input").setInputFiles({ name: "tent.png", mimeType: "image/png", buffer: png });
     await stored;
 
-    const network = await cdp(page);
+    const network = await networkOf(context, page);
     await network(true);
-    await context.setOffline(true);
     release();
     await typeMessage(page, "typed while offline");
     await card.getByTestId("cw-rich-button").click();
@@ -149,9 +149,8 @@ test("every kind of send waits out a dropped network and a closed page, then arr
     // The chat ends; the post-chat form and the rating are both given offline.
     await agent.request("deactivate_chat", { id: chatId });
     await page.getByTestId("cw-postchat").waitFor();
-    const network2 = await cdp(page);
+    const network2 = await networkOf(context, page);
     await network2(true);
-    await context.setOffline(true);
     await page.getByLabel("Good").check();
     await page.getByTestId("cw-postchat-comment").fill("Answered offline");
     await page.getByTestId("cw-postchat-submit").click();
@@ -160,7 +159,6 @@ test("every kind of send waits out a dropped network and a closed page, then arr
     const form = page.locator("[data-testid=cw-message]").filter({ has: page.getByTestId("cw-filled-form") }).filter({ hasText: "Answered offline" });
     assert.equal(await form.getAttribute("data-delivery"), "sending");
     await network2(false);
-    await context.setOffline(false);
     await form.and(page.locator("[data-delivery=sent]")).waitFor({ timeout: 40000 });
     await page.getByTestId("cw-rate-1").and(page.locator("[aria-pressed=true]")).waitFor({ timeout: 40000 });
 
