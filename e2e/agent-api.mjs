@@ -1,0 +1,64 @@
+// An agent on the server's agent API straight from Node (no browser), for tests that drive a
+// visitor in another engine: `request` sends an action and resolves with the response
+// payload (or throws its error), `push` waits for a push whose payload passes a predicate.
+import WebSocket from "ws";
+import { AGENT_TOKEN } from "./support.mjs";
+
+/** Signs an agent in on `server` and keeps every frame it receives. */
+export async function connectAgent(server, token = AGENT_TOKEN) {
+  const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v3.5/agent/rtm/ws`);
+  const frames = [];
+  const waiters = new Set();
+  socket.on("message", (data) => {
+    const frame = JSON.parse(data.toString());
+    frames.push(frame);
+    for (const waiter of waiters) waiter.check(frame);
+  });
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+
+  /** The first frame, kept or still to come, that passes `test`. */
+  const frame = (test, what, timeout = 15000) => {
+    const found = frames.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        check(candidate) {
+          if (!test(candidate)) return;
+          waiters.delete(waiter);
+          clearTimeout(timer);
+          resolve(candidate);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`the agent waited ${timeout} ms for ${what}`));
+      }, timeout);
+      waiters.add(waiter);
+    });
+  };
+
+  let next = 0;
+  const request = async (action, payload = {}) => {
+    const id = `agent-${++next}`;
+    socket.send(JSON.stringify({ request_id: id, action, payload }));
+    const response = await frame((candidate) => candidate.type === "response" && candidate.request_id === id, `the answer to ${action}`);
+    if (!response.success) throw new Error(`${action}: ${JSON.stringify(response.payload)}`);
+    return response.payload;
+  };
+  await request("login", { token: `Bearer ${token}` });
+  return {
+    request,
+    /** The first push named `action` (or one of several names) whose payload passes `where`. */
+    push: async (action, where = () => true, timeout) => {
+      const names = [action].flat();
+      const test = (candidate) => candidate.type === "push" && names.includes(candidate.action) && where(candidate.payload, candidate.action);
+      return (await frame(test, `a ${names.join(" or ")} push`, timeout)).payload;
+    },
+    /** Every push named `action` received so far. */
+    pushes: (action) => frames.filter((candidate) => candidate.type === "push" && candidate.action === action).map((candidate) => candidate.payload),
+    close: () => socket.close(),
+  };
+}
