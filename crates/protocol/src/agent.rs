@@ -79,6 +79,20 @@ action_enum! {
         BanCustomer(BanCustomer) = "ban_customer",
         /// A message for many customers (and agents) at once.
         Multicast(Multicast) = "multicast",
+        /// Ended threads, found by words, agent, group, date, rating and tag.
+        ListArchives(crate::ListArchives) = "list_archives",
+        /// Put a tag on a thread.
+        TagThread(crate::ThreadTag) = "tag_thread",
+        /// Take a tag off a thread.
+        UntagThread(crate::ThreadTag) = "untag_thread",
+        /// Extension: the license's canned responses.
+        ListCannedResponses = "list_canned_responses",
+        /// Extension: add a canned response.
+        CreateCannedResponse(crate::CreateCannedResponse) = "create_canned_response",
+        /// Extension: change a canned response.
+        UpdateCannedResponse(crate::UpdateCannedResponse) = "update_canned_response",
+        /// Extension: remove a canned response.
+        DeleteCannedResponse(crate::CannedResponseId) = "delete_canned_response",
     }
 }
 
@@ -141,6 +155,20 @@ action_enum! {
         BanCustomer = "ban_customer",
         /// Answer to `multicast`.
         Multicast = "multicast",
+        /// Answer to `list_archives`.
+        ListArchives(crate::ListArchivesResponse) = "list_archives",
+        /// Answer to `tag_thread`.
+        TagThread = "tag_thread",
+        /// Answer to `untag_thread`.
+        UntagThread = "untag_thread",
+        /// Answer to `list_canned_responses`.
+        ListCannedResponses(crate::ListCannedResponsesResponse) = "list_canned_responses",
+        /// Answer to `create_canned_response`: the new reply.
+        CreateCannedResponse(crate::CannedResponse) = "create_canned_response",
+        /// Answer to `update_canned_response`: the reply as it is now.
+        UpdateCannedResponse(crate::CannedResponse) = "update_canned_response",
+        /// Answer to `delete_canned_response`.
+        DeleteCannedResponse = "delete_canned_response",
     }
 }
 
@@ -227,6 +255,9 @@ pub struct ThreadSummary {
     /// Present while the chat waits in the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<Queue>,
+    /// The thread's tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// Answer to an agent's `list_chats`.

@@ -118,6 +118,9 @@ pub struct Thread {
     /// The thread after this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_thread_id: Option<String>,
+    /// Agents only: the thread's tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// Queue state of a waiting chat.

@@ -12,6 +12,7 @@
 
 mod agent;
 mod data;
+mod desk;
 mod envelope;
 mod error;
 mod form;
@@ -25,6 +26,7 @@ mod version;
 
 pub use agent::*;
 pub use data::*;
+pub use desk::*;
 pub use envelope::*;
 pub use error::*;
 pub use form::*;

@@ -67,6 +67,16 @@ action_enum! {
         IncomingSneakPeek(crate::IncomingSneakPeek) = "incoming_sneak_peek",
         /// Agents only: the server is about to close the connection.
         AgentDisconnected(crate::AgentDisconnected) = "agent_disconnected",
+        /// Agents only: a thread got a tag.
+        ThreadTagged(crate::ThreadTag) = "thread_tagged",
+        /// Agents only: a thread lost a tag.
+        ThreadUntagged(crate::ThreadTag) = "thread_untagged",
+        /// Agents only (extension): a canned response was added.
+        CannedResponseCreated(crate::CannedResponse) = "canned_response_created",
+        /// Agents only (extension): a canned response changed.
+        CannedResponseUpdated(crate::CannedResponse) = "canned_response_updated",
+        /// Agents only (extension): a canned response was removed.
+        CannedResponseDeleted(crate::CannedResponseId) = "canned_response_deleted",
     }
 }
 

@@ -14,7 +14,8 @@
 use protocol::{
     AgentChat, AgentChatSummary, AgentCustomer, AgentLicense, AgentListChats, AgentListChatsResponse,
     AgentLoginResponse, AgentRequest, AgentResponse, BanCustomer, DisconnectReason, ErrorPayload, ErrorType, GetChat,
-    GetUrlInfo, IncomingMulticast, IncomingTypingIndicator, LastVisit, ListGroupStatusesResponse, Multicast, MyProfile,
+    GetUrlInfo, IncomingMulticast, IncomingTypingIndicator, LastVisit, ListCannedResponsesResponse, ListGroupStatusesResponse,
+    Multicast, MyProfile,
     Push, Request, RoutingStatus, RoutingStatusSet, SendGreeting, SendGreetingResponse, SendTypingIndicator,
     SetRoutingStatus, ThreadSummary, TransferChat, TransferTo, TypingIndicator, VisitedPage,
 };
@@ -97,6 +98,22 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: AgentRequest) -> Answer<A
         AgentRequest::SendGreeting(request) => greet(app, actor, agent_id, request).map(AgentResponse::SendGreeting).into(),
         AgentRequest::BanCustomer(request) => ban(app, actor, request).map(|()| AgentResponse::BanCustomer).into(),
         AgentRequest::Multicast(request) => multicast(app, actor, agent_id, request).map(|()| AgentResponse::Multicast).into(),
+        AgentRequest::ListArchives(request) => app.list_archives(actor, request).map(AgentResponse::ListArchives).into(),
+        AgentRequest::TagThread(request) => app.tag_thread(actor, request, true).map(|()| AgentResponse::TagThread).into(),
+        AgentRequest::UntagThread(request) => app.tag_thread(actor, request, false).map(|()| AgentResponse::UntagThread).into(),
+        AgentRequest::ListCannedResponses => app
+            .canned_responses(actor)
+            .map(|canned_responses| AgentResponse::ListCannedResponses(ListCannedResponsesResponse { canned_responses }))
+            .into(),
+        AgentRequest::CreateCannedResponse(request) => {
+            app.create_canned_response(actor, agent_id, request).map(AgentResponse::CreateCannedResponse).into()
+        }
+        AgentRequest::UpdateCannedResponse(request) => {
+            app.update_canned_response(actor, request).map(AgentResponse::UpdateCannedResponse).into()
+        }
+        AgentRequest::DeleteCannedResponse(request) => {
+            app.delete_canned_response(actor, request).map(|()| AgentResponse::DeleteCannedResponse).into()
+        }
         AgentRequest::Other { action, .. } => Err(refusal(&action)).into(),
     }
 }
@@ -118,7 +135,8 @@ impl App {
     /// site said about the customer.
     fn agent_chat(&self, actor: &Actor<'_>, request: &GetChat) -> ApiResult<AgentChat> {
         let row = self.accessible_chat(actor, &request.chat_id)?;
-        let chat = self.chat_view(&row, request.thread_id.as_deref())?;
+        let mut chat = self.chat_view(&row, request.thread_id.as_deref())?;
+        self.with_tags(chat.thread.as_mut())?;
         Ok(AgentChat {
             id: chat.id,
             users: self.with_verification(chat.users)?,
@@ -133,7 +151,10 @@ impl App {
     /// each type, and what the site said about the customer.
     fn agent_chat_summary(&self, row: &ChatRow) -> ApiResult<AgentChatSummary> {
         let summary = self.chat_summary(row, true)?;
-        let last_thread_summary = self.chat_view(row, None)?.thread.map(|thread| ThreadSummary {
+        let mut thread = self.chat_view(row, None)?.thread;
+        self.with_tags(thread.as_mut())?;
+        let last_thread_summary = thread.map(|thread| ThreadSummary {
+            tags: thread.tags,
             id: thread.id,
             created_at: thread.created_at.unwrap_or_default(),
             user_ids: thread.user_ids,

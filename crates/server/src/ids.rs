@@ -79,7 +79,7 @@ impl Clock {
     }
 }
 
-fn format_micros(micros: i128) -> String {
+pub(crate) fn format_micros(micros: i128) -> String {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000)
         .ok()

@@ -16,6 +16,7 @@ mod chat;
 mod client;
 mod customer;
 mod db;
+mod desk;
 mod errors;
 mod greetings;
 mod http;

@@ -30,6 +30,8 @@ impl App {
             queue: if row.active { self.queue_of(chat.license_id, &row.chat_id)? } else { None },
             previous_thread_id: neighbours.0.map(|thread| thread.id.clone()),
             next_thread_id: neighbours.1.map(|thread| thread.id.clone()),
+            // Agents' views add them (`App::with_tags`); customers never see them.
+            tags: Vec::new(),
         })
     }
 
@@ -135,6 +137,9 @@ impl App {
             }
             let mut thread = view(index)?;
             hide_notes(actor.peer, &mut thread);
+            if matches!(actor.peer, Peer::Agent(_)) {
+                self.with_tags(Some(&mut thread))?;
+            }
             n_events += thread.events.len();
             page.push(thread);
         }

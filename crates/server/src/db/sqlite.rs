@@ -5,8 +5,8 @@
 //! them each call of the store runs on. The SQL lives in a module per family of tables:
 //! [`schema`] (the migrations), [`customers`] (customers and their tokens), [`chats`]
 //! (chats, threads and their agents), [`events`] (events and read markers),
-//! [`properties`], [`greetings`], [`uploads`] and [`queue`] (the routing queue and
-//! agents' status).
+//! [`properties`], [`greetings`], [`uploads`], [`queue`] (the routing queue and
+//! agents' status) and [`desk`] (the archive's search, tags, canned responses).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -20,6 +20,7 @@ use super::*;
 
 mod chats;
 mod customers;
+mod desk;
 mod events;
 mod greetings;
 mod properties;

@@ -6,6 +6,7 @@ mod agent;
 mod auth;
 mod chat;
 mod config_file;
+mod desk;
 mod liveness;
 mod restart;
 mod routing;

@@ -135,6 +135,44 @@ const MIGRATIONS: &[&str] = &[
     UPDATE threads SET
         event_count = (SELECT count(*) FROM events WHERE events.thread_id = threads.id),
         event_bytes = (SELECT coalesce(sum(length(CAST(body AS BLOB))), 0) FROM events WHERE events.thread_id = threads.id);",
+    // 10: what agents keep: a full-text index of the events' words (a message's text, a
+    // file's name) kept by triggers, keyed by the event's seq; tags on threads; canned
+    // responses with their shortcuts (a JSON array).
+    "CREATE VIRTUAL TABLE events_text USING fts5(
+        words, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO events_text (rowid, words)
+        SELECT seq, coalesce(json_extract(body, '$.text'), json_extract(body, '$.name')) FROM events
+        WHERE coalesce(json_extract(body, '$.text'), json_extract(body, '$.name')) IS NOT NULL;
+    CREATE TRIGGER events_text_added AFTER INSERT ON events
+    WHEN coalesce(json_extract(new.body, '$.text'), json_extract(new.body, '$.name')) IS NOT NULL BEGIN
+        INSERT INTO events_text (rowid, words)
+            VALUES (new.seq, coalesce(json_extract(new.body, '$.text'), json_extract(new.body, '$.name')));
+    END;
+    CREATE TRIGGER events_text_changed AFTER UPDATE OF body ON events BEGIN
+        DELETE FROM events_text WHERE rowid = old.seq;
+        INSERT INTO events_text (rowid, words)
+            SELECT new.seq, coalesce(json_extract(new.body, '$.text'), json_extract(new.body, '$.name'))
+            WHERE coalesce(json_extract(new.body, '$.text'), json_extract(new.body, '$.name')) IS NOT NULL;
+    END;
+    CREATE TRIGGER events_text_removed AFTER DELETE ON events BEGIN
+        DELETE FROM events_text WHERE rowid = old.seq;
+    END;
+    CREATE TABLE thread_tags (
+        thread_id TEXT NOT NULL REFERENCES threads(id),
+        tag TEXT NOT NULL,
+        PRIMARY KEY (thread_id, tag)
+    );
+    CREATE INDEX thread_tags_by_tag ON thread_tags(tag);
+    CREATE TABLE canned_responses (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        license_id INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        modified_at TEXT NOT NULL
+    );
+    CREATE INDEX canned_responses_by_license ON canned_responses(license_id);",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.
