@@ -162,6 +162,8 @@ mod tests {
             job_title: None,
             group_ids: groups.to_vec(),
             routing_status: status.to_owned(),
+            active_chats: None,
+            max_chats: None,
         }
     }
 

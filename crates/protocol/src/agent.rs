@@ -85,6 +85,10 @@ action_enum! {
         TagThread(crate::ThreadTag) = "tag_thread",
         /// Take a tag off a thread.
         UntagThread(crate::ThreadTag) = "untag_thread",
+        /// An agent joins a chat.
+        AddUserToChat(crate::AddUserToChat) = "add_user_to_chat",
+        /// An agent leaves a chat.
+        RemoveUserFromChat(crate::RemoveUserFromChat) = "remove_user_from_chat",
         /// Extension: the license's canned responses.
         ListCannedResponses = "list_canned_responses",
         /// Extension: add a canned response.
@@ -161,6 +165,10 @@ action_enum! {
         TagThread = "tag_thread",
         /// Answer to `untag_thread`.
         UntagThread = "untag_thread",
+        /// Answer to `add_user_to_chat`.
+        AddUserToChat = "add_user_to_chat",
+        /// Answer to `remove_user_from_chat`.
+        RemoveUserFromChat = "remove_user_from_chat",
         /// Answer to `list_canned_responses`.
         ListCannedResponses(crate::ListCannedResponsesResponse) = "list_canned_responses",
         /// Answer to `create_canned_response`: the new reply.
@@ -493,7 +501,7 @@ pub struct AgentCustomer {
 /// `get_customer.last_visit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LastVisit {
-    /// The pages of the visit, the latest only here.
+    /// The pages the customer visited, oldest first (the newest 20).
     pub last_pages: Vec<VisitedPage>,
 }
 
@@ -504,6 +512,9 @@ pub struct VisitedPage {
     pub url: Option<String>,
     /// Page title.
     pub title: Option<String>,
+    /// When the customer opened it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
 }
 
 /// What a site said when asked who a customer is (`verify_identity`, an extension). The

@@ -1,7 +1,8 @@
-//! What agents keep beside the chats themselves: the archive of ended conversations found
-//! by words, agent, group, date, rating and tag (`list_archives`, the Agent Chat API's
-//! name and filters), the tags on threads (`tag_thread` / `untag_thread` and their pushes,
-//! also the Agent Chat API's), and canned responses (an extension: LiveChat keeps those in
+//! An agent's desk beyond answering: the archive of ended conversations found by words,
+//! agent, group, date, rating and tag (`list_archives`, the Agent Chat API's name and
+//! filters), the tags on threads (`tag_thread` / `untag_thread` and their pushes, also the
+//! Agent Chat API's), joining and leaving other agents' chats (`add_user_to_chat`,
+//! `remove_user_from_chat`), and canned responses (an extension: LiveChat keeps those in
 //! another API, so the names here are this server's own).
 
 use std::collections::BTreeMap;
@@ -155,4 +156,36 @@ pub struct UpdateCannedResponse {
 pub struct CannedResponseId {
     /// Which reply.
     pub id: u64,
+}
+
+/// `add_user_to_chat`: an agent joins a chat (themselves, to take part, or a colleague).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddUserToChat {
+    /// Chat id.
+    pub chat_id: String,
+    /// The agent who joins.
+    pub user_id: String,
+    /// `agent`: customers are not added to chats.
+    pub user_type: String,
+    /// `all` (the visitor sees them join); `agents` is refused, because agents already read
+    /// every chat of their license and internal notes never join a chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// Accepted for compatibility; the requester is always allowed here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_requester_presence: Option<bool>,
+}
+
+/// `remove_user_from_chat`: an agent leaves a chat (or is taken out of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveUserFromChat {
+    /// Chat id.
+    pub chat_id: String,
+    /// The agent who leaves.
+    pub user_id: String,
+    /// `agent`.
+    pub user_type: String,
+    /// Accepted for compatibility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_requester_presence: Option<bool>,
 }

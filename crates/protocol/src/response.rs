@@ -120,6 +120,12 @@ pub struct AgentInfo {
     pub group_ids: Vec<u32>,
     /// `accepting_chats`, `not_accepting_chats` or `offline`.
     pub routing_status: String,
+    /// Agents only (extension): the open chats the agent is in now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_chats: Option<u32>,
+    /// Agents only (extension): the most chats routing gives the agent at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chats: Option<u32>,
 }
 
 /// `get_predicted_agent` response. The v3.2 reference gives the agent's fields flat; the v4

@@ -85,7 +85,7 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: AgentRequest) -> Answer<A
             let app = app.clone();
             Answer::later(async move { crate::outbound::fetch(&url, &app.url_policy).await.map(AgentResponse::GetUrlInfo) })
         }
-        AgentRequest::ListAgents => Ok(AgentResponse::ListAgents(app.list_agents(actor.license_id))).into(),
+        AgentRequest::ListAgents => app.list_agents(actor.license_id, true).map(AgentResponse::ListAgents).into(),
         AgentRequest::GetCustomer(request) => get_customer(app, actor, &request.customer_id).map(AgentResponse::GetCustomer).into(),
         AgentRequest::SetRoutingStatus(request) => {
             set_routing_status(app, actor, agent_id, request).map(|()| AgentResponse::SetRoutingStatus).into()
@@ -101,6 +101,10 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: AgentRequest) -> Answer<A
         AgentRequest::ListArchives(request) => app.list_archives(actor, request).map(AgentResponse::ListArchives).into(),
         AgentRequest::TagThread(request) => app.tag_thread(actor, request, true).map(|()| AgentResponse::TagThread).into(),
         AgentRequest::UntagThread(request) => app.tag_thread(actor, request, false).map(|()| AgentResponse::UntagThread).into(),
+        AgentRequest::AddUserToChat(request) => app.add_agent_to_chat(actor, request).map(|()| AgentResponse::AddUserToChat).into(),
+        AgentRequest::RemoveUserFromChat(request) => {
+            app.remove_agent_from_chat(actor, request).map(|()| AgentResponse::RemoveUserFromChat).into()
+        }
         AgentRequest::ListCannedResponses => app
             .canned_responses(actor)
             .map(|canned_responses| AgentResponse::ListCannedResponses(ListCannedResponsesResponse { canned_responses }))
@@ -241,11 +245,21 @@ fn get_customer(app: &App, actor: &Actor<'_>, customer_id: &str) -> ApiResult<Ag
     let row = row.ok_or_else(|| not_found("customer"))?;
     Ok(AgentCustomer {
         customer: app.customer_view(&row.id)?,
-        last_visit: LastVisit { last_pages: vec![VisitedPage { url: row.page_url, title: row.page_title }] },
+        last_visit: LastVisit { last_pages: visited_pages(app, &row)? },
         banned: row.banned,
         present: app.hub.is_online(actor.license_id, &Peer::Customer(row.id.clone())),
         verification: app.db.verification(&row.id)?,
     })
+}
+
+/// The pages a customer visited, oldest first; a customer from before pages were kept has
+/// their latest page only (or a page of nulls, before they named one).
+fn visited_pages(app: &App, row: &crate::db::CustomerRow) -> ApiResult<Vec<VisitedPage>> {
+    let pages = app.db.customer_pages(&row.id)?;
+    if pages.is_empty() {
+        return Ok(vec![VisitedPage { url: row.page_url.clone(), title: row.page_title.clone(), opened_at: None }]);
+    }
+    Ok(pages.into_iter().map(|(url, title, opened_at)| VisitedPage { url: Some(url), title, opened_at: Some(opened_at) }).collect())
 }
 
 /// `set_routing_status`: stored, so it holds across reconnects and restarts; the license's

@@ -85,7 +85,7 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: Request) -> Answer<Respon
             Answer::later(async move { crate::outbound::fetch(&url, &app.url_policy).await.map(Response::GetUrlInfo) })
         }
         Request::VerifyIdentity(request) => verify_identity(app, actor, request),
-        Request::ListAgents => Ok(Response::ListAgents(app.list_agents(actor.license_id))).into(),
+        Request::ListAgents => app.list_agents(actor.license_id, false).map(Response::ListAgents).into(),
         Request::MarkEventsAsSeen(request) => {
             app.mark_seen(actor, &request.chat_id, &request.seen_up_to).map(|()| Response::MarkEventsAsSeen).into()
         }
@@ -202,7 +202,7 @@ impl App {
         }
         if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
             let title = login.customer_page.as_ref().and_then(|page| page.title.as_deref());
-            self.db.set_customer_page(customer_id, url, title)?;
+            self.db.set_customer_page(customer_id, url, title, &self.clock.timestamp())?;
         }
         let mut has_active_thread = false;
         let mut chats = Vec::new();

@@ -239,8 +239,10 @@ pub trait Store: QueueStore + DeskStore + Send + Sync {
         avatar: Option<&str>,
         session_fields: Option<&[std::collections::BTreeMap<String, String>]>,
     ) -> DbResult<()>;
-    /// Records the page a customer moved to.
-    fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>) -> DbResult<()>;
+    /// Records the page a customer moved to, at `now`, in their kept pages too.
+    fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()>;
+    /// The pages a customer visited (the newest few), oldest first: (url, title, opened at).
+    fn customer_pages(&self, id: &str) -> DbResult<Vec<(String, Option<String>, String)>>;
     /// Bans (or unbans) a customer.
     fn set_banned(&self, id: &str, banned: bool) -> DbResult<()>;
     /// The latest verification of a customer, if the site was ever asked.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use protocol::{
-    AgentChat, ArchiveFilters, CannedResponse, CannedResponseId, CreateCannedResponse, ListArchives,
+    AddUserToChat, AgentChat, ArchiveFilters, ErrorPayload, ErrorType, RemoveUserFromChat, UserRemovedFromChat, CannedResponse, CannedResponseId, CreateCannedResponse, ListArchives,
     ListArchivesResponse, Push, Thread, ThreadTag, UpdateCannedResponse, ValuesFilter,
 };
 use serde_json::Value;
@@ -115,6 +115,50 @@ impl App {
         let push = if add { Push::ThreadTagged(tagged) } else { Push::ThreadUntagged(tagged) };
         self.hub.push_to_agents(actor.license_id, &push);
         Ok(())
+    }
+
+    /// `add_user_to_chat`: an agent of the license joins an open chat, as everyone in it
+    /// sees. Joining twice changes nothing.
+    pub(crate) fn add_agent_to_chat(&self, actor: &Actor<'_>, request: AddUserToChat) -> ApiResult<()> {
+        if request.visibility.as_deref().is_some_and(|visibility| visibility != "all") {
+            return Err(validation(
+                "visibility must be all: agents already read every chat of their license, and internal notes do not join a chat",
+            ));
+        }
+        let (row, thread_id) = self.open_chat_for_agent(actor, &request.chat_id, &request.user_type, &request.user_id)?;
+        self.join_agent_by(&row, &thread_id, &request.user_id, actor.user_id())
+    }
+
+    /// `remove_user_from_chat`: an agent leaves an open chat (or is taken out of it).
+    pub(crate) fn remove_agent_from_chat(&self, actor: &Actor<'_>, request: RemoveUserFromChat) -> ApiResult<()> {
+        let (row, thread_id) = self.open_chat_for_agent(actor, &request.chat_id, &request.user_type, &request.user_id)?;
+        if !self.db.remove_chat_agent(&row.id, &request.user_id)? {
+            return Err(not_found("agent in the chat"));
+        }
+        let push = Push::UserRemovedFromChat(UserRemovedFromChat {
+            chat_id: row.id.clone(),
+            thread_id: Some(thread_id),
+            user_id: request.user_id,
+            reason: "manual".to_owned(),
+            requester_id: Some(actor.user_id().to_owned()),
+        });
+        self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
+        Ok(())
+    }
+
+    /// The chat and its open thread, for adding or removing `user_id`, an agent of the
+    /// actor's license.
+    fn open_chat_for_agent(&self, actor: &Actor<'_>, chat_id: &str, user_type: &str, user_id: &str) -> ApiResult<(crate::db::ChatRow, String)> {
+        if user_type != "agent" {
+            return Err(validation("user_type must be agent: customers are not added to or removed from chats"));
+        }
+        let row = self.accessible_chat(actor, chat_id)?;
+        if !self.config.agents.iter().any(|agent| agent.license_id == actor.license_id && agent.id == user_id) {
+            return Err(not_found("agent"));
+        }
+        let thread = self.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);
+        let thread = thread.ok_or_else(|| ErrorPayload::new(ErrorType::ChatInactive, "the chat is not active"))?;
+        Ok((row, thread.id))
     }
 
     /// `list_canned_responses`.

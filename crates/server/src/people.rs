@@ -103,7 +103,7 @@ impl App {
         let customer_id = actor.customer_id()?;
         check_page(&page)?;
         let url = page.url.clone().unwrap_or_default();
-        self.db.set_customer_page(customer_id, &url, page.title.as_deref())?;
+        self.db.set_customer_page(customer_id, &url, page.title.as_deref(), &self.clock.timestamp())?;
         let push = Push::CustomerPageUpdated(CustomerPageUpdated {
             customer_id: Some(customer_id.to_owned()),
             url: url.clone(),
@@ -129,7 +129,7 @@ impl App {
         let stored = self.db.customer(customer_id)?.ok_or_else(|| not_found("customer"))?.session_fields;
         let fields = merge_session_fields(stored, &request.session_fields)?;
         self.db.update_customer(customer_id, None, None, None, Some(&fields))?;
-        self.db.set_customer_page(customer_id, url, None)?;
+        self.db.set_customer_page(customer_id, url, None, &self.clock.timestamp())?;
         Ok(())
     }
 

@@ -151,7 +151,10 @@ impl App {
 
     /// `list_agents` (extension): the license's groups and agents with their routing
     /// status, for visitors who pick their agent.
-    pub(crate) fn list_agents(&self, license_id: u64) -> protocol::ListAgentsResponse {
+    /// `list_agents`: the license's groups and agents with their routing status, and for
+    /// agents (`with_load`) how many chats each is in and may take.
+    pub(crate) fn list_agents(&self, license_id: u64, with_load: bool) -> ApiResult<protocol::ListAgentsResponse> {
+        let load = if with_load { Some(self.db.active_chats_per_agent(license_id)?) } else { None };
         let connected = self.hub.agents(license_id);
         let groups = self.config.groups_of(license_id);
         let groups = groups.map(|group| protocol::GroupInfo { id: group.id, name: group.name.clone() }).collect();
@@ -169,9 +172,11 @@ impl App {
                     None => "offline",
                 }
                 .to_owned(),
+                active_chats: load.as_ref().map(|load| load.get(&agent.id).copied().unwrap_or(0)),
+                max_chats: load.as_ref().map(|_| agent.max_chats),
             })
             .collect();
-        protocol::ListAgentsResponse { groups, agents }
+        Ok(protocol::ListAgentsResponse { groups, agents })
     }
 
     /// `get_form`: `enabled: false` without a form when the group has none of that kind.

@@ -41,7 +41,11 @@ impl App {
             }
             return Err(ErrorPayload::new(ErrorType::ChatInactive, "the chat is not active; activate it first"));
         }
-        if let Peer::Agent(agent_id) = actor.peer {
+        // An internal note does not join its author: a supervisor can advise the agent in
+        // charge without the visitor seeing anyone new.
+        if let Peer::Agent(agent_id) = actor.peer
+            && !agents_only(&event)
+        {
             self.join_agent(&row, &thread.id, agent_id)?;
         }
         match self.db.append_event(&row.id, &thread.id, event)? {
@@ -95,7 +99,13 @@ impl App {
         Ok(SendEventResponse { event_id })
     }
 
-    fn join_agent(&self, row: &ChatRow, thread_id: &str, agent_id: &str) -> ApiResult<()> {
+    /// Adds an agent to a chat (taking it out of the queue); everyone in it hears of a new
+    /// member. `requester` asked for it.
+    pub(crate) fn join_agent(&self, row: &ChatRow, thread_id: &str, agent_id: &str) -> ApiResult<()> {
+        self.join_agent_by(row, thread_id, agent_id, agent_id)
+    }
+
+    pub(crate) fn join_agent_by(&self, row: &ChatRow, thread_id: &str, agent_id: &str, requester: &str) -> ApiResult<()> {
         if self.db.dequeue(&row.id)? {
             self.announce_queue(row.license_id)?;
         }
@@ -105,7 +115,7 @@ impl App {
                 thread_id: Some(thread_id.to_owned()),
                 user: self.agent_user(row.license_id, agent_id),
                 reason: "manual".to_owned(),
-                requester_id: Some(agent_id.to_owned()),
+                requester_id: Some(requester.to_owned()),
             });
             self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         }

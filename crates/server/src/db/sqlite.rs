@@ -229,8 +229,12 @@ impl Store for SqliteStore {
         self.write(|tx| customers::update_customer(tx, id, name, email, avatar, fields.as_deref()))
     }
 
-    fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>) -> DbResult<()> {
-        self.write(|tx| customers::set_customer_page(tx, id, url, title))
+    fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
+        self.write(|tx| customers::set_customer_page(tx, id, url, title, now))
+    }
+
+    fn customer_pages(&self, id: &str) -> DbResult<Vec<(String, Option<String>, String)>> {
+        self.read(|connection| customers::customer_pages(connection, id))
     }
 
     fn set_banned(&self, id: &str, banned: bool) -> DbResult<()> {

@@ -201,3 +201,105 @@ async fn canned_responses_are_kept_per_license_with_shortcuts_that_name_one_repl
     assert_eq!(error_type(&agent.request("delete_canned_response", json!({ "id": id })).await), "not_found");
     assert_eq!(ok(&agent.request("list_canned_responses", json!({})).await)["canned_responses"].as_array().unwrap().len(), 1);
 }
+
+const CARL_TOKEN: &str = "agent-secret-carl";
+
+/// The test server with a second agent in license 1, Carl, who supervises.
+async fn with_carl() -> TestServer {
+    TestServer::start_configured(|config| {
+        config.agents.push(server::config::Agent {
+            id: "carl@acme.example".to_owned(),
+            license_id: 1,
+            name: "Carl".to_owned(),
+            job_title: "Team lead".to_owned(),
+            avatar: None,
+            token: CARL_TOKEN.to_owned(),
+            groups: vec![0],
+            max_chats: 3,
+        });
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_supervisor_reads_and_advises_unseen_then_joins_and_leaves_in_view() {
+    let server = with_carl().await;
+    let mut anna = server.agent().await;
+    let mut customer = server.customer().await;
+    let started = customer.request("start_chat", json!({ "chat": { "thread": { "events": [message("q", "hello")] } } })).await;
+    let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+    ok(&anna.request("send_event", json!({ "chat_id": chat_id, "event": message("a", "Hi, Anna here") })).await);
+    customer.push_where("user_added_to_chat", |frame| frame["payload"]["user"]["id"] == "anna@acme.example").await;
+    let mut carl = Client::connect(server.addr, "/v3.5/agent/rtm/ws?organization_id=2f1c6d4e-8a4b-4a51-9a7e-0c9d3b1e5f01").await;
+    carl.login(&json!(CARL_TOKEN)).await;
+
+    // Load per agent, for agents only.
+    let agents = carl.request("list_agents", json!({})).await;
+    let anna_info = ok(&agents)["agents"].as_array().unwrap().iter().find(|agent| agent["id"] == "anna@acme.example").unwrap().clone();
+    assert_eq!((anna_info["active_chats"].as_u64(), anna_info["max_chats"].as_u64()), (Some(1), Some(6)));
+    let theirs = customer.request("list_agents", json!({})).await;
+    assert!(ok(&theirs)["agents"][0].get("active_chats").is_none(), "customers do not see agents' load");
+
+    // A note from Carl reaches Anna, not the visitor, and does not make him a participant.
+    let note = json!({ "type": "message", "text": "Offer the discount", "visibility": "agents" });
+    ok(&carl.request("send_event", json!({ "chat_id": chat_id, "event": note })).await);
+    anna.push_where("incoming_event", |frame| frame["payload"]["event"]["text"] == "Offer the discount").await;
+    customer.no_push("user_added_to_chat", std::time::Duration::from_millis(300)).await;
+    let chat = anna.request("get_chat", json!({ "chat_id": chat_id })).await;
+    let ids: Vec<&Value> = ok(&chat)["users"].as_array().unwrap().iter().map(|user| &user["id"]).collect();
+    assert!(!ids.contains(&&json!("carl@acme.example")), "{ids:?}");
+
+    // Joining is seen by everyone; joining again changes nothing; leaving is seen too.
+    let join = json!({ "chat_id": chat_id, "user_id": "carl@acme.example", "user_type": "agent", "visibility": "all" });
+    ok(&carl.request("add_user_to_chat", join.clone()).await);
+    let joined = customer.push_where("user_added_to_chat", |frame| frame["payload"]["user"]["id"] == "carl@acme.example").await;
+    assert_eq!(joined["payload"]["requester_id"], "carl@acme.example");
+    ok(&carl.request("add_user_to_chat", join).await);
+    customer.no_push("user_added_to_chat", std::time::Duration::from_millis(300)).await;
+    let leave = json!({ "chat_id": chat_id, "user_id": "carl@acme.example", "user_type": "agent" });
+    ok(&carl.request("remove_user_from_chat", leave.clone()).await);
+    let left = customer.push("user_removed_from_chat").await;
+    assert_eq!(left["payload"]["user_id"], "carl@acme.example");
+    assert_eq!(error_type(&carl.request("remove_user_from_chat", leave).await), "not_found");
+
+    for (bad, kind) in [
+        (json!({ "chat_id": chat_id, "user_id": "carl@acme.example", "user_type": "agent", "visibility": "agents" }), "validation"),
+        (json!({ "chat_id": chat_id, "user_id": "carl@acme.example", "user_type": "customer" }), "validation"),
+        (json!({ "chat_id": chat_id, "user_id": "bob@other.example", "user_type": "agent" }), "not_found"),
+        (json!({ "chat_id": "no-such-chat", "user_id": "carl@acme.example", "user_type": "agent" }), "not_found"),
+    ] {
+        assert_eq!(error_type(&carl.request("add_user_to_chat", bad.clone()).await), kind, "{bad}");
+    }
+    ok(&anna.request("deactivate_chat", json!({ "id": chat_id })).await);
+    let join = json!({ "chat_id": chat_id, "user_id": "carl@acme.example", "user_type": "agent" });
+    assert_eq!(error_type(&carl.request("add_user_to_chat", join).await), "chat_inactive");
+}
+
+#[tokio::test]
+async fn agents_see_the_pages_a_visitor_moved_through() {
+    let server = TestServer::start().await;
+    let (mut customer, token) = server.customer_with_token().await;
+    let mut agent = server.agent().await;
+    for (url, title) in [("https://shop.example/", "Home"), ("https://shop.example/tents", "Tents"), ("https://shop.example/tents", "Tents, reloaded")] {
+        ok(&customer.request("update_customer_page", json!({ "url": url, "title": title })).await);
+    }
+    for n in 0..25 {
+        ok(&customer.request("update_customer_page", json!({ "url": format!("https://shop.example/p/{n}") })).await);
+    }
+    let found = agent.request("get_customer", json!({ "customer_id": token["entity_id"] })).await;
+    let pages = ok(&found)["last_visit"]["last_pages"].as_array().unwrap().clone();
+    assert_eq!(pages.len(), 20, "the newest 20 pages are kept");
+    assert_eq!(pages[19]["url"], "https://shop.example/p/24");
+    assert_eq!(pages[0]["url"], "https://shop.example/p/5");
+    assert!(pages.windows(2).all(|pair| pair[0]["opened_at"].as_str() < pair[1]["opened_at"].as_str()), "oldest first");
+
+    // A reload is not a new page.
+    let (mut other, other_token) = server.customer_with_token().await;
+    ok(&other.request("update_customer_page", json!({ "url": "https://shop.example/", "title": "Home" })).await);
+    ok(&other.request("update_customer_page", json!({ "url": "https://shop.example/tents", "title": "Tents" })).await);
+    ok(&other.request("update_customer_page", json!({ "url": "https://shop.example/tents", "title": "Tents (2)" })).await);
+    let found = agent.request("get_customer", json!({ "customer_id": other_token["entity_id"] })).await;
+    let pages = ok(&found)["last_visit"]["last_pages"].clone();
+    let seen: Vec<(&str, &str)> = pages.as_array().unwrap().iter().map(|page| (page["url"].as_str().unwrap(), page["title"].as_str().unwrap())).collect();
+    assert_eq!(seen, [("https://shop.example/", "Home"), ("https://shop.example/tents", "Tents (2)")]);
+}

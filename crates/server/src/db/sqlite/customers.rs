@@ -115,10 +115,39 @@ pub(super) fn update_customer(
     Ok(())
 }
 
-pub(super) fn set_customer_page(tx: &Transaction<'_>, id: &str, url: &str, title: Option<&str>) -> DbResult<()> {
+/// How many of a customer's visited pages are kept.
+pub(super) const PAGES_KEPT: i64 = 20;
+
+pub(super) fn set_customer_page(tx: &Transaction<'_>, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
     tx.prepare_cached("UPDATE customers SET page_url = ?2, page_title = ?3, page_views = page_views + 1 WHERE id = ?1")?
         .execute(params![id, url, title])?;
+    // A reload of the page they are on is not a new page of their visit.
+    let last: Option<(i64, String)> = tx
+        .prepare_cached("SELECT seq, url FROM customer_pages WHERE customer_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row(params![id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    match last {
+        Some((seq, last_url)) if last_url == url => {
+            tx.prepare_cached("UPDATE customer_pages SET title = ?2, opened_at = ?3 WHERE seq = ?1")?.execute(params![seq, title, now])?;
+        }
+        _ => {
+            tx.prepare_cached("INSERT INTO customer_pages (customer_id, url, title, opened_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![id, url, title, now])?;
+            tx.prepare_cached(
+                "DELETE FROM customer_pages WHERE customer_id = ?1 AND seq <= (
+                    SELECT seq FROM customer_pages WHERE customer_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+            )?
+            .execute(params![id, PAGES_KEPT])?;
+        }
+    }
     Ok(())
+}
+
+/// A customer's kept pages, oldest first: (url, title, opened at).
+pub(super) fn customer_pages(connection: &Connection, id: &str) -> DbResult<Vec<(String, Option<String>, String)>> {
+    let mut statement = connection.prepare_cached("SELECT url, title, opened_at FROM customer_pages WHERE customer_id = ?1 ORDER BY seq")?;
+    let rows = statement.query_map(params![id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(super) fn set_banned(tx: &Transaction<'_>, id: &str, banned: bool) -> DbResult<()> {

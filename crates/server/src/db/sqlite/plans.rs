@@ -23,7 +23,7 @@ fn record(event: TraceEvent<'_>) {
 
 /// Tables that grow with visitors and chats.
 const GROWING: &[&str] =
-    &["events", "customers", "access_tokens", "chats", "threads", "chat_agents", "seen", "greetings", "uploads", "queue", "thread_tags", "canned_responses"];
+    &["events", "customers", "access_tokens", "chats", "threads", "chat_agents", "seen", "greetings", "uploads", "queue", "thread_tags", "canned_responses", "customer_pages"];
 
 /// Statements that may scan, and why.
 const ALLOWED: &[(&str, &str)] = &[
@@ -69,7 +69,10 @@ fn workload(store: &SqliteStore) -> DbResult<()> {
     store.active_chats_per_agent(1)?;
     store.remove_chat_agent("CH", "a@x")?;
     store.update_customer("c1", Some("Jo"), Some("jo@x.example"), None, Some(&[]))?;
-    store.set_customer_page("c1", "https://x.example/", Some("X"))?;
+    store.set_customer_page("c1", "https://x.example/", Some("X"), now)?;
+    store.set_customer_page("c1", "https://x.example/", Some("X"), now)?;
+    store.set_customer_page("c1", "https://x.example/b", None, now)?;
+    store.customer_pages("c1")?;
     store.set_banned("c1", false)?;
     store.set_verification("c1", &Verification { status: VerificationStatus::Answered, text: "ok".to_owned(), checked_at: now.to_owned() })?;
     store.verification("c1")?;
@@ -157,7 +160,7 @@ fn desk_workload(store: &SqliteStore) -> DbResult<()> {
     let tags = ["hello".to_owned()];
     let created = store.create_canned_response(1, "Hello!", &tags, "a@x", "2026-01-01T00:00:00.000000Z")?;
     let id = created.map(|reply| reply.id).unwrap_or_default();
-    store.update_canned_response(1, id, Some("Hi!"), Some(&tags), "2026-01-01T00:00:00.000000Z")?;
+    assert!(store.update_canned_response(1, id, Some("Hi!"), Some(&tags), "2026-01-01T00:00:00.000000Z")?.is_ok());
     store.canned_responses(1)?;
     store.delete_canned_response(1, id)?;
     Ok(())

@@ -173,6 +173,15 @@ const MIGRATIONS: &[&str] = &[
         modified_at TEXT NOT NULL
     );
     CREATE INDEX canned_responses_by_license ON canned_responses(license_id);",
+    // 11: the pages each customer visited, newest kept (the agent's visitor panel).
+    "CREATE TABLE customer_pages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        url TEXT NOT NULL,
+        title TEXT,
+        opened_at TEXT NOT NULL
+    );
+    CREATE INDEX customer_pages_by_customer ON customer_pages(customer_id, seq);",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.
