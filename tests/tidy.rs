@@ -1,7 +1,7 @@
 //! Structure rules the compiler does not enforce, checked on every test run (see
 //! ARCHITECTURE.md): the widget's modules only import downwards, the server's modules
 //! import each other without circles, no source file grows past about 600 lines, and the
-//! protocol crate stays free of IO.
+//! protocol and shared client crates stay free of IO.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -197,28 +197,30 @@ fn no_source_file_is_longer_than_the_limit() {
 }
 
 #[test]
-fn the_protocol_crate_does_no_io() {
-    let manifest = fs::read_to_string(root().join("crates/protocol/Cargo.toml")).unwrap();
-    let dependencies: Vec<&str> = manifest
-        .split("[dependencies]")
-        .nth(1)
-        .unwrap_or("")
-        .lines()
-        .take_while(|line| !line.starts_with('['))
-        .filter_map(|line| line.split('=').next().map(str::trim).filter(|name| !name.is_empty() && !name.starts_with('#')))
-        .collect();
-    for dependency in &dependencies {
-        assert!(["serde", "serde_json"].contains(dependency), "the protocol crate must not depend on {dependency}");
-    }
-    let mut files = Vec::new();
-    rust_files(&root().join("crates/protocol/src"), &mut files);
-    for file in files {
-        if file.file_name().is_some_and(|name| name == "tests.rs") {
-            continue;
+fn the_protocol_and_shared_client_crates_do_no_io() {
+    for (krate, allowed) in [("protocol", &["serde", "serde_json"][..]), ("client", &["protocol"][..])] {
+        let manifest = fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml")).unwrap();
+        let dependencies: Vec<&str> = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or("")
+            .lines()
+            .take_while(|line| !line.starts_with('['))
+            .filter_map(|line| line.split('=').next().map(str::trim).filter(|name| !name.is_empty() && !name.starts_with('#')))
+            .collect();
+        for dependency in &dependencies {
+            assert!(allowed.contains(dependency), "the {krate} crate must not depend on {dependency}");
         }
-        let code = product_code(&fs::read_to_string(&file).unwrap());
-        for banned in ["std::fs", "std::net", "std::io", "std::thread", "std::process", "std::env", "SystemTime", "Instant::now"] {
-            assert!(!code.contains(banned), "{} uses {banned}: the protocol crate has no IO and reads no clock", file.display());
+        let mut files = Vec::new();
+        rust_files(&root().join("crates").join(krate).join("src"), &mut files);
+        for file in files {
+            if file.file_name().is_some_and(|name| name == "tests.rs") {
+                continue;
+            }
+            let code = product_code(&fs::read_to_string(&file).unwrap());
+            for banned in ["std::fs", "std::net", "std::io", "std::thread", "std::process", "std::env", "SystemTime", "Instant::now"] {
+                assert!(!code.contains(banned), "{} uses {banned}: the {krate} crate has no IO and reads no clock", file.display());
+            }
         }
     }
 }

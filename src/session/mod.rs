@@ -14,6 +14,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use chat_client::InFlight;
+pub use chat_client::{MAX_IN_FLIGHT, REQUEST_TIMEOUT_MS};
+
 use protocol::{
     ErrorPayload, ErrorType, GetChat, ListChats, Login, MarkEventsAsSeen, Object, Page, Request, RequestFrame, Response,
     SendSneakPeek, ServerFrame,
@@ -66,10 +69,6 @@ struct Queued {
     made_at: f64,
 }
 
-/// Requests a connection may have unanswered at once (the protocol's limit).
-pub const MAX_IN_FLIGHT: usize = 10;
-/// How long a request may go unanswered before the connection counts as broken.
-pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
 /// How often a message refused with a "not now" error is tried again before it fails.
 const MAX_HOLDS: u8 = 4;
 /// The pause before such a retry, times the attempt number.
@@ -81,12 +80,10 @@ pub const PING_LATE_MS: f64 = 5_000.0;
 
 /// Protocol state of the client. It outlives sockets: [`Session::begin`] starts each new
 /// connection, failing what was in flight on the old one and keeping queued calls.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Session {
-    next_request: u64,
-    pending: HashMap<String, Pending>,
-    /// When each pending request went out (milliseconds, from the shell's clock).
-    sent_at: HashMap<String, f64>,
+    /// Requests waiting for their answer, and what each was for.
+    pending: InFlight<Pending>,
     logged_in: bool,
     /// The chat was fetched after login (or there is none), so the outbox can be sent.
     synced: bool,
@@ -116,6 +113,28 @@ pub struct Session {
     pub identity_mismatch: bool,
     /// Callers waiting for an outbox item to reach the server, by its `custom_id`.
     waiters: HashMap<String, Vec<Delivered>>,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session {
+            pending: InFlight::new("w"),
+            logged_in: false,
+            synced: false,
+            in_flight: HashSet::new(),
+            opening_chat: false,
+            queued: VecDeque::new(),
+            receipt_sent: None,
+            sneak_peeks: Throttle::default(),
+            known_thread: None,
+            held: Vec::new(),
+            clock: 0.0,
+            destroyed: false,
+            login_error: None,
+            identity_mismatch: false,
+            waiters: HashMap::new(),
+        }
+    }
 }
 
 impl Session {
@@ -158,12 +177,11 @@ impl Session {
     }
 
     fn fail_in_flight(&mut self, error: RequestError) {
-        for (_, pending) in self.pending.drain() {
+        for pending in self.pending.drain() {
             if let Pending::Api(reply) = pending {
                 let _ = reply.send(Err(error.clone()));
             }
         }
-        self.sent_at.clear();
     }
 
     /// Whether login succeeded.
@@ -184,40 +202,26 @@ impl Session {
     /// Records that everything returned so far has been sent at `now_ms`.
     pub fn sent(&mut self, now_ms: f64) {
         self.clock = self.clock.max(now_ms);
-        for request_id in self.pending.keys() {
-            self.sent_at.entry(request_id.clone()).or_insert(now_ms);
-        }
+        self.pending.sent(now_ms);
     }
 
     /// Whether a request has waited longer than the protocol's 15 seconds: the connection
     /// is then treated as lost (the outbox is resent after reconnecting).
     pub fn overdue(&self, now_ms: f64) -> bool {
-        self.sent_at.values().any(|sent_at| now_ms - sent_at > REQUEST_TIMEOUT_MS)
+        self.pending.overdue(now_ms)
     }
 
     /// Whether a ping has waited for its answer longer than [`PING_LATE_MS`].
     pub fn ping_late(&self, now_ms: f64) -> bool {
-        self.pending.iter().any(|(request_id, pending)| {
-            matches!(pending, Pending::Ping) && self.sent_at.get(request_id).is_some_and(|sent_at| now_ms - sent_at > PING_LATE_MS)
-        })
+        self.pending.late(now_ms, PING_LATE_MS, |pending| matches!(pending, Pending::Ping))
     }
 
     /// Fails SDK calls that waited 15 seconds: in flight since they were sent, queued since
     /// they were made. Returns the requests that may go out now (a sneak peek whose turn came).
     pub fn expire(&mut self, now_ms: f64, state: &ChatState) -> Vec<RequestFrame> {
         self.clock = self.clock.max(now_ms);
-        let expired: Vec<String> = self
-            .pending
-            .iter()
-            .filter(|(request_id, pending)| {
-                matches!(pending, Pending::Api(_))
-                    && self.sent_at.get(*request_id).is_some_and(|sent_at| now_ms - sent_at > REQUEST_TIMEOUT_MS)
-            })
-            .map(|(request_id, _)| request_id.clone())
-            .collect();
-        for request_id in expired {
-            self.sent_at.remove(&request_id);
-            if let Some(Pending::Api(reply)) = self.pending.remove(&request_id) {
+        for expired in self.pending.expire(now_ms, |pending| matches!(pending, Pending::Api(_))) {
+            if let Pending::Api(reply) = expired {
                 let _ = reply.send(Err(RequestError::Timeout));
             }
         }
@@ -233,15 +237,8 @@ impl Session {
         self.flush(state)
     }
 
-    fn next_id(&mut self) -> String {
-        self.next_request += 1;
-        format!("w{}", self.next_request)
-    }
-
     fn request(&mut self, pending: Pending, request: Request) -> RequestFrame {
-        let request_id = self.next_id();
-        self.pending.insert(request_id.clone(), pending);
-        RequestFrame::new(request_id, request)
+        RequestFrame::new(self.pending.open(pending), request)
     }
 
     /// The first frame on a new socket. `side_storage` is what the server asked to keep.
@@ -268,7 +265,7 @@ impl Session {
     /// The keep-alive the protocol asks for every 15 seconds; None while logged out or when
     /// the ten slots are taken (the answers on their way prove the link anyway).
     pub fn ping(&mut self) -> Option<RequestFrame> {
-        (self.logged_in && self.pending.len() < MAX_IN_FLIGHT).then(|| self.request(Pending::Ping, Request::Ping))
+        (self.logged_in && !self.pending.is_full()).then(|| self.request(Pending::Ping, Request::Ping))
     }
 
     /// Queues an SDK call; it goes out with the next [`Session::flush`] that has a free slot.
@@ -314,10 +311,7 @@ impl Session {
             state.apply(&frame);
             return self.flush(state);
         };
-        let pending = response.request_id.as_ref().and_then(|request_id| {
-            self.sent_at.remove(request_id);
-            self.pending.remove(request_id)
-        });
+        let pending = response.request_id.as_ref().and_then(|request_id| self.pending.answer(request_id));
         if let Some(Pending::Api(reply)) = pending {
             if let Ok(answer) = &response.result {
                 state.apply_response(answer);
@@ -492,7 +486,7 @@ impl Session {
     /// Free slots for requests the client starts itself. One is always kept back for the
     /// session's own chain (`get_chat`, `start_chat`...), so the ten-request limit holds.
     fn free_slots(&self) -> usize {
-        (MAX_IN_FLIGHT - 1).saturating_sub(self.pending.len())
+        self.pending.free(1)
     }
 
     /// What may go out now: the outbox (in order), a read receipt, then queued SDK calls,

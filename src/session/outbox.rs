@@ -6,7 +6,7 @@ use protocol::{
     SendEvent, SendRichMessagePostback, StartChat, ThreadProperties,
 };
 
-use super::{Delivered, Pending, RequestError, Session, MAX_IN_FLIGHT};
+use super::{Delivered, Pending, RequestError, Session};
 use crate::store::{ChatState, Item, Opening, Outgoing};
 
 impl Session {
@@ -45,7 +45,7 @@ impl Session {
     /// that has to wait. Events need the chat open: while it has no open thread they all go
     /// in the one `start_chat` or `activate_chat` that opens it.
     pub(super) fn flush_outbox(&mut self, state: &ChatState) -> Vec<RequestFrame> {
-        if !self.synced || self.opening_chat || self.pending.len() >= MAX_IN_FLIGHT {
+        if !self.synced || self.opening_chat || self.pending.is_full() {
             return Vec::new();
         }
         let clock = self.clock;
