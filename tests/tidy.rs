@@ -1,7 +1,7 @@
 //! Structure rules the compiler does not enforce, checked on every test run (see
 //! ARCHITECTURE.md): the widget's modules only import downwards, the server's modules
 //! import each other without circles, no source file grows past about 600 lines, and the
-//! protocol and shared client crates stay free of IO.
+//! protocol and shared client crates, and the agent app's core, stay free of IO.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -221,6 +221,19 @@ fn the_protocol_and_shared_client_crates_do_no_io() {
             for banned in ["std::fs", "std::net", "std::io", "std::thread", "std::process", "std::env", "SystemTime", "Instant::now"] {
                 assert!(!code.contains(banned), "{} uses {banned}: the {krate} crate has no IO and reads no clock", file.display());
             }
+        }
+    }
+}
+
+#[test]
+fn the_agent_apps_core_does_no_io() {
+    let core = root().join("crates/console/src");
+    let mut files = vec![core.join("session.rs"), core.join("lib.rs")];
+    rust_files(&core.join("desk"), &mut files);
+    for file in files {
+        let code = product_code(&fs::read_to_string(&file).unwrap());
+        for banned in ["leptos", "web_sys", "js_sys", "wasm_bindgen", "gloo", "std::fs", "std::net", "std::thread", "SystemTime", "Instant::now"] {
+            assert!(!code.contains(banned), "{} uses {banned}: the agent app's desk and session have no IO, DOM or clock", file.display());
         }
     }
 }

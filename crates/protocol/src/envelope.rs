@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{Action, AgentRequest, Api, ErrorPayload, ErrorType, Push, Request, Response, Version};
+use crate::{Action, AgentRequest, AgentResponse, Api, ErrorPayload, ErrorType, Push, Request, Response, Version};
 
 /// A frame a client sends: a customer's [`Request`] by default, or an agent's
 /// [`AgentRequest`].
@@ -23,11 +23,12 @@ pub struct RequestFrame<R = Request> {
     pub version: Option<Version>,
 }
 
-/// A frame the server sends.
+/// A frame the server sends: to a customer by default, or to an agent
+/// (`ServerFrame<AgentResponse>`, decoded by [`ServerFrame::decode_agent`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum ServerFrame {
+pub enum ServerFrame<R = Response> {
     /// The answer to a request.
-    Response(ResponseFrame),
+    Response(ResponseFrame<R>),
     /// A push.
     Push(PushFrame),
 }
@@ -251,8 +252,22 @@ impl<R: Action> ResponseFrame<R> {
 }
 
 impl ServerFrame {
-    /// Decodes a server frame. Unknown actions decode to `Other`.
+    /// Decodes a frame the server sent a customer. Unknown actions decode to `Other`.
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        Self::decode_as(text)
+    }
+}
+
+impl ServerFrame<AgentResponse> {
+    /// Decodes a frame the server sent an agent (3.2 and 3.3 shapes: events with
+    /// `recipients`). Unknown actions decode to `Other`.
+    pub fn decode_agent(text: &str) -> Result<Self, DecodeError> {
+        Self::decode_as(text)
+    }
+}
+
+impl<R: Action> ServerFrame<R> {
+    fn decode_as(text: &str) -> Result<Self, DecodeError> {
         let raw = RawFrame::parse(text)?;
         match raw.kind.as_deref() {
             Some("push") => {
@@ -264,7 +279,7 @@ impl ServerFrame {
                     let error = raw.payload.get("error").cloned().unwrap_or(Value::Null);
                     Err(serde_json::from_value(error).map_err(|err| raw.error(err))?)
                 } else {
-                    Ok(Response::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?)
+                    Ok(R::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?)
                 };
                 Ok(ServerFrame::Response(ResponseFrame { request_id: raw.request_id, action: raw.action, result }))
             }

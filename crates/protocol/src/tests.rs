@@ -194,7 +194,7 @@ fn error_frames_decode_with_type_and_data() {
     let error = frame.result.unwrap_err();
     assert_eq!(error.kind, ErrorType::MisdirectedRequest);
     assert_eq!(error.data, Some(json!({ "region": "dal" })));
-    let again = ServerFrame::decode(&ServerFrame::Response(ResponseFrame::error(
+    let again = ServerFrame::decode(&ServerFrame::Response(ResponseFrame::<Response>::error(
         Some("r7".into()),
         "start_chat",
         error.clone(),
