@@ -3,10 +3,15 @@
 //! without IO, which turns the agent's intents into requests and the server's frames into
 //! those transitions.
 //!
-//! Architecture invariant: no IO, no clock, no DOM here. The browser shell feeds frames and
-//! the time in, and sends what comes out.
+//! [`app`] is the browser shell: the connection task and the views (Leptos), built for the
+//! browser only.
+//!
+//! Architecture invariant: no IO, no clock, no DOM in `desk` and `session`. The shell feeds
+//! frames and the time in, and sends what comes out; views never touch the socket.
 
 #![warn(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+pub mod app;
 pub mod desk;
 pub mod session;

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use chat_client::InFlight;
 use protocol::{
-    AddUserToChat, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
+    AddUserToChat, AgentGetCustomer, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
     CreateCannedResponse, DeactivateChat, ErrorPayload, Event, EventBody, GetChat, ListArchives, ListThreads, Login,
     MarkEventsAsSeen, RemoveUserFromChat, RequestFrame, SendEvent, SendTypingIndicator, ServerFrame, SetRoutingStatus,
     ThreadTag, TransferChat, TransferTo, UpdateCannedResponse,
@@ -115,6 +115,7 @@ enum Purpose {
     Ping,
     ListChats(u32),
     GetChat(String),
+    GetCustomer(String),
     ListThreads(String),
     ListAgents,
     ListCanned,
@@ -240,6 +241,10 @@ impl Session {
                 desk.chat_loaded(&chat);
                 Vec::new()
             }
+            (Purpose::GetCustomer(chat_id), AgentResponse::GetCustomer(customer)) => {
+                desk.customer_loaded(&chat_id, customer);
+                Vec::new()
+            }
             (Purpose::ListThreads(chat_id), AgentResponse::ListThreads(listed)) => {
                 desk.threads_loaded(&chat_id, &listed);
                 Vec::new()
@@ -284,7 +289,7 @@ impl Session {
             Purpose::Archive { .. } => desk.refused(None, None, format!("The search failed: {}", error.message)),
             Purpose::Act(what) => desk.refused(None, None, format!("Could not {what}: {}", error.message)),
             Purpose::RoutingStatus(_) => desk.refused(None, None, format!("Could not change your status: {}", error.message)),
-            Purpose::Ping | Purpose::ListChats(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
+            Purpose::Ping | Purpose::ListChats(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
         }
         Vec::new()
     }
@@ -353,6 +358,11 @@ impl Session {
                 if self.logged_in && history_wanted {
                     let request = ListThreads { chat_id: chat_id.clone(), limit: Some(HISTORY_PAGE), ..ListThreads::default() };
                     out.push(self.request(Purpose::ListThreads(chat_id.clone()), AgentRequest::ListThreads(request)));
+                }
+                let customer = desk.chats.get(&chat_id).and_then(|chat| chat.customer.as_ref()).map(|customer| customer.id.clone());
+                if let Some(customer_id) = customer.filter(|_| self.logged_in) {
+                    let request = AgentGetCustomer { customer_id };
+                    out.push(self.request(Purpose::GetCustomer(chat_id.clone()), AgentRequest::GetCustomer(request)));
                 }
                 out.extend(self.intent(Intent::Seen(chat_id), desk));
                 out

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chat_client::{merge_event, same_event, Merged};
 use protocol::{
-    AgentChat, AgentChatSummary, AgentInfo, AgentListChatsResponse, AgentLoginResponse, AgentUser, CannedResponse, Chat,
+    AgentChat, AgentChatSummary, AgentCustomer, AgentInfo, AgentListChatsResponse, AgentLoginResponse, AgentUser, CannedResponse, Chat,
     Event, EventBody, GroupInfo, ListAgentsResponse, ListArchivesResponse, ListThreadsResponse, Object, Queue, Thread, User,
     UserType, Verification,
 };
@@ -93,6 +93,8 @@ pub struct ChatEntry {
     pub page: Option<(String, Option<String>)>,
     /// How far the visitor has read.
     pub customer_seen_up_to: Option<String>,
+    /// The visitor in full (pages, session fields, visits), once fetched.
+    pub visitor: Option<AgentCustomer>,
 }
 
 impl ChatEntry {
@@ -238,6 +240,8 @@ pub struct Desk {
     pub alerts: Vec<Alert>,
     /// The latest refusal to show the agent (an action the server turned down).
     pub notice: Option<String>,
+    /// The app's tab is in the background: nothing counts as read.
+    pub page_hidden: bool,
 }
 
 impl Desk {
@@ -358,6 +362,16 @@ impl Desk {
         entry.earlier_page = listed.next_page_id.clone();
     }
 
+    /// `get_customer`: the visitor of `chat_id` in full.
+    pub fn customer_loaded(&mut self, chat_id: &str, customer: AgentCustomer) {
+        if let Some(entry) = self.chats.get_mut(chat_id) {
+            if customer.verification.is_some() {
+                entry.verification = customer.verification.clone();
+            }
+            entry.visitor = Some(customer);
+        }
+    }
+
     /// `list_agents`.
     pub fn agents_listed(&mut self, listed: &ListAgentsResponse) {
         self.agents = listed.agents.clone();
@@ -420,6 +434,15 @@ impl Desk {
             entry.pending.retain(|event| event.custom_id.as_deref() != Some(custom_id));
         }
         self.notice = Some(why);
+    }
+
+    /// The app's tab went to the background or came back; coming back reads the chat on
+    /// screen.
+    pub fn set_page_hidden(&mut self, hidden: bool) {
+        self.page_hidden = hidden;
+        if !hidden && let Some(entry) = self.selected.as_ref().and_then(|id| self.chats.get_mut(id)) {
+            entry.unread = 0;
+        }
     }
 
     /// The agent read the notice.

@@ -169,7 +169,7 @@ impl Desk {
     /// A visitor's new message: unread unless on screen, and an alert when the chat is the
     /// agent's or waits.
     fn customer_wrote(&mut self, chat_id: &str, event: &protocol::Event) {
-        let on_screen = self.selected.as_deref() == Some(chat_id);
+        let on_screen = self.selected.as_deref() == Some(chat_id) && !self.page_hidden;
         let Some(chat) = self.chats.get(chat_id) else { return };
         let counted = matches!(self.section_of(chat), Some(Section::Mine | Section::Queue));
         let from = chat.visitor_name();

@@ -114,8 +114,16 @@ fn a_new_chat_and_a_visitors_message_alert_the_agent_and_count_as_unread_once() 
 
     // Opening the chat reads it, fetches it whole with its earlier threads, and says so.
     let opened = session.intent(Intent::Open("new".to_owned()), &mut desk);
-    assert_eq!(actions(&opened), ["get_chat", "list_threads", "mark_events_as_seen"]);
+    assert_eq!(actions(&opened), ["get_chat", "list_threads", "get_customer", "mark_events_as_seen"]);
     assert_eq!(desk.chats["new"].unread, 0);
+
+    // With the tab in the background, even the chat on screen collects unread messages.
+    desk.set_page_hidden(true);
+    let later = json!({ "chat_id": "new", "thread_id": "new-t1", "event": message("n3", "c9", "2026-12-01T11:00:09.000000Z", "Still there?") });
+    session.receive(push("incoming_event", later), &mut desk);
+    assert_eq!(desk.chats["new"].unread, 1);
+    desk.set_page_hidden(false);
+    assert_eq!(desk.chats["new"].unread, 0, "coming back reads it");
 
     // Anna takes it: it moves to her chats.
     let added = json!({ "chat_id": "new", "thread_id": "new-t1", "user": { "id": ME, "type": "agent", "name": "Anna" }, "reason": "manual" });
