@@ -13,5 +13,6 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+pub mod card;
 pub mod desk;
 pub mod session;

@@ -11,7 +11,7 @@ use chat_client::InFlight;
 use protocol::{
     AddUserToChat, AgentGetCustomer, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
     CreateCannedResponse, DeactivateChat, ErrorPayload, Event, EventBody, GetChat, ListArchives, ListThreads, Login,
-    MarkEventsAsSeen, RemoveUserFromChat, RequestFrame, SendEvent, SendTypingIndicator, ServerFrame, SetRoutingStatus,
+    MarkEventsAsSeen, RemoveUserFromChat, RequestFrame, SendEvent, SendGreeting, SendTypingIndicator, ServerFrame, SetRoutingStatus,
     ThreadTag, TransferChat, TransferTo, UpdateCannedResponse,
 };
 
@@ -43,6 +43,21 @@ pub enum Intent {
         text: String,
         /// An internal note.
         note: bool,
+    },
+    /// Send a prepared event (a card: see [`crate::card`]).
+    SendEvent {
+        /// The chat.
+        chat_id: String,
+        /// The event; the session adds its `custom_id` and author.
+        event: Event,
+    },
+    /// Invite the chat's visitor back with a greeting (an ended chat's visitor still on
+    /// the site).
+    Invite {
+        /// The chat whose visitor to greet.
+        chat_id: String,
+        /// What the greeting says.
+        text: String,
     },
     /// The agent started or stopped typing.
     Typing {
@@ -341,6 +356,19 @@ impl Session {
         self.request(Purpose::Send { chat_id, custom_id }, AgentRequest::SendEvent(request))
     }
 
+    /// Shows the agent's event at once and keeps it in the outbox until the server has it.
+    fn queue_event(&mut self, chat_id: String, mut event: Event, desk: &mut Desk) -> Vec<Frame> {
+        self.next_custom += 1;
+        event.custom_id = Some(format!("{}-{}", self.instance, self.next_custom));
+        event.author_id = desk.me.clone();
+        desk.sending(&chat_id, event.clone());
+        self.outbox.push((chat_id.clone(), event.clone()));
+        if !self.logged_in {
+            return Vec::new();
+        }
+        vec![self.send_frame(chat_id, event)]
+    }
+
     fn act(&mut self, what: &'static str, request: AgentRequest) -> Vec<Frame> {
         if !self.logged_in {
             return Vec::new();
@@ -380,17 +408,19 @@ impl Session {
                 if text.is_empty() {
                     return Vec::new();
                 }
-                self.next_custom += 1;
                 let mut event = Event::new(EventBody::Message { text, postback: None });
-                event.custom_id = Some(format!("{}-{}", self.instance, self.next_custom));
-                event.author_id = desk.me.clone();
                 event.recipients = Some(if note { "agents" } else { "all" }.to_owned());
-                desk.sending(&chat_id, event.clone());
-                self.outbox.push((chat_id.clone(), event.clone()));
-                if !self.logged_in {
-                    return Vec::new();
-                }
-                vec![self.send_frame(chat_id, event)]
+                self.queue_event(chat_id, event, desk)
+            }
+            Intent::SendEvent { chat_id, mut event } => {
+                event.recipients.get_or_insert_with(|| "all".to_owned());
+                self.queue_event(chat_id, event, desk)
+            }
+            Intent::Invite { chat_id, text } => {
+                let Some(customer) = desk.chats.get(&chat_id).and_then(|chat| chat.customer.clone()) else { return Vec::new() };
+                let text = Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+                let request = SendGreeting { customer_id: customer.id, greeting_id: None, text };
+                self.act("invite the visitor", AgentRequest::SendGreeting(request))
             }
             Intent::Typing { chat_id, typing } => {
                 let active = desk.chats.get(&chat_id).is_some_and(|chat| chat.active);

@@ -153,6 +153,15 @@ impl Default for Timings {
     }
 }
 
+impl Config {
+    /// The trunk build of the agent app, served at `/agent/`: `dist-console` beside the
+    /// widget's build (trunk empties the widget's folder on every build, so the app has its
+    /// own).
+    pub fn console_dist(&self) -> PathBuf {
+        self.widget_dist.with_file_name("dist-console")
+    }
+}
+
 /// Everything the server needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {

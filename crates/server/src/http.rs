@@ -28,9 +28,10 @@ const WIDGET_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eva
     img-src 'self' data: https: http:; connect-src 'self'; frame-src 'self' https:; frame-ancestors *; \
     base-uri 'none'; form-action 'none'";
 
-/// Our own pages (agent console, demo) hold no inline script either.
-const PAGE_CSP: &str = "default-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self' ws: wss:; \
-    frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// The agent app: WebAssembly started by its own script file, sockets to this server, images
+/// from anywhere (visitors' files and cards), nothing framed, nothing framing it.
+const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+    img-src 'self' data: https: http:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Every route of the server.
 pub fn router(app: App) -> Router {
@@ -43,21 +44,33 @@ pub fn router(app: App) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .service(ServeDir::new(&dist).append_index_html_on_directories(true));
     let loader = ServeFile::new(dist.join("embed.js"));
+    // The agent app's files, built by trunk beside the widget's.
+    let console_dist = app.config.console_dist();
+    if !console_dist.join("index.html").exists() {
+        tracing::warn!("the agent app is not built in {}: /agent/ answers 503 until it is", console_dist.display());
+    }
+    let console = tower::ServiceBuilder::new()
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONSOLE_CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .service(ServeDir::new(&console_dist).append_index_html_on_directories(true).not_found_service(tower::service_fn(|_| async {
+            Ok::<_, std::convert::Infallible>(
+                (StatusCode::SERVICE_UNAVAILABLE, "The agent app is not built here: run scripts/run, or build crates/console with trunk.")
+                    .into_response(),
+            )
+        })));
 
     Router::new()
         .route("/{version}/customer/rtm/ws", get(customer_socket))
         .route("/{version}/agent/rtm/ws", get(agent_socket))
         .route("/customer/token", post(customer_token))
         .route("/{version}/customer/action/upload_file", crate::uploads::upload_route(&app).layer(web_api_cors()))
+        .route("/{version}/agent/action/upload_file", crate::uploads::agent_upload_route(&app))
         .route("/{version}/customer/action/{action}", crate::web_api::action_route().layer(web_api_cors()))
         .route("/uploads/{id}/{name}", get(crate::uploads::serve))
         // The demo page stands for a customer's site, which sets its own policy (or none).
         .route("/", get(|| async { Html(include_str!("../static/demo/index.html")) }))
         .route("/demo.css", get(|| css(include_str!("../static/demo/demo.css"))))
-        .route("/agent", get(|| async { axum::response::Redirect::permanent("/agent/") }))
-        .route("/agent/", get(|| page(include_str!("../static/agent/index.html"))))
-        .route("/agent/agent.css", get(|| css(include_str!("../static/agent/agent.css"))))
-        .route("/agent/agent.js", get(|| script(include_str!("../static/agent/agent.js"))))
         .route("/healthz", get(|| async { "ok" }))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .nest_service(
@@ -70,6 +83,7 @@ pub fn router(app: App) -> Router {
                 ))
                 .layer(CompressionLayer::new()),
         )
+        .nest_service("/agent", console)
         .nest_service(
             "/widget",
             Router::new()
@@ -135,16 +149,8 @@ fn web_api_cors() -> tower_http::cors::CorsLayer {
         .max_age(std::time::Duration::from_secs(24 * 60 * 60))
 }
 
-async fn page(html: &'static str) -> Response {
-    ([(header::CONTENT_SECURITY_POLICY, PAGE_CSP)], Html(html)).into_response()
-}
-
 async fn css(text: &'static str) -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], text).into_response()
-}
-
-async fn script(text: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], text).into_response()
 }
 
 impl App {

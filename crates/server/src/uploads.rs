@@ -21,7 +21,7 @@ mod handlers;
 mod sniff;
 mod storage;
 
-pub(crate) use handlers::{serve, upload_route};
+pub(crate) use handlers::{agent_upload_route, serve, upload_route};
 use storage::is_upload_id;
 
 impl App {
@@ -36,6 +36,25 @@ impl App {
             .live_upload(id, ids::unix_now())?
             .filter(|upload| upload.license_id == license_id && upload.customer_id == customer_id)
             .ok_or_else(refused)?;
+        self.described(upload)
+    }
+
+    /// The body of a `file` event an agent sends: one of the license's uploads is described
+    /// by the server (and kept); any other address is the agent's to vouch for, as given.
+    pub(crate) fn agent_file(&self, license_id: u64, body: EventBody) -> ApiResult<EventBody> {
+        let EventBody::File { url, .. } = &body else { return Ok(body) };
+        let upload = match upload_id_from_url(url) {
+            Some(id) => self.db.live_upload(id, ids::unix_now())?.filter(|upload| upload.license_id == license_id),
+            None => None,
+        };
+        match upload {
+            Some(upload) => self.described(upload),
+            None => Ok(body),
+        }
+    }
+
+    /// A stored upload as a `file` event's body; the upload is kept from now on.
+    fn described(&self, upload: crate::db::UploadRow) -> ApiResult<EventBody> {
         self.db.mark_upload_used(&upload.id)?;
         // Images are not resized here: their thumbnails are the image itself, which
         // clients scale down to the thumbnail sizes they show.

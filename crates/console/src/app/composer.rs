@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+use super::dialogs::{CannedDialog, CardDialog};
+use super::upload::{send_files, UploadList, Uploads};
 use super::Handle;
 use crate::desk::Section;
 use crate::session::Intent;
@@ -77,6 +79,42 @@ pub fn Composer() -> impl IntoView {
         })
     });
 
+    let uploads = expect_context::<Uploads>();
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let pick = move |_| {
+        if let Some(input) = file_input.get() {
+            input.click();
+        }
+    };
+    let picked = move |_| {
+        let Some(input) = file_input.get() else { return };
+        if let Some(id) = chat_id.get_untracked() {
+            send_files(handle, uploads, &id, input.files());
+        }
+        input.set_value("");
+    };
+    let dropped = move |event: leptos::ev::DragEvent| {
+        event.prevent_default();
+        if let (Some(id), Some(transfer)) = (chat_id.get_untracked(), event.data_transfer())
+            && !ended.get_untracked()
+            && !notes_only.get_untracked()
+        {
+            send_files(handle, uploads, &id, transfer.files());
+        }
+    };
+    let pasted = move |event: leptos::ev::ClipboardEvent| {
+        let files = event.clipboard_data().and_then(|data| data.files());
+        if files.as_ref().is_some_and(|files| files.length() > 0)
+            && let Some(id) = chat_id.get_untracked()
+            && !ended.get_untracked()
+            && !notes_only.get_untracked()
+        {
+            event.prevent_default();
+            send_files(handle, uploads, &id, files);
+        }
+    };
+    let card_open = RwSignal::new(false);
+    let canned_open = RwSignal::new(false);
     let numbered = Memo::new(move |_| suggestions.get().into_iter().enumerate().collect::<Vec<_>>());
     let stop_typing = move || {
         if typing_until.get_value() > 0.0 {
@@ -169,7 +207,9 @@ pub fn Composer() -> impl IntoView {
     };
     view! {
         <form class="composer" data-note=move || (note.get() || notes_only.get()).then_some("true")
-            on:submit=move |event: leptos::ev::SubmitEvent| { event.prevent_default(); send(); }>
+            on:submit=move |event: leptos::ev::SubmitEvent| { event.prevent_default(); send(); }
+            on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default() on:drop=dropped>
+            <UploadList/>
             <Show when=move || suggestions.with(|suggestions| !suggestions.is_empty())>
                 <ul class="composer__canned" role="listbox" id="canned-list" aria-label="Canned responses" data-testid="agent-canned-suggestions">
                     <For each=move || numbered.get() key=|(index, (id, ..))| (*index, *id) let:item>
@@ -187,15 +227,24 @@ pub fn Composer() -> impl IntoView {
             <textarea id="composer-input" node_ref=input data-testid="agent-composer-input" rows="3"
                 prop:value=move || text.get() placeholder=placeholder disabled=move || ended.get()
                 aria-controls="canned-list" aria-autocomplete="list"
-                on:input=on_input on:keydown=on_keydown on:blur=move |_| stop_typing()></textarea>
+                on:input=on_input on:keydown=on_keydown on:paste=pasted on:blur=move |_| stop_typing()></textarea>
             <div class="composer__bar">
                 <label class="composer__note">
                     <input type="checkbox" data-testid="agent-note-toggle" prop:checked=move || note.get() || notes_only.get()
                         disabled=move || notes_only.get() on:change=move |event| note.set(event_target_checked(&event))/>
                     "Internal note"
                 </label>
-                <button type="submit" data-testid="agent-send" disabled=move || ended.get()>"Send"</button>
+                <span class="composer__tools">
+                    <input type="file" node_ref=file_input class="visually-hidden" data-testid="agent-file-input" tabindex="-1" aria-hidden="true" multiple=true on:change=picked/>
+                    <button type="button" data-testid="agent-attach" disabled=move || ended.get() || notes_only.get() on:click=pick>"Attach file"</button>
+                    <button type="button" data-testid="agent-send-card" disabled=move || ended.get() || notes_only.get()
+                        on:click=move |_| card_open.set(true)>"Card"</button>
+                    <button type="button" data-testid="agent-canned-manage" on:click=move |_| canned_open.set(true)>"Canned responses"</button>
+                    <button type="submit" data-testid="agent-send" disabled=move || ended.get()>"Send"</button>
+                </span>
             </div>
         </form>
+        <CardDialog open=card_open opener="agent-send-card"/>
+        <CannedDialog open=canned_open opener="agent-canned-manage"/>
     }
 }

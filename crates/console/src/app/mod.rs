@@ -12,9 +12,11 @@ mod alerts;
 mod chat;
 mod composer;
 mod connection;
+mod dialogs;
 mod inbox;
 mod panel;
 mod shortcuts;
+mod upload;
 
 /// The state of the link to the server, for the header.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,11 @@ const TOKEN_KEY: &str = "console.token";
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The token this tab signed in with, for requests beside the socket (uploads).
+fn stored_token() -> Option<String> {
+    session_storage()?.get_item(TOKEN_KEY).ok().flatten()
 }
 
 /// The agent's token: from the link (`#token=...`, then taken out of the address bar, so
@@ -121,6 +128,7 @@ fn Desktop(token: String) -> impl IntoView {
     let help = RwSignal::new(false);
     let archive = shortcuts::ArchiveTab(RwSignal::new(false));
     provide_context(archive);
+    provide_context(upload::Uploads(RwSignal::new(Vec::new())));
     shortcuts::install(handle, help, archive);
     watch_visibility(handle);
     view! {

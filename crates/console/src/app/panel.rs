@@ -138,6 +138,15 @@ fn Actions() -> impl IntoView {
             new_tag.set(String::new());
         }
     };
+    let invitation = RwSignal::new(String::new());
+    let invite = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = invitation.get_untracked();
+        if !text.trim().is_empty() {
+            handle.send(Intent::Invite { chat_id: chat_id.get_untracked(), text });
+            invitation.set(String::new());
+        }
+    };
     view! {
         <section class="panel__actions" aria-label="Chat actions">
             <div class="panel__buttons">
@@ -172,6 +181,14 @@ fn Actions() -> impl IntoView {
                         </For>
                     </select>
                     <button type="submit" data-testid="agent-transfer">"Transfer"</button>
+                </form>
+            </Show>
+            <Show when=move || section.get().is_none()>
+                <form class="panel__invite" on:submit=invite>
+                    <label for="invite-text">"Invite the visitor back"</label>
+                    <input id="invite-text" type="text" data-testid="agent-invite-text" maxlength="500" prop:value=move || invitation.get()
+                        on:input=move |event| invitation.set(event_target_value(&event))/>
+                    <button type="submit" data-testid="agent-invite">"Invite"</button>
                 </form>
             </Show>
             <form class="panel__tags" on:submit=tag>

@@ -16,8 +16,10 @@ impl App {
     pub(super) fn stamp(&self, actor: &Actor<'_>, mut event: Event) -> ApiResult<Event> {
         // A customer may only share a file they uploaded here, and the server describes it:
         // what the client says about its name, type or size is replaced.
-        if let (EventBody::File { url, .. }, Peer::Customer(customer_id)) = (&event.body, actor.peer) {
-            event.body = self.customer_file(actor.license_id, customer_id, url)?;
+        match (&event.body, actor.peer) {
+            (EventBody::File { url, .. }, Peer::Customer(customer_id)) => event.body = self.customer_file(actor.license_id, customer_id, url)?,
+            (EventBody::File { .. }, Peer::Agent(_)) => event.body = self.agent_file(actor.license_id, event.body.clone())?,
+            _ => {}
         }
         check_event(&event, actor.peer)?;
         event.id = None;

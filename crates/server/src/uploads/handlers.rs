@@ -56,6 +56,58 @@ async fn upload_file(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
+    accept(&app, caller.license.id, caller.customer_id, true, &headers, multipart).await
+}
+
+/// `POST /{version}/agent/action/upload_file?chat_id=…` (an extension; the Agent Chat API
+/// has no upload of its own here): an agent's file for a chat, authenticated with the
+/// agent's token. It is stored with the chat's visitor as its owner (so it lives and is
+/// served like theirs) but does not count against the visitor's quota.
+async fn agent_upload_file(
+    State(app): State<App>,
+    client: crate::client::ClientAddr,
+    query: Result<Query<AgentUploadQuery>, QueryRejection>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    if let Err(refused) = app.limit_address(client) {
+        return refused;
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(agent) = token.and_then(|token| app.config.agent_by_token(token)) else {
+        return error_response(&protocol::ErrorPayload::new(protocol::ErrorType::Authentication, "send the agent's token as Authorization: Bearer <token>"));
+    };
+    let Ok(Query(query)) = query else {
+        return error_response(&validation("name the chat: ?chat_id=…"));
+    };
+    let chat = match app.db.chat(&query.chat_id) {
+        Ok(chat) => chat.filter(|chat| chat.license_id == agent.license_id),
+        Err(error) => return error_response(&error.into()),
+    };
+    let Some(chat) = chat else {
+        return error_response(&crate::errors::not_found("chat"));
+    };
+    accept(&app, chat.license_id, chat.customer_id, false, &headers, multipart).await
+}
+
+/// The query of an agent's upload.
+#[derive(serde::Deserialize)]
+struct AgentUploadQuery {
+    chat_id: String,
+}
+
+/// The route of an agent's `upload_file`, with the same body limit.
+pub(crate) fn agent_upload_route(app: &App) -> MethodRouter<App> {
+    post(agent_upload_file).layer(DefaultBodyLimit::max(app.config.limits.upload_bytes + MULTIPART_SLACK))
+}
+
+/// Stores the `file` part of `multipart` for `customer_id` (checking their quota when
+/// `quota` is set) and answers `{url}`.
+async fn accept(app: &App, license_id: u64, customer_id: String, check_quota: bool, headers: &HeaderMap, multipart: Result<Multipart, MultipartRejection>) -> Response {
     let limit = app.config.limits.upload_bytes;
     // A body announced as too large is refused before any of it is read.
     let announced = headers
@@ -67,10 +119,11 @@ async fn upload_file(
     }
     // The customer's stored files count against their quota; the request's own size is
     // checked again once it is known.
-    let quota = app.config.limits.upload_quota_bytes;
-    let stored = match app.db.upload_bytes_of(&caller.customer_id) {
-        Ok(stored) => stored,
-        Err(error) => return error_response(&error.into()),
+    let quota = if check_quota { app.config.limits.upload_quota_bytes } else { u64::MAX };
+    let stored = match check_quota.then(|| app.db.upload_bytes_of(&customer_id)) {
+        Some(Ok(stored)) => stored,
+        Some(Err(error)) => return error_response(&error.into()),
+        None => 0,
     };
     if stored >= quota {
         return quota_used_up(quota);
@@ -94,7 +147,7 @@ async fn upload_file(
             return error_response(&protocol::ErrorPayload::new(protocol::ErrorType::Internal, "internal server error"));
         }
     };
-    if stored + received.size > quota {
+    if stored.saturating_add(received.size) > quota {
         let file = app.config.upload_dir.join(&received.id);
         let _ = blocking(move || std::fs::remove_file(file)).await;
         return quota_used_up(quota);
@@ -104,8 +157,8 @@ async fn upload_file(
     let url = format!("{}/uploads/{}/{}", app.public_url(), received.id, encode_segment(&received.name));
     let row = UploadRow {
         id: received.id,
-        license_id: caller.license.id,
-        customer_id: caller.customer_id,
+        license_id,
+        customer_id,
         name: received.name,
         content_type: received.sniffed.content_type.to_owned(),
         size: received.size,

@@ -256,3 +256,35 @@ async fn an_unused_upload_expires_after_24_hours_and_a_used_one_stays() {
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(!files.contains(&unused_id), "{files:?}");
 }
+
+#[tokio::test]
+async fn an_agent_uploads_a_file_for_a_chat_and_the_visitor_gets_it_described_by_the_server() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent().await;
+    let mut customer = server.customer().await;
+    let started = customer.request("start_chat", json!({ "chat": { "thread": { "events": [{ "type": "message", "text": "hi" }] } } })).await;
+    let chat_id = ok(&started)["chat_id"].as_str().unwrap().to_owned();
+    let path = format!("/v3.5/agent/action/upload_file?chat_id={chat_id}");
+    let send = |token: &'static str, path: String, bytes: Vec<u8>| async move {
+        let (content_type, body) = multipart_file("file", "size-chart.png", "application/octet-stream", &bytes);
+        let authorization = format!("Bearer {token}");
+        http_request(server.addr, "POST", &path, &[("Authorization", authorization.as_str()), ("Content-Type", &content_type)], body).await
+    };
+
+    let uploaded = send(AGENT_TOKEN, path.clone(), png(640, 480)).await;
+    assert_eq!(uploaded.status, 200, "{}", uploaded.json());
+    let url = uploaded.json()["url"].as_str().unwrap().to_owned();
+    // Whatever the agent says about the file, the server describes its own upload.
+    let event = json!({ "type": "file", "url": url, "name": "lies.exe", "content_type": "text/html", "size": 1 });
+    ok(&agent.request("send_event", json!({ "chat_id": chat_id, "event": event })).await);
+    let got = customer.push_where("incoming_event", |frame| frame["payload"]["event"]["type"] == "file").await;
+    let file = &got["payload"]["event"];
+    assert_eq!((file["name"].as_str(), file["content_type"].as_str()), (Some("size-chart.png"), Some("image/png")));
+    assert_eq!((file["width"].as_u64(), file["thumbnail_url"].as_str()), (Some(640), Some(url.as_str())));
+    assert_eq!(http_request(server.addr, "GET", &path_of(&url), &[], Vec::new()).await.status, 200);
+
+    // Another token, another license's chat, or no chat: refused.
+    assert_eq!(send("not-a-token", path.clone(), png(1, 1)).await.json()["error"]["type"], "authentication");
+    assert_eq!(send(OTHER_AGENT_TOKEN, path.clone(), png(1, 1)).await.json()["error"]["type"], "not_found");
+    assert_eq!(send(AGENT_TOKEN, "/v3.5/agent/action/upload_file".to_owned(), png(1, 1)).await.json()["error"]["type"], "validation");
+}
