@@ -232,7 +232,7 @@ fn ChatOnScreen() -> impl IntoView {
     };
     view! {
         <header class="chat__head">
-            <h1 id="chat-title">{move || title.get()}</h1>
+            <h2 id="chat-title">{move || title.get()}</h2>
             <span class="chat__state" data-testid="agent-chat-state">{move || state.get()}</span>
             {move || rating.get().map(|text| view! { <span class="chat__rating" data-testid="agent-rating">{text}</span> })}
         </header>

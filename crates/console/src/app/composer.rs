@@ -213,7 +213,7 @@ pub fn Composer() -> impl IntoView {
             <Show when=move || suggestions.with(|suggestions| !suggestions.is_empty())>
                 <ul class="composer__canned" role="listbox" id="canned-list" aria-label="Canned responses" data-testid="agent-canned-suggestions">
                     <For each=move || numbered.get() key=|(index, (id, ..))| (*index, *id) let:item>
-                        <li role="option" data-testid="agent-canned-option" aria-selected=move || (chosen.get() == item.0).to_string()
+                        <li role="option" id=format!("canned-{}", item.0) data-testid="agent-canned-option" aria-selected=move || (chosen.get() == item.0).to_string()
                             on:mousedown={
                                 let reply = item.1.2.clone();
                                 move |event: leptos::ev::MouseEvent| { event.prevent_default(); insert(reply.clone()); }
@@ -226,7 +226,9 @@ pub fn Composer() -> impl IntoView {
             <label class="visually-hidden" for="composer-input">"Message"</label>
             <textarea id="composer-input" node_ref=input data-testid="agent-composer-input" rows="3"
                 prop:value=move || text.get() placeholder=placeholder disabled=move || ended.get()
-                aria-controls="canned-list" aria-autocomplete="list"
+                aria-autocomplete="list"
+                aria-controls=move || suggestions.with(|suggestions| !suggestions.is_empty()).then_some("canned-list")
+                aria-activedescendant=move || suggestions.with(|suggestions| !suggestions.is_empty()).then(|| format!("canned-{}", chosen.get()))
                 on:input=on_input on:keydown=on_keydown on:paste=pasted on:blur=move |_| stop_typing()></textarea>
             <div class="composer__bar">
                 <label class="composer__note">

@@ -64,8 +64,9 @@ pub fn CardDialog(open: RwSignal<bool>, opener: &'static str) -> impl IntoView {
     let indexes = Memo::new(move |_| (0..draft.with(|draft| draft.buttons.len())).collect::<Vec<usize>>());
     view! {
         <Show when=move || open.get()>
-            <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="card-title-heading" data-testid="agent-card-dialog"
-                on:submit=submit on:keydown=move |event: leptos::ev::KeyboardEvent| if event.key() == "Escape" { event.prevent_default(); close(); }>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="card-title-heading" data-testid="agent-card-dialog"
+                on:keydown=move |event: leptos::ev::KeyboardEvent| if event.key() == "Escape" { event.prevent_default(); close(); }>
+            <form on:submit=submit>
                 <h2 id="card-title-heading">"Send a card"</h2>
                 <label>"Kind"
                     <select on:change=move |event| draft.update(|draft| draft.quick_replies = event_target_value(&event) == "quick")>
@@ -119,6 +120,7 @@ pub fn CardDialog(open: RwSignal<bool>, opener: &'static str) -> impl IntoView {
                     <button type="submit" data-testid="agent-card-submit">"Send card"</button>
                 </div>
             </form>
+            </div>
         </Show>
     }
 }

@@ -182,7 +182,7 @@ fn TopBar(help: RwSignal<bool>) -> impl IntoView {
     };
     view! {
         <header class="topbar">
-            <strong class="topbar__license">{move || desk.with(|desk| desk.license_name.clone().unwrap_or_else(|| "Live chat".to_owned()))}</strong>
+            <h1 class="topbar__license">{move || desk.with(|desk| desk.license_name.clone().unwrap_or_else(|| "Live chat".to_owned()))}</h1>
             <span class="topbar__me" data-testid="agent-me">{move || desk.with(|desk| desk.my_name.clone().unwrap_or_default())}</span>
             <button type="button" class="topbar__status" data-testid="agent-presence" aria-pressed=move || accepting.get().to_string() on:click=toggle>
                 {move || if accepting.get() { "Accepting chats" } else { "Not accepting chats" }}

@@ -27,13 +27,23 @@ impl Desk {
                 let known_thread = self.chats.get(&incoming.chat.id).and_then(|chat| chat.thread_id.clone());
                 self.chat_arrived(&incoming.chat);
                 let is_new = known_thread != incoming.chat.thread.as_ref().map(|thread| thread.id.clone());
-                if let Some(chat) = self.chats.get(&incoming.chat.id)
-                    && is_new
-                    && chat.active
-                    && matches!(self.section_of(chat), Some(Section::Queue | Section::Mine))
-                {
-                    let alert = Alert::NewChat { chat_id: chat.id.clone(), from: chat.visitor_name() };
-                    self.alerts.push(alert);
+                if is_new {
+                    // What the visitor wrote to start the chat is unread until the agent looks.
+                    let on_screen = self.selected.as_deref() == Some(incoming.chat.id.as_str()) && !self.page_hidden;
+                    if let Some(chat) = self.chats.get_mut(&incoming.chat.id)
+                        && !on_screen
+                    {
+                        let customer = chat.customer_id().map(str::to_owned);
+                        let written = chat.events.iter().filter(|event| event.author_id.is_some() && event.author_id == customer).count();
+                        chat.unread += written as u32;
+                    }
+                    if let Some(chat) = self.chats.get(&incoming.chat.id)
+                        && chat.active
+                        && matches!(self.section_of(chat), Some(Section::Queue | Section::Mine))
+                    {
+                        let alert = Alert::NewChat { chat_id: chat.id.clone(), from: chat.visitor_name() };
+                        self.alerts.push(alert);
+                    }
                 }
                 vec![Need::Agents]
             }
@@ -66,6 +76,12 @@ impl Desk {
                 } else if !chat.agent_ids.contains(&added.user.id) {
                     chat.agent_ids.push(added.user.id.clone());
                     chat.queue = None;
+                    // Routing (or a colleague) gave the agent this chat: it is theirs to answer.
+                    let me = self.me.as_deref();
+                    if me == Some(added.user.id.as_str()) && added.requester_id.as_deref() != me && chat.active {
+                        let alert = Alert::NewChat { chat_id: chat.id.clone(), from: chat.visitor_name() };
+                        self.alerts.push(alert);
+                    }
                 }
                 vec![Need::Agents]
             }

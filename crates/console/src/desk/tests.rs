@@ -100,17 +100,18 @@ fn a_new_chat_and_a_visitors_message_alert_the_agent_and_count_as_unread_once() 
     assert_eq!(desk.take_alerts(), [Alert::NewChat { chat_id: "new".to_owned(), from: "Hal".to_owned() }]);
 
     let event = json!({ "chat_id": "new", "thread_id": "new-t1", "event": message("n2", "c9", "2026-12-01T11:00:05.000000Z", "Hello?") });
+    assert_eq!(desk.chats["new"].unread, 1, "the message that started the chat is unread");
     session.receive(push("incoming_event", event.clone()), &mut desk);
     session.receive(push("incoming_event", event), &mut desk);
-    assert_eq!(desk.chats["new"].unread, 1, "the same event twice counts once");
+    assert_eq!(desk.chats["new"].unread, 2, "the same event twice counts once");
     assert_eq!(desk.take_alerts(), [Alert::NewMessage { chat_id: "new".to_owned(), from: "Hal".to_owned(), text: "Hello?".to_owned() }]);
-    assert_eq!(desk.unread(), 1);
+    assert_eq!(desk.unread(), 2);
 
     // A message in another agent's chat is not the agent's to answer: no alert, not counted.
     let theirs = json!({ "chat_id": "bobs", "thread_id": "bobs-t1", "event": message("b2", "c3", "2026-12-01T11:01:00.000000Z", "One more thing") });
     session.receive(push("incoming_event", theirs), &mut desk);
     assert!(desk.take_alerts().is_empty());
-    assert_eq!(desk.unread(), 1);
+    assert_eq!(desk.unread(), 2);
 
     // Opening the chat reads it, fetches it whole with its earlier threads, and says so.
     let opened = session.intent(Intent::Open("new".to_owned()), &mut desk);
@@ -124,11 +125,18 @@ fn a_new_chat_and_a_visitors_message_alert_the_agent_and_count_as_unread_once() 
     assert_eq!(desk.chats["new"].unread, 1);
     desk.set_page_hidden(false);
     assert_eq!(desk.chats["new"].unread, 0, "coming back reads it");
+    assert_eq!(desk.take_alerts().len(), 1, "a message in the background is news");
 
     // Anna takes it: it moves to her chats.
-    let added = json!({ "chat_id": "new", "thread_id": "new-t1", "user": { "id": ME, "type": "agent", "name": "Anna" }, "reason": "manual" });
+    let added = json!({ "chat_id": "new", "thread_id": "new-t1", "user": { "id": ME, "type": "agent", "name": "Anna" }, "reason": "manual", "requester_id": ME });
     session.receive(push("user_added_to_chat", added), &mut desk);
     assert_eq!(ids(desk.section(Section::Mine)), ["new", "mine"]);
+    assert!(desk.take_alerts().is_empty(), "taking a chat oneself is no news");
+
+    // Routing gives Anna the waiting chat: that is news.
+    let routed = json!({ "chat_id": "waiting", "thread_id": "waiting-t1", "user": { "id": ME, "type": "agent", "name": "Anna" }, "reason": "manual", "requester_id": "system" });
+    session.receive(push("user_added_to_chat", routed), &mut desk);
+    assert_eq!(desk.take_alerts(), [Alert::NewChat { chat_id: "waiting".to_owned(), from: "Eli".to_owned() }]);
 }
 
 #[test]
