@@ -73,7 +73,7 @@ fn Visitor() -> impl IntoView {
             <h3>"Pages, newest first"</h3>
             <ol class="panel__pages" data-testid="agent-visitor-pages">
                 <For each=move || pages.get() key=|(url, _)| url.clone() let:page>
-                    <li><a href=page.0.clone() target="_blank" rel="noopener noreferrer nofollow">{page.1.clone().unwrap_or_else(|| page.0.clone())}</a></li>
+                    <li><a href=page.0.clone() title=page.0.clone() target="_blank" rel="noopener noreferrer nofollow">{page.1.clone().unwrap_or_else(|| page.0.clone())}</a></li>
                 </For>
             </ol>
             <Show when=move || earlier.with(|earlier| !earlier.is_empty())>

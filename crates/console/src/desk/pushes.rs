@@ -167,6 +167,12 @@ impl Desk {
             Push::CustomerPageUpdated(page) => {
                 for chat in self.chats.values_mut().filter(|chat| chat.customer_id().is_some() && chat.customer_id() == page.customer_id.as_deref()) {
                     chat.page = Some((page.url.clone(), page.title.clone()));
+                    if let Some(visitor) = chat.visitor.as_mut() {
+                        let pages = &mut visitor.last_visit.last_pages;
+                        if pages.last().and_then(|last| last.url.as_deref()) != Some(page.url.as_str()) {
+                            pages.push(protocol::VisitedPage { url: Some(page.url.clone()), title: page.title.clone(), opened_at: page.opened_at.clone() });
+                        }
+                    }
                 }
                 Vec::new()
             }
@@ -206,6 +212,7 @@ impl Desk {
     fn customer_updated(&mut self, changed: &Value) {
         let Some(id) = changed.get("id").and_then(Value::as_str) else { return };
         let text = |key: &str| changed.get(key).and_then(Value::as_str).map(str::to_owned);
+        let session_fields = changed.get("session_fields").and_then(|fields| serde_json::from_value::<Vec<std::collections::BTreeMap<String, String>>>(fields.clone()).ok());
         for chat in self.chats.values_mut().filter(|chat: &&mut ChatEntry| chat.customer_id() == Some(id)) {
             if let Some(customer) = chat.customer.as_mut() {
                 if let Some(name) = text("name") {
@@ -213,6 +220,17 @@ impl Desk {
                 }
                 if let Some(email) = text("email") {
                     customer.email = Some(email);
+                }
+            }
+            if let Some(visitor) = chat.visitor.as_mut() {
+                if let Some(name) = text("name") {
+                    visitor.customer.name = Some(name);
+                }
+                if let Some(email) = text("email") {
+                    visitor.customer.email = Some(email);
+                }
+                if let Some(fields) = &session_fields {
+                    visitor.customer.session_fields = fields.clone();
                 }
             }
         }

@@ -244,8 +244,20 @@ fn the_visitors_typing_their_page_and_the_chats_end_reach_the_desk() {
     assert_eq!(desk.chats["mine"].sneak_peek, None, "the message replaces what was typed");
     session.receive(push("customer_page_updated", json!({ "customer_id": "c1", "url": "https://shop.example/returns", "title": "Returns" })), &mut desk);
     assert_eq!(desk.chats["mine"].page.as_ref().map(|page| page.0.as_str()), Some("https://shop.example/returns"));
-    session.receive(push("customer_updated", json!({ "id": "c1", "name": "Dana K." })), &mut desk);
+    // The visitor in full, then live changes to it.
+    let opened = session.intent(Intent::Open("mine".to_owned()), &mut desk);
+    let get_customer = opened.iter().find(|frame| protocol::Action::action(&frame.request) == "get_customer").unwrap();
+    let visitor = json!({ "id": "c1", "type": "customer", "name": "Dana", "session_fields": [{ "plan": "pro" }],
+        "statistics": { "chats_count": 1, "threads_count": 2, "visits_count": 3, "page_views_count": 4 },
+        "last_visit": { "last_pages": [{ "url": "https://shop.example/returns", "title": "Returns" }] }, "banned": false, "present": true });
+    session.receive(answer(get_customer, visitor), &mut desk);
+    session.receive(push("customer_updated", json!({ "id": "c1", "name": "Dana K.", "session_fields": [{ "plan": "team" }] })), &mut desk);
     assert_eq!(desk.chats["mine"].visitor_name(), "Dana K.");
+    let full = desk.chats["mine"].visitor.as_ref().unwrap();
+    assert_eq!(full.customer.session_fields[0]["plan"], "team");
+    session.receive(push("customer_page_updated", json!({ "customer_id": "c1", "url": "https://shop.example/checkout" })), &mut desk);
+    let pages: Vec<_> = desk.chats["mine"].visitor.as_ref().unwrap().last_visit.last_pages.iter().map(|page| page.url.clone().unwrap()).collect();
+    assert_eq!(pages, ["https://shop.example/returns", "https://shop.example/checkout"]);
     session.receive(push("chat_deactivated", json!({ "chat_id": "mine", "thread_id": "mine-t1", "user_id": ME })), &mut desk);
     assert!(desk.section(Section::Mine).is_empty());
     assert!(!desk.chats["mine"].active);
