@@ -107,6 +107,8 @@ test("an agent answers with typing, a card, a canned response, a note and a file
     await composer.press("Enter");
     await widget.locator("[data-testid=cw-message][data-author=agent]").filter({ hasText: "Anything else?" }).waitFor();
     assert.equal(await widget.locator("[data-testid=cw-message]").filter({ hasText: "VIP" }).count(), 0, "the note reached the widget");
+    // The visitor has the window open, so they have read it: the agent sees so.
+    await agent.locator("[data-testid=agent-message]").filter({ hasText: "Anything else?" }).getByTestId("agent-seen").waitFor();
     await page.reload();
     // The window was open, so it opens again by itself.
     const bubble = page.locator("[data-livechat] button");
@@ -122,6 +124,7 @@ test("an agent answers with typing, a card, a canned response, a note and a file
     await agent.getByTestId("agent-file-input").setInputFiles(png);
     await agent.getByTestId("agent-file").locator("img[src*='/uploads/']").waitFor();
     await reloaded.locator("[data-testid=cw-message][data-kind=file]").getByTestId("cw-image").waitFor();
+    await agent.screenshot({ path: join(ARTIFACTS, "agent-app-chat.png") });
 
     // Tags, and ending the chat: the widget hears it.
     await agent.getByTestId("agent-tag-input").fill("tents");
@@ -130,7 +133,6 @@ test("an agent answers with typing, a card, a canned response, a note and a file
     await agent.getByTestId("agent-end-chat").click();
     await agent.getByTestId("agent-chat-state").filter({ hasText: "Ended" }).waitFor();
     await reloaded.locator("[data-testid=cw-message]").filter({ hasText: /closed/i }).first().waitFor();
-    await agent.screenshot({ path: join(ARTIFACTS, "agent-app-chat.png") });
     assert.deepEqual(errors, []);
     assert.deepEqual(visitorErrors, []);
   } finally {

@@ -16,6 +16,10 @@ use crate::session::Intent;
 #[derive(Debug, Clone, PartialEq)]
 struct Line {
     key: String,
+    /// The anchor of an earlier chat's first line, for the visitor panel's links.
+    anchor: Option<String>,
+    /// The visitor has read this line (the newest of the agents' they have read).
+    seen: bool,
     author: &'static str,
     who: String,
     note: bool,
@@ -94,6 +98,8 @@ fn line(desk: &Desk, chat: &ChatEntry, event: &Event, sending: bool) -> Option<L
     let time = event.created_at.as_deref().and_then(|at| at.get(11..16)).unwrap_or("").to_owned();
     Some(Line {
         key,
+        anchor: None,
+        seen: false,
         author,
         who: author_name(desk, chat, event.author_id.as_deref()),
         note: event.recipients.as_deref() == Some("agents"),
@@ -107,13 +113,28 @@ fn transcript(desk: &Desk, chat: &ChatEntry) -> Vec<Line> {
     let mut lines = Vec::new();
     for thread in &chat.earlier {
         let day = thread.created_at.as_deref().map(|at| at.chars().take(10).collect::<String>()).unwrap_or_default();
-        lines.push(Line { key: format!("thread-{}", thread.id), author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: Body::Divider(format!("Earlier chat · {day}")) });
+        let divider = Body::Divider(format!("Earlier chat · {day}"));
+        lines.push(Line { key: format!("thread-{}", thread.id), anchor: Some(format!("thread-{}", thread.id)), seen: false, author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: divider });
         lines.extend(thread.events.iter().filter_map(|event| line(desk, chat, event, false)));
     }
     if !chat.earlier.is_empty() {
-        lines.push(Line { key: "thread-current".to_owned(), author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: Body::Divider("This chat".to_owned()) });
+        let divider = Body::Divider("This chat".to_owned());
+        lines.push(Line { key: "thread-current".to_owned(), anchor: None, seen: false, author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: divider });
     }
     lines.extend(chat.events.iter().filter_map(|event| line(desk, chat, event, false)));
+    // "Seen" under the newest agent message the visitor has read.
+    if let Some(seen_up_to) = chat.customer_seen_up_to.as_deref() {
+        let read = chat.events.iter().rev().find(|event| {
+            let by_agent = event.author_id.is_some() && event.author_id.as_deref() != chat.customer.as_ref().map(|customer| customer.id.as_str());
+            by_agent && matches!(event.body, EventBody::Message { .. } | EventBody::File { .. } | EventBody::RichMessage { .. })
+                && event.recipients.as_deref() != Some("agents") && event.created_at.as_deref().is_some_and(|at| at <= seen_up_to)
+        });
+        if let Some(key) = read.and_then(|event| event.id.clone())
+            && let Some(line) = lines.iter_mut().find(|line| line.key == key)
+        {
+            line.seen = true;
+        }
+    }
     lines.extend(chat.pending.iter().filter_map(|event| line(desk, chat, event, true)));
     lines
 }
@@ -240,12 +261,13 @@ fn ChatOnScreen() -> impl IntoView {
             <button type="button" class="chat__earlier" on:click=load_earlier>"Show earlier chats"</button>
         </Show>
         <ol class="transcript" node_ref=list aria-labelledby="chat-title" aria-live="polite" tabindex="0">
-            <For each=move || lines.get() key=|line| format!("{}:{}", line.key, line.sending) let:line>
-                <li class="msg" data-testid="agent-message" data-author=line.author data-note=line.note.then_some("true")
+            <For each=move || lines.get() key=|line| format!("{}:{}:{}", line.key, line.sending, line.seen) let:line>
+                <li class="msg" id=line.anchor.clone() tabindex=line.anchor.as_ref().map(|_| "-1") data-testid="agent-message" data-author=line.author data-note=line.note.then_some("true")
                     data-sending=line.sending.then_some("true")>
                     <span class="msg-who">{line.who.clone()}{line.note.then_some(" · note to agents")}</span>
                     {body_view(line.body.clone())}
-                    <span class="msg-time">{if line.sending { "Sending…".to_owned() } else { line.time.clone() }}</span>
+                    <span class="msg-time">{if line.sending { "Sending…".to_owned() } else { line.time.clone() }}
+                        {line.seen.then(|| view! { <span class="msg-seen" data-testid="agent-seen">" · Seen"</span> })}</span>
                 </li>
             </For>
         </ol>

@@ -23,7 +23,7 @@ struct Row {
 
 fn row(chat: &ChatEntry, selected: Option<&str>) -> Row {
     let preview = chat.preview().map(|event| match &event.body {
-        EventBody::File { name, .. } => format!("📎 {}", name.clone().unwrap_or_default()),
+        EventBody::File { name, .. } => format!("File: {}", name.clone().unwrap_or_default()),
         _ => event.text().unwrap_or_default().to_owned(),
     });
     Row {

@@ -48,7 +48,8 @@ fn Visitor() -> impl IntoView {
     });
     let earlier = Memo::new(move |_| {
         chat.with(|chat| {
-            chat.as_ref().map(|chat| chat.earlier.iter().rev().map(|thread| thread.created_at.clone().unwrap_or_default().chars().take(10).collect::<String>()).collect::<Vec<_>>()).unwrap_or_default()
+            let threads = chat.as_ref().map(|chat| chat.earlier.iter().rev().collect::<Vec<_>>()).unwrap_or_default();
+            threads.into_iter().map(|thread| (thread.id.clone(), thread.created_at.clone().unwrap_or_default().chars().take(10).collect::<String>())).collect::<Vec<_>>()
         })
     });
     view! {
@@ -79,8 +80,8 @@ fn Visitor() -> impl IntoView {
             <Show when=move || earlier.with(|earlier| !earlier.is_empty())>
                 <h3>"Earlier chats"</h3>
                 <ul class="panel__earlier">
-                    <For each=move || earlier.get() key=|day| day.clone() let:day>
-                        <li>{day}</li>
+                    <For each=move || earlier.get() key=|(id, _)| id.clone() let:thread>
+                        <li><a href=format!("#thread-{}", thread.0) data-testid="agent-earlier-chat">{thread.1.clone()}</a></li>
                     </For>
                 </ul>
             </Show>

@@ -222,6 +222,9 @@ impl Desk {
                     customer.email = Some(email);
                 }
             }
+            if let Some(verification) = changed.get("verification").and_then(|value| serde_json::from_value(value.clone()).ok()) {
+                chat.verification = Some(verification);
+            }
             if let Some(visitor) = chat.visitor.as_mut() {
                 if let Some(name) = text("name") {
                     visitor.customer.name = Some(name);
