@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat, sendMessage } from "./support.mjs";
+import { AGENT_TOKEN, ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat, sendMessage } from "./support.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const TEAM_CONFIG = join(ROOT, "e2e", "config", "team.toml");
@@ -256,7 +256,13 @@ test("the shortcuts list opens with ? and Alt+N opens the waiting chat", async (
   try {
     const agent = await context.newPage();
     const errors = watchErrors(agent);
-    await signInAgent(agent, server.url);
+    // Without a token, the app asks for one.
+    await agent.goto(`${server.url}/agent/`);
+    await agent.getByTestId("console-signin").waitFor();
+    await audit(agent, "sign-in");
+    await agent.getByLabel("Agent token").fill(AGENT_TOKEN);
+    await agent.getByRole("button", { name: "Sign in" }).click();
+    await agent.locator("body[data-ready='1']").waitFor();
     await agent.getByTestId("agent-presence").click();
     await agent.locator("[data-testid=agent-presence][aria-pressed=false]").waitFor();
     await visitorSays(context, server, "Waiting for someone");

@@ -17,20 +17,57 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Whether sounds are on (the agent's choice, kept in this browser).
-pub fn sound_on() -> bool {
-    local_storage().and_then(|storage| storage.get_item(SOUND_KEY).ok().flatten()).as_deref() != Some("off")
+/// The sounds an agent can choose from (kept in this browser): two tones, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sound {
+    /// A soft two-note chime.
+    Chime,
+    /// A brighter, longer bell, for noisy rooms.
+    Bell,
+    /// Silence.
+    Off,
+}
+
+impl Sound {
+    fn as_str(self) -> &'static str {
+        match self {
+            Sound::Chime => "chime",
+            Sound::Bell => "bell",
+            Sound::Off => "off",
+        }
+    }
+
+    fn parse(text: &str) -> Sound {
+        match text {
+            "bell" => Sound::Bell,
+            "off" => Sound::Off,
+            _ => Sound::Chime,
+        }
+    }
+}
+
+/// The agent's sound.
+pub fn sound() -> Sound {
+    Sound::parse(&local_storage().and_then(|storage| storage.get_item(SOUND_KEY).ok().flatten()).unwrap_or_default())
 }
 
 fn page_hidden() -> bool {
     web_sys::window().and_then(|window| window.document()).is_some_and(|document| document.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
-/// Two short tones: higher for a new chat.
-fn chime(new_chat: bool) {
+/// Short tones: two for a new chat, one for a message; the bell rings higher and longer.
+fn chime(sound: Sound, new_chat: bool) {
+    if sound == Sound::Off {
+        return;
+    }
     let Ok(context) = web_sys::AudioContext::new() else { return };
     let now = context.current_time();
-    let notes: &[f32] = if new_chat { &[660.0, 880.0] } else { &[740.0] };
+    let notes: &[f32] = match (sound, new_chat) {
+        (Sound::Bell, true) => &[988.0, 1319.0, 988.0],
+        (Sound::Bell, false) => &[1175.0, 1175.0],
+        (_, true) => &[660.0, 880.0],
+        (_, false) => &[740.0],
+    };
     for (index, frequency) in notes.iter().enumerate() {
         let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain()) else { return };
         oscillator.frequency().set_value(*frequency);
@@ -147,8 +184,8 @@ pub fn watch(handle: Handle) {
                 Alert::NewMessage { chat_id, from, text } => (chat_id, from.clone(), text.clone(), false),
             };
             let on_screen = !hidden && desk.with_untracked(|desk| desk.selected.as_deref() == Some(chat_id.as_str()));
-            if sound_on() && !on_screen {
-                chime(new_chat);
+            if !on_screen {
+                chime(sound(), new_chat);
             }
             if hidden {
                 notify(handle, chat_id, &title, &body);
@@ -157,20 +194,25 @@ pub fn watch(handle: Handle) {
     });
 }
 
-/// The mute switch in the header.
+/// The sound choice in the header; a new choice plays once, so the agent hears it.
 #[component]
-pub fn SoundToggle() -> impl IntoView {
-    let on = RwSignal::new(sound_on());
-    let toggle = move |_| {
-        let next = !on.get_untracked();
+pub fn SoundChoice() -> impl IntoView {
+    let chosen = RwSignal::new(sound());
+    let change = move |event: leptos::ev::Event| {
+        let next = Sound::parse(&event_target_value(&event));
         if let Some(storage) = local_storage() {
-            let _ = storage.set_item(SOUND_KEY, if next { "on" } else { "off" });
+            let _ = storage.set_item(SOUND_KEY, next.as_str());
         }
-        on.set(next);
+        chosen.set(next);
+        chime(next, true);
     };
     view! {
-        <button type="button" class="topbar__sound" data-testid="agent-sound" aria-pressed=move || on.get().to_string() on:click=toggle>
-            {move || if on.get() { "Sound on" } else { "Sound off" }}
-        </button>
+        <label class="topbar__sound">"Sound "
+            <select data-testid="agent-sound" on:change=change prop:value=move || chosen.get().as_str()>
+                <option value="chime">"Chime"</option>
+                <option value="bell">"Bell"</option>
+                <option value="off">"Off"</option>
+            </select>
+        </label>
     }
 }

@@ -197,7 +197,7 @@ fn TopBar(help: RwSignal<bool>) -> impl IntoView {
                     <button type="button" aria-label="Dismiss" on:click=move |_| desk.update(Desk::dismiss_notice)>"×"</button>
                 </p>
             </Show>
-            <alerts::SoundToggle/>
+            <alerts::SoundChoice/>
             <button type="button" class="topbar__help" aria-label="Keyboard shortcuts" on:click=move |_| help.set(true)>"?"</button>
         </header>
     }
