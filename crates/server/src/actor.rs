@@ -79,9 +79,12 @@ pub(crate) fn agents_only(event: &Event) -> bool {
     event.recipients.as_deref() == Some("agents")
 }
 
-/// Leaves agents' internal notes out of a thread a customer looks at.
+/// Leaves agents' internal notes out of a thread a customer looks at, and their authors
+/// out of its users (a supervisor who only wrote notes stays unseen).
 pub(crate) fn hide_notes(viewer: &Peer, thread: &mut Thread) {
     if matches!(viewer, Peer::Customer(_)) {
         thread.events.retain(|event| !agents_only(event));
+        let authors: Vec<&str> = thread.events.iter().filter_map(|event| event.author_id.as_deref()).collect();
+        thread.user_ids.retain(|user| authors.contains(&user.as_str()));
     }
 }

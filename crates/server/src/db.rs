@@ -180,6 +180,8 @@ pub struct UploadRow {
     pub created_at: i64,
     /// Whether a `file` event refers to it (then it never expires).
     pub used: bool,
+    /// An agent uploaded it for the customer's chat: not the customer's to count or send.
+    pub by_agent: bool,
 }
 
 /// Everything the server stores. [`SqliteStore`] is the implementation; a networked

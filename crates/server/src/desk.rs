@@ -29,9 +29,12 @@ const MAX_CANNED_CHARS: usize = 2000;
 const MAX_SHORTCUTS: usize = 10;
 /// The most canned responses of a license.
 const MAX_CANNED_PER_LICENSE: usize = 500;
-/// The most words of an archive query, and the most values in one filter.
+/// The most words of an archive query, values in one filter, and property conditions.
 const MAX_QUERY_WORDS: usize = 10;
 const MAX_FILTER_VALUES: usize = 100;
+const MAX_PROPERTY_FILTERS: usize = 10;
+/// The furthest a page of the archive may start.
+const MAX_OFFSET: usize = 1_000_000;
 
 impl App {
     /// `list_archives`: ended threads matching every filter, newest first, each as its chat
@@ -68,7 +71,7 @@ impl App {
                 is_followed: false,
             });
         }
-        let end = cursor.offset + chats.len();
+        let end = cursor.offset.saturating_add(chats.len());
         let page = |offset| encode_page(cursor.at(offset), &filters);
         Ok(ListArchivesResponse {
             chats,
@@ -242,7 +245,7 @@ fn encode_page(cursor: Cursor, filters: &ArchiveFilters) -> String {
 
 fn decode_page(page_id: &str) -> Option<(Cursor, ArchiveFilters)> {
     let (cursor, filters) = page_id.split_once('|')?;
-    let cursor = Cursor::start(Some(cursor), None, || Ok(PageSize::Limit(10))).ok()?;
+    let cursor = Cursor::start(Some(cursor), None, || Ok(PageSize::Limit(10))).ok().filter(|cursor| cursor.offset <= MAX_OFFSET)?;
     Some((cursor, serde_json::from_str(filters).ok()?))
 }
 
@@ -253,9 +256,13 @@ fn time_bound(text: &str, field: &str, end_of_day: bool) -> ApiResult<String> {
     if let Ok(moment) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(ids::format_micros(moment.unix_timestamp_nanos() / 1_000));
     }
+    // Only a plain day is parsed further: four-digit year, two-digit month and day.
+    let shaped = text.len() == 10 && text.bytes().enumerate().all(|(at, byte)| if at == 4 || at == 7 { byte == b'-' } else { byte.is_ascii_digit() });
+    if !shaped {
+        return Err(bad());
+    }
     let time = if end_of_day { "T23:59:59.999999Z" } else { "T00:00:00.000000Z" };
-    let day = format!("{text}{time}");
-    let micros = protocol::time::unix_micros(&day).filter(|_| text.len() == 10).ok_or_else(bad)?;
+    let micros = protocol::time::unix_micros(&format!("{text}{time}")).ok_or_else(bad)?;
     Ok(ids::format_micros(i128::from(micros)))
 }
 
@@ -301,6 +308,10 @@ fn archive_query(license_id: u64, filters: &ArchiveFilters, ascending: bool) -> 
         return Err(validation(format!("filters.query takes at most {MAX_QUERY_WORDS} words")));
     }
     let mut properties = Vec::new();
+    let conditions: usize = filters.properties.iter().flat_map(|namespaces| namespaces.values()).map(BTreeMap::len).sum();
+    if conditions > MAX_PROPERTY_FILTERS {
+        return Err(validation(format!("filters.properties takes at most {MAX_PROPERTY_FILTERS} conditions")));
+    }
     for (namespace, names) in filters.properties.as_ref().unwrap_or(&BTreeMap::new()) {
         for (name, filter) in names {
             if !plain_word(namespace) || !plain_word(name) {

@@ -34,7 +34,7 @@ impl App {
         let upload = self
             .db
             .live_upload(id, ids::unix_now())?
-            .filter(|upload| upload.license_id == license_id && upload.customer_id == customer_id)
+            .filter(|upload| upload.license_id == license_id && upload.customer_id == customer_id && !upload.by_agent)
             .ok_or_else(refused)?;
         self.described(upload)
     }
@@ -110,6 +110,7 @@ mod tests {
             url: format!("http://h/uploads/{id}/a.txt"),
             created_at: 1_000,
             used: false,
+            by_agent: false,
         };
         let (unused, used) = ("a".repeat(32), "b".repeat(32));
         db.insert_upload(&upload(&unused)).unwrap();

@@ -56,7 +56,7 @@ async fn upload_file(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    accept(&app, caller.license.id, caller.customer_id, true, &headers, multipart).await
+    accept(&app, caller.license.id, caller.customer_id, false, &headers, multipart).await
 }
 
 /// `POST /{version}/agent/action/upload_file?chat_id=…` (an extension; the Agent Chat API
@@ -91,7 +91,7 @@ async fn agent_upload_file(
     let Some(chat) = chat else {
         return error_response(&crate::errors::not_found("chat"));
     };
-    accept(&app, chat.license_id, chat.customer_id, false, &headers, multipart).await
+    accept(&app, chat.license_id, chat.customer_id, true, &headers, multipart).await
 }
 
 /// The query of an agent's upload.
@@ -105,9 +105,10 @@ pub(crate) fn agent_upload_route(app: &App) -> MethodRouter<App> {
     post(agent_upload_file).layer(DefaultBodyLimit::max(app.config.limits.upload_bytes + MULTIPART_SLACK))
 }
 
-/// Stores the `file` part of `multipart` for `customer_id` (checking their quota when
-/// `quota` is set) and answers `{url}`.
-async fn accept(app: &App, license_id: u64, customer_id: String, check_quota: bool, headers: &HeaderMap, multipart: Result<Multipart, MultipartRejection>) -> Response {
+/// Stores the `file` part of `multipart` for `customer_id` and answers `{url}`: the
+/// customer's own upload within their quota, or (`by_agent`) an agent's for their chat.
+async fn accept(app: &App, license_id: u64, customer_id: String, by_agent: bool, headers: &HeaderMap, multipart: Result<Multipart, MultipartRejection>) -> Response {
+    let check_quota = !by_agent;
     let limit = app.config.limits.upload_bytes;
     // A body announced as too large is refused before any of it is read.
     let announced = headers
@@ -167,6 +168,7 @@ async fn accept(app: &App, license_id: u64, customer_id: String, check_quota: bo
         url: url.clone(),
         created_at: now,
         used: false,
+        by_agent,
     };
     if let Err(error) = app.db.insert_upload(&row) {
         let file = app.config.upload_dir.join(&row.id);

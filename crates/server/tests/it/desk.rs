@@ -89,6 +89,8 @@ async fn the_archive_finds_ended_chats_by_words_agent_group_date_rating_and_tag(
     let mixed = agent.request("list_archives", json!({ "page_id": first["next_page_id"], "limit": 5 })).await;
     assert_eq!(error_type(&mixed), "validation");
     assert_eq!(error_type(&agent.request("list_archives", json!({ "page_id": "nonsense" })).await), "validation");
+    let far = agent.request("list_archives", json!({ "page_id": "dl10.18446744073709551615|{}" })).await;
+    assert_eq!(error_type(&far), "validation", "a page far past the end is refused, not wrapped around");
 
     // Bad filters are refused one by one.
     for filters in [
@@ -96,6 +98,9 @@ async fn the_archive_finds_ended_chats_by_words_agent_group_date_rating_and_tag(
         json!({ "properties": { "rating": { "score'); DROP TABLE events; --": { "exists": true } } } }),
         json!({ "properties": { "rating": { "score": { "values": [[1]] } } } }),
         json!({ "query": "a b c d e f g h i j k" }),
+        json!({ "from": "9999999999-01-01" }),
+        json!({ "to": "2026-1-1" }),
+        json!({ "properties": { "p": (0..11).map(|n| (format!("n{n}"), json!({ "exists": true }))).collect::<serde_json::Map<String, Value>>() } }),
     ] {
         assert_eq!(error_type(&agent.request("list_archives", json!({ "filters": filters })).await), "validation", "{filters}");
     }
@@ -248,6 +253,9 @@ async fn a_supervisor_reads_and_advises_unseen_then_joins_and_leaves_in_view() {
     let chat = anna.request("get_chat", json!({ "chat_id": chat_id })).await;
     let ids: Vec<&Value> = ok(&chat)["users"].as_array().unwrap().iter().map(|user| &user["id"]).collect();
     assert!(!ids.contains(&&json!("carl@acme.example")), "{ids:?}");
+    // Nor does the visitor learn of him from the thread's users.
+    let theirs = customer.request("get_chat", json!({ "chat_id": chat_id })).await;
+    assert!(!ok(&theirs).to_string().contains("carl@acme.example"), "{theirs}");
 
     // Joining is seen by everyone; joining again changes nothing; leaving is seen too.
     let join = json!({ "chat_id": chat_id, "user_id": "carl@acme.example", "user_type": "agent", "visibility": "all" });

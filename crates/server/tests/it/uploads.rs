@@ -282,6 +282,9 @@ async fn an_agent_uploads_a_file_for_a_chat_and_the_visitor_gets_it_described_by
     assert_eq!((file["name"].as_str(), file["content_type"].as_str()), (Some("size-chart.png"), Some("image/png")));
     assert_eq!((file["width"].as_u64(), file["thumbnail_url"].as_str()), (Some(640), Some(url.as_str())));
     assert_eq!(http_request(server.addr, "GET", &path_of(&url), &[], Vec::new()).await.status, 200);
+    // The file is the agent's: the visitor cannot send it as theirs.
+    let theirs = json!({ "chat_id": chat_id, "event": { "type": "file", "url": url } });
+    assert_eq!(error_type(&customer.request("send_event", theirs).await), "validation");
 
     // Another token, another license's chat, or no chat: refused.
     assert_eq!(send("not-a-token", path.clone(), png(1, 1)).await.json()["error"]["type"], "authentication");

@@ -105,6 +105,7 @@ fn workload(store: &SqliteStore) -> DbResult<()> {
         url: "http://x/uploads/u/a.png".to_owned(),
         created_at: 1,
         used: false,
+        by_agent: false,
     };
     store.insert_upload(&upload)?;
     store.live_upload(&upload.id, 2)?;

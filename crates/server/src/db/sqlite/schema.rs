@@ -182,6 +182,9 @@ const MIGRATIONS: &[&str] = &[
         opened_at TEXT NOT NULL
     );
     CREATE INDEX customer_pages_by_customer ON customer_pages(customer_id, seq);",
+    // 12: files an agent uploaded for a chat: kept and served like the visitor's, but not
+    // theirs to count against their quota or to send as their own.
+    "ALTER TABLE uploads ADD COLUMN by_agent INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.

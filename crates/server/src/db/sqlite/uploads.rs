@@ -8,8 +8,8 @@ use crate::db::{DbResult, UploadRow, UPLOAD_TTL_SECS};
 
 pub(super) fn insert_upload(tx: &Transaction<'_>, upload: &UploadRow) -> DbResult<()> {
     tx.prepare_cached(
-        "INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used, by_agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         upload.id,
@@ -23,6 +23,7 @@ pub(super) fn insert_upload(tx: &Transaction<'_>, upload: &UploadRow) -> DbResul
         upload.url,
         upload.created_at,
         upload.used,
+        upload.by_agent,
     ])?;
     Ok(())
 }
@@ -31,7 +32,7 @@ pub(super) fn insert_upload(tx: &Transaction<'_>, upload: &UploadRow) -> DbResul
 pub(super) fn live_upload(connection: &Connection, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
     Ok(connection
         .prepare_cached(
-            "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used
+            "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used, by_agent
                      FROM uploads WHERE id = ?1 AND (used = 1 OR created_at > ?2)",
         )?
         .query_row(params![id, now - UPLOAD_TTL_SECS], |row| {
@@ -47,6 +48,7 @@ pub(super) fn live_upload(connection: &Connection, id: &str, now: i64) -> DbResu
                 url: row.get(8)?,
                 created_at: row.get(9)?,
                 used: row.get(10)?,
+                by_agent: row.get(11)?,
             })
         })
         .optional()?)
@@ -54,7 +56,7 @@ pub(super) fn live_upload(connection: &Connection, id: &str, now: i64) -> DbResu
 
 pub(super) fn upload_bytes_of(connection: &Connection, customer_id: &str) -> DbResult<u64> {
     let bytes: i64 = connection
-        .prepare_cached("SELECT coalesce(sum(size), 0) FROM uploads WHERE customer_id = ?1")?
+        .prepare_cached("SELECT coalesce(sum(size), 0) FROM uploads WHERE customer_id = ?1 AND by_agent = 0")?
         .query_row(params![customer_id], |row| row.get(0))?;
     Ok(bytes.max(0) as u64)
 }
