@@ -183,6 +183,13 @@ impl Session {
         self.login_error = None;
     }
 
+    /// The connection ended: nothing more goes out until the next login (the outbox stays).
+    pub fn end(&mut self, desk: &mut Desk) {
+        self.logged_in = false;
+        self.requests.drain();
+        desk.connection_lost();
+    }
+
     /// Whether the server accepted the login on this connection.
     pub fn is_logged_in(&self) -> bool {
         self.logged_in
@@ -382,8 +389,7 @@ impl Session {
             Intent::Open(chat_id) => {
                 desk.select(&chat_id);
                 let mut out = self.fetch(vec![Need::Chat(chat_id.clone())]);
-                let history_wanted = desk.chats.get(&chat_id).is_some_and(|chat| chat.earlier.is_empty());
-                if self.logged_in && history_wanted {
+                if self.logged_in && desk.ask_history(&chat_id) {
                     let request = ListThreads { chat_id: chat_id.clone(), limit: Some(HISTORY_PAGE), ..ListThreads::default() };
                     out.push(self.request(Purpose::ListThreads(chat_id.clone()), AgentRequest::ListThreads(request)));
                 }

@@ -201,8 +201,9 @@ pub(crate) fn check_customer(name: Option<&str>, email: Option<&str>, avatar: Op
     Ok(())
 }
 
-/// A page a customer says they are on: an `http(s)` address of at most 2 KB, a title of at
-/// most 512 bytes.
+/// A page a customer says they are on: an address of at most 2 KB without control
+/// characters (any scheme: a page opened from a file is still a page; the agent app links
+/// only `http(s)` ones), a title of at most 512 bytes.
 pub(crate) fn check_page(page: &Page) -> ApiResult<()> {
     let url = page.url.as_deref().unwrap_or_default();
     if url.trim().is_empty() || url.len() > MAX_FIELD_BYTES || url.chars().any(char::is_control) {

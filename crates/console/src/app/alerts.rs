@@ -55,12 +55,22 @@ fn page_hidden() -> bool {
     web_sys::window().and_then(|window| window.document()).is_some_and(|document| document.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
+thread_local! {
+    /// One audio context for the page's life (browsers limit how many a page may open).
+    static AUDIO: std::cell::OnceCell<Option<web_sys::AudioContext>> = const { std::cell::OnceCell::new() };
+}
+
+fn audio() -> Option<web_sys::AudioContext> {
+    AUDIO.with(|audio| audio.get_or_init(|| web_sys::AudioContext::new().ok()).clone())
+}
+
 /// Short tones: two for a new chat, one for a message; the bell rings higher and longer.
 fn chime(sound: Sound, new_chat: bool) {
     if sound == Sound::Off {
         return;
     }
-    let Ok(context) = web_sys::AudioContext::new() else { return };
+    let Some(context) = audio() else { return };
+    let _ = context.resume();
     let now = context.current_time();
     let notes: &[f32] = match (sound, new_chat) {
         (Sound::Bell, true) => &[988.0, 1319.0, 988.0],
@@ -114,6 +124,10 @@ fn ask_permission_once() {
     let ask = Closure::<dyn FnMut()>::once(|| {
         if web_sys::Notification::permission() == web_sys::NotificationPermission::Default {
             let _ = web_sys::Notification::request_permission();
+        }
+        // A context made before any gesture starts suspended: the first click wakes it.
+        if let Some(context) = audio() {
+            let _ = context.resume();
         }
     });
     let options = web_sys::AddEventListenerOptions::new();

@@ -69,6 +69,10 @@ fn line(desk: &Desk, chat: &ChatEntry, event: &Event, sending: bool) -> Option<L
         EventBody::SystemMessage { text, .. } => Body::Text(text.clone().unwrap_or_default()),
         EventBody::File { url, name, content_type, size, thumbnail_url, .. } => {
             let name = name.clone().unwrap_or_else(|| "file".to_owned());
+            let web = |url: &str| url.to_ascii_lowercase().starts_with("https://") || url.to_ascii_lowercase().starts_with("http://");
+            if !web(url) {
+                return Some(Line { key: event.id.clone().or_else(|| event.custom_id.clone())?, anchor: None, seen: false, author, who: author_name(desk, chat, event.author_id.as_deref()), note: false, sending, time: String::new(), body: Body::Text(name) });
+            }
             if content_type.as_deref().is_some_and(|kind| kind.starts_with("image/")) {
                 Body::Image { url: thumbnail_url.clone().unwrap_or_else(|| url.clone()), name }
             } else {
@@ -237,6 +241,22 @@ fn ChatOnScreen() -> impl IntoView {
             let comment = rating.get("comment").and_then(Value::as_str).map(|comment| format!(": “{comment}”")).unwrap_or_default();
             Some(format!("Rated {}{comment}", if score == 1 { "good" } else { "bad" }))
         })
+    });
+    // A visitor's message arriving on screen, with the tab in view, is read: say so.
+    let newest = Memo::new(move |_| desk.with(|desk| {
+        let chat = desk.current()?;
+        let visible = !desk.page_hidden;
+        visible.then(|| (chat.id.clone(), chat.events.last().and_then(|event| event.id.clone())))
+    }));
+    Effect::new(move |previous: Option<Option<(String, Option<String>)>>| {
+        let current = newest.get();
+        if let (Some(Some(before)), Some((chat_id, _))) = (&previous, &current)
+            && Some(before) != current.as_ref()
+            && before.0 == *chat_id
+        {
+            handle.send(Intent::Seen(chat_id.clone()));
+        }
+        current
     });
     let list = NodeRef::<leptos::html::Ol>::new();
     // New lines scroll into view.

@@ -46,11 +46,13 @@ pub fn Composer() -> impl IntoView {
     let chosen = RwSignal::new(0usize);
     let drafts = StoredValue::new(load_drafts());
     let typing_until = StoredValue::new(0.0f64);
+    let typing_timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let chat_id = Memo::new(move |_| desk.with(|desk| desk.selected.clone()));
     let section = Memo::new(move |_| desk.with(|desk| desk.current().and_then(|chat| desk.section_of(chat))));
     let notes_only = Memo::new(move |_| section.get() == Some(Section::Others));
-    let ended = Memo::new(move |_| section.get().is_none());
+    // An ended chat, or a session the server ended: nothing can be sent.
+    let ended = Memo::new(move |_| section.get().is_none() || matches!(handle.link.get(), super::Link::SignedOut(_)));
 
     // Another chat on screen: keep this one's draft, bring back that one's.
     Effect::new(move |previous: Option<Option<String>>| {
@@ -160,12 +162,13 @@ pub fn Composer() -> impl IntoView {
             handle.send(Intent::Typing { chat_id: id, typing: true });
         }
         typing_until.set_value(now + f64::from(TYPING_IDLE_MS));
-        gloo_timers::callback::Timeout::new(TYPING_IDLE_MS + 100, move || {
+        // One timer, restarted by each key (dropping the old one cancels it).
+        let timer = gloo_timers::callback::Timeout::new(TYPING_IDLE_MS + 100, move || {
             if typing_until.get_value() > 0.0 && js_sys::Date::now() >= typing_until.get_value() {
                 stop_typing();
             }
-        })
-        .forget();
+        });
+        typing_timer.set_value(Some(timer));
     };
     let on_keydown = move |event: leptos::ev::KeyboardEvent| {
         let offered = suggestions.with_untracked(Vec::len);

@@ -66,7 +66,9 @@ async fn run(handle: Handle, mut intents: UnboundedReceiver<Intent>, mut nudges:
     let mut session = Session::new(&instance());
     let mut attempt: u32 = 0;
     loop {
-        match connect_once(handle, &mut session, &mut intents, &mut nudges, &token, &mut attempt).await {
+        let end = connect_once(handle, &mut session, &mut intents, &mut nudges, &token, &mut attempt).await;
+        handle.desk.update(|desk| session.end(desk));
+        match end {
             End::SignedOut(why) => {
                 handle.link.set(Link::SignedOut(why));
                 return;

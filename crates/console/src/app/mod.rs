@@ -125,6 +125,14 @@ fn Desktop(token: String) -> impl IntoView {
     provide_context(handle);
     connection::spawn(handle, intents, token);
     alerts::watch(handle);
+    // Signed out by the server: the token is no good any more; the next load asks again.
+    Effect::new(move |_| {
+        if matches!(link.get(), Link::SignedOut(_))
+            && let Some(storage) = session_storage()
+        {
+            let _ = storage.remove_item(TOKEN_KEY);
+        }
+    });
     let help = RwSignal::new(false);
     let archive = shortcuts::ArchiveTab(RwSignal::new(false));
     provide_context(archive);
@@ -191,6 +199,13 @@ fn TopBar(help: RwSignal<bool>) -> impl IntoView {
                 {move || match waiting.get() { 0 => "Nobody waiting".to_owned(), 1 => "1 waiting".to_owned(), n => format!("{n} waiting") }}
             </span>
             <span class="topbar__link" role="status" data-testid="agent-status">{link_text}</span>
+            <Show when=move || matches!(handle.link.get(), Link::SignedOut(_))>
+                <button type="button" data-testid="agent-sign-in-again" on:click=move |_| {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }>"Sign in again"</button>
+            </Show>
             <Show when=move || desk.with(|desk| desk.notice.is_some())>
                 <p class="topbar__notice" role="alert" data-testid="agent-notice">
                     {move || desk.with(|desk| desk.notice.clone().unwrap_or_default())}

@@ -25,6 +25,18 @@ pub fn VisitorPanel() -> impl IntoView {
     }
 }
 
+/// A link for an `http(s)` address; anything else (a `javascript:` address a visitor made
+/// up, a local file) is shown as text, never as a link.
+fn web_link(url: String, title: Option<String>) -> AnyView {
+    let label = title.unwrap_or_else(|| url.clone());
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        view! { <a href=url.clone() title=url target="_blank" rel="noopener noreferrer nofollow">{label}</a> }.into_any()
+    } else {
+        view! { <span title=url>{label}</span> }.into_any()
+    }
+}
+
 #[component]
 fn Visitor() -> impl IntoView {
     let handle = expect_context::<Handle>();
@@ -40,6 +52,7 @@ fn Visitor() -> impl IntoView {
             }
         })
     });
+    let numbered_pages = Memo::new(move |_| pages.get().into_iter().enumerate().collect::<Vec<_>>());
     let session_fields = Memo::new(move |_| {
         chat.with(|chat| {
             let fields = chat.as_ref().and_then(|chat| chat.visitor.as_ref()).map(|visitor| visitor.customer.session_fields.clone()).unwrap_or_default();
@@ -73,8 +86,8 @@ fn Visitor() -> impl IntoView {
             </dl>
             <h3>"Pages, newest first"</h3>
             <ol class="panel__pages" data-testid="agent-visitor-pages">
-                <For each=move || pages.get() key=|(url, _)| url.clone() let:page>
-                    <li><a href=page.0.clone() title=page.0.clone() target="_blank" rel="noopener noreferrer nofollow">{page.1.clone().unwrap_or_else(|| page.0.clone())}</a></li>
+                <For each=move || numbered_pages.get() key=|(index, (url, _))| format!("{index}:{url}") let:page>
+                    <li>{web_link(page.1.0.clone(), page.1.1.clone())}</li>
                 </For>
             </ol>
             <Show when=move || earlier.with(|earlier| !earlier.is_empty())>

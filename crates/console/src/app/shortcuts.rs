@@ -48,7 +48,11 @@ pub fn install(handle: Handle, help: RwSignal<bool>, archive: ArchiveTab) {
             .target()
             .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
             .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if event.alt_key() && !event.ctrl_key() && !event.meta_key() {
+        // In a text field, Option (Alt) with a letter may be typing: å, ç, ñ, ą... Only a
+        // key that stays a plain letter is a shortcut there.
+        let key = event.key();
+        let typed_character = key == "Dead" || (key.chars().count() == 1 && !key.chars().all(|c| c.is_ascii_alphabetic()));
+        if event.alt_key() && !event.ctrl_key() && !event.meta_key() && !(typing && typed_character) {
             // `code` is the key's place, whatever the layout or Option makes of the letter.
             let handled = match event.code().as_str() {
                 "KeyN" => {

@@ -95,6 +95,10 @@ pub struct ChatEntry {
     pub customer_seen_up_to: Option<String>,
     /// The visitor in full (pages, session fields, visits), once fetched.
     pub visitor: Option<AgentCustomer>,
+    /// The thread the agent was last alerted of as a new chat, so one chat alerts once.
+    pub alerted_thread: Option<String>,
+    /// Whether the chat's earlier threads were asked for.
+    pub history_requested: bool,
 }
 
 impl ChatEntry {
@@ -116,6 +120,12 @@ impl ChatEntry {
 
     fn customer_id(&self) -> Option<&str> {
         self.customer.as_ref().map(|customer| customer.id.as_str())
+    }
+
+    /// How many events of the current thread the visitor wrote.
+    fn customer_events(&self) -> usize {
+        let customer = self.customer_id();
+        self.events.iter().filter(|event| customer.is_some() && event.author_id.as_deref() == customer).count()
     }
 
     /// Takes a thread as the current one: an older current thread moves to `earlier`.
@@ -305,7 +315,9 @@ impl Desk {
     }
 
     fn summary(&mut self, summary: &AgentChatSummary) {
+        let known = self.chats.contains_key(&summary.id);
         let entry = self.chats.entry(summary.id.clone()).or_insert_with(|| ChatEntry { id: summary.id.clone(), ..ChatEntry::default() });
+        let before = entry.customer_events();
         entry.set_users(summary.users.iter().map(|user| &user.user));
         entry.verification = verification_of(&summary.users).or(entry.verification.take());
         entry.group_id = summary.access.group_ids.first().copied().unwrap_or(entry.group_id);
@@ -324,6 +336,35 @@ impl Desk {
             };
             entry.take_thread(thread, false);
         }
+        // Listed again after a reconnect: what the visitor wrote meanwhile is new to the agent.
+        let written = entry.customer_events().saturating_sub(before);
+        if known && written > 0 {
+            let on_screen = self.selected.as_deref() == Some(summary.id.as_str()) && !self.page_hidden;
+            if !on_screen {
+                entry.unread += written as u32;
+            }
+            let chat = &self.chats[&summary.id];
+            if matches!(self.section_of(chat), Some(Section::Mine | Section::Queue)) {
+                let text = chat.preview().and_then(|event| event.text()).unwrap_or_default().chars().take(120).collect();
+                self.alerts.push(Alert::NewMessage { chat_id: chat.id.clone(), from: chat.visitor_name(), text });
+            }
+        }
+    }
+
+    /// Whether the chat's earlier threads still need asking for; asking marks them asked.
+    pub fn ask_history(&mut self, chat_id: &str) -> bool {
+        match self.chats.get_mut(chat_id) {
+            Some(chat) if !chat.history_requested => {
+                chat.history_requested = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The connection dropped: nothing in flight will be answered.
+    pub fn connection_lost(&mut self) {
+        self.archive.searching = false;
     }
 
     /// `get_chat`: a chat with its whole current thread.

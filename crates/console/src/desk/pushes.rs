@@ -18,6 +18,8 @@ pub enum Need {
 
 /// The longest text an alert carries.
 const ALERT_CHARS: usize = 120;
+/// The most pages kept of a visitor's visit.
+const MAX_PAGES: usize = 20;
 
 impl Desk {
     /// Applies a push; returns what to fetch because of it.
@@ -41,8 +43,7 @@ impl Desk {
                         && chat.active
                         && matches!(self.section_of(chat), Some(Section::Queue | Section::Mine))
                     {
-                        let alert = Alert::NewChat { chat_id: chat.id.clone(), from: chat.visitor_name() };
-                        self.alerts.push(alert);
+                        self.alert_new_chat(&incoming.chat.id);
                     }
                 }
                 vec![Need::Agents]
@@ -79,8 +80,7 @@ impl Desk {
                     // Routing (or a colleague) gave the agent this chat: it is theirs to answer.
                     let me = self.me.as_deref();
                     if me == Some(added.user.id.as_str()) && added.requester_id.as_deref() != me && chat.active {
-                        let alert = Alert::NewChat { chat_id: chat.id.clone(), from: chat.visitor_name() };
-                        self.alerts.push(alert);
+                        self.alert_new_chat(&added.chat_id);
                     }
                 }
                 vec![Need::Agents]
@@ -94,6 +94,10 @@ impl Desk {
             Push::QueuePositionUpdated(moved) => {
                 if let Some(chat) = self.chats.get_mut(&moved.chat_id) {
                     chat.queue = Some(moved.queue.clone());
+                }
+                // The server announces a chat before it queues it: waiting is news.
+                if self.chats.get(&moved.chat_id).is_some_and(|chat| chat.active && self.section_of(chat) == Some(Section::Queue)) {
+                    self.alert_new_chat(&moved.chat_id);
                 }
                 Vec::new()
             }
@@ -172,6 +176,10 @@ impl Desk {
                         if pages.last().and_then(|last| last.url.as_deref()) != Some(page.url.as_str()) {
                             pages.push(protocol::VisitedPage { url: Some(page.url.clone()), title: page.title.clone(), opened_at: page.opened_at.clone() });
                         }
+                        // As many as the server keeps, give or take: a page-hopping visitor
+                        // cannot grow an agent's tab without end.
+                        let excess = pages.len().saturating_sub(MAX_PAGES);
+                        pages.drain(..excess);
                     }
                 }
                 Vec::new()
@@ -186,6 +194,17 @@ impl Desk {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Alerts a new chat once per thread.
+    fn alert_new_chat(&mut self, chat_id: &str) {
+        let Some(chat) = self.chats.get_mut(chat_id) else { return };
+        if chat.thread_id.is_none() || chat.alerted_thread == chat.thread_id {
+            return;
+        }
+        chat.alerted_thread = chat.thread_id.clone();
+        let alert = Alert::NewChat { chat_id: chat.id.clone(), from: chat.visitor_name() };
+        self.alerts.push(alert);
     }
 
     /// A visitor's new message: unread unless on screen, and an alert when the chat is the

@@ -262,3 +262,39 @@ fn the_visitors_typing_their_page_and_the_chats_end_reach_the_desk() {
     assert!(desk.section(Section::Mine).is_empty());
     assert!(!desk.chats["mine"].active);
 }
+
+#[test]
+fn a_chat_queued_after_it_was_announced_alerts_once() {
+    let (mut session, mut desk) = signed_in();
+    let incoming = json!({ "chat": { "id": "late", "users": [customer("c8", "Ivy")], "access": { "group_ids": [0] },
+        "thread": { "id": "late-t1", "active": true, "created_at": "2026-12-01T12:00:00.000000Z", "user_ids": ["c8"],
+            "events": [message("l1", "c8", "2026-12-01T12:00:00.000000Z", "Hello?")] } } });
+    session.receive(push("incoming_chat", incoming), &mut desk);
+    assert!(desk.take_alerts().is_empty(), "neither waiting nor the agent's yet");
+    let queued = |position: u32| json!({ "chat_id": "late", "thread_id": "late-t1", "queue": { "position": position, "wait_time": 0, "queued_at": "2026-12-01T12:00:00.000000Z" } });
+    session.receive(push("queue_position_updated", queued(2)), &mut desk);
+    assert_eq!(desk.take_alerts(), [Alert::NewChat { chat_id: "late".to_owned(), from: "Ivy".to_owned() }]);
+    session.receive(push("queue_position_updated", queued(1)), &mut desk);
+    assert!(desk.take_alerts().is_empty(), "moving up the queue is not news");
+}
+
+#[test]
+fn what_a_visitor_wrote_while_the_agent_was_offline_counts_after_the_reconnect() {
+    let (mut session, mut desk) = signed_in();
+    session.begin();
+    let login = session.login("secret");
+    let again = json!({
+        "license": { "id": 1, "organization_id": "org" },
+        "my_profile": { "id": ME, "type": "agent", "routing_status": "accepting_chats" },
+        "chats_summary": [summary("mine", json!([customer("c1", "Dana"), { "id": ME, "type": "agent" }]), true, None,
+            message("e5", "c1", "2026-12-01T10:30:00.000000Z", "Are you still there?"))],
+    });
+    session.receive(answer(&login, again), &mut desk);
+    assert_eq!(desk.chats["mine"].unread, 1);
+    assert_eq!(desk.take_alerts().len(), 1);
+    // A search cut off by a dropped connection does not stay "searching".
+    let search = session.intent(Intent::Search { query: "x".to_owned(), filters: Default::default() }, &mut desk);
+    assert_eq!(search.len(), 1);
+    session.end(&mut desk);
+    assert!(!desk.archive.searching);
+}
