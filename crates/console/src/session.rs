@@ -33,6 +33,14 @@ const ARCHIVE_PAGE: u32 = 25;
 pub enum Intent {
     /// Open a chat: on screen, its whole thread and its earlier threads fetched, read.
     Open(String),
+    /// Open a chat on one of its threads (an archive result): the chat as `Open` does, and
+    /// that thread among its earlier ones if it is not there yet.
+    OpenThread {
+        /// The chat.
+        chat_id: String,
+        /// The thread found.
+        thread_id: String,
+    },
     /// The next page of a chat's earlier threads.
     LoadEarlier(String),
     /// Send a message (`note`: to agents only).
@@ -130,6 +138,7 @@ enum Purpose {
     Ping,
     ListChats(u32),
     GetChat(String),
+    GetThread(String),
     GetCustomer(String),
     ListThreads(String),
     ListAgents,
@@ -263,6 +272,12 @@ impl Session {
                 desk.chat_loaded(&chat);
                 Vec::new()
             }
+            (Purpose::GetThread(chat_id), AgentResponse::GetChat(chat)) => {
+                if let Some(thread) = chat.thread {
+                    desk.thread_found(&chat_id, thread);
+                }
+                Vec::new()
+            }
             (Purpose::GetCustomer(chat_id), AgentResponse::GetCustomer(customer)) => {
                 desk.customer_loaded(&chat_id, customer);
                 Vec::new()
@@ -311,7 +326,7 @@ impl Session {
             Purpose::Archive { .. } => desk.refused(None, None, format!("The search failed: {}", error.message)),
             Purpose::Act(what) => desk.refused(None, None, format!("Could not {what}: {}", error.message)),
             Purpose::RoutingStatus(_) => desk.refused(None, None, format!("Could not change your status: {}", error.message)),
-            Purpose::Ping | Purpose::ListChats(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
+            Purpose::Ping | Purpose::ListChats(_) | Purpose::GetThread(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
         }
         Vec::new()
     }
@@ -399,6 +414,17 @@ impl Session {
                     out.push(self.request(Purpose::GetCustomer(chat_id.clone()), AgentRequest::GetCustomer(request)));
                 }
                 out.extend(self.intent(Intent::Seen(chat_id), desk));
+                out
+            }
+            Intent::OpenThread { chat_id, thread_id } => {
+                let mut out = self.intent(Intent::Open(chat_id.clone()), desk);
+                let known = desk.chats.get(&chat_id).is_some_and(|chat| {
+                    chat.thread_id.as_deref() == Some(thread_id.as_str()) || chat.earlier.iter().any(|thread| thread.id == thread_id)
+                });
+                if !known && self.logged_in {
+                    let request = GetChat { chat_id: chat_id.clone(), thread_id: Some(thread_id) };
+                    out.push(self.request(Purpose::GetThread(chat_id), AgentRequest::GetChat(request)));
+                }
                 out
             }
             Intent::LoadEarlier(chat_id) => {

@@ -199,8 +199,8 @@ fn Archive() -> impl IntoView {
                 <li>
                     <button type="button" class="inbox__item" data-testid="agent-archive-item" data-thread-id=item.1.clone()
                         on:click={
-                            let id = item.0.clone();
-                            move |_| handle.send(Intent::Open(id.clone()))
+                            let (chat_id, thread_id) = (item.0.clone(), item.1.clone());
+                            move |_| handle.send(Intent::OpenThread { chat_id: chat_id.clone(), thread_id: thread_id.clone() })
                         }>
                         <span class="inbox__name">{item.2.clone()}</span>
                         <span class="inbox__wait">{item.3.clone()}</span>

@@ -413,6 +413,17 @@ impl Desk {
         }
     }
 
+    /// One older thread of a chat, fetched on its own (an archive result): among the earlier
+    /// ones, in order, unless it is the current one or known already.
+    pub fn thread_found(&mut self, chat_id: &str, thread: Thread) {
+        let Some(entry) = self.chats.get_mut(chat_id) else { return };
+        if entry.thread_id.as_deref() == Some(thread.id.as_str()) || entry.earlier.iter().any(|known| known.id == thread.id) {
+            return;
+        }
+        entry.earlier.push(thread);
+        entry.earlier.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    }
+
     /// `list_agents`.
     pub fn agents_listed(&mut self, listed: &ListAgentsResponse) {
         self.agents = listed.agents.clone();

@@ -298,3 +298,16 @@ fn what_a_visitor_wrote_while_the_agent_was_offline_counts_after_the_reconnect()
     session.end(&mut desk);
     assert!(!desk.archive.searching);
 }
+
+#[test]
+fn an_archive_result_brings_its_thread_into_the_transcript() {
+    let (mut session, mut desk) = signed_in();
+    let opened = session.intent(Intent::OpenThread { chat_id: "ended".to_owned(), thread_id: "old-thread".to_owned() }, &mut desk);
+    let get_thread = opened.iter().find(|frame| matches!(&frame.request, protocol::AgentRequest::GetChat(request) if request.thread_id.is_some())).unwrap();
+    let found = json!({ "id": "ended", "users": [customer("c4", "Gus")], "access": {}, "properties": {}, "is_followed": false,
+        "thread": { "id": "old-thread", "active": false, "created_at": "2026-10-01T09:00:00.000000Z", "events": [message("o1", "c4", "2026-10-01T09:00:00.000000Z", "My old question")] } });
+    session.receive(answer(get_thread, found), &mut desk);
+    let chat = &desk.chats["ended"];
+    assert_eq!(chat.thread_id.as_deref(), Some("ended-t1"), "the current thread stays current");
+    assert_eq!(chat.earlier.iter().map(|thread| thread.id.as_str()).collect::<Vec<_>>(), ["old-thread"]);
+}
