@@ -135,7 +135,7 @@ test("callbacks and events carry their documented data; getters follow the chat"
   assert.match(started.ticket, /\S+/);
   assert.deepEqual(await host.waitFor("chatstart"), started);
   assert.deepEqual(await host.waitFor("customer_status_changed"), { status: "chatting" });
-  // Nobody is signed in to the agent console: the server says nobody is online.
+  // Nobody is signed in to the agent app: the server says nobody is online.
   assert.deepEqual(await host.waitFor("availability_changed"), { availability: "offline" });
   assert.deepEqual(await host.waitFor("page_changed"), { page: "start-offline", previous: "start-online" });
 

@@ -118,7 +118,7 @@ async function hostPage(server, code) {
   };
 }
 
-/** An agent console signed in with `token`, accepting chats. */
+/** The agent app signed in with `token`, accepting chats. */
 async function agentConsole(server, token) {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -18,7 +18,7 @@ async function visitorTexts(widget) {
   return widget.locator('[data-testid=cw-message][data-author=visitor] .cw-message__text').allTextContents();
 }
 
-/** Texts of the visitor's messages in the agent console's open chat. */
+/** Texts of the visitor's messages in the agent app's open chat. */
 async function agentSees(agent) {
   return agent.locator('[data-testid=agent-message][data-author=customer] .msg-text').allTextContents();
 }

@@ -143,7 +143,7 @@ export function watchErrors(page) {
   return errors;
 }
 
-/** Signs the agent console in on `page` (the demo agent unless `token` names another). */
+/** Signs the agent app in on `page` (the demo agent unless `token` names another). */
 export async function signInAgent(page, url, token = AGENT_TOKEN) {
   await page.goto(`${url}/agent/#token=${token}`);
   await page.locator("body[data-ready='1']").waitFor();

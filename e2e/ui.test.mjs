@@ -40,7 +40,7 @@ async function audit(page, state) {
   assert.deepEqual(result, [], `accessibility violations in the ${state} state`);
 }
 
-/** An agent console signed in (so agents are online), in its own context. */
+/** The agent app signed in (so agents are online), in its own context. */
 async function agentOnline(server) {
   const context = await browser.newContext();
   const agent = await context.newPage();

@@ -1,5 +1,5 @@
 // End to end: the demo host page, the loader, the WebAssembly widget in its iframe, the
-// real server on loopback, and the agent console, in headless Chromium.
+// real server on loopback, and the agent app, in headless Chromium.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";

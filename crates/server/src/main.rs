@@ -153,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
     let base = app.config.public_url.clone().unwrap_or_else(|| format!("http://{}", listener.local_addr().expect("bound")));
     println!("Live chat is running on {base}");
     println!("  demo site with the widget: {base}/");
-    println!("  agent console:             {base}{console_link}");
+    println!("  agent app:                 {base}{console_link}");
     println!("  database:                  {}", flags.database.display());
     println!("Press Ctrl-C to stop.");
     server::run(listener, app, async {

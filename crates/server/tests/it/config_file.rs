@@ -531,7 +531,7 @@ async fn start_without_token(dir: &Path) -> String {
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut console = String::new();
     while let Ok(Some(line)) = lines.next_line().await {
-        if line.contains("agent console") {
+        if line.contains("agent app") {
             console = line;
             break;
         }
