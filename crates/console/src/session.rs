@@ -136,6 +136,8 @@ pub enum Intent {
 enum Purpose {
     Login,
     Ping,
+    /// Typing indicators and read receipts: nothing waits for their answer.
+    Quiet,
     ListChats(u32),
     GetChat(String),
     GetThread(String),
@@ -326,7 +328,7 @@ impl Session {
             Purpose::Archive { .. } => desk.refused(None, None, format!("The search failed: {}", error.message)),
             Purpose::Act(what) => desk.refused(None, None, format!("Could not {what}: {}", error.message)),
             Purpose::RoutingStatus(_) => desk.refused(None, None, format!("Could not change your status: {}", error.message)),
-            Purpose::Ping | Purpose::ListChats(_) | Purpose::GetThread(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
+            Purpose::Ping | Purpose::Quiet | Purpose::ListChats(_) | Purpose::GetThread(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
         }
         Vec::new()
     }
@@ -459,14 +461,14 @@ impl Session {
                 if !active || !self.logged_in || self.requests.free(2) == 0 {
                     return Vec::new();
                 }
-                vec![self.request(Purpose::Ping, AgentRequest::SendTypingIndicator(SendTypingIndicator { chat_id, is_typing: typing }))]
+                vec![self.request(Purpose::Quiet, AgentRequest::SendTypingIndicator(SendTypingIndicator { chat_id, is_typing: typing }))]
             }
             Intent::Seen(chat_id) => {
                 let seen_up_to = desk.chats.get(&chat_id).and_then(|chat| chat.events.last()).and_then(|event| event.created_at.clone());
                 match seen_up_to {
                     Some(seen_up_to) if self.logged_in => {
                         let request = MarkEventsAsSeen { chat_id, seen_up_to };
-                        vec![self.request(Purpose::Ping, AgentRequest::MarkEventsAsSeen(request))]
+                        vec![self.request(Purpose::Quiet, AgentRequest::MarkEventsAsSeen(request))]
                     }
                     _ => Vec::new(),
                 }

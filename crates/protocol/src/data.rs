@@ -87,7 +87,7 @@ pub struct Chat {
 }
 
 /// One thread of a chat: a chat is a chain of threads, one per conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Thread {
     /// Thread id.
     pub id: String,

@@ -62,6 +62,17 @@ pub(crate) fn authenticate(
     Ok(caller)
 }
 
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
 fn check_caller(
     app: &App,
     version: &str,
@@ -81,14 +92,7 @@ fn check_caller(
             "name a known license_id or organization_id in the query",
         ));
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty());
-    let Some(token) = token else {
+    let Some(token) = bearer_token(headers) else {
         return Err(ErrorPayload::new(ErrorType::Authentication, "send the access token as Authorization: Bearer <token>"));
     };
     let (customer_id, _) = app.customer_for_token(&license, token)?;

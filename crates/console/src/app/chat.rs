@@ -38,6 +38,13 @@ enum Body {
     Divider(String),
 }
 
+impl Line {
+    /// A line of the system's between chats; `anchor` lets the visitor panel link to it.
+    fn divider(key: String, anchor: Option<String>, text: String) -> Line {
+        Line { key, anchor, seen: false, author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: Body::Divider(text) }
+    }
+}
+
 fn author_name(desk: &Desk, chat: &ChatEntry, author: Option<&str>) -> String {
     match author {
         Some(id) if Some(id) == chat.customer.as_ref().map(|customer| customer.id.as_str()) => chat.visitor_name(),
@@ -117,13 +124,12 @@ fn transcript(desk: &Desk, chat: &ChatEntry) -> Vec<Line> {
     let mut lines = Vec::new();
     for thread in &chat.earlier {
         let day = thread.created_at.as_deref().map(|at| at.chars().take(10).collect::<String>()).unwrap_or_default();
-        let divider = Body::Divider(format!("Earlier chat · {day}"));
-        lines.push(Line { key: format!("thread-{}", thread.id), anchor: Some(format!("thread-{}", thread.id)), seen: false, author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: divider });
+        let anchor = format!("thread-{}", thread.id);
+        lines.push(Line::divider(anchor.clone(), Some(anchor), format!("Earlier chat · {day}")));
         lines.extend(thread.events.iter().filter_map(|event| line(desk, chat, event, false)));
     }
     if !chat.earlier.is_empty() {
-        let divider = Body::Divider("This chat".to_owned());
-        lines.push(Line { key: "thread-current".to_owned(), anchor: None, seen: false, author: "system", who: String::new(), note: false, sending: false, time: String::new(), body: divider });
+        lines.push(Line::divider("thread-current".to_owned(), None, "This chat".to_owned()));
     }
     lines.extend(chat.events.iter().filter_map(|event| line(desk, chat, event, false)));
     // "Seen" under the newest agent message the visitor has read.

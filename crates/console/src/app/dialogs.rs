@@ -10,11 +10,7 @@ use crate::card::{build, ButtonDraft, ButtonKind, CardDraft, CardField, MAX_BUTT
 use crate::session::Intent;
 
 fn focus_test_id(test_id: &str) {
-    let selector = format!("[data-testid={test_id}]");
-    let element = web_sys::window().and_then(|window| window.document()).and_then(|document| document.query_selector(&selector).ok().flatten());
-    if let Some(element) = element.and_then(|element| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element).ok()) {
-        let _ = element.focus();
-    }
+    super::focus(&format!("[data-testid={test_id}]"));
 }
 
 fn field_test_id(field: CardField) -> String {

@@ -56,6 +56,15 @@ fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
+/// Moves focus to the first element matching `selector`, if there is one.
+fn focus(selector: &str) {
+    use wasm_bindgen::JsCast;
+    let element = web_sys::window().and_then(|window| window.document()).and_then(|document| document.query_selector(selector).ok().flatten());
+    if let Some(element) = element.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
+    }
+}
+
 /// The token this tab signed in with, for requests beside the socket (uploads).
 fn stored_token() -> Option<String> {
     session_storage()?.get_item(TOKEN_KEY).ok().flatten()

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use super::Handle;
+use super::{focus, Handle};
 use crate::desk::Section;
 use crate::session::Intent;
 
@@ -24,13 +24,6 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("?", "This list"),
     ("Escape", "Close this list"),
 ];
-
-fn focus(selector: &str) {
-    let element = web_sys::window().and_then(|window| window.document()).and_then(|document| document.query_selector(selector).ok().flatten());
-    if let Some(element) = element.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = element.focus();
-    }
-}
 
 /// The chat Alt+N opens: the queue's first, else the agent's first with unread messages.
 fn next_chat(handle: Handle) -> Option<String> {

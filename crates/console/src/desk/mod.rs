@@ -18,6 +18,9 @@ mod tests;
 
 pub use pushes::Need;
 
+/// The longest text an alert carries.
+const ALERT_CHARS: usize = 120;
+
 /// Where a chat is listed in the inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -136,7 +139,7 @@ impl ChatEntry {
                 active: false,
                 created_at: self.started_at.clone(),
                 events: std::mem::take(&mut self.events),
-                ..Thread::default_for_history()
+                ..Thread::default()
             };
             if !self.earlier.iter().any(|known| known.id == previous.id) {
                 self.earlier.push(previous);
@@ -182,28 +185,6 @@ impl ChatEntry {
             if user.kind == UserType::Customer && user.events_seen_up_to.is_some() {
                 self.customer_seen_up_to = user.events_seen_up_to.clone();
             }
-        }
-    }
-}
-
-trait HistoryThread {
-    fn default_for_history() -> Self;
-}
-
-impl HistoryThread for Thread {
-    fn default_for_history() -> Thread {
-        Thread {
-            id: String::new(),
-            active: false,
-            created_at: None,
-            user_ids: Vec::new(),
-            events: Vec::new(),
-            properties: None,
-            access: None,
-            queue: None,
-            previous_thread_id: None,
-            next_thread_id: None,
-            tags: Vec::new(),
         }
     }
 }
@@ -332,7 +313,7 @@ impl Desk {
                 queue: thread.queue.clone(),
                 tags: thread.tags.clone(),
                 events: newest,
-                ..Thread::default_for_history()
+                ..Thread::default()
             };
             entry.take_thread(thread, false);
         }
@@ -345,7 +326,7 @@ impl Desk {
             }
             let chat = &self.chats[&summary.id];
             if matches!(self.section_of(chat), Some(Section::Mine | Section::Queue)) {
-                let text = chat.preview().and_then(|event| event.text()).unwrap_or_default().chars().take(120).collect();
+                let text = chat.preview().and_then(|event| event.text()).unwrap_or_default().chars().take(ALERT_CHARS).collect();
                 self.alerts.push(Alert::NewMessage { chat_id: chat.id.clone(), from: chat.visitor_name(), text });
             }
         }

@@ -5,7 +5,7 @@ use chat_client::Merged;
 use protocol::{EventBody, Push, UserType};
 use serde_json::Value;
 
-use super::{Alert, ChatEntry, Desk, Section};
+use super::{Alert, ChatEntry, Desk, Section, ALERT_CHARS};
 
 /// Something the desk lacks after a push, for the session to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +16,6 @@ pub enum Need {
     Agents,
 }
 
-/// The longest text an alert carries.
-const ALERT_CHARS: usize = 120;
 /// The most pages kept of a visitor's visit.
 const MAX_PAGES: usize = 20;
 

@@ -73,12 +73,7 @@ async fn agent_upload_file(
     if let Err(refused) = app.limit_address(client) {
         return refused;
     }
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    let Some(agent) = token.and_then(|token| app.config.agent_by_token(token)) else {
+    let Some(agent) = crate::web_api::bearer_token(&headers).and_then(|token| app.config.agent_by_token(token)) else {
         return error_response(&protocol::ErrorPayload::new(protocol::ErrorType::Authentication, "send the agent's token as Authorization: Bearer <token>"));
     };
     let Ok(Query(query)) = query else {
