@@ -97,6 +97,12 @@ action_enum! {
         UpdateCannedResponse(crate::UpdateCannedResponse) = "update_canned_response",
         /// Extension: remove a canned response.
         DeleteCannedResponse(crate::CannedResponseId) = "delete_canned_response",
+        /// Extension (owners and administrators): a new API token.
+        CreateApiToken(crate::CreateApiToken) = "create_api_token",
+        /// Extension (owners and administrators): the license's API tokens.
+        ListApiTokens = "list_api_tokens",
+        /// Extension (owners and administrators): an API token stops working at once.
+        RevokeApiToken(crate::ApiTokenId) = "revoke_api_token",
     }
 }
 
@@ -177,6 +183,12 @@ action_enum! {
         UpdateCannedResponse(crate::CannedResponse) = "update_canned_response",
         /// Answer to `delete_canned_response`.
         DeleteCannedResponse = "delete_canned_response",
+        /// Answer to `create_api_token`: the secret, shown once.
+        CreateApiToken(crate::CreatedApiToken) = "create_api_token",
+        /// Answer to `list_api_tokens`.
+        ListApiTokens(crate::ListApiTokensResponse) = "list_api_tokens",
+        /// Answer to `revoke_api_token`.
+        RevokeApiToken = "revoke_api_token",
     }
 }
 

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+mod account;
 mod agent;
 mod data;
 mod desk;
@@ -24,6 +25,7 @@ mod token;
 pub mod v30;
 mod version;
 
+pub use account::*;
 pub use agent::*;
 pub use data::*;
 pub use desk::*;

@@ -118,6 +118,14 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: AgentRequest) -> Answer<A
         AgentRequest::DeleteCannedResponse(request) => {
             app.delete_canned_response(actor, request).map(|()| AgentResponse::DeleteCannedResponse).into()
         }
+        AgentRequest::CreateApiToken(request) => app.create_api_token(actor, request).map(AgentResponse::CreateApiToken).into(),
+        AgentRequest::ListApiTokens => app
+            .list_api_tokens(actor)
+            .map(|api_tokens| AgentResponse::ListApiTokens(protocol::ListApiTokensResponse { api_tokens }))
+            .into(),
+        AgentRequest::RevokeApiToken(request) => {
+            app.revoke_api_token(actor, request.id).map(|()| AgentResponse::RevokeApiToken).into()
+        }
         AgentRequest::Other { action, .. } => Err(refusal(&action)).into(),
     }
 }
@@ -231,7 +239,7 @@ impl App {
         let my_profile = MyProfile {
             user,
             routing_status: if accepting { "accepting_chats" } else { "not_accepting_chats" }.to_owned(),
-            permission: Some("normal".to_owned()),
+            permission: Some(self.role_of(agent_id)?.permission().to_owned()),
         };
         let license = AgentLicense { id: license.id, organization_id: license.organization_id.clone(), name: Some(license.name.clone()) };
         Ok(AgentResponse::Login(AgentLoginResponse { license, my_profile, chats_summary }))

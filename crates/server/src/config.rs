@@ -110,12 +110,63 @@ pub struct Agent {
     pub job_title: String,
     /// Avatar URL.
     pub avatar: Option<String>,
-    /// Secret token the agent logs in with.
+    /// A token the agent (or a program acting for them) may log in with, from the
+    /// configuration; empty for none. Agents sign in with their password; tokens for
+    /// programs are made in the agent app.
     pub token: String,
+    /// What the agent may do beyond answering chats. It seeds the agent's account the first
+    /// time the server sees them; afterwards the account in the database decides.
+    pub role: Role,
     /// Groups the agent takes chats for.
     pub groups: Vec<u32>,
     /// Chats the agent takes at once; further chats wait in the queue.
     pub max_chats: u32,
+}
+
+/// What an agent may do beyond answering chats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything an administrator may, and the installation is theirs.
+    Owner,
+    /// Manages the license: API tokens, and later agents, forms and settings.
+    Admin,
+    /// Answers chats.
+    Agent,
+}
+
+impl Role {
+    /// The name in configuration files, the database and the `server owner` command.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+        }
+    }
+
+    /// The role a stored or configured name means.
+    pub fn parse(name: &str) -> Option<Role> {
+        match name {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+
+    /// The agent API's name for it (`my_profile.permission`).
+    pub fn permission(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "administrator",
+            Role::Agent => "normal",
+        }
+    }
+
+    /// Whether the role manages the license.
+    pub fn manages(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
 }
 
 /// Protocol timings.
@@ -240,7 +291,8 @@ impl Default for Limits {
 }
 
 impl Config {
-    /// The demo configuration: license 1 ("Acme Outdoor"), its general group, one agent.
+    /// The demo configuration: license 1 ("Acme Outdoor"), its general group, its owner
+    /// (Anna, who also answers chats and has the command line's token) and one agent (Ben).
     pub fn demo(database: PathBuf, widget_dist: PathBuf, agent_token: String) -> Config {
         let upload_dir = database.with_file_name("uploads");
         Config {
@@ -263,6 +315,17 @@ impl Config {
                 job_title: "Support Agent".to_owned(),
                 avatar: None,
                 token: agent_token,
+                role: Role::Owner,
+                groups: vec![0],
+                max_chats: 6,
+            }, Agent {
+                id: "ben@acme.example".to_owned(),
+                license_id: 1,
+                name: "Ben".to_owned(),
+                job_title: "Support Agent".to_owned(),
+                avatar: None,
+                token: String::new(),
+                role: Role::Agent,
                 groups: vec![0],
                 max_chats: 6,
             }],

@@ -187,7 +187,7 @@ pub struct UploadRow {
 /// Everything the server stores. [`SqliteStore`] is the implementation; a networked
 /// database would be another. Every write is durable when the call returns: the server
 /// acknowledges a request only after the store accepted it.
-pub trait Store: QueueStore + DeskStore + Send + Sync {
+pub trait Store: QueueStore + DeskStore + AccountStore + Send + Sync {
     /// The newest stored timestamp, so a restarted clock never goes back.
     fn latest_timestamp(&self) -> DbResult<Option<String>>;
     /// Creates a customer who proves their identity with the secret behind `secret_hash`.
@@ -338,7 +338,9 @@ pub trait QueueStore {
     fn set_agent_accepting(&self, agent_id: &str, accepting: bool) -> DbResult<()>;
 }
 
+pub mod accounts;
 pub mod desk;
 mod sqlite;
+pub use accounts::AccountStore;
 pub use desk::DeskStore;
 pub use sqlite::SqliteStore;

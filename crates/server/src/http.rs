@@ -64,6 +64,7 @@ pub fn router(app: App) -> Router {
         .route("/{version}/customer/rtm/ws", get(customer_socket))
         .route("/{version}/agent/rtm/ws", get(agent_socket))
         .route("/customer/token", post(customer_token))
+        .nest("/account", crate::account_http::routes())
         .route("/{version}/customer/action/upload_file", crate::uploads::upload_route(&app).layer(web_api_cors()))
         .route("/{version}/agent/action/upload_file", crate::uploads::agent_upload_route(&app))
         .route("/{version}/customer/action/{action}", crate::web_api::action_route().layer(web_api_cors()))
@@ -182,7 +183,7 @@ async fn customer_socket(
     // A refused connection is told why in the newest version's words.
     let version = version.unwrap_or(Version::LATEST);
     small_buffers(upgrade)
-        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, version, license, client.0))
+        .on_upgrade(move |socket| session::serve(app, socket, Api::Customer, version, license, client.0, None))
 }
 
 async fn agent_socket(
@@ -190,8 +191,10 @@ async fn agent_socket(
     client: ClientAddr,
     Path(version): Path<String>,
     Query(tenant): Query<Tenant>,
+    headers: axum::http::HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let browser = crate::account_http::browser_session(&app, &headers);
     // Agents name no tenant in the URL: their token says which license they work for. The
     // agent API starts at 3.2.
     let version = path_version(&version).filter(|version| *version >= Version::V3_2);
@@ -207,7 +210,7 @@ async fn agent_socket(
         Err(Refusal::UnsupportedVersion)
     };
     let version = version.unwrap_or(Version::LATEST);
-    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, version, license, client.0))
+    small_buffers(upgrade).on_upgrade(move |socket| session::serve(app, socket, Api::Agent, version, license, client.0, browser))
 }
 
 /// Issues a customer access token. The identity secret it returns is what the widget keeps

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 
 use protocol::{Api, Push, PushFrame, PushVersions, Version};
 
+use crate::accounts::Credential;
 use crate::outbox::Outbox;
 
 /// Identifies one websocket connection.
@@ -57,6 +58,8 @@ impl Wire {
 struct Conn {
     license_id: u64,
     peer: Peer,
+    /// Agents only: what the socket signed in with.
+    credential: Option<Credential>,
     /// Agents only: whether they take new chats (`set_routing_status`).
     accepting: bool,
     wire: Wire,
@@ -114,9 +117,10 @@ impl Hub {
 
     /// Registers a logged-in connection.
     /// `accepting` is the agent's routing status (ignored for customers).
-    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, accepting: bool, wire: Wire, outbox: Outbox) {
+    /// `credential` is what an agent's socket signed in with (`None` for customers).
+    pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, credential: Option<Credential>, accepting: bool, wire: Wire, outbox: Outbox) {
         let accepting = accepting && matches!(peer, Peer::Agent(_));
-        self.lock().insert(id, Conn { license_id, peer, accepting, wire, outbox });
+        self.lock().insert(id, Conn { license_id, peer, credential, accepting, wire, outbox });
     }
 
     /// Forgets a connection.
@@ -235,6 +239,21 @@ impl Hub {
         let mut encoded = Encoded::new(&push);
         for conn in self.lock().values() {
             if conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id) {
+                if let Some(text) = encoded.for_conn(conn) {
+                    conn.outbox.text(text);
+                }
+                conn.outbox.close(1000, reason.as_str().to_owned());
+            }
+        }
+    }
+
+    /// Closes, with `agent_disconnected` and a reason, the license's agent sockets whose
+    /// credential `which` picks.
+    pub fn disconnect_agents(&self, license_id: u64, reason: protocol::DisconnectReason, which: impl Fn(&Credential) -> bool) {
+        let push = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
+        let mut encoded = Encoded::new(&push);
+        for conn in self.lock().values() {
+            if conn.license_id == license_id && conn.credential.as_ref().is_some_and(&which) {
                 if let Some(text) = encoded.for_conn(conn) {
                     conn.outbox.text(text);
                 }

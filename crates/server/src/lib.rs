@@ -10,6 +10,8 @@
 pub mod config;
 pub mod outbound;
 
+mod account_http;
+mod accounts;
 mod actor;
 mod agent;
 mod chat;
@@ -41,6 +43,7 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 
+pub use accounts::{check_new_password, generate_password, MIN_PASSWORD_CHARS};
 pub use config::Config;
 pub use http::router;
 
@@ -69,6 +72,8 @@ pub struct AppInner {
     /// tells one arming from the next.
     greeting_timers: std::sync::Mutex<std::collections::HashMap<(u64, String), (u64, tokio::task::AbortHandle)>>,
     next_timer: std::sync::atomic::AtomicU64,
+    /// Failed agent sign-ins per account and per address.
+    sign_in_failures: accounts::Failures,
 }
 
 impl Deref for App {
@@ -100,7 +105,7 @@ impl App {
         if let Some(url) = &config.public_url {
             let _ = public_url.set(url.clone());
         }
-        Ok(App(Arc::new(AppInner {
+        let app = App(Arc::new(AppInner {
             config,
             url_policy,
             db,
@@ -112,7 +117,10 @@ impl App {
             public_url,
             greeting_timers: Default::default(),
             next_timer: Default::default(),
-        })))
+            sign_in_failures: Default::default(),
+        }));
+        app.seed_accounts()?;
+        Ok(app)
     }
 
     /// Where visitors and agents reach this server (no trailing slash): the configured

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! server [--host 127.0.0.1] [--port 8080] [--db data/livechat.db] [--dist dist] [--config FILE] [--agent-token TOKEN]
+//! server password --email ADDRESS [--role owner|admin|agent] [--db FILE] [--config FILE]
 //! ```
 //! `PORT` and `HOST` in the environment work too. Without `--config` the server runs the
 //! built-in demo configuration; with it, licenses, groups, forms, agents and greetings come
@@ -10,6 +11,12 @@
 //! created in) `agent-token` next to the database. A configuration file's first agent gets
 //! that token too when the file leaves it to the command line (the `from-command-line`
 //! placeholder) or when `--agent-token` is given; otherwise it keeps the file's token.
+//!
+//! On a loopback address, agents without a password get one at start-up, kept in
+//! `agent-passwords` beside the database and printed with the agent app's address.
+//! `server password` sets a new password for an agent of the configuration (and, with
+//! `--role`, their role: how a real installation gets its first owner, or gets back in) and
+//! prints it.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +25,8 @@ use anyhow::{bail, Context};
 use server::{App, Config};
 
 struct Flags {
+    /// `server password`: the agent whose password to set, and their new role.
+    password_for: Option<(String, Option<server::config::Role>)>,
     host: String,
     port: u16,
     database: PathBuf,
@@ -29,6 +38,7 @@ struct Flags {
 
 fn parse_flags() -> anyhow::Result<Flags> {
     let mut flags = Flags {
+        password_for: None,
         host: std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned()),
         port: match std::env::var("PORT") {
             Ok(port) => port.parse().with_context(|| format!("PORT={port} is not a port number"))?,
@@ -40,7 +50,9 @@ fn parse_flags() -> anyhow::Result<Flags> {
         config: None,
         public_url: std::env::var("PUBLIC_URL").ok().filter(|url| !url.is_empty()),
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let setting_password = args.next_if_eq("password").is_some();
+    let (mut email, mut role) = (None, None);
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -54,14 +66,23 @@ fn parse_flags() -> anyhow::Result<Flags> {
             "--agent-token" => flags.agent_token = Some(value()?),
             "--config" => flags.config = Some(value()?.into()),
             "--public-url" => flags.public_url = Some(value()?),
+            "--email" if setting_password => email = Some(value()?),
+            "--role" if setting_password => {
+                let name = value()?;
+                role = Some(server::config::Role::parse(&name).with_context(|| format!("--role {name}: owner, admin or agent"))?);
+            }
             "--help" | "-h" => {
                 println!(
-                    "server [--host H] [--port P] [--db FILE] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]"
+                    "server [--host H] [--port P] [--db FILE] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]\n\
+                     server password --email ADDRESS [--role owner|admin|agent] [--db FILE] [--config FILE]"
                 );
                 std::process::exit(0);
             }
             other => bail!("unknown flag {other}; try --help"),
         }
+    }
+    if setting_password {
+        flags.password_for = Some((email.context("server password needs --email ADDRESS")?, role));
     }
     Ok(flags)
 }
@@ -102,6 +123,61 @@ fn agent_token(flags: &Flags) -> anyhow::Result<String> {
     Ok(token)
 }
 
+/// Passwords for agents who have none, made now and kept (readable by the server's user
+/// only) in `agent-passwords` beside the database; returns each kept password still valid.
+fn first_passwords(app: &App, database: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    let path = database.with_file_name("agent-passwords");
+    let mut kept: Vec<(String, String)> = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once(' ').map(|(agent, password)| (agent.to_owned(), password.trim().to_owned())))
+        .collect();
+    let mut changed = false;
+    for agent in &app.config.agents {
+        if app.has_password(&agent.id)? {
+            continue;
+        }
+        // A kept password whose database was deleted is set again rather than replaced.
+        let password = match kept.iter().find(|(id, _)| id == &agent.id) {
+            Some((_, password)) => password.clone(),
+            None => {
+                let password = server::generate_password();
+                kept.push((agent.id.clone(), password.clone()));
+                changed = true;
+                password
+            }
+        };
+        app.set_password(&agent.id, &password, None, None)?;
+    }
+    if changed {
+        let text: String = kept.iter().map(|(agent, password)| format!("{agent} {password}\n")).collect();
+        let mut file = std::fs::OpenOptions::new();
+        file.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+        std::io::Write::write_all(&mut file.open(&path).with_context(|| format!("cannot create {}", path.display()))?, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(kept.into_iter().filter(|(agent, password)| app.password_is(agent, password)).collect())
+}
+
+/// `server password`: a new password for an agent of the configuration, printed once.
+fn set_password(config: Config, email: &str, role: Option<server::config::Role>) -> anyhow::Result<()> {
+    let agent = config
+        .agents
+        .iter()
+        .find(|agent| agent.id.eq_ignore_ascii_case(email))
+        .with_context(|| format!("no agent {email} in the configuration: add them to its agents first"))?
+        .id
+        .clone();
+    let app = App::new(config)?;
+    let password = server::generate_password();
+    app.set_password(&agent, &password, role, None)?;
+    let role = role.map(|role| format!(" and role {}", role.as_str())).unwrap_or_default();
+    println!("{agent} now has the password {password}{role}; they can change it in the agent app.");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -138,22 +214,25 @@ async fn main() -> anyhow::Result<()> {
     let address: SocketAddr = format!("{}:{}", flags.host, flags.port)
         .parse()
         .with_context(|| format!("{}:{} is not an address", flags.host, flags.port))?;
-    // The link carries the agent's token only for a server on this machine alone; anywhere
-    // else the token stays out of the output (and logs), in the file or flag it came from.
-    let console_link = match config.agents.first() {
-        Some(agent) if address.ip().is_loopback() => format!("/agent/#token={}", agent.token),
-        _ => "/agent/".to_owned(),
-    };
+    if let Some((email, role)) = &flags.password_for {
+        return set_password(config, email, *role);
+    }
     if config.public_url.is_none() && !address.ip().is_loopback() {
         tracing::warn!("set --public-url (or public_url in the configuration) to the address visitors use: links to uploaded files are built from it");
     }
     let app = App::new(config)?;
+    // Passwords are printed only for a server on this machine alone; anywhere else they
+    // stay out of the output (and logs).
+    let sign_ins = if address.ip().is_loopback() { first_passwords(&app, &flags.database)? } else { Vec::new() };
     let listener =
         tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
     let base = app.config.public_url.clone().unwrap_or_else(|| format!("http://{}", listener.local_addr().expect("bound")));
     println!("Live chat is running on {base}");
     println!("  demo site with the widget: {base}/");
-    println!("  agent app:                 {base}{console_link}");
+    println!("  agent app:                 {base}/agent/");
+    for (agent, password) in sign_ins {
+        println!("    sign in as {agent} with {password}");
+    }
     println!("  database:                  {}", flags.database.display());
     println!("Press Ctrl-C to stop.");
     server::run(listener, app, async {

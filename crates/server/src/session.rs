@@ -19,6 +19,7 @@ use protocol::{
 };
 use tokio::time::{sleep_until, Instant};
 
+use crate::accounts::BrowserSession;
 use crate::actor::{Actor, Answer};
 use crate::config::License;
 use crate::errors::{validation, ApiResult};
@@ -48,7 +49,8 @@ struct Session {
     license: Option<License>,
     /// Set once login succeeded.
     peer: Option<Peer>,
-    /// When the customer's access token stops being valid.
+    /// When what the connection logged in with stops being valid (a customer's access
+    /// token, an agent's browser session or expiring API token).
     token_expires: Option<Instant>,
     /// Set once a close is queued, so deadlines stop firing.
     closing: bool,
@@ -77,6 +79,9 @@ struct Session {
     side_storage: Option<protocol::Object>,
     /// This socket's place among its address's sockets that have not logged in yet.
     admitted: Option<Admitted>,
+    /// Agents: the browser session the upgrade request's cookie named, for a `login`
+    /// with an empty token.
+    browser: Option<BrowserSession>,
 }
 
 /// The largest websocket frame (and message) a client may send; a larger one closes the
@@ -94,7 +99,16 @@ const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 /// Serves one websocket until it closes. `client` is the address it comes from, which may
 /// hold only so many sockets open before they log in.
-pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, license: Result<License, Refusal>, client: IpAddr) {
+/// `browser` is the agent's signed-in browser session, when the upgrade carried one.
+pub async fn serve(
+    app: App,
+    socket: WebSocket,
+    api: Api,
+    version: Version,
+    license: Result<License, Refusal>,
+    client: IpAddr,
+    browser: Option<BrowserSession>,
+) {
     let (sink, mut stream) = socket.split();
     let (outbox, queue) = crate::outbox::outbox(app.config.limits.outbound_queue_bytes);
     let timings = app.config.timings.clone();
@@ -122,6 +136,7 @@ pub async fn serve(app: App, socket: WebSocket, api: Api, version: Version, lice
         over_rate: false,
         side_storage: None,
         admitted: None,
+        browser,
     };
 
     match license {
@@ -262,7 +277,12 @@ impl Session {
                     deadlines.push((expires, DisconnectReason::AccessTokenExpired));
                 }
             }
-            (Some(_), Api::Agent) => {}
+            (Some(_), Api::Agent) => {
+                // A browser session or an API token with an expiry ends the socket with it.
+                if let Some(expires) = self.token_expires {
+                    deadlines.push((expires, DisconnectReason::AccessTokenExpired));
+                }
+            }
         }
         deadlines.into_iter().min_by_key(|(deadline, _)| *deadline).expect("never empty")
     }
@@ -454,7 +474,7 @@ impl Session {
     fn login(&mut self, app: &App, license: &License, login: protocol::Login, version: Version) -> ApiResult<Reply> {
         let token = login.token.strip_prefix("Bearer ").unwrap_or(&login.token).trim();
         // `accepting`: the agent's stored routing status (customers take no chats).
-        let (peer, reply, accepting) = match self.api {
+        let (peer, reply, accepting, credential) = match self.api {
             Api::Customer => {
                 let (customer_id, expires_in) = app.customer_for_token(license, token)?;
                 let limits = &app.config.limits;
@@ -475,17 +495,14 @@ impl Session {
                 if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
                     app.arm_greetings(license.id, &customer_id, url);
                 }
-                (Peer::Customer(customer_id), Reply::Customer(response), false)
+                (Peer::Customer(customer_id), Reply::Customer(response), false, None)
             }
             Api::Agent => {
-                let agent = app
-                    .config
-                    .agent_by_token(token)
-                    .filter(|agent| agent.license_id == license.id)
-                    .ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "invalid agent token"))?;
+                let (agent, credential, expires_in) = app.agent_credential(license, token, self.browser.as_ref())?;
                 let accepting = app.db.agent_accepting(&agent.id)?.unwrap_or(true);
                 let response = app.agent_login(license, &agent.id, accepting)?;
-                (Peer::Agent(agent.id.clone()), Reply::Agent(response), accepting)
+                self.token_expires = expires_in.map(|expires_in| Instant::now() + expires_in);
+                (Peer::Agent(agent.id.clone()), Reply::Agent(response), accepting, Some(credential))
             }
         };
         self.version = version;
@@ -494,7 +511,7 @@ impl Session {
             self.wire.pushes.subscribe(pushes);
         }
         self.wire.group_id = login.group_id.unwrap_or(0);
-        app.hub.register(self.conn, license.id, peer.clone(), accepting, self.wire.clone(), self.outbox.clone());
+        app.hub.register(self.conn, license.id, peer.clone(), credential, accepting, self.wire.clone(), self.outbox.clone());
         self.admitted = None;
         if let Peer::Agent(_) = peer {
             app.drain_queue(license.id)?;

@@ -18,6 +18,7 @@ use rusqlite::{Connection, Transaction};
 
 use super::*;
 
+mod accounts;
 mod chats;
 mod customers;
 mod desk;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::tables::{AgentFile, FormFile, LicenseFile, LimitsFile, OptionFile, RootFile, TimingsFile};
 use super::{ConfigFileError, AGENT_TOKEN_PLACEHOLDER, MIN_AGENT_TOKEN_CHARS};
-use crate::config::{Agent, Config, Forms, Greeting, GreetingTrigger, Group, License, Limits, Timings};
+use crate::config::{Agent, Config, Forms, Greeting, GreetingTrigger, Group, License, Limits, Role, Timings};
 
 /// Checks a public base URL (`public_url`, `--public-url`): an absolute http(s) URL with a
 /// host and no query, fragment or credentials. It comes back without a trailing slash.
@@ -366,25 +366,33 @@ impl Builder<'_> {
         if !seen.agent_ids.insert(file.id.clone()) {
             return Err(self.invalid(format!("{at}.id"), format!("agent {:?} is defined twice", file.id)));
         }
-        if file.token.trim().is_empty() {
-            return Err(self.invalid(format!("{at}.token"), "must not be empty"));
+        let token = file.token.unwrap_or_default();
+        if let Some(token) = Some(&token).filter(|token| !token.is_empty()) {
+            if token.trim().is_empty() {
+                return Err(self.invalid(format!("{at}.token"), "must not be blank; leave the key out for no token"));
+            }
+            if token != AGENT_TOKEN_PLACEHOLDER && token.chars().count() < MIN_AGENT_TOKEN_CHARS {
+                return Err(self.invalid(
+                    format!("{at}.token"),
+                    format!("must be at least {MIN_AGENT_TOKEN_CHARS} characters: it signs in as the agent"),
+                ));
+            }
+            if token == AGENT_TOKEN_PLACEHOLDER && !first {
+                return Err(self.invalid(
+                    format!("{at}.token"),
+                    format!("only the first agent of the file may use the placeholder {AGENT_TOKEN_PLACEHOLDER:?}"),
+                ));
+            }
+            if let Some(other) = seen.tokens.get(token) {
+                return Err(self.invalid(format!("{at}.token"), format!("is the same as {other}")));
+            }
+            seen.tokens.insert(token.clone(), format!("{at}.token"));
         }
-        if file.token != AGENT_TOKEN_PLACEHOLDER && file.token.chars().count() < MIN_AGENT_TOKEN_CHARS {
-            return Err(self.invalid(
-                format!("{at}.token"),
-                format!("must be at least {MIN_AGENT_TOKEN_CHARS} characters: it is the agent's password"),
-            ));
-        }
-        if file.token == AGENT_TOKEN_PLACEHOLDER && !first {
-            return Err(self.invalid(
-                format!("{at}.token"),
-                format!("only the first agent of the file may use the placeholder {AGENT_TOKEN_PLACEHOLDER:?}"),
-            ));
-        }
-        if let Some(other) = seen.tokens.get(&file.token) {
-            return Err(self.invalid(format!("{at}.token"), format!("is the same as {other}")));
-        }
-        seen.tokens.insert(file.token.clone(), format!("{at}.token"));
+        let role = match file.role.as_deref() {
+            None => Role::Agent,
+            Some(name) => Role::parse(name)
+                .ok_or_else(|| self.invalid(format!("{at}.role"), format!("must be \"owner\", \"admin\" or \"agent\", not {name:?}")))?,
+        };
         if file.groups.is_empty() {
             return Err(self.invalid(format!("{at}.groups"), "must name at least one group"));
         }
@@ -400,7 +408,8 @@ impl Builder<'_> {
             name: file.name,
             job_title: file.job_title,
             avatar: file.avatar,
-            token: file.token,
+            token,
+            role,
             groups: file.groups,
             max_chats: file.max_chats,
         })

@@ -140,7 +140,10 @@ pub(super) struct AgentFile {
     #[serde(default)]
     pub(super) job_title: String,
     pub(super) avatar: Option<String>,
-    pub(super) token: String,
+    #[serde(default)]
+    pub(super) token: Option<String>,
+    #[serde(default)]
+    pub(super) role: Option<String>,
     pub(super) groups: Vec<u32>,
     #[serde(default = "max_chats_default")]
     pub(super) max_chats: u32,

@@ -164,6 +164,35 @@ fn desk_workload(store: &SqliteStore) -> DbResult<()> {
     assert!(store.update_canned_response(1, id, Some("Hi!"), Some(&tags), "2026-01-01T00:00:00.000000Z")?.is_ok());
     store.canned_responses(1)?;
     store.delete_canned_response(1, id)?;
+    account_workload(store)
+}
+
+/// Accounts, sessions and API tokens.
+fn account_workload(store: &SqliteStore) -> DbResult<()> {
+    use crate::db::accounts::{AccountStore, ApiTokenRow};
+    let now = "2026-01-01T00:00:00.000000Z";
+    store.seed_account("a@x", 1, "owner", now)?;
+    store.account("a@x")?;
+    store.set_credentials("a@x", "hash", Some("admin"))?;
+    store.create_session("s1", "a@x", 1, 100)?;
+    store.create_session("s2", "a@x", 1, 100)?;
+    store.session("s1", 2)?;
+    store.delete_session("s1")?;
+    store.delete_sessions_of("a@x", Some("s2"))?;
+    let token = ApiTokenRow {
+        id: 0,
+        license_id: 1,
+        agent_id: "a@x".to_owned(),
+        name: "bot".to_owned(),
+        created_by: "a@x".to_owned(),
+        created_at: now.to_owned(),
+        expires_at: Some(100),
+        last_used_at: None,
+    };
+    let id = store.create_api_token("t1", &token)?;
+    store.api_tokens(1, 2)?;
+    store.use_api_token("t1", 2, now)?;
+    store.revoke_api_token(1, id, now)?;
     Ok(())
 }
 

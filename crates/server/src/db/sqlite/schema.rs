@@ -185,6 +185,36 @@ const MIGRATIONS: &[&str] = &[
     // 12: files an agent uploaded for a chat: kept and served like the visitor's, but not
     // theirs to count against their quota or to send as their own.
     "ALTER TABLE uploads ADD COLUMN by_agent INTEGER NOT NULL DEFAULT 0;",
+    // 13: agents' accounts (role, password hash), the browser sessions they signed in with
+    // and the API tokens programs sign in with; secrets only as digests.
+    "CREATE TABLE accounts (
+        agent_id TEXT PRIMARY KEY,
+        license_id INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        password_hash TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE agent_sessions (
+        token_hash TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES accounts(agent_id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX agent_sessions_by_agent ON agent_sessions(agent_id);
+    CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        license_id INTEGER NOT NULL,
+        agent_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at INTEGER,
+        revoked_at TEXT,
+        last_used_at TEXT
+    );
+    CREATE INDEX api_tokens_by_license ON api_tokens(license_id, id);",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.
