@@ -291,8 +291,8 @@ impl Default for Limits {
 }
 
 impl Config {
-    /// The demo configuration: license 1 ("Acme Outdoor"), its general group, its owner
-    /// (Anna, who also answers chats and has the command line's token) and one agent (Ben).
+    /// The built-in configuration: license 1 ("Acme Outdoor"), its general group, and its
+    /// owner (Anna, who answers chats too, with the command line's token).
     pub fn demo(database: PathBuf, widget_dist: PathBuf, agent_token: String) -> Config {
         let upload_dir = database.with_file_name("uploads");
         Config {
@@ -316,16 +316,6 @@ impl Config {
                 avatar: None,
                 token: agent_token,
                 role: Role::Owner,
-                groups: vec![0],
-                max_chats: 6,
-            }, Agent {
-                id: "ben@acme.example".to_owned(),
-                license_id: 1,
-                name: "Ben".to_owned(),
-                job_title: "Support Agent".to_owned(),
-                avatar: None,
-                token: String::new(),
-                role: Role::Agent,
                 groups: vec![0],
                 max_chats: 6,
             }],

@@ -435,6 +435,7 @@ async fn transfers_move_the_chat_to_another_agent_or_group() {
             job_title: "Sales".to_owned(),
             avatar: None,
             token: "sam-token".to_owned(),
+            role: server::config::Role::Agent,
             groups: vec![1],
             max_chats: 3,
         });

@@ -112,8 +112,11 @@ fn the_demo_file_loads_with_its_groups_forms_agent_and_greetings() {
     let groups: Vec<_> = config.groups_of(1).map(|group| (group.id, group.name.as_str())).collect();
     assert_eq!(groups, [(0, "General"), (1, "Sales")]);
 
-    assert_eq!(config.agents.len(), 1);
+    assert_eq!(config.agents.len(), 2, "the demo's owner and agent");
     let anna = &config.agents[0];
+    assert_eq!(anna.role, server::config::Role::Owner);
+    let ben = &config.agents[1];
+    assert_eq!((ben.id.as_str(), ben.role, ben.token.as_str()), ("ben@acme.example", server::config::Role::Agent, ""));
     assert_eq!((anna.id.as_str(), anna.name.as_str()), ("anna@acme.example", "Anna"));
     assert_eq!(anna.job_title, builtin.agents[0].job_title);
     assert_eq!(anna.max_chats, builtin.agents[0].max_chats);
@@ -225,10 +228,21 @@ fn an_unknown_key_is_reported_with_its_line_and_name() {
 fn a_value_of_the_wrong_type_or_a_missing_key_is_a_syntax_error() {
     let text = BASE.replace("groups = [0]", "groups = [0]\n  max_chats = -1");
     assert_syntax(&text, line_of(&text, "max_chats"), "");
-    let text = BASE.replace("  token = \"secret-a-0123456789\"\n", "");
+    let text = BASE.replace("  name = \"A\"\n", "");
     let error = parse(&text).unwrap_err();
     assert!(matches!(error, ConfigFileError::Syntax { .. }), "{error}");
-    assert!(error.to_string().contains("token"), "{error}");
+    assert!(error.to_string().contains("name"), "{error}");
+}
+
+#[test]
+fn an_agent_may_have_no_token_and_a_role() {
+    let text = BASE.replace("  token = \"secret-a-0123456789\"\n", "  role = \"admin\"\n");
+    let config = parse(&text).unwrap();
+    assert_eq!((config.agents[0].token.as_str(), config.agents[0].role), ("", server::config::Role::Admin));
+    let text = BASE.replace("  token = \"secret-a-0123456789\"\n", "");
+    assert_eq!(parse(&text).unwrap().agents[0].role, server::config::Role::Agent, "agent by default");
+    let text = BASE.replace("  token = \"secret-a-0123456789\"\n", "  role = \"boss\"\n");
+    assert_invalid(&text, "licenses[0].agents[0].role", "must be \"owner\", \"admin\" or \"agent\"");
 }
 
 #[test]
@@ -282,7 +296,7 @@ fn agent_ids_are_unique_across_the_file() {
 
 #[test]
 fn agent_tokens_are_long_enough_and_unique_without_revealing_them() {
-    assert_invalid(&BASE.replace("\"secret-a-0123456789\"", "\"  \""), "licenses[0].agents[0].token", "must not be empty");
+    assert_invalid(&BASE.replace("\"secret-a-0123456789\"", "\"  \""), "licenses[0].agents[0].token", "must not be blank");
     let short = BASE.replace("\"secret-a-0123456789\"", "\"hunter2\"");
     assert_invalid(&short, "licenses[0].agents[0].token", "at least 16 characters");
     assert!(!parse(&short).unwrap_err().to_string().contains("hunter2"));
@@ -517,8 +531,10 @@ fn the_public_address_proxies_sites_and_hostile_client_limits_are_read_and_check
     assert_invalid(&path, "licenses[0].allowed_origins[0]", "is not an origin");
 }
 
-/// Starts the binary without `--agent-token` on a free port; returns its first line.
-async fn start_without_token(dir: &Path) -> String {
+/// Starts the binary without `--agent-token` on a free port and reads what it prints at
+/// start-up; then sends `sign_in` (e-mail, password) to it, if given, and stops it. Returns
+/// the output and the sign-in's status.
+async fn start_without_token(dir: &Path, sign_in: Option<(&str, &str)>) -> (String, u16) {
     use tokio::io::AsyncBufReadExt;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["--port", "0", "--dist", "no-dist", "--db"])
@@ -529,30 +545,82 @@ async fn start_without_token(dir: &Path) -> String {
         .spawn()
         .unwrap();
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut console = String::new();
+    let mut output = String::new();
     while let Ok(Some(line)) = lines.next_line().await {
-        if line.contains("agent app") {
-            console = line;
+        output.push_str(&line);
+        output.push('\n');
+        if line.contains("Ctrl-C") {
             break;
         }
     }
+    let mut status = 0;
+    if let Some((email, password)) = sign_in {
+        let url = output.lines().find(|line| line.contains("running on")).unwrap().rsplit(' ').next().unwrap();
+        let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        status = crate::support::http_request(addr, "POST", "/account/sign_in", &[("Content-Type", "application/json")], body.into_bytes()).await.status;
+    }
     child.kill().await.unwrap();
-    console
+    (output, status)
+}
+
+/// The password the start-up output gives an agent.
+fn printed_password<'a>(output: &'a str, agent: &str) -> Option<&'a str> {
+    let line = output.lines().find(|line| line.contains(&format!("sign in as {agent} with ")))?;
+    line.rsplit(' ').next()
 }
 
 #[tokio::test]
-async fn the_generated_agent_token_is_long_and_readable_by_its_owner_only() {
+async fn the_generated_agent_token_is_long_readable_by_its_owner_only_and_never_printed() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let console = start_without_token(dir.path()).await;
+    let (output, _) = start_without_token(dir.path(), None).await;
     let file = dir.path().join("agent-token");
     let token = std::fs::read_to_string(&file).unwrap();
     assert!(token.len() >= 32, "{token:?}");
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
-    // On a loopback address the console link carries it, for the demo's one-click start.
-    assert!(console.contains(&format!("#token={token}")), "{console}");
+    assert!(!output.contains(&token), "tokens are not for pasting into addresses: {output}");
     // A file an earlier version left readable by everyone is closed up at the next start.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    start_without_token(dir.path()).await;
+    start_without_token(dir.path(), None).await;
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn a_first_start_on_loopback_prints_a_password_that_signs_in_until_the_password_command_replaces_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (first, _) = start_without_token(dir.path(), None).await;
+    assert!(first.contains("agent app:"), "{first}");
+    let password = printed_password(&first, "anna@acme.example").unwrap_or_else(|| panic!("{first}")).to_owned();
+    assert!(password.len() >= 16, "{password}");
+    let file = dir.path().join("agent-passwords");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("anna@acme.example {password}\n"));
+
+    let (second, status) = start_without_token(dir.path(), Some(("anna@acme.example", &password))).await;
+    assert_eq!(printed_password(&second, "anna@acme.example"), Some(password.as_str()), "the same one next time");
+    assert_eq!(status, 200, "and it signs in");
+
+    let command = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["password", "--email", "anna@acme.example", "--role", "owner", "--db"])
+        .arg(dir.path().join("chat.db"))
+        .output()
+        .unwrap();
+    assert!(command.status.success(), "{command:?}");
+    let said = String::from_utf8(command.stdout).unwrap();
+    let new_password = said.split("password ").nth(1).unwrap().split(' ').next().unwrap().trim_end_matches(';').to_owned();
+    assert!(said.contains("role owner"), "{said}");
+    let (third, status) = start_without_token(dir.path(), Some(("anna@acme.example", &new_password))).await;
+    assert_eq!(status, 200, "{said}");
+    assert_eq!(printed_password(&third, "anna@acme.example"), None, "the kept password no longer works, so it is not shown");
+
+    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["password", "--email", "nobody@acme.example", "--db"])
+        .arg(dir.path().join("chat.db"))
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no agent nobody@acme.example in the configuration"));
 }

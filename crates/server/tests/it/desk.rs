@@ -219,6 +219,7 @@ async fn with_carl() -> TestServer {
             job_title: "Team lead".to_owned(),
             avatar: None,
             token: CARL_TOKEN.to_owned(),
+            role: server::config::Role::Agent,
             groups: vec![0],
             max_chats: 3,
         });

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a loopback port with a real SQLite file, driven
 //! by real websocket clients.
 
+mod accounts;
 mod actions;
 mod agent;
 mod auth;

@@ -53,6 +53,7 @@ pub fn config(database: PathBuf, timings: Timings) -> Config {
         job_title: "Support".to_owned(),
         avatar: None,
         token: OTHER_AGENT_TOKEN.to_owned(),
+        role: server::config::Role::Agent,
         groups: vec![0],
         max_chats: 6,
     });
@@ -105,6 +106,17 @@ impl TestServer {
             let _ = stop.await;
         }));
         TestServer { addr, _dir: dir, shutdown: Some(shutdown) }
+    }
+
+    /// A server with the test configuration as `adjust` changes it, whose `App` `prepare`
+    /// may use first (to set passwords, say).
+    pub async fn start_prepared(adjust: impl FnOnce(&mut Config), prepare: impl FnOnce(&App)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path().join("chat.db"), Timings::default());
+        adjust(&mut config);
+        let app = App::new(config).unwrap();
+        prepare(&app);
+        TestServer::serve(dir, app).await
     }
 
     /// A server with the test configuration whose link previews follow `policy`.
@@ -211,6 +223,21 @@ impl Client {
     pub async fn connect_from(source: std::net::IpAddr, addr: SocketAddr, path: &str) -> Client {
         let stream = connect_from(source, addr).await;
         let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}{path}"), MaybeTlsStream::Plain(stream)).await.unwrap();
+        Client { ws, next_id: 0, pending: VecDeque::new() }
+    }
+
+    /// A client whose upgrade request carries these extra headers (`Cookie`, `Origin`).
+    pub async fn connect_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Client {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let stream = connect_from(loopback(1), addr).await;
+        let (ws, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream)).await.unwrap();
         Client { ws, next_id: 0, pending: VecDeque::new() }
     }
 
