@@ -48,8 +48,10 @@ export async function connectAgent(server, token = AGENT_TOKEN) {
     if (!response.success) throw new Error(`${action}: ${JSON.stringify(response.payload)}`);
     return response.payload;
   };
-  await request("login", { token: `Bearer ${token}` });
+  const login = await request("login", { token: `Bearer ${token}` });
   return {
+    /** The answer to `login`. */
+    login,
     request,
     /** The first push named `action` (or one of several names) whose payload passes `where`. */
     push: async (action, where = () => true, timeout) => {

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { AGENT_TOKEN, ARTIFACTS, ROOT, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat, sendMessage } from "./support.mjs";
+import { ARTIFACTS, ROOT, firstPassword, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat, sendMessage } from "./support.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const TEAM_CONFIG = join(ROOT, "e2e", "config", "team.toml");
@@ -256,11 +256,12 @@ test("the shortcuts list opens with ? and Alt+N opens the waiting chat", async (
   try {
     const agent = await context.newPage();
     const errors = watchErrors(agent);
-    // Without a token, the app asks for one.
+    // Not signed in, the app asks for an e-mail and password.
     await agent.goto(`${server.url}/agent/`);
     await agent.getByTestId("console-signin").waitFor();
     await audit(agent, "sign-in");
-    await agent.getByLabel("Agent token").fill(AGENT_TOKEN);
+    await agent.getByLabel("E-mail").fill("anna@acme.example");
+    await agent.getByLabel("Password").fill(firstPassword(server, "anna@acme.example"));
     await agent.getByRole("button", { name: "Sign in" }).click();
     await agent.locator("body[data-ready='1']").waitFor();
     await agent.getByTestId("agent-presence").click();

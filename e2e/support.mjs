@@ -1,7 +1,7 @@
 // Shared helpers for the browser tests: a real server on a free loopback port with its
 // own database, and a headless Chromium that fails the test on any page error.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,7 +143,17 @@ export function watchErrors(page) {
   return errors;
 }
 
-/** Signs the agent app in on `page` (the demo agent unless `token` names another). */
+/**
+ * The first password a server on loopback gave an agent at start-up (kept beside its
+ * database, as the run command prints it).
+ */
+export function firstPassword(server, email) {
+  const line = readFileSync(join(server.dir, "agent-passwords"), "utf8").split("\n").find((entry) => entry.startsWith(`${email} `));
+  if (!line) throw new Error(`no first password for ${email}`);
+  return line.slice(email.length + 1).trim();
+}
+
+/** Signs the agent app in on `page` with a token (the demo agent's unless `token` names another). */
 export async function signInAgent(page, url, token = AGENT_TOKEN) {
   await page.goto(`${url}/agent/#token=${token}`);
   await page.locator("body[data-ready='1']").waitFor();

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use chat_client::InFlight;
 use protocol::{
-    AddUserToChat, AgentGetCustomer, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
+    AddUserToChat, AgentGetCustomer, ApiTokenId, CreateApiToken, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
     CreateCannedResponse, DeactivateChat, ErrorPayload, Event, EventBody, GetChat, ListArchives, ListThreads, Login,
     MarkEventsAsSeen, RemoveUserFromChat, RequestFrame, SendEvent, SendGreeting, SendTypingIndicator, ServerFrame, SetRoutingStatus,
     ThreadTag, TransferChat, TransferTo, UpdateCannedResponse,
@@ -129,6 +129,12 @@ pub enum Intent {
     },
     /// Remove a canned response.
     DeleteCanned(u64),
+    /// List the license's API tokens (owners and administrators).
+    ListApiTokens,
+    /// Make an API token.
+    CreateApiToken(CreateApiToken),
+    /// Revoke an API token.
+    RevokeApiToken(u64),
 }
 
 /// What a request in flight was for.
@@ -145,6 +151,9 @@ enum Purpose {
     ListThreads(String),
     ListAgents,
     ListCanned,
+    ListApiTokens,
+    CreateApiToken,
+    RevokeApiToken(u64),
     Archive { more: bool },
     Send { chat_id: String, custom_id: String },
     RoutingStatus(bool),
@@ -297,6 +306,18 @@ impl Session {
                 desk.canned_listed(listed.canned_responses);
                 Vec::new()
             }
+            (Purpose::ListApiTokens, AgentResponse::ListApiTokens(listed)) => {
+                desk.api_tokens_listed(listed.api_tokens);
+                Vec::new()
+            }
+            (Purpose::CreateApiToken, AgentResponse::CreateApiToken(created)) => {
+                desk.api_token_created(created);
+                Vec::new()
+            }
+            (Purpose::RevokeApiToken(id), AgentResponse::RevokeApiToken) => {
+                desk.api_token_revoked(id);
+                Vec::new()
+            }
             (Purpose::Archive { more }, AgentResponse::ListArchives(page)) => {
                 desk.archive_found(page, more);
                 Vec::new()
@@ -328,6 +349,9 @@ impl Session {
             Purpose::Archive { .. } => desk.refused(None, None, format!("The search failed: {}", error.message)),
             Purpose::Act(what) => desk.refused(None, None, format!("Could not {what}: {}", error.message)),
             Purpose::RoutingStatus(_) => desk.refused(None, None, format!("Could not change your status: {}", error.message)),
+            Purpose::ListApiTokens => desk.refused(None, None, format!("Could not list the API tokens: {}", error.message)),
+            Purpose::CreateApiToken => desk.refused(None, None, format!("Could not make the token: {}", error.message)),
+            Purpose::RevokeApiToken(_) => desk.refused(None, None, format!("Could not revoke the token: {}", error.message)),
             Purpose::Ping | Purpose::Quiet | Purpose::ListChats(_) | Purpose::GetThread(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
         }
         Vec::new()
@@ -394,10 +418,15 @@ impl Session {
     }
 
     fn act(&mut self, what: &'static str, request: AgentRequest) -> Vec<Frame> {
+        self.ask(Purpose::Act(what), request)
+    }
+
+    /// A request for `purpose`, once logged in.
+    fn ask(&mut self, purpose: Purpose, request: AgentRequest) -> Vec<Frame> {
         if !self.logged_in {
             return Vec::new();
         }
-        vec![self.request(Purpose::Act(what), request)]
+        vec![self.request(purpose, request)]
     }
 
     /// Turns what the agent asked for into requests (and the desk's own transitions).
@@ -531,6 +560,9 @@ impl Session {
                 self.act("change the canned response", AgentRequest::UpdateCannedResponse(UpdateCannedResponse { id, text, tags }))
             }
             Intent::DeleteCanned(id) => self.act("delete the canned response", AgentRequest::DeleteCannedResponse(CannedResponseId { id })),
+            Intent::ListApiTokens => self.ask(Purpose::ListApiTokens, AgentRequest::ListApiTokens),
+            Intent::CreateApiToken(request) => self.ask(Purpose::CreateApiToken, AgentRequest::CreateApiToken(request)),
+            Intent::RevokeApiToken(id) => self.ask(Purpose::RevokeApiToken(id), AgentRequest::RevokeApiToken(ApiTokenId { id })),
         }
     }
 }

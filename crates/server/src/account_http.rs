@@ -1,5 +1,6 @@
 //! The agent app's account routes: `POST /account/sign_in`, `sign_out`,
-//! `sign_out_everywhere` and `password`, and `GET /account/me`.
+//! `sign_out_everywhere` and `password`, and `GET /account/me` (who is signed in; 204 for
+//! nobody).
 //!
 //! The session lives in an HttpOnly, SameSite=Strict cookie. Every route that changes
 //! something refuses a browser request from another site (its `Origin` must be this
@@ -68,6 +69,20 @@ pub(crate) fn same_origin(app: &App, headers: &HeaderMap, required: bool) -> boo
 pub(crate) fn browser_session(app: &App, headers: &HeaderMap) -> Option<BrowserSession> {
     let token = cookie_token(headers)?;
     same_origin(app, headers, true).then(|| app.browser_session(token)).flatten()
+}
+
+/// The agent an HTTP request beside the socket speaks for (agent uploads): a bearer token
+/// (the configuration's or an API token) or, from this server's own pages, the session.
+pub(crate) fn request_agent(app: &App, headers: &HeaderMap) -> Option<Agent> {
+    if let Some(token) = crate::web_api::bearer_token(headers) {
+        let agent_id = match app.config.agent_by_token(token) {
+            Some(agent) => agent.id.clone(),
+            None => app.live_api_token(token).ok().flatten()?.agent_id,
+        };
+        return app.config.agent(&agent_id).cloned();
+    }
+    let session = browser_session(app, headers)?;
+    app.config.agent(&session.agent_id).cloned()
 }
 
 fn session_cookie(app: &App, value: &str, max_age: Duration) -> HeaderValue {
@@ -180,6 +195,8 @@ async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
     let session = cookie_token(&headers).and_then(|token| app.browser_session(token));
     match session.and_then(|session| app.config.agent(&session.agent_id).cloned()) {
         Some(agent) => ([(header::CACHE_CONTROL, "no-store")], Json(signed_in(&app, &agent))).into_response(),
-        None => error(StatusCode::UNAUTHORIZED, "authentication", "not signed in"),
+        // Nobody: not an error, since the app asks before it knows (and a browser would
+        // log a 401 as one).
+        None => (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "no-store")]).into_response(),
     }
 }

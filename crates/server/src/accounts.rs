@@ -274,10 +274,14 @@ impl App {
         if let Some(agent) = self.config.agent_by_token(token).filter(|agent| agent.license_id == license.id) {
             return Ok((agent.clone(), Credential::Configured, None));
         }
-        let row = self.db.use_api_token(&ids::hash_secret(token), ids::unix_now(), &self.clock.timestamp())?;
-        let row = row.filter(|row| row.license_id == license.id).ok_or_else(refused)?;
+        let row = self.live_api_token(token)?.filter(|row| row.license_id == license.id).ok_or_else(refused)?;
         let agent = in_license(&row.agent_id).ok_or_else(refused)?;
         Ok((agent, Credential::ApiToken(row.id), row.expires_at.map(remaining)))
+    }
+
+    /// The live API token with this secret, marked as used now.
+    pub(crate) fn live_api_token(&self, token: &str) -> crate::db::DbResult<Option<ApiTokenRow>> {
+        self.db.use_api_token(&ids::hash_secret(token), ids::unix_now(), &self.clock.timestamp())
     }
 
     /// `create_api_token` (owners and administrators).

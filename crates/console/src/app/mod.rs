@@ -1,13 +1,15 @@
-//! The browser shell of the agent app: the sign-in token, the connection task, and the
-//! views. Views read the desk through a signal and act only through [`Handle::send`]; the
+//! The browser shell of the agent app: signing in (the server's session, or a token from
+//! a link), the connection task, and the views. Views read the desk through a signal and act only through [`Handle::send`]; the
 //! connection task is the only code that touches the socket.
 
 use futures::channel::mpsc::{self, UnboundedSender};
 use leptos::prelude::*;
 
 use crate::desk::Desk;
+use account::Credential;
 use crate::session::Intent;
 
+mod account;
 mod alerts;
 mod chat;
 mod composer;
@@ -16,6 +18,7 @@ mod dialogs;
 mod inbox;
 mod panel;
 mod shortcuts;
+mod tokens;
 mod upload;
 
 /// The state of the link to the server, for the header.
@@ -27,7 +30,7 @@ pub enum Link {
     Online,
     /// Lost; trying again (attempt number).
     Reconnecting(u32),
-    /// The server refused the token or ended the session: sign in again.
+    /// The server refused the sign-in or ended it: sign in again.
     SignedOut(String),
 }
 
@@ -88,53 +91,42 @@ fn take_token() -> Option<String> {
     session_storage()?.get_item(TOKEN_KEY).ok().flatten()
 }
 
-/// Mounts the app.
+/// Mounts the app: a token from the link or this tab, else the browser's session if the
+/// server says it is signed in, else the sign-in form.
 pub fn start() {
-    let token = RwSignal::new(take_token());
+    let credential = RwSignal::new(take_token().map(Credential::Token));
+    let checked = RwSignal::new(credential.with_untracked(Option::is_some));
     mount_to_body(move || {
+        // Mounting starts the task executor, so the question goes out from here.
+        if !checked.get_untracked() {
+            leptos::task::spawn_local(async move {
+                if account::signed_in().await {
+                    credential.set(Some(Credential::Session));
+                }
+                checked.set(true);
+            });
+        }
         view! {
-            <Show when=move || token.with(Option::is_some) fallback=move || view! { <SignIn token/> }>
-                <Desktop token=token.get_untracked().unwrap_or_default()/>
+            <Show when=move || checked.get() fallback=|| view! { <p class="signin" role="status">"Loading…"</p> }>
+                <Show when=move || credential.with(Option::is_some) fallback=move || view! { <account::SignIn credential/> }>
+                    <Desktop credential=credential.get_untracked().unwrap_or(Credential::Session)/>
+                </Show>
             </Show>
         }
     });
 }
 
-/// Asks for the agent's token when the page was opened without one.
+/// The app once signed in: connection, alerts, and the three columns.
 #[component]
-fn SignIn(token: RwSignal<Option<String>>) -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let Some(value) = input.get().map(|input| input.value().trim().to_owned()).filter(|value| !value.is_empty()) else { return };
-        if let Some(storage) = session_storage() {
-            let _ = storage.set_item(TOKEN_KEY, &value);
-        }
-        token.set(Some(value));
-    };
-    view! {
-        <main class="signin">
-            <form on:submit=submit data-testid="console-signin">
-                <h1>"Sign in to answer chats"</h1>
-                <label for="console-token">"Agent token"</label>
-                <input id="console-token" node_ref=input type="password" autocomplete="current-password" required=true/>
-                <button type="submit">"Sign in"</button>
-            </form>
-        </main>
-    }
-}
-
-/// The app once it has a token: connection, alerts, and the three columns.
-#[component]
-fn Desktop(token: String) -> impl IntoView {
+fn Desktop(credential: Credential) -> impl IntoView {
     let desk = RwSignal::new(Desk::default());
     let link = RwSignal::new(Link::Connecting);
     let (sender, intents) = mpsc::unbounded();
     let handle = Handle { desk, link, intents: StoredValue::new(sender) };
     provide_context(handle);
-    connection::spawn(handle, intents, token);
+    connection::spawn(handle, intents, credential.login_token());
     alerts::watch(handle);
-    // Signed out by the server: the token is no good any more; the next load asks again.
+    // Signed out by the server: a token is no good any more; the next load asks again.
     Effect::new(move |_| {
         if matches!(link.get(), Link::SignedOut(_))
             && let Some(storage) = session_storage()
@@ -155,7 +147,7 @@ fn Desktop(token: String) -> impl IntoView {
             Link::Reconnecting(_) => "reconnecting",
             Link::SignedOut(_) => "signed-out",
         }>
-            <TopBar help/>
+            <TopBar help credential/>
             <inbox::Inbox/>
             <chat::ChatView/>
             <panel::VisitorPanel/>
@@ -185,12 +177,14 @@ fn watch_visibility(handle: Handle) {
 
 /// The header: who is signed in, their status, the queue, the link's state.
 #[component]
-fn TopBar(help: RwSignal<bool>) -> impl IntoView {
+fn TopBar(help: RwSignal<bool>, credential: Credential) -> impl IntoView {
     let handle = expect_context::<Handle>();
     let desk = handle.desk;
     let accepting = Memo::new(move |_| desk.with(|desk| desk.accepting));
     let waiting = Memo::new(move |_| desk.with(|desk| desk.section(crate::desk::Section::Queue).len()));
     let toggle = move |_| handle.send(Intent::Accepting(!accepting.get_untracked()));
+    let (account_open, tokens_open) = (RwSignal::new(false), RwSignal::new(false));
+    let manages = Memo::new(move |_| desk.with(Desk::manages));
     let link_text = move || match handle.link.get() {
         Link::Online => String::new(),
         Link::Connecting => "Connecting…".to_owned(),
@@ -222,6 +216,12 @@ fn TopBar(help: RwSignal<bool>) -> impl IntoView {
                 </p>
             </Show>
             <alerts::SoundChoice/>
+            <Show when=move || manages.get()>
+                <button type="button" data-testid="agent-api-tokens" aria-haspopup="dialog" on:click=move |_| tokens_open.set(true)>"API tokens"</button>
+            </Show>
+            <button type="button" data-testid="agent-account" aria-haspopup="dialog" on:click=move |_| account_open.set(true)>"Account"</button>
+            <account::AccountDialog open=account_open credential/>
+            <tokens::TokensDialog open=tokens_open/>
             <button type="button" class="topbar__help" aria-label="Keyboard shortcuts" on:click=move |_| help.set(true)>"?"</button>
         </header>
     }

@@ -47,12 +47,14 @@ pub fn send_file(handle: Handle, uploads: Uploads, chat_id: String, file: web_sy
         set(uploads, id, |upload| upload.error = Some(format!("{name} is larger than 10 MB.")));
         return;
     }
-    let Some(token) = super::stored_token() else { return };
     let (Ok(request), Ok(form)) = (web_sys::XmlHttpRequest::new(), web_sys::FormData::new()) else { return };
     let _ = form.append_with_blob_and_filename("file", &file, &name);
     let url = format!("/v3.5/agent/action/upload_file?chat_id={}", js_sys::encode_uri_component(&chat_id));
     let _ = request.open("POST", &url);
-    let _ = request.set_request_header("Authorization", &format!("Bearer {token}"));
+    // A tab opened with a token sends it; a signed-in tab's cookie goes by itself.
+    if let Some(token) = super::stored_token() {
+        let _ = request.set_request_header("Authorization", &format!("Bearer {token}"));
+    }
     let progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
         if event.length_computable() && event.total() > 0.0 {
             let percent = (event.loaded() / event.total() * 100.0).round() as u32;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use chat_client::{merge_event, same_event, Merged};
 use protocol::{
-    AgentChat, AgentChatSummary, AgentCustomer, AgentInfo, AgentListChatsResponse, AgentLoginResponse, AgentUser, CannedResponse, Chat,
+    AgentChat, AgentChatSummary, AgentCustomer, AgentInfo, AgentListChatsResponse, AgentLoginResponse, AgentUser, ApiToken, CannedResponse, Chat,
+    CreatedApiToken,
     Event, EventBody, GroupInfo, ListAgentsResponse, ListArchivesResponse, ListThreadsResponse, Object, Queue, Thread, User,
     UserType, Verification,
 };
@@ -211,6 +212,12 @@ pub struct Desk {
     pub me: Option<String>,
     /// Their name.
     pub my_name: Option<String>,
+    /// Their role in the agent API's words: `owner`, `administrator` or `normal`.
+    pub my_permission: Option<String>,
+    /// The license's API tokens (owners and administrators), once listed.
+    pub api_tokens: Vec<ApiToken>,
+    /// A token just made, with its secret, until the agent has copied it.
+    pub new_api_token: Option<CreatedApiToken>,
     /// Whether they take new chats.
     pub accepting: bool,
     /// The license's name.
@@ -281,6 +288,7 @@ impl Desk {
     pub fn logged_in(&mut self, login: &AgentLoginResponse) {
         self.me = Some(login.my_profile.user.id.clone());
         self.my_name = login.my_profile.user.name.clone();
+        self.my_permission = login.my_profile.permission.clone();
         self.accepting = login.my_profile.routing_status == "accepting_chats";
         self.license_name = login.license.name.clone();
         for summary in &login.chats_summary {
@@ -409,6 +417,37 @@ impl Desk {
     pub fn agents_listed(&mut self, listed: &ListAgentsResponse) {
         self.agents = listed.agents.clone();
         self.groups = listed.groups.clone();
+    }
+
+    /// Whether the agent manages the license (API tokens, and what only owners and
+    /// administrators see).
+    pub fn manages(&self) -> bool {
+        matches!(self.my_permission.as_deref(), Some("owner" | "administrator"))
+    }
+
+    /// `list_api_tokens`.
+    pub fn api_tokens_listed(&mut self, tokens: Vec<ApiToken>) {
+        self.api_tokens = tokens;
+    }
+
+    /// `create_api_token` answered: the token joins the list, its secret is shown once.
+    pub fn api_token_created(&mut self, created: CreatedApiToken) {
+        self.api_tokens.retain(|token| token.id != created.info.id);
+        self.api_tokens.insert(0, created.info.clone());
+        self.new_api_token = Some(created);
+    }
+
+    /// The agent is done with a new token's secret: it is not kept.
+    pub fn forget_new_api_token(&mut self) {
+        self.new_api_token = None;
+    }
+
+    /// `revoke_api_token` answered.
+    pub fn api_token_revoked(&mut self, id: u64) {
+        self.api_tokens.retain(|token| token.id != id);
+        if self.new_api_token.as_ref().is_some_and(|created| created.info.id == id) {
+            self.new_api_token = None;
+        }
     }
 
     /// `list_canned_responses`.

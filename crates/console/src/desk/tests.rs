@@ -311,3 +311,49 @@ fn an_archive_result_brings_its_thread_into_the_transcript() {
     assert_eq!(chat.thread_id.as_deref(), Some("ended-t1"), "the current thread stays current");
     assert_eq!(chat.earlier.iter().map(|thread| thread.id.as_str()).collect::<Vec<_>>(), ["old-thread"]);
 }
+
+#[test]
+fn an_owner_lists_makes_and_revokes_api_tokens_and_sees_a_secret_once() {
+    let mut session = Session::new("tab1");
+    let mut desk = Desk::default();
+    session.begin();
+    let login = session.login("");
+    assert_eq!(login.request.action(), "login");
+    let answer_json = json!({
+        "license": { "id": 1, "organization_id": "org", "name": "Acme" },
+        "my_profile": { "id": ME, "type": "agent", "name": "Anna", "routing_status": "accepting_chats", "permission": "owner" },
+    });
+    session.receive(answer(&login, answer_json), &mut desk);
+    assert!(desk.manages());
+
+    let listing = session.intent(Intent::ListApiTokens, &mut desk);
+    assert_eq!(actions(&listing), ["list_api_tokens"]);
+    let old = json!({ "id": 1, "name": "CRM", "agent_id": ME, "created_by": ME, "created_at": "2026-12-01T10:00:00.000000Z" });
+    session.receive(answer(&listing[0], json!({ "api_tokens": [old] })), &mut desk);
+    assert_eq!(desk.api_tokens.len(), 1);
+
+    let request = protocol::CreateApiToken { name: "Bot".to_owned(), agent_id: None, expires_in_days: Some(30) };
+    let making = session.intent(Intent::CreateApiToken(request), &mut desk);
+    assert_eq!(actions(&making), ["create_api_token"]);
+    let created = json!({ "id": 2, "name": "Bot", "agent_id": ME, "created_by": ME, "created_at": "2026-12-02T10:00:00.000000Z",
+        "expires_at": "2027-01-01T10:00:00.000000Z", "token": "s".repeat(64) });
+    session.receive(answer(&making[0], created), &mut desk);
+    assert_eq!(desk.api_tokens.iter().map(|token| token.id).collect::<Vec<_>>(), [2, 1], "newest first");
+    assert_eq!(desk.new_api_token.as_ref().map(|created| created.token.len()), Some(64));
+    desk.forget_new_api_token();
+    assert!(desk.new_api_token.is_none(), "the secret is not kept once dismissed");
+
+    let revoking = session.intent(Intent::RevokeApiToken(1), &mut desk);
+    session.receive(answer(&revoking[0], json!({})), &mut desk);
+    assert_eq!(desk.api_tokens.iter().map(|token| token.id).collect::<Vec<_>>(), [2]);
+
+    let refused = session.intent(Intent::RevokeApiToken(9), &mut desk);
+    session.receive(refusal(&refused[0], "API token not found"), &mut desk);
+    assert_eq!(desk.notice.as_deref(), Some("Could not revoke the token: API token not found"));
+}
+
+#[test]
+fn an_agent_does_not_manage_the_license() {
+    let (_, desk) = signed_in();
+    assert!(!desk.manages(), "no permission in the login answer");
+}

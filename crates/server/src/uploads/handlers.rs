@@ -61,7 +61,7 @@ async fn upload_file(
 
 /// `POST /{version}/agent/action/upload_file?chat_id=…` (an extension; the Agent Chat API
 /// has no upload of its own here): an agent's file for a chat, authenticated with the
-/// agent's token. It is stored with the chat's visitor as its owner (so it lives and is
+/// agent's session or a token. It is stored with the chat's visitor as its owner (so it lives and is
 /// served like theirs) but does not count against the visitor's quota.
 async fn agent_upload_file(
     State(app): State<App>,
@@ -73,8 +73,11 @@ async fn agent_upload_file(
     if let Err(refused) = app.limit_address(client) {
         return refused;
     }
-    let Some(agent) = crate::web_api::bearer_token(&headers).and_then(|token| app.config.agent_by_token(token)) else {
-        return error_response(&protocol::ErrorPayload::new(protocol::ErrorType::Authentication, "send the agent's token as Authorization: Bearer <token>"));
+    let Some(agent) = crate::account_http::request_agent(&app, &headers) else {
+        return error_response(&protocol::ErrorPayload::new(
+            protocol::ErrorType::Authentication,
+            "sign in, or send an agent token as Authorization: Bearer <token>",
+        ));
     };
     let Ok(Query(query)) = query else {
         return error_response(&validation("name the chat: ?chat_id=…"));

