@@ -20,6 +20,7 @@ use crate::actor::Actor;
 use crate::config::{Agent, License, Role};
 use crate::db::accounts::ApiTokenRow;
 use crate::errors::{not_found, validation, ApiResult};
+pub(crate) use crate::hub::Credential;
 use crate::limits::address_key;
 use crate::{ids, App};
 
@@ -38,17 +39,6 @@ const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The longest API token name, in characters, and the furthest expiry.
 const MAX_TOKEN_NAME_CHARS: usize = 80;
 const MAX_TOKEN_DAYS: u32 = 3650;
-
-/// What a logged-in agent socket signed in with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credential {
-    /// The token of the agent in the configuration.
-    Configured,
-    /// A browser session, by its token's digest.
-    Session(String),
-    /// An API token, by id.
-    ApiToken(u64),
-}
 
 /// A browser session an agent socket's upgrade request carried.
 #[derive(Debug, Clone)]

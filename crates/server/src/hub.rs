@@ -17,7 +17,6 @@ use std::sync::Mutex;
 
 use protocol::{Api, Push, PushFrame, PushVersions, Version};
 
-use crate::accounts::Credential;
 use crate::outbox::Outbox;
 
 /// Identifies one websocket connection.
@@ -26,6 +25,17 @@ pub type ConnId = u64;
 /// The connection id of Web API requests. Real sockets are numbered from 1, so no socket
 /// takes the requester's tagged copy of a push and every recipient gets it untagged.
 pub(crate) const NO_SOCKET: ConnId = 0;
+
+/// What a logged-in agent socket signed in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// The token of the agent in the configuration.
+    Configured,
+    /// A browser session, by its token's digest.
+    Session(String),
+    /// An API token, by id.
+    ApiToken(u64),
+}
 
 /// Who is on the other end of a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
