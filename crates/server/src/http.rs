@@ -171,15 +171,34 @@ fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
         .write_buffer_size(0)
 }
 
+/// Whether a browser request for a license comes from a page allowed to use it: any page
+/// when the license lists no sites; otherwise this server's own pages (the widget's frame,
+/// which only listed sites may embed), the listed sites, and requests no browser sent (no
+/// `Origin`).
+pub(crate) fn origin_allowed(app: &App, license: &License, headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|origin| origin.to_str().ok()) else { return true };
+    license.allowed_origins.is_empty()
+        || license.allowed_origins.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin))
+        || crate::account_http::same_origin(app, headers, true)
+}
+
+fn foreign_site() -> Response {
+    token_error(StatusCode::FORBIDDEN, "origin_not_allowed", "this site may not use the chat of this license")
+}
+
 async fn customer_socket(
     State(app): State<App>,
     client: ClientAddr,
     Path(version): Path<String>,
     Query(tenant): Query<Tenant>,
+    headers: axum::http::HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let version = path_version(&version);
     let license = app.socket_license(version, &tenant);
+    if license.as_ref().is_ok_and(|license| !origin_allowed(&app, license, &headers)) {
+        return foreign_site();
+    }
     // A refused connection is told why in the newest version's words.
     let version = version.unwrap_or(Version::LATEST);
     small_buffers(upgrade)
@@ -216,7 +235,12 @@ async fn agent_socket(
 /// Issues a customer access token. The identity secret it returns is what the widget keeps
 /// (in its own storage, first-party to this server) to be the same customer next time; no
 /// cookies are involved.
-async fn customer_token(State(app): State<App>, client: ClientAddr, body: Option<Json<protocol::TokenRequest>>) -> Response {
+async fn customer_token(
+    State(app): State<App>,
+    client: ClientAddr,
+    headers: axum::http::HeaderMap,
+    body: Option<Json<protocol::TokenRequest>>,
+) -> Response {
     if let Err(refused) = app.limit_address(client) {
         return refused;
     }
@@ -235,6 +259,9 @@ async fn customer_token(State(app): State<App>, client: ClientAddr, body: Option
     let Some(license) = app.tenant(&tenant) else {
         return token_error(StatusCode::NOT_FOUND, "license_not_found", "no such license or organization");
     };
+    if !origin_allowed(&app, &license, &headers) {
+        return foreign_site();
+    }
     match app.issue_customer_token(&license, request.identity.as_deref()) {
         Ok(Some(body)) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
         Ok(None) => token_error(StatusCode::FORBIDDEN, "customer_banned", "the customer is banned"),

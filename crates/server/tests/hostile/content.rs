@@ -114,6 +114,51 @@ async fn the_widget_page_opens_only_for_the_licenses_sites() {
     assert_ne!(open.status, 403);
 }
 
+/// 8b. A license that lists its sites gives tokens and sockets only to pages of those
+///     sites or of the server itself (the widget's frame); other sites' pages get 403.
+///     Programs, which send no `Origin`, are not affected.
+#[tokio::test]
+async fn tokens_and_sockets_serve_only_the_licenses_sites() {
+    let _serial = one_at_a_time();
+    let server = TestServer::start().await;
+    let own = format!("http://{}", server.addr);
+    let body = json!({ "license_id": 2 }).to_string().into_bytes();
+    let token_from = |origin: Option<&'static str>| {
+        let own = own.clone();
+        let body = body.clone();
+        async move {
+            let origin = origin.map(str::to_owned).unwrap_or(own);
+            let headers = [("Origin", origin.as_str()), ("Content-Type", "application/json")];
+            http_request(server.addr, "POST", "/customer/token", &headers, body).await
+        }
+    };
+    let refused = token_from(Some("https://evil.example")).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.json()["error"]["type"], "origin_not_allowed");
+    assert_eq!(token_from(Some("https://shop.example")).await.status, 200);
+    assert_eq!(token_from(None).await.status, 200, "the widget's frame on the server's own origin");
+    let bare = http_request(server.addr, "POST", "/customer/token", &[("Content-Type", "application/json")], body.clone()).await;
+    assert_eq!(bare.status, 200, "no Origin: not a browser");
+    // A license that lists no sites serves every site.
+    let open = json!({ "license_id": 1 }).to_string().into_bytes();
+    let anywhere = http_request(server.addr, "POST", "/customer/token", &[("Origin", "https://evil.example"), ("Content-Type", "application/json")], open).await;
+    assert_eq!(anywhere.status, 200);
+
+    let upgrade = |origin: &str| {
+        format!("GET /v3.5/customer/rtm/ws?license_id=2 HTTP/1.1\r\nHost: {}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {origin}\r\n\r\n", server.addr)
+    };
+    for (origin, status) in [("https://evil.example", "403"), ("https://shop.example", "101")] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(upgrade(origin).as_bytes()).await.unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await.unwrap();
+        assert_eq!(&String::from_utf8_lossy(&head)[9..12], status, "{origin}");
+    }
+    let mut control = Control::start(server.addr).await;
+    control.check().await;
+}
+
 /// 3. Requests whose work grows with their input are capped.
 #[tokio::test]
 async fn requests_that_ask_for_unbounded_work_are_capped() {
