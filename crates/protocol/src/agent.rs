@@ -103,6 +103,8 @@ action_enum! {
         ListApiTokens = "list_api_tokens",
         /// Extension (owners and administrators): an API token stops working at once.
         RevokeApiToken(crate::ApiTokenId) = "revoke_api_token",
+        /// Extension (owners and administrators): figures over a range of days.
+        GetReport(crate::GetReport) = "get_report",
     }
 }
 
@@ -189,6 +191,8 @@ action_enum! {
         ListApiTokens(crate::ListApiTokensResponse) = "list_api_tokens",
         /// Answer to `revoke_api_token`.
         RevokeApiToken = "revoke_api_token",
+        /// Answer to `get_report`.
+        GetReport(crate::Report) = "get_report",
     }
 }
 

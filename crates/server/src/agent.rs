@@ -126,6 +126,7 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: AgentRequest) -> Answer<A
         AgentRequest::RevokeApiToken(request) => {
             app.revoke_api_token(actor, request.id).map(|()| AgentResponse::RevokeApiToken).into()
         }
+        AgentRequest::GetReport(request) => app.report(actor, request).map(AgentResponse::GetReport).into(),
         AgentRequest::Other { action, .. } => Err(refusal(&action)).into(),
     }
 }

@@ -187,7 +187,7 @@ pub struct UploadRow {
 /// Everything the server stores. [`SqliteStore`] is the implementation; a networked
 /// database would be another. Every write is durable when the call returns: the server
 /// acknowledges a request only after the store accepted it.
-pub trait Store: QueueStore + DeskStore + AccountStore + Send + Sync {
+pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + Send + Sync {
     /// The newest stored timestamp, so a restarted clock never goes back.
     fn latest_timestamp(&self) -> DbResult<Option<String>>;
     /// Creates a customer who proves their identity with the secret behind `secret_hash`.
@@ -329,7 +329,7 @@ pub trait QueueStore {
     /// Puts a chat at the end of the queue (once).
     fn enqueue(&self, queued: &Queued) -> DbResult<()>;
     /// Takes a chat out of the queue; true when it was waiting.
-    fn dequeue(&self, chat_id: &str) -> DbResult<bool>;
+    fn dequeue(&self, chat_id: &str, now: &str) -> DbResult<bool>;
     /// The chats waiting in a license, oldest first.
     fn waiting(&self, license_id: u64) -> DbResult<Vec<Queued>>;
     /// The routing status an agent last chose, if they ever chose one.
@@ -340,7 +340,9 @@ pub trait QueueStore {
 
 pub mod accounts;
 pub mod desk;
+pub mod reports;
 mod sqlite;
 pub use accounts::AccountStore;
 pub use desk::DeskStore;
+pub use reports::ReportStore;
 pub use sqlite::SqliteStore;

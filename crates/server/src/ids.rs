@@ -87,7 +87,7 @@ pub(crate) fn format_micros(micros: i128) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00.000000Z".to_owned())
 }
 
-fn parse_micros(text: &str) -> Option<i128> {
+pub(crate) fn parse_micros(text: &str) -> Option<i128> {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     let moment = time::PrimitiveDateTime::parse(text, &format).ok()?.assume_utc();
     Some(moment.unix_timestamp_nanos() / 1_000)

@@ -30,6 +30,7 @@ mod outbox;
 mod paging;
 mod people;
 mod properties;
+mod reports;
 mod routing;
 mod session;
 mod tenant;

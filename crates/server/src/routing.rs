@@ -231,7 +231,7 @@ impl App {
     /// Adds an agent to a chat with a system message; `requester` is the agent who asked
     /// (a transfer), none when the router did.
     pub(crate) fn assign(&self, row: &ChatRow, thread_id: &str, agent_id: &str, requester: Option<&str>) -> ApiResult<()> {
-        self.db.dequeue(&row.id)?;
+        self.db.dequeue(&row.id, &self.clock.timestamp())?;
         if !self.db.add_chat_agent(&row.id, agent_id)? {
             return Ok(());
         }
@@ -383,12 +383,12 @@ impl App {
         let row = ChatRow { group_id, ..row };
         let (transferred_to, queue) = match destination {
             Destination::Agent(agent_id) => {
-                self.db.dequeue(&row.id)?;
+                self.db.dequeue(&row.id, &self.clock.timestamp())?;
                 self.assign(&row, &thread.id, agent_id, Some(&requester))?;
                 (TransferTarget { group_ids: None, agent_ids: Some(vec![agent_id.clone()]) }, None)
             }
             &Destination::Group(group_id) => {
-                self.db.dequeue(&row.id)?;
+                self.db.dequeue(&row.id, &self.clock.timestamp())?;
                 self.route(&row, &thread.id, &Route::group(group_id))?;
                 (TransferTarget { group_ids: Some(vec![group_id]), agent_ids: None }, self.queue_of(row.license_id, &row.id)?)
             }

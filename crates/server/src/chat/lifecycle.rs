@@ -137,7 +137,7 @@ impl App {
         });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
         // A closed chat leaves the queue, or frees its agent's slot for a waiting one.
-        self.db.dequeue(&row.id)?;
+        self.db.dequeue(&row.id, &self.clock.timestamp())?;
         self.drain_queue(row.license_id)?;
         Ok(())
     }

@@ -108,7 +108,7 @@ impl App {
     }
 
     pub(crate) fn join_agent_by(&self, row: &ChatRow, thread_id: &str, agent_id: &str, requester: &str) -> ApiResult<()> {
-        if self.db.dequeue(&row.id)? {
+        if self.db.dequeue(&row.id, &self.clock.timestamp())? {
             self.announce_queue(row.license_id)?;
         }
         if self.db.add_chat_agent(&row.id, agent_id)? {

@@ -26,6 +26,7 @@ mod events;
 mod greetings;
 mod properties;
 mod queue;
+mod reports;
 mod schema;
 mod uploads;
 

@@ -23,7 +23,8 @@ fn record(event: TraceEvent<'_>) {
 
 /// Tables that grow with visitors and chats.
 const GROWING: &[&str] =
-    &["events", "customers", "access_tokens", "chats", "threads", "chat_agents", "seen", "greetings", "uploads", "queue", "thread_tags", "canned_responses", "customer_pages"];
+    &["events", "customers", "access_tokens", "chats", "threads", "chat_agents", "seen", "greetings", "uploads", "queue", "thread_tags", "canned_responses", "customer_pages",
+      "accounts", "agent_sessions", "api_tokens", "queue_waits"];
 
 /// Statements that may scan, and why.
 const ALLOWED: &[(&str, &str)] = &[
@@ -123,7 +124,7 @@ fn workload(store: &SqliteStore) -> DbResult<()> {
     };
     store.enqueue(&queued)?;
     store.waiting(1)?;
-    store.dequeue("CH")?;
+    store.dequeue("CH", now)?;
     store.set_agent_accepting("a@x", true)?;
     store.agent_accepting("a@x")?;
     desk_workload(store)
@@ -193,6 +194,24 @@ fn account_workload(store: &SqliteStore) -> DbResult<()> {
     store.api_tokens(1, 2)?;
     store.use_api_token("t1", 2, now)?;
     store.revoke_api_token(1, id, now)?;
+    report_workload(store)
+}
+
+/// Reports with and without their filters.
+fn report_workload(store: &SqliteStore) -> DbResult<()> {
+    use crate::db::reports::{ReportQuery, ReportStore};
+    let mut query = ReportQuery {
+        license_id: 1,
+        from: "2026-01-01T00:00:00.000000Z".to_owned(),
+        until: "2026-01-02T00:00:00.000000Z".to_owned(),
+        group_id: None,
+        agent_id: None,
+    };
+    store.report_threads(&query)?;
+    store.report_queue_stays(&query)?;
+    (query.group_id, query.agent_id) = (Some(0), Some("a@x".to_owned()));
+    store.report_threads(&query)?;
+    store.report_queue_stays(&query)?;
     Ok(())
 }
 

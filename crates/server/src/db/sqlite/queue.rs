@@ -24,8 +24,16 @@ impl QueueStore for SqliteStore {
         })
     }
 
-    fn dequeue(&self, chat_id: &str) -> DbResult<bool> {
-        self.write(|tx| Ok(tx.prepare_cached("DELETE FROM queue WHERE chat_id = ?1")?.execute(params![chat_id])? > 0))
+    fn dequeue(&self, chat_id: &str, now: &str) -> DbResult<bool> {
+        self.write(|tx| {
+            // The stay is kept for reports before the row goes.
+            tx.prepare_cached(
+                "INSERT INTO queue_waits (thread_id, license_id, queued_at, left_at)
+                 SELECT thread_id, license_id, queued_at, ?2 FROM queue WHERE chat_id = ?1",
+            )?
+            .execute(params![chat_id, now])?;
+            Ok(tx.prepare_cached("DELETE FROM queue WHERE chat_id = ?1")?.execute(params![chat_id])? > 0)
+        })
     }
 
     fn waiting(&self, license_id: u64) -> DbResult<Vec<Queued>> {

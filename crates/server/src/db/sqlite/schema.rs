@@ -215,6 +215,17 @@ const MIGRATIONS: &[&str] = &[
         last_used_at TEXT
     );
     CREATE INDEX api_tokens_by_license ON api_tokens(license_id, id);",
+    // 14: reports: threads by when they started, and each stay in the routing queue (a
+    // queue row is deleted when the chat leaves it, so its times are kept here).
+    "CREATE INDEX threads_by_time ON threads(created_at);
+    CREATE TABLE queue_waits (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        thread_id TEXT NOT NULL REFERENCES threads(id),
+        license_id INTEGER NOT NULL,
+        queued_at TEXT NOT NULL,
+        left_at TEXT NOT NULL
+    );
+    CREATE INDEX queue_waits_by_time ON queue_waits(license_id, queued_at);",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.
