@@ -2,12 +2,14 @@
 // configuration (an owner, Anna, and an agent, Ben): signing in with a password, the
 // session surviving a reload out of reach of page scripts, roles (an agent sees no admin
 // pages and is refused admin actions over the socket), an API token made in the app,
-// used by a program and revoked, a password change, and signing out everywhere.
+// used by a program and revoked, a password change, signing out everywhere, and a report
+// whose figures match the chats the test had.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { connectAgent } from "./agent-api.mjs";
+import WebSocket from "ws";
 import { ROOT, firstPassword, launchBrowser, startServer, watchErrors } from "./support.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
@@ -136,13 +138,15 @@ test("an agent sees no admin pages, is refused admin actions, changes a password
           answers[frame.request_id] = frame;
           if (frame.request_id === "1") socket.send(JSON.stringify({ request_id: "2", action: "create_api_token", payload: { name: "mine" } }));
           if (frame.request_id === "2") socket.send(JSON.stringify({ request_id: "3", action: "list_api_tokens", payload: {} }));
-          if (frame.request_id === "3") resolve();
+          if (frame.request_id === "3") socket.send(JSON.stringify({ request_id: "4", action: "get_report", payload: { from: "2026-01-01", to: "2026-01-02" } }));
+          if (frame.request_id === "4") resolve();
         };
       });
       socket.close();
-      return [answers["1"].payload.my_profile.permission, answers["2"].payload.error.type, answers["3"].payload.error.type];
+      return [answers["1"].payload.my_profile.permission, answers["2"].payload.error.type, answers["3"].payload.error.type, answers["4"].payload.error.type];
     });
-    assert.deepEqual(refused, ["normal", "authorization", "authorization"]);
+    assert.deepEqual(refused, ["normal", "authorization", "authorization", "authorization"]);
+    assert.equal(await page.getByTestId("agent-reports").count(), 0, "no reports page for an agent");
 
     // A second tab of the same browser, then a password change from the first.
     const second = await context.newPage();
@@ -177,6 +181,84 @@ test("an agent sees no admin pages, is refused admin actions, changes a password
     await page.locator("body[data-ready='1']").waitFor();
     await page.getByTestId("agent-me").filter({ hasText: "Ben" }).waitFor();
     assert.deepEqual(unexpected(errors), []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
+/** A visitor over the customer API from Node: starts a chat saying `text`. */
+async function visitorChat(server, text) {
+  const { access_token: token } = await (await fetch(`${server.url}/customer/token`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ license_id: 1 }),
+  })).json();
+  const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v3.5/customer/rtm/ws?license_id=1`);
+  await new Promise((resolve, reject) => { socket.once("open", resolve); socket.once("error", reject); });
+  let next = 0;
+  const request = (action, payload) => new Promise((resolve, reject) => {
+    const id = `v${++next}`;
+    const listen = (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type !== "response" || frame.request_id !== id) return;
+      socket.off("message", listen);
+      frame.success ? resolve(frame.payload) : reject(new Error(`${action}: ${JSON.stringify(frame.payload)}`));
+    };
+    socket.on("message", listen);
+    socket.send(JSON.stringify({ request_id: id, action, payload }));
+  });
+  await request("login", { token: `Bearer ${token}` });
+  const started = await request("start_chat", { chat: { thread: { events: [{ type: "message", text }] } } });
+  return { request, chatId: started.chat_id, threadId: started.thread_id, close: () => socket.close() };
+}
+
+test("a report shows the figures of the chats that happened, in numbers, charts and CSV", async () => {
+  const server = await startServer({ config: DEMO_CONFIG });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    // Today: one chat answered and rated good with a comment, one ended unanswered.
+    const anna = await connectAgent(server);
+    const answered = await visitorChat(server, "Is the tent waterproof?");
+    await anna.request("send_event", { chat_id: answered.chatId, event: { type: "message", text: "Yes, to 3000 mm." } });
+    await answered.request("update_thread_properties", {
+      chat_id: answered.chatId, thread_id: answered.threadId, properties: { rating: { score: 1, comment: "Very helpful" } },
+    });
+    await anna.request("deactivate_chat", { id: answered.chatId });
+    const missed = await visitorChat(server, "Hello? Anyone?");
+    await anna.request("deactivate_chat", { id: missed.chatId });
+    answered.close();
+    missed.close();
+
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, server, ANNA, firstPassword(server, ANNA));
+    await page.getByTestId("agent-reports").click();
+    await page.getByTestId("agent-reports-dialog").waitFor();
+    await page.getByTestId("agent-report-chats").filter({ hasText: "2" }).waitFor();
+    assert.equal(await page.getByTestId("agent-report-answered").textContent(), "1");
+    assert.equal(await page.getByTestId("agent-report-missed").textContent(), "1");
+    assert.match(await page.getByTestId("agent-report-first-response").textContent(), /^\d+ s median/);
+    assert.equal(await page.getByTestId("agent-report-ratings").textContent(), "100% good (1 good, 0 bad)");
+    await page.getByTestId("agent-report-comments").filter({ hasText: "Good: Very helpful" }).waitFor();
+    // Today's bar holds both chats, its missed part one; the hours add up to two.
+    const today = page.locator("[data-testid=agent-report-per-day] rect.chart__bar:not(.chart__bar--missed)").last();
+    assert.equal(await today.getAttribute("data-value"), "2");
+    const missedToday = page.locator("[data-testid=agent-report-per-day] rect.chart__bar--missed").last();
+    assert.equal(await missedToday.getAttribute("data-value"), "1");
+    const hours = await page.locator("[data-testid=agent-report-per-hour] rect").evaluateAll((bars) => bars.reduce((sum, bar) => sum + Number(bar.dataset.value), 0));
+    assert.equal(hours, 2);
+    const csv = decodeURIComponent((await page.getByTestId("agent-report-csv").getAttribute("href")).replace(/^data:text\/csv;charset=utf-8,/, ""));
+    assert.match(csv, /^figure,value\n/);
+    assert.match(csv, /\nchats,2\nanswered,1\nmissed,1\n/);
+    assert.match(csv, /\ngood,Very helpful,/);
+    await audit(page, "reports");
+
+    // One agent's chats: Ben wrote in none.
+    await page.getByTestId("agent-report-agent").selectOption({ label: "Ben" });
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.getByTestId("agent-report-chats").filter({ hasText: /^0$/ }).waitFor();
+    await page.getByTestId("agent-report-no-comments").waitFor();
+    assert.deepEqual(unexpected(errors), []);
+    anna.close();
   } finally {
     await context.close();
     await server.stop();

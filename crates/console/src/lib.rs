@@ -6,7 +6,9 @@
 //! [`app`] is the browser shell: the connection task and the views (Leptos), built for the
 //! browser only.
 //!
-//! Architecture invariant: no IO, no clock, no DOM in `desk` and `session`. The shell feeds
+//! [`report`] words a report's figures, lays out its charts and writes its CSV.
+//!
+//! Architecture invariant: no IO, no clock, no DOM in `desk`, `session` and `report`. The shell feeds
 //! frames and the time in, and sends what comes out; views never touch the socket.
 
 #![warn(missing_docs)]
@@ -15,4 +17,5 @@
 pub mod app;
 pub mod card;
 pub mod desk;
+pub mod report;
 pub mod session;

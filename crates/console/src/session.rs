@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use chat_client::InFlight;
 use protocol::{
-    AddUserToChat, AgentGetCustomer, ApiTokenId, CreateApiToken, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
+    AddUserToChat, AgentGetCustomer, ApiTokenId, CreateApiToken, GetReport, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
     CreateCannedResponse, DeactivateChat, ErrorPayload, Event, EventBody, GetChat, ListArchives, ListThreads, Login,
     MarkEventsAsSeen, RemoveUserFromChat, RequestFrame, SendEvent, SendGreeting, SendTypingIndicator, ServerFrame, SetRoutingStatus,
     ThreadTag, TransferChat, TransferTo, UpdateCannedResponse,
@@ -135,6 +135,8 @@ pub enum Intent {
     CreateApiToken(CreateApiToken),
     /// Revoke an API token.
     RevokeApiToken(u64),
+    /// Ask for a report.
+    Report(GetReport),
 }
 
 /// What a request in flight was for.
@@ -154,6 +156,7 @@ enum Purpose {
     ListApiTokens,
     CreateApiToken,
     RevokeApiToken(u64),
+    Report,
     Archive { more: bool },
     Send { chat_id: String, custom_id: String },
     RoutingStatus(bool),
@@ -318,6 +321,10 @@ impl Session {
                 desk.api_token_revoked(id);
                 Vec::new()
             }
+            (Purpose::Report, AgentResponse::GetReport(report)) => {
+                desk.report_loaded(Some(report));
+                Vec::new()
+            }
             (Purpose::Archive { more }, AgentResponse::ListArchives(page)) => {
                 desk.archive_found(page, more);
                 Vec::new()
@@ -352,6 +359,10 @@ impl Session {
             Purpose::ListApiTokens => desk.refused(None, None, format!("Could not list the API tokens: {}", error.message)),
             Purpose::CreateApiToken => desk.refused(None, None, format!("Could not make the token: {}", error.message)),
             Purpose::RevokeApiToken(_) => desk.refused(None, None, format!("Could not revoke the token: {}", error.message)),
+            Purpose::Report => {
+                desk.report_loaded(None);
+                desk.refused(None, None, format!("Could not make the report: {}", error.message));
+            }
             Purpose::Ping | Purpose::Quiet | Purpose::ListChats(_) | Purpose::GetThread(_) | Purpose::GetCustomer(_) | Purpose::ListThreads(_) | Purpose::ListCanned => {}
         }
         Vec::new()
@@ -563,6 +574,13 @@ impl Session {
             Intent::ListApiTokens => self.ask(Purpose::ListApiTokens, AgentRequest::ListApiTokens),
             Intent::CreateApiToken(request) => self.ask(Purpose::CreateApiToken, AgentRequest::CreateApiToken(request)),
             Intent::RevokeApiToken(id) => self.ask(Purpose::RevokeApiToken(id), AgentRequest::RevokeApiToken(ApiTokenId { id })),
+            Intent::Report(request) => {
+                let frames = self.ask(Purpose::Report, AgentRequest::GetReport(request));
+                if !frames.is_empty() {
+                    desk.report_asked();
+                }
+                frames
+            }
         }
     }
 }

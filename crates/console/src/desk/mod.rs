@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chat_client::{merge_event, same_event, Merged};
 use protocol::{
     AgentChat, AgentChatSummary, AgentCustomer, AgentInfo, AgentListChatsResponse, AgentLoginResponse, AgentUser, ApiToken, CannedResponse, Chat,
-    CreatedApiToken,
+    CreatedApiToken, Report,
     Event, EventBody, GroupInfo, ListAgentsResponse, ListArchivesResponse, ListThreadsResponse, Object, Queue, Thread, User,
     UserType, Verification,
 };
@@ -218,6 +218,10 @@ pub struct Desk {
     pub api_tokens: Vec<ApiToken>,
     /// A token just made, with its secret, until the agent has copied it.
     pub new_api_token: Option<CreatedApiToken>,
+    /// The last report asked for, once it came.
+    pub report: Option<Report>,
+    /// A report is on its way.
+    pub report_pending: bool,
     /// Whether they take new chats.
     pub accepting: bool,
     /// The license's name.
@@ -440,6 +444,19 @@ impl Desk {
     /// The agent is done with a new token's secret: it is not kept.
     pub fn forget_new_api_token(&mut self) {
         self.new_api_token = None;
+    }
+
+    /// A report was asked for.
+    pub fn report_asked(&mut self) {
+        self.report_pending = true;
+    }
+
+    /// `get_report` answered (or failed, with `None`).
+    pub fn report_loaded(&mut self, report: Option<Report>) {
+        self.report_pending = false;
+        if report.is_some() {
+            self.report = report;
+        }
     }
 
     /// `revoke_api_token` answered.

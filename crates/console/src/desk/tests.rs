@@ -357,3 +357,25 @@ fn an_agent_does_not_manage_the_license() {
     let (_, desk) = signed_in();
     assert!(!desk.manages(), "no permission in the login answer");
 }
+
+#[test]
+fn a_report_is_asked_for_shown_and_a_refusal_explained() {
+    let (mut session, mut desk) = signed_in();
+    let request = protocol::GetReport { from: "2026-03-02".to_owned(), to: "2026-03-03".to_owned(), ..protocol::GetReport::default() };
+    let asking = session.intent(Intent::Report(request.clone()), &mut desk);
+    assert_eq!(actions(&asking), ["get_report"]);
+    assert!(desk.report_pending);
+    let figures = json!({ "from": "2026-03-02", "to": "2026-03-03", "chats": 4, "answered": 3, "missed": 1,
+        "first_response": { "count": 3, "median_seconds": 70.0, "p90_seconds": 120.0 }, "duration": { "count": 0 },
+        "queue_wait": { "count": 0 }, "queue_abandoned": 0, "rated_good": 1, "rated_bad": 1, "comments": [],
+        "per_day": [], "per_hour": [] });
+    session.receive(answer(&asking[0], figures), &mut desk);
+    assert!(!desk.report_pending);
+    assert_eq!(desk.report.as_ref().map(|report| (report.chats, report.first_response.median_seconds)), Some((4, Some(70.0))));
+
+    let again = session.intent(Intent::Report(request), &mut desk);
+    session.receive(refusal(&again[0], "a report covers at most 366 days"), &mut desk);
+    assert!(!desk.report_pending);
+    assert_eq!(desk.report.as_ref().map(|report| report.chats), Some(4), "the last report stays");
+    assert_eq!(desk.notice.as_deref(), Some("Could not make the report: a report covers at most 366 days"));
+}
