@@ -105,6 +105,10 @@ action_enum! {
         RevokeApiToken(crate::ApiTokenId) = "revoke_api_token",
         /// Extension (owners and administrators): figures over a range of days.
         GetReport(crate::GetReport) = "get_report",
+        /// Extension (owners and administrators): the license's settings.
+        GetLicenseSettings = "get_license_settings",
+        /// Extension (owners and administrators): new settings for the license, in force at once.
+        UpdateLicenseSettings(crate::UpdateLicenseSettings) = "update_license_settings",
     }
 }
 
@@ -193,6 +197,10 @@ action_enum! {
         RevokeApiToken = "revoke_api_token",
         /// Answer to `get_report`.
         GetReport(crate::Report) = "get_report",
+        /// Answer to `get_license_settings`.
+        GetLicenseSettings(crate::LicenseSettingsResponse) = "get_license_settings",
+        /// Answer to `update_license_settings`.
+        UpdateLicenseSettings(crate::UpdatedLicenseSettings) = "update_license_settings",
     }
 }
 

@@ -75,14 +75,14 @@ pub(crate) fn browser_session(app: &App, headers: &HeaderMap) -> Option<BrowserS
 /// (the configuration's or an API token) or, from this server's own pages, the session.
 pub(crate) fn request_agent(app: &App, headers: &HeaderMap) -> Option<Agent> {
     if let Some(token) = crate::web_api::bearer_token(headers) {
-        let agent_id = match app.config.agent_by_token(token) {
+        let agent_id = match app.directory().agent_by_token(token) {
             Some(agent) => agent.id.clone(),
             None => app.live_api_token(token).ok().flatten()?.agent_id,
         };
-        return app.config.agent(&agent_id).cloned();
+        return app.directory().agent(&agent_id).cloned();
     }
     let session = browser_session(app, headers)?;
-    app.config.agent(&session.agent_id).cloned()
+    app.directory().agent(&session.agent_id).cloned()
 }
 
 fn session_cookie(app: &App, value: &str, max_age: Duration) -> HeaderValue {
@@ -110,7 +110,7 @@ async fn sign_in(State(app): State<App>, client: ClientAddr, headers: HeaderMap,
     // Hashing is slow on purpose, so it runs off the async workers.
     let worker = app.clone();
     let result = tokio::task::spawn_blocking(move || {
-        worker.sign_in(request.email.trim(), &request.password, client.0).map(|(token, _, agent)| (token, signed_in(&worker, agent)))
+        worker.sign_in(request.email.trim(), &request.password, client.0).map(|(token, _, agent)| (token, signed_in(&worker, &agent)))
     })
     .await;
     match result {
@@ -193,7 +193,7 @@ async fn change_password(State(app): State<App>, headers: HeaderMap, body: Optio
 
 async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
     let session = cookie_token(&headers).and_then(|token| app.browser_session(token));
-    match session.and_then(|session| app.config.agent(&session.agent_id).cloned()) {
+    match session.and_then(|session| app.directory().agent(&session.agent_id).cloned()) {
         Some(agent) => ([(header::CACHE_CONTROL, "no-store")], Json(signed_in(&app, &agent))).into_response(),
         // Nobody: not an error, since the app asks before it knows (and a browser would
         // log a 401 as one).

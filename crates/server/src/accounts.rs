@@ -128,7 +128,7 @@ impl App {
     /// have one already (then the database's role stands).
     pub(crate) fn seed_accounts(&self) -> crate::db::DbResult<()> {
         let now = self.clock.timestamp();
-        for agent in &self.config.agents {
+        for agent in &self.directory().agents {
             self.db.seed_account(&agent.id, agent.license_id, agent.role.as_str(), &now)?;
         }
         Ok(())
@@ -137,7 +137,7 @@ impl App {
     /// An agent's role: their account's, else the configuration's.
     pub(crate) fn role_of(&self, agent_id: &str) -> ApiResult<Role> {
         let stored = self.db.account(agent_id)?.and_then(|account| Role::parse(&account.role));
-        Ok(stored.or_else(|| self.config.agent(agent_id).map(|agent| agent.role)).unwrap_or(Role::Agent))
+        Ok(stored.or_else(|| self.directory().agent(agent_id).map(|agent| agent.role)).unwrap_or(Role::Agent))
     }
 
     /// Refuses agents who do not manage the license.
@@ -151,7 +151,8 @@ impl App {
     /// Sets an agent's password (and role, when given), ending all their browser sessions
     /// but `keep` and closing the sockets those sessions opened.
     pub fn set_password(&self, agent_id: &str, password: &str, role: Option<Role>, keep: Option<&str>) -> anyhow::Result<()> {
-        let agent = self.config.agent(agent_id).ok_or_else(|| anyhow::anyhow!("no agent {agent_id:?} in the configuration"))?;
+        let directory = self.directory();
+        let agent = directory.agent(agent_id).ok_or_else(|| anyhow::anyhow!("no agent {agent_id:?} in the configuration"))?;
         self.db.seed_account(&agent.id, agent.license_id, agent.role.as_str(), &self.clock.timestamp())?;
         self.db.set_credentials(agent_id, &hash_password(password), role.map(Role::as_str))?;
         let ended = self.db.delete_sessions_of(agent_id, keep)?;
@@ -172,7 +173,7 @@ impl App {
 
     /// Signs an agent in: a new session token, or why not. Failures count against the
     /// account and the address; past either limit, no password is even checked.
-    pub(crate) fn sign_in(&self, email: &str, password: &str, client: IpAddr) -> Result<(String, BrowserSession, &Agent), SignInRefusal> {
+    pub(crate) fn sign_in(&self, email: &str, password: &str, client: IpAddr) -> Result<(String, BrowserSession, Agent), SignInRefusal> {
         let now = Instant::now();
         let account_key = format!("account:{}", email.to_lowercase());
         let address_key = format!("address:{}", address_key(client));
@@ -183,8 +184,8 @@ impl App {
         if let Some(wait) = blocked {
             return Err(SignInRefusal::TooMany(wait));
         }
-        let agent = self.config.agents.iter().find(|agent| agent.id.eq_ignore_ascii_case(email));
-        let stored = match agent {
+        let agent = self.directory().agents.iter().find(|agent| agent.id.eq_ignore_ascii_case(email)).cloned();
+        let stored = match &agent {
             Some(agent) => self.db.account(&agent.id).map_err(|_| SignInRefusal::Internal)?.and_then(|account| account.password_hash),
             None => None,
         };
@@ -224,7 +225,7 @@ impl App {
     /// Ends a browser session and closes its sockets.
     pub(crate) fn sign_out(&self, session: &BrowserSession) -> crate::db::DbResult<()> {
         self.db.delete_session(&session.token_hash)?;
-        if let Some(agent) = self.config.agent(&session.agent_id) {
+        if let Some(agent) = self.directory().agent(&session.agent_id) {
             self.close_sessions(agent.license_id, std::slice::from_ref(&session.token_hash), DisconnectReason::LoggedOutRemotely);
         }
         Ok(())
@@ -233,14 +234,14 @@ impl App {
     /// Ends every browser session of an agent and closes their sockets.
     pub(crate) fn sign_out_everywhere(&self, agent_id: &str) -> crate::db::DbResult<()> {
         let ended = self.db.delete_sessions_of(agent_id, None)?;
-        if let Some(agent) = self.config.agent(agent_id) {
+        if let Some(agent) = self.directory().agent(agent_id) {
             self.close_sessions(agent.license_id, &ended, DisconnectReason::LoggedOutRemotely);
         }
         Ok(())
     }
 
     fn close_sessions(&self, license_id: u64, token_hashes: &[String], reason: DisconnectReason) {
-        self.hub.disconnect_agents(license_id, reason, |credential| {
+        self.hub.disconnect_agents(license_id, reason, |credential, _| {
             matches!(credential, Credential::Session(hash) if token_hashes.contains(hash))
         });
     }
@@ -254,14 +255,14 @@ impl App {
         browser: Option<&BrowserSession>,
     ) -> ApiResult<(Agent, Credential, Option<Duration>)> {
         let refused = || ErrorPayload::new(ErrorType::Authentication, "invalid agent token");
-        let in_license = |agent_id: &str| self.config.agent(agent_id).filter(|agent| agent.license_id == license.id).cloned();
+        let in_license = |agent_id: &str| self.directory().agent(agent_id).filter(|agent| agent.license_id == license.id).cloned();
         let remaining = |expires_at: i64| Duration::from_secs((expires_at - ids::unix_now()).max(0) as u64);
         if token.is_empty() {
             let session = browser.ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "sign in first"))?;
             let agent = in_license(&session.agent_id).ok_or_else(refused)?;
             return Ok((agent, Credential::Session(session.token_hash.clone()), Some(remaining(session.expires_at))));
         }
-        if let Some(agent) = self.config.agent_by_token(token).filter(|agent| agent.license_id == license.id) {
+        if let Some(agent) = self.directory().agent_by_token(token).filter(|agent| agent.license_id == license.id) {
             return Ok((agent.clone(), Credential::Configured, None));
         }
         let row = self.live_api_token(token)?.filter(|row| row.license_id == license.id).ok_or_else(refused)?;
@@ -283,7 +284,7 @@ impl App {
             return Err(validation(format!("name must be 1 to {MAX_TOKEN_NAME_CHARS} characters on one line")));
         }
         let agent_id = request.agent_id.as_deref().unwrap_or(creator);
-        if !self.config.agent(agent_id).is_some_and(|agent| agent.license_id == actor.license_id) {
+        if !self.directory().agent(agent_id).is_some_and(|agent| agent.license_id == actor.license_id) {
             return Err(not_found("agent"));
         }
         let expires_at = match request.expires_in_days {
@@ -321,7 +322,7 @@ impl App {
         if !self.db.revoke_api_token(actor.license_id, id, &self.clock.timestamp())? {
             return Err(not_found("API token"));
         }
-        self.hub.disconnect_agents(actor.license_id, DisconnectReason::AccessTokenRevoked, |credential| {
+        self.hub.disconnect_agents(actor.license_id, DisconnectReason::AccessTokenRevoked, |credential, _| {
             *credential == Credential::ApiToken(id)
         });
         Ok(())

@@ -127,6 +127,13 @@ pub fn dispatch(app: &App, actor: &Actor<'_>, request: AgentRequest) -> Answer<A
             app.revoke_api_token(actor, request.id).map(|()| AgentResponse::RevokeApiToken).into()
         }
         AgentRequest::GetReport(request) => app.report(actor, request).map(AgentResponse::GetReport).into(),
+        AgentRequest::GetLicenseSettings => app
+            .license_settings(actor)
+            .map(|settings| AgentResponse::GetLicenseSettings(protocol::LicenseSettingsResponse { settings }))
+            .into(),
+        AgentRequest::UpdateLicenseSettings(request) => {
+            app.update_license_settings(actor, request.settings).map(AgentResponse::UpdateLicenseSettings).into()
+        }
         AgentRequest::Other { action, .. } => Err(refusal(&action)).into(),
     }
 }
@@ -297,7 +304,8 @@ fn set_routing_status(app: &App, actor: &Actor<'_>, agent_id: &str, request: Set
 /// `offline` when not connected.
 fn routing_statuses(app: &App, actor: &Actor<'_>) -> Vec<RoutingStatus> {
     let online = app.hub.agents(actor.license_id);
-    let agents = app.config.agents.iter().filter(|agent| agent.license_id == actor.license_id);
+    let directory = app.directory();
+    let agents = directory.agents.iter().filter(|agent| agent.license_id == actor.license_id);
     agents
         .map(|agent| {
             let status = match online.get(&agent.id) {

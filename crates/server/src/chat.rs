@@ -63,7 +63,8 @@ impl App {
     }
 
     pub(crate) fn agent_user(&self, license_id: u64, agent_id: &str) -> User {
-        let agent = self.config.agent(agent_id);
+        let directory = self.directory();
+        let agent = directory.agent(agent_id);
         User {
             id: agent_id.to_owned(),
             kind: UserType::Agent,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod file;
+pub mod settings;
 
 pub use file::{check_public_url, load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER, MIN_AGENT_TOKEN_CHARS};
 

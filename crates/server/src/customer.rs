@@ -111,7 +111,8 @@ fn verify_identity(app: &App, actor: &Actor<'_>, request: VerifyIdentity) -> Ans
         Ok(customer_id) => customer_id,
         Err(error) => return Err(error).into(),
     };
-    let Some(license) = app.config.license_by_id(actor.license_id) else {
+    let directory = app.directory();
+    let Some(license) = directory.license_by_id(actor.license_id) else {
         return Err(not_found("license")).into();
     };
     match app.prepare_verification(license, customer_id, &request.value) {
@@ -165,7 +166,7 @@ impl App {
     ) -> ApiResult<(Response, protocol::Object)> {
         let data = login.customer.clone().unwrap_or_default();
         if let Some(group_id) = login.group_id
-            && self.config.group(license.id, group_id).is_none()
+            && self.directory().group(license.id, group_id).is_none()
         {
             return Err(group_not_found());
         }

@@ -187,7 +187,7 @@ pub struct UploadRow {
 /// Everything the server stores. [`SqliteStore`] is the implementation; a networked
 /// database would be another. Every write is durable when the call returns: the server
 /// acknowledges a request only after the store accepted it.
-pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + Send + Sync {
+pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsStore + Send + Sync {
     /// The newest stored timestamp, so a restarted clock never goes back.
     fn latest_timestamp(&self) -> DbResult<Option<String>>;
     /// Creates a customer who proves their identity with the secret behind `secret_hash`.
@@ -341,8 +341,10 @@ pub trait QueueStore {
 pub mod accounts;
 pub mod desk;
 pub mod reports;
+pub mod settings;
 mod sqlite;
 pub use accounts::AccountStore;
 pub use desk::DeskStore;
 pub use reports::ReportStore;
+pub use settings::SettingsStore;
 pub use sqlite::SqliteStore;

@@ -156,7 +156,7 @@ impl App {
             return Err(validation("user_type must be agent: customers are not added to or removed from chats"));
         }
         let row = self.accessible_chat(actor, chat_id)?;
-        if !self.config.agents.iter().any(|agent| agent.license_id == actor.license_id && agent.id == user_id) {
+        if !self.directory().agents.iter().any(|agent| agent.license_id == actor.license_id && agent.id == user_id) {
             return Err(not_found("agent"));
         }
         let thread = self.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);

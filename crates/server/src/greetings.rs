@@ -99,7 +99,7 @@ impl App {
             ..Event::new(EventBody::Message { text: greeting.text.clone(), postback: None })
         };
         let thread_id = ids::short_id();
-        let group_id = self.config.agent(&greeting.agent_id).and_then(|agent| agent.groups.first().copied()).unwrap_or(0);
+        let group_id = self.directory().agent(&greeting.agent_id).and_then(|agent| agent.groups.first().copied()).unwrap_or(0);
         let thread = crate::db::NewThread::open(thread_id.clone(), now, vec![event]);
         let row = match chats.into_iter().next() {
             Some(mut row) => {

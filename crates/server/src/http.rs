@@ -221,7 +221,7 @@ async fn agent_socket(
         match app.tenant(&tenant) {
             Some(license) => Ok(license),
             None if tenant.license_id.is_none() && tenant.organization_id.is_none() => {
-                app.config.licenses.first().cloned().ok_or(Refusal::LicenseNotFound)
+                app.directory().licenses.first().cloned().ok_or(Refusal::LicenseNotFound)
             }
             None => Err(Refusal::LicenseNotFound),
         }

@@ -257,13 +257,17 @@ impl Hub {
         }
     }
 
-    /// Closes, with `agent_disconnected` and a reason, the license's agent sockets whose
-    /// credential `which` picks.
-    pub fn disconnect_agents(&self, license_id: u64, reason: protocol::DisconnectReason, which: impl Fn(&Credential) -> bool) {
+    /// Closes, with `agent_disconnected` and a reason, the license's agent sockets that
+    /// `which` picks by credential and agent.
+    pub fn disconnect_agents(&self, license_id: u64, reason: protocol::DisconnectReason, which: impl Fn(&Credential, &str) -> bool) {
         let push = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let mut encoded = Encoded::new(&push);
         for conn in self.lock().values() {
-            if conn.license_id == license_id && conn.credential.as_ref().is_some_and(&which) {
+            let picked = match (&conn.credential, &conn.peer) {
+                (Some(credential), Peer::Agent(agent_id)) => which(credential, agent_id),
+                _ => false,
+            };
+            if conn.license_id == license_id && picked {
                 if let Some(text) = encoded.for_conn(conn) {
                     conn.outbox.text(text);
                 }

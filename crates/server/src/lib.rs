@@ -19,6 +19,7 @@ mod client;
 mod customer;
 mod db;
 mod desk;
+mod directory;
 mod errors;
 mod greetings;
 mod http;
@@ -54,8 +55,13 @@ pub struct App(Arc<AppInner>);
 
 /// What [`App`] holds.
 pub struct AppInner {
-    /// Configuration.
+    /// Configuration as the server started with it: timings, limits, paths. Its licenses,
+    /// groups, agents and greetings are only the seed of [`App::directory`], which is what
+    /// the server goes by.
     pub config: Config,
+    /// The configuration with the licenses, groups, agents and greetings as administrators
+    /// keep them now (see `directory`).
+    live: std::sync::RwLock<Arc<Config>>,
     /// What link previews (`get_url_info`) may fetch.
     pub url_policy: outbound::UrlPolicy,
     db: Box<dyn db::Store>,
@@ -106,7 +112,9 @@ impl App {
         if let Some(url) = &config.public_url {
             let _ = public_url.set(url.clone());
         }
+        let live = directory::load(db.as_ref(), &config, &clock.timestamp())?;
         let app = App(Arc::new(AppInner {
+            live: std::sync::RwLock::new(Arc::new(live)),
             config,
             url_policy,
             db,

@@ -133,7 +133,7 @@ fn first_passwords(app: &App, database: &std::path::Path) -> anyhow::Result<Vec<
         .filter_map(|line| line.split_once(' ').map(|(agent, password)| (agent.to_owned(), password.trim().to_owned())))
         .collect();
     let mut changed = false;
-    for agent in &app.config.agents {
+    for agent in &app.agents() {
         if app.has_password(&agent.id)? {
             continue;
         }

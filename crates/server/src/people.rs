@@ -121,7 +121,7 @@ impl App {
     /// greeting for when they connect.
     pub(crate) fn check_goals(&self, actor: &Actor<'_>, request: protocol::CheckGoals) -> ApiResult<()> {
         let customer_id = actor.customer_id()?;
-        self.config.group(actor.license_id, request.group_id).ok_or_else(group_not_found)?;
+        self.directory().group(actor.license_id, request.group_id).ok_or_else(group_not_found)?;
         let url = request.page_url.trim();
         if url.is_empty() || url.len() > MAX_FIELD_BYTES {
             return Err(validation(format!("page_url must be a URL of at most {MAX_FIELD_BYTES} bytes")));

@@ -75,10 +75,10 @@ impl App {
             return Err(validation("utc_offset_minutes must be within ±840"));
         }
         if let Some(group_id) = request.group_id {
-            self.config.group(actor.license_id, group_id).ok_or_else(|| not_found("group"))?;
+            self.directory().group(actor.license_id, group_id).ok_or_else(|| not_found("group"))?;
         }
         if let Some(agent_id) = &request.agent_id {
-            self.config.agent(agent_id).filter(|agent| agent.license_id == actor.license_id).ok_or_else(|| not_found("agent"))?;
+            self.directory().agent(agent_id).filter(|agent| agent.license_id == actor.license_id).ok_or_else(|| not_found("agent"))?;
         }
         let query = ReportQuery {
             license_id: actor.license_id,

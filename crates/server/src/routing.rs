@@ -119,11 +119,11 @@ impl App {
     /// group is answered once, and at most [`MAX_LISTED_IDS`] may be listed).
     pub(crate) fn group_statuses(&self, license_id: u64, all: bool, group_ids: Option<Vec<u32>>) -> ApiResult<BTreeMap<String, String>> {
         let mut ids: Vec<u32> = match (all, group_ids) {
-            (true, _) => self.config.groups_of(license_id).map(|group| group.id).collect(),
+            (true, _) => self.directory().groups_of(license_id).map(|group| group.id).collect(),
             (false, Some(ids)) if ids.len() > MAX_LISTED_IDS => {
                 return Err(validation(format!("list at most {MAX_LISTED_IDS} group_ids")));
             }
-            (false, Some(ids)) => ids.into_iter().filter(|id| self.config.group(license_id, *id).is_some()).collect(),
+            (false, Some(ids)) => ids.into_iter().filter(|id| self.directory().group(license_id, *id).is_some()).collect(),
             (false, None) => return Err(validation("give all: true or group_ids")),
         };
         ids.sort_unstable();
@@ -135,7 +135,7 @@ impl App {
 
     /// `get_predicted_agent`.
     pub(crate) fn predicted_agent(&self, license_id: u64, group_id: u32) -> ApiResult<PredictedAgent> {
-        self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
+        self.directory().group(license_id, group_id).ok_or_else(group_not_found)?;
         let connected = self.hub.agents(license_id);
         let Some((agent, queued)) = self.best_agent(license_id, &Route::group(group_id))? else {
             let anyone_there = self.group_agents(license_id, group_id).any(|agent| connected.contains_key(&agent.id));
@@ -156,9 +156,11 @@ impl App {
     pub(crate) fn list_agents(&self, license_id: u64, with_load: bool) -> ApiResult<protocol::ListAgentsResponse> {
         let load = if with_load { Some(self.db.active_chats_per_agent(license_id)?) } else { None };
         let connected = self.hub.agents(license_id);
-        let groups = self.config.groups_of(license_id);
+        let directory = self.directory();
+        let groups = directory.groups_of(license_id);
         let groups = groups.map(|group| protocol::GroupInfo { id: group.id, name: group.name.clone() }).collect();
-        let agents = self.config.agents.iter().filter(|agent| agent.license_id == license_id);
+        let directory = self.directory();
+        let agents = directory.agents.iter().filter(|agent| agent.license_id == license_id);
         let agents = agents
             .map(|agent| protocol::AgentInfo {
                 id: agent.id.clone(),
@@ -181,7 +183,8 @@ impl App {
 
     /// `get_form`: `enabled: false` without a form when the group has none of that kind.
     pub(crate) fn form(&self, license_id: u64, group_id: u32, kind: &FormKind) -> ApiResult<GetFormResponse> {
-        let group = self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
+        let directory = self.directory();
+        let group = directory.group(license_id, group_id).ok_or_else(group_not_found)?;
         let form = group.forms.get(kind).cloned();
         Ok(GetFormResponse { enabled: form.is_some(), form })
     }
@@ -191,7 +194,8 @@ impl App {
     /// Refuses to open a thread when nobody can take it and the group takes no offline
     /// messages (`groups_offline`). Continuous chats need no online group.
     pub(crate) fn check_can_open(&self, license_id: u64, route: &Route, continuous: bool) -> ApiResult<()> {
-        let group = self.config.group(license_id, route.group_id).ok_or_else(group_not_found)?;
+        let directory = self.directory();
+        let group = directory.group(license_id, route.group_id).ok_or_else(group_not_found)?;
         let status = self.route_status(license_id, route)?;
         if status != GroupStatus::Online {
             let n_waiting = self.db.waiting(license_id)?.iter().filter(|waiting| waiting.group_id == route.group_id).count();
@@ -243,7 +247,7 @@ impl App {
             requester_id: requester.map(str::to_owned),
         });
         self.hub.push_to_chat(row.license_id, &row.customer_id, &push);
-        let name = self.config.agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_else(|| agent_id.to_owned());
+        let name = self.directory().agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_else(|| agent_id.to_owned());
         self.system_message(row, thread_id, format!("{name} joined the chat"), "routing.assigned")
     }
 
@@ -318,7 +322,8 @@ impl App {
     pub(crate) fn check_transfer_target(&self, license_id: u64, destination: &Destination) -> ApiResult<()> {
         match destination {
             Destination::Agent(agent_id) => {
-                let agent = self.config.agent(agent_id).filter(|agent| agent.license_id == license_id).ok_or_else(|| not_found("agent"))?;
+                let directory = self.directory();
+                let agent = directory.agent(agent_id).filter(|agent| agent.license_id == license_id).ok_or_else(|| not_found("agent"))?;
                 let route = Route { group_id: agent.groups.first().copied().unwrap_or(0), agents: vec![agent.id.clone()] };
                 if self.route_status(license_id, &route)? != GroupStatus::Online {
                     return Err(ErrorPayload::new(
@@ -328,7 +333,7 @@ impl App {
                 }
             }
             &Destination::Group(group_id) => {
-                self.config.group(license_id, group_id).ok_or_else(group_not_found)?;
+                self.directory().group(license_id, group_id).ok_or_else(group_not_found)?;
                 if self.group_status(license_id, group_id)? != GroupStatus::Online {
                     return Err(ErrorPayload::new(
                         ErrorType::GroupUnavailable,
@@ -345,12 +350,13 @@ impl App {
         let row = self.accessible_chat(actor, chat_id)?;
         let thread = self.db.threads(&row.id)?.into_iter().last().filter(|thread| thread.active);
         let thread = thread.ok_or_else(|| ErrorPayload::new(ErrorType::ChatInactive, "only active chats can be transferred"))?;
+        let directory = self.directory();
         let to_agent = match destination {
             Destination::Agent(agent_id) => Some(
-                self.config.agent(agent_id).filter(|agent| agent.license_id == row.license_id).ok_or_else(|| not_found("agent"))?,
+                directory.agent(agent_id).filter(|agent| agent.license_id == row.license_id).ok_or_else(|| not_found("agent"))?,
             ),
             &Destination::Group(group_id) => {
-                self.config.group(row.license_id, group_id).ok_or_else(group_not_found)?;
+                self.directory().group(row.license_id, group_id).ok_or_else(group_not_found)?;
                 None
             }
         };

@@ -29,8 +29,8 @@ impl App {
     /// The license a tenant query names; `license_id` wins when both are given.
     pub(crate) fn tenant(&self, tenant: &Tenant) -> Option<License> {
         match (&tenant.license_id, &tenant.organization_id) {
-            (Some(id), _) => id.parse().ok().and_then(|id| self.config.license_by_id(id)).cloned(),
-            (None, Some(organization_id)) => self.config.license_by_organization(organization_id).cloned(),
+            (Some(id), _) => id.parse().ok().and_then(|id| self.directory().license_by_id(id).cloned()),
+            (None, Some(organization_id)) => self.directory().license_by_organization(organization_id).cloned(),
             (None, None) => None,
         }
     }

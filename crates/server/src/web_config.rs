@@ -77,13 +77,13 @@ fn answer(app: &App, version: Version, action: &str, query: &ConfigQuery) -> Api
             since(Version::V3_3)?;
             let license = tenant(app, query)?;
             let group = group(app, &license, query.group_id.as_deref().unwrap_or("0"))?;
-            dynamic_configuration(app, version, &license, group)
+            dynamic_configuration(app, version, &license, &group)
         }
         "get_configuration" => {
             since(Version::V3_3)?;
             let license = tenant(app, query)?;
             let group = group(app, &license, required(&query.group_id, "group_id")?)?;
-            Ok(configuration(group))
+            Ok(configuration(&group))
         }
         "get_localization" => {
             since(Version::V3_3)?;
@@ -120,9 +120,9 @@ fn tenant(app: &App, query: &ConfigQuery) -> ApiResult<License> {
     })
 }
 
-fn group<'a>(app: &'a App, license: &License, id: &str) -> ApiResult<&'a Group> {
+fn group(app: &App, license: &License, id: &str) -> ApiResult<Group> {
     let id: u32 = id.parse().map_err(|_| validation(format!("group id {id:?} is not a number")))?;
-    app.config.group(license.id, id).ok_or_else(group_not_found)
+    app.directory().group(license.id, id).cloned().ok_or_else(group_not_found)
 }
 
 /// A digest of what `get_configuration` would answer for the group, so clients can cache
@@ -134,7 +134,7 @@ fn config_version(group: &Group) -> String {
 
 fn dynamic_configuration(app: &App, version: Version, license: &License, group: &Group) -> ApiResult<Value> {
     let mut online = Vec::new();
-    for candidate in app.config.groups_of(license.id) {
+    for candidate in app.directory().groups_of(license.id) {
         if app.group_status(license.id, candidate.id)? != GroupStatus::Offline {
             online.push(candidate.id);
         }

@@ -120,7 +120,7 @@ impl App {
             .ok_or_else(|| ErrorPayload::new(ErrorType::ChatInactive, "the chat is not active"))?;
         let who = match actor.peer {
             Peer::Customer(_) => "the visitor".to_owned(),
-            Peer::Agent(agent_id) => self.config.agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_default(),
+            Peer::Agent(agent_id) => self.directory().agent(agent_id).map(|agent| agent.name.clone()).unwrap_or_default(),
         };
         let kind = match actor.peer {
             Peer::Customer(_) => "manual_archived_customer",
@@ -152,7 +152,7 @@ impl App {
         let wanted_agents = access.map(|access| access.agent_ids.as_slice()).unwrap_or_default();
         let agents: Vec<String> = wanted_agents
             .iter()
-            .filter(|id| self.config.agent(id).is_some_and(|agent| agent.license_id == license_id))
+            .filter(|id| self.directory().agent(id).is_some_and(|agent| agent.license_id == license_id))
             .cloned()
             .collect();
         if agents.is_empty() && !wanted_agents.is_empty() {
@@ -160,7 +160,7 @@ impl App {
         }
         let Some(&first) = listed.first() else { return Ok(Route { group_id: 0, agents }) };
         for wanted in [crate::routing::GroupStatus::Online, crate::routing::GroupStatus::OnlineForQueue] {
-            for &group_id in listed.iter().filter(|group| self.config.group(license_id, **group).is_some()) {
+            for &group_id in listed.iter().filter(|group| self.directory().group(license_id, **group).is_some()) {
                 let route = Route { group_id, agents: agents.clone() };
                 if self.route_status(license_id, &route)? == wanted {
                     return Ok(route);

@@ -20,6 +20,7 @@ mod checks;
 mod tables;
 
 pub use checks::check_public_url;
+pub(crate) use checks::with_licenses;
 
 /// The token a configuration file gives its first agent when the run command supplies the
 /// real one (`--agent-token`, or the `agent-token` file beside the database). Any other

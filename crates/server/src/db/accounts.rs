@@ -45,6 +45,8 @@ pub trait AccountStore {
     fn account(&self, agent_id: &str) -> DbResult<Option<AccountRow>>;
     /// Sets an agent's password hash and, when given, role.
     fn set_credentials(&self, agent_id: &str, password_hash: &str, role: Option<&str>) -> DbResult<()>;
+    /// Sets an agent's role.
+    fn set_role(&self, agent_id: &str, role: &str) -> DbResult<()>;
     /// Stores a signed-in session by its token's digest.
     fn create_session(&self, token_hash: &str, agent_id: &str, now: i64, expires_at: i64) -> DbResult<()>;
     /// The agent and expiry of a live session.

@@ -27,6 +27,7 @@ mod greetings;
 mod properties;
 mod queue;
 mod reports;
+mod settings;
 mod schema;
 mod uploads;
 

@@ -62,6 +62,27 @@ pub(super) fn config(file: &str, root: RootFile, database: PathBuf, widget_dist:
     Builder { file }.config(root, database, widget_dist)
 }
 
+/// `base` with its licenses, groups, agents and greetings replaced by `licenses`, checked
+/// by the same rules as a file's; `source` names them in error messages.
+pub(crate) fn with_licenses(source: &str, base: &Config, licenses: Vec<LicenseFile>) -> Result<Config, ConfigFileError> {
+    let builder = Builder { file: source };
+    let mut config = Config { licenses: Vec::new(), groups: Vec::new(), agents: Vec::new(), greetings: Vec::new(), ..base.clone() };
+    if licenses.is_empty() {
+        return Err(builder.invalid("licenses", "at least one license is needed"));
+    }
+    let mut seen = Seen::default();
+    for (index, license) in licenses.into_iter().enumerate() {
+        builder.license(&format!("licenses[{index}]"), license, &mut seen, &mut config)?;
+    }
+    // How long a site has to answer a verification is the running configuration's.
+    for license in &mut config.licenses {
+        if let Some(before) = base.license_by_id(license.id) {
+            license.verification_timeout = before.verification_timeout;
+        }
+    }
+    Ok(config)
+}
+
 /// Checks the parsed file and builds the [`Config`]; the first broken rule is the error.
 struct Builder<'a> {
     /// Name of the text, for error messages.

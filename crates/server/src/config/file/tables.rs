@@ -7,6 +7,11 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub(super) use protocol::{
+    AgentSettings as AgentFile, FormSettings as FormFile, LicenseSettings as LicenseFile,
+    OptionSettings as OptionFile,
+};
+
 /// The whole file.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,123 +59,3 @@ pub(super) struct LimitsFile {
     pub(super) read_kilobytes_per_second: Option<usize>,
 }
 
-/// `[[licenses]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct LicenseFile {
-    pub(super) id: u64,
-    pub(super) organization_id: String,
-    pub(super) name: String,
-    #[serde(default)]
-    pub(super) manual_assignment: bool,
-    pub(super) verification_url: Option<String>,
-    #[serde(default)]
-    pub(super) allowed_origins: Vec<String>,
-    #[serde(default)]
-    pub(super) groups: Vec<GroupFile>,
-    #[serde(default)]
-    pub(super) agents: Vec<AgentFile>,
-    #[serde(default)]
-    pub(super) greetings: Vec<GreetingFile>,
-}
-
-/// `[[licenses.groups]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct GroupFile {
-    pub(super) id: u32,
-    pub(super) name: String,
-    #[serde(default = "offline_messages_default")]
-    pub(super) offline_messages: bool,
-    #[serde(default)]
-    pub(super) forms: FormsFile,
-}
-
-/// Groups take offline messages unless the file says otherwise.
-fn offline_messages_default() -> bool {
-    true
-}
-
-/// `[licenses.groups.forms]`: a missing form is a disabled one.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FormsFile {
-    pub(super) prechat: Option<FormFile>,
-    pub(super) postchat: Option<FormFile>,
-    pub(super) ticket: Option<FormFile>,
-}
-
-/// One form.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FormFile {
-    pub(super) id: String,
-    #[serde(default)]
-    pub(super) fields: Vec<FieldFile>,
-}
-
-/// One field of a form.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FieldFile {
-    pub(super) id: String,
-    #[serde(rename = "type")]
-    pub(super) kind: String,
-    #[serde(default)]
-    pub(super) label: String,
-    pub(super) required: Option<bool>,
-    pub(super) options: Option<Vec<OptionFile>>,
-}
-
-/// One choice of a radio, select, checkbox or group_chooser field.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct OptionFile {
-    pub(super) id: String,
-    pub(super) label: String,
-    pub(super) group_id: Option<u32>,
-}
-
-/// `[[licenses.agents]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct AgentFile {
-    pub(super) id: String,
-    pub(super) name: String,
-    #[serde(default)]
-    pub(super) job_title: String,
-    pub(super) avatar: Option<String>,
-    #[serde(default)]
-    pub(super) token: Option<String>,
-    #[serde(default)]
-    pub(super) role: Option<String>,
-    pub(super) groups: Vec<u32>,
-    #[serde(default = "max_chats_default")]
-    pub(super) max_chats: u32,
-}
-
-/// The chats an agent takes at once unless the file says otherwise, as in
-/// [`Config::demo`](crate::config::Config::demo).
-fn max_chats_default() -> u32 {
-    6
-}
-
-/// `[[licenses.greetings]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct GreetingFile {
-    pub(super) id: u64,
-    pub(super) group_id: u32,
-    pub(super) agent: String,
-    pub(super) text: String,
-    pub(super) trigger: Option<TriggerFile>,
-}
-
-/// A greeting's `trigger`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TriggerFile {
-    pub(super) url: Option<String>,
-    #[serde(default)]
-    pub(super) after_seconds: u32,
-}

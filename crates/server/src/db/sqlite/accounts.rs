@@ -48,6 +48,13 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn set_role(&self, agent_id: &str, role: &str) -> DbResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE accounts SET role = ?2 WHERE agent_id = ?1")?.execute(params![agent_id, role])?;
+            Ok(())
+        })
+    }
+
     fn create_session(&self, token_hash: &str, agent_id: &str, now: i64, expires_at: i64) -> DbResult<()> {
         self.write(|tx| {
             // Sessions that ran out go as new ones come, so the table keeps only live ones.

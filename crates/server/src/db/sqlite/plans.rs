@@ -175,6 +175,11 @@ fn account_workload(store: &SqliteStore) -> DbResult<()> {
     store.seed_account("a@x", 1, "owner", now)?;
     store.account("a@x")?;
     store.set_credentials("a@x", "hash", Some("admin"))?;
+    store.set_role("a@x", "owner")?;
+    let stored = crate::db::settings::StoredSettings { settings: "{}".to_owned(), seed_digest: "d".to_owned() };
+    crate::db::SettingsStore::store_settings(store, 1, &stored, now)?;
+    crate::db::SettingsStore::store_settings(store, 1, &stored, now)?;
+    crate::db::SettingsStore::stored_settings(store, 1)?;
     store.create_session("s1", "a@x", 1, 100)?;
     store.create_session("s2", "a@x", 1, 100)?;
     store.session("s1", 2)?;

@@ -226,6 +226,14 @@ const MIGRATIONS: &[&str] = &[
         left_at TEXT NOT NULL
     );
     CREATE INDEX queue_waits_by_time ON queue_waits(license_id, queued_at);",
+    // 15: each license's settings as administrators keep them (JSON), and the digest of
+    // the configuration file's version they were last seeded from.
+    "CREATE TABLE license_settings (
+        license_id INTEGER PRIMARY KEY,
+        settings TEXT NOT NULL,
+        seed_digest TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.
