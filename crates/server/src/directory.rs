@@ -132,7 +132,8 @@ impl App {
             let role = agent.role.as_deref().and_then(Role::parse).unwrap_or(Role::Agent);
             self.db.seed_account(&agent.id, update.id, role.as_str(), &self.clock.timestamp())?;
             self.db.set_role(&agent.id, role.as_str())?;
-            if !self.has_password(&agent.id)? {
+            let added = !before.agents.iter().any(|old| old.id == agent.id);
+            if added && !self.has_password(&agent.id)? {
                 let password = crate::accounts::generate_password();
                 self.set_password(&agent.id, &password, None, None).map_err(|error| validation(error.to_string()))?;
                 new_passwords.push(NewPassword { agent_id: agent.id.clone(), password });

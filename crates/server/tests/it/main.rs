@@ -11,6 +11,7 @@ mod desk;
 mod liveness;
 mod restart;
 mod routing;
+mod settings;
 mod startup;
 mod static_files;
 mod support;

@@ -119,6 +119,21 @@ impl TestServer {
         TestServer::serve(dir, app).await
     }
 
+    /// Stops the server and hands back its directory (the database and all), to start
+    /// another server on it.
+    pub fn into_dir(mut self) -> tempfile::TempDir {
+        self.stop();
+        std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap())
+    }
+
+    /// A server on the database in `dir`, with the test configuration as `adjust` changes it.
+    pub async fn start_in(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = config(dir.path().join("chat.db"), Timings::default());
+        adjust(&mut config);
+        let app = App::new(config).unwrap();
+        TestServer::serve(dir, app).await
+    }
+
     /// A server with the test configuration whose link previews follow `policy`.
     pub async fn start_with_policy(policy: server::outbound::UrlPolicy) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
