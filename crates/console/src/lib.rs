@@ -17,5 +17,6 @@
 pub mod app;
 pub mod card;
 pub mod desk;
+pub mod intent;
 pub mod report;
 pub mod session;

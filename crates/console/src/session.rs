@@ -9,13 +9,14 @@ use std::collections::HashSet;
 
 use chat_client::InFlight;
 use protocol::{
-    AddUserToChat, AgentGetCustomer, ApiTokenId, CreateApiToken, GetReport, AgentListChats, AgentRequest, AgentResponse, ArchiveFilters, BanCustomer, CannedResponseId,
+    AddUserToChat, AgentGetCustomer, AgentListChats, AgentRequest, AgentResponse, ApiTokenId, BanCustomer, CannedResponseId,
     CreateCannedResponse, DeactivateChat, ErrorPayload, Event, EventBody, GetChat, ListArchives, ListThreads, Login,
     MarkEventsAsSeen, RemoveUserFromChat, RequestFrame, SendEvent, SendGreeting, SendTypingIndicator, ServerFrame, SetRoutingStatus,
-    ThreadTag, TransferChat, TransferTo, UpdateCannedResponse,
+    ThreadTag, TransferChat, UpdateCannedResponse, UpdateLicenseSettings,
 };
 
 use crate::desk::{Desk, Need};
+pub use crate::intent::Intent;
 
 /// A request the session sends.
 pub type Frame = RequestFrame<AgentRequest>;
@@ -27,117 +28,6 @@ const MAX_CHAT_PAGES: u32 = 10;
 const HISTORY_PAGE: u32 = 5;
 /// Archive results per page.
 const ARCHIVE_PAGE: u32 = 25;
-
-/// What the agent asks for, from the views.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Intent {
-    /// Open a chat: on screen, its whole thread and its earlier threads fetched, read.
-    Open(String),
-    /// Open a chat on one of its threads (an archive result): the chat as `Open` does, and
-    /// that thread among its earlier ones if it is not there yet.
-    OpenThread {
-        /// The chat.
-        chat_id: String,
-        /// The thread found.
-        thread_id: String,
-    },
-    /// The next page of a chat's earlier threads.
-    LoadEarlier(String),
-    /// Send a message (`note`: to agents only).
-    Send {
-        /// The chat.
-        chat_id: String,
-        /// What to say.
-        text: String,
-        /// An internal note.
-        note: bool,
-    },
-    /// Send a prepared event (a card: see [`crate::card`]).
-    SendEvent {
-        /// The chat.
-        chat_id: String,
-        /// The event; the session adds its `custom_id` and author.
-        event: Event,
-    },
-    /// Invite the chat's visitor back with a greeting (an ended chat's visitor still on
-    /// the site).
-    Invite {
-        /// The chat whose visitor to greet.
-        chat_id: String,
-        /// What the greeting says.
-        text: String,
-    },
-    /// The agent started or stopped typing.
-    Typing {
-        /// The chat.
-        chat_id: String,
-        /// On or off.
-        typing: bool,
-    },
-    /// Everything in the chat was seen.
-    Seen(String),
-    /// End the chat.
-    End(String),
-    /// Join a chat (another agent's, or a waiting one).
-    Join(String),
-    /// Leave a chat.
-    Leave(String),
-    /// Hand a chat to an agent or a group.
-    Transfer {
-        /// The chat.
-        chat_id: String,
-        /// Where to.
-        to: TransferTo,
-    },
-    /// Tag (or untag) the chat's current thread.
-    Tag {
-        /// The chat.
-        chat_id: String,
-        /// The tag.
-        tag: String,
-        /// Add (true) or remove.
-        add: bool,
-    },
-    /// Ban the chat's visitor.
-    Ban(String),
-    /// Take new chats or not.
-    Accepting(bool),
-    /// Search the archive (`filters` beyond the words, if any).
-    Search {
-        /// The words.
-        query: String,
-        /// Other filters.
-        filters: ArchiveFilters,
-    },
-    /// The next page of the archive's results.
-    SearchMore,
-    /// Add a canned response.
-    CreateCanned {
-        /// Its text.
-        text: String,
-        /// Its shortcuts.
-        tags: Vec<String>,
-    },
-    /// Change a canned response.
-    UpdateCanned {
-        /// Which.
-        id: u64,
-        /// The new text.
-        text: Option<String>,
-        /// The new shortcuts.
-        tags: Option<Vec<String>>,
-    },
-    /// Remove a canned response.
-    DeleteCanned(u64),
-    /// List the license's API tokens (owners and administrators).
-    ListApiTokens,
-    /// Make an API token.
-    CreateApiToken(CreateApiToken),
-    /// Revoke an API token.
-    RevokeApiToken(u64),
-    /// Ask for a report.
-    Report(GetReport),
-}
 
 /// What a request in flight was for.
 #[derive(Debug)]
@@ -157,6 +47,8 @@ enum Purpose {
     CreateApiToken,
     RevokeApiToken(u64),
     Report,
+    Settings,
+    SaveSettings,
     Archive { more: bool },
     Send { chat_id: String, custom_id: String },
     RoutingStatus(bool),
@@ -325,6 +217,19 @@ impl Session {
                 desk.report_loaded(Some(report));
                 Vec::new()
             }
+            (Purpose::Settings, AgentResponse::GetLicenseSettings(answer)) => {
+                desk.settings_loaded(answer.settings);
+                Vec::new()
+            }
+            (Purpose::SaveSettings, AgentResponse::UpdateLicenseSettings(updated)) => {
+                desk.settings_saved(updated);
+                // Groups and agents may have changed: the lists follow.
+                if self.agents_requested {
+                    return Vec::new();
+                }
+                self.agents_requested = true;
+                vec![self.request(Purpose::ListAgents, AgentRequest::ListAgents)]
+            }
             (Purpose::Archive { more }, AgentResponse::ListArchives(page)) => {
                 desk.archive_found(page, more);
                 Vec::new()
@@ -359,6 +264,8 @@ impl Session {
             Purpose::ListApiTokens => desk.refused(None, None, format!("Could not list the API tokens: {}", error.message)),
             Purpose::CreateApiToken => desk.refused(None, None, format!("Could not make the token: {}", error.message)),
             Purpose::RevokeApiToken(_) => desk.refused(None, None, format!("Could not revoke the token: {}", error.message)),
+            Purpose::Settings => desk.refused(None, None, format!("Could not read the settings: {}", error.message)),
+            Purpose::SaveSettings => desk.settings_refused(error.message),
             Purpose::Report => {
                 desk.report_loaded(None);
                 desk.refused(None, None, format!("Could not make the report: {}", error.message));
@@ -574,6 +481,14 @@ impl Session {
             Intent::ListApiTokens => self.ask(Purpose::ListApiTokens, AgentRequest::ListApiTokens),
             Intent::CreateApiToken(request) => self.ask(Purpose::CreateApiToken, AgentRequest::CreateApiToken(request)),
             Intent::RevokeApiToken(id) => self.ask(Purpose::RevokeApiToken(id), AgentRequest::RevokeApiToken(ApiTokenId { id })),
+            Intent::LoadSettings => self.ask(Purpose::Settings, AgentRequest::GetLicenseSettings),
+            Intent::SaveSettings(settings) => {
+                let frames = self.ask(Purpose::SaveSettings, AgentRequest::UpdateLicenseSettings(UpdateLicenseSettings { settings }));
+                if !frames.is_empty() {
+                    desk.settings_saving();
+                }
+                frames
+            }
             Intent::Report(request) => {
                 let frames = self.ask(Purpose::Report, AgentRequest::GetReport(request));
                 if !frames.is_empty() {

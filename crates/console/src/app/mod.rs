@@ -15,9 +15,11 @@ mod chat;
 mod composer;
 mod connection;
 mod dialogs;
+mod form_editor;
 mod inbox;
 mod panel;
 mod reports;
+mod settings;
 mod shortcuts;
 mod tokens;
 mod upload;
@@ -185,6 +187,7 @@ fn TopBar(help: RwSignal<bool>, credential: Credential) -> impl IntoView {
     let waiting = Memo::new(move |_| desk.with(|desk| desk.section(crate::desk::Section::Queue).len()));
     let toggle = move |_| handle.send(Intent::Accepting(!accepting.get_untracked()));
     let (account_open, tokens_open, reports_open) = (RwSignal::new(false), RwSignal::new(false), RwSignal::new(false));
+    let settings_open = RwSignal::new(false);
     let manages = Memo::new(move |_| desk.with(Desk::manages));
     let link_text = move || match handle.link.get() {
         Link::Online => String::new(),
@@ -220,11 +223,13 @@ fn TopBar(help: RwSignal<bool>, credential: Credential) -> impl IntoView {
             <Show when=move || manages.get()>
                 <button type="button" data-testid="agent-reports" aria-haspopup="dialog" on:click=move |_| reports_open.set(true)>"Reports"</button>
                 <button type="button" data-testid="agent-api-tokens" aria-haspopup="dialog" on:click=move |_| tokens_open.set(true)>"API tokens"</button>
+                <button type="button" data-testid="agent-settings" aria-haspopup="dialog" on:click=move |_| settings_open.set(true)>"Settings"</button>
             </Show>
             <button type="button" data-testid="agent-account" aria-haspopup="dialog" on:click=move |_| account_open.set(true)>"Account"</button>
             <account::AccountDialog open=account_open credential/>
             <tokens::TokensDialog open=tokens_open/>
             <reports::ReportsDialog open=reports_open/>
+            <settings::SettingsDialog open=settings_open/>
             <button type="button" class="topbar__help" aria-label="Keyboard shortcuts" on:click=move |_| help.set(true)>"?"</button>
         </header>
     }

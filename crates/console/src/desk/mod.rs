@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use chat_client::{merge_event, same_event, Merged};
 use protocol::{
     AgentChat, AgentChatSummary, AgentCustomer, AgentInfo, AgentListChatsResponse, AgentLoginResponse, AgentUser, ApiToken, CannedResponse, Chat,
-    CreatedApiToken, Report,
+    CreatedApiToken, LicenseSettings, NewPassword, Report,
     Event, EventBody, GroupInfo, ListAgentsResponse, ListArchivesResponse, ListThreadsResponse, Object, Queue, Thread, User,
     UserType, Verification,
 };
 
+mod admin;
 mod pushes;
 #[cfg(test)]
 mod tests;
@@ -222,6 +223,16 @@ pub struct Desk {
     pub report: Option<Report>,
     /// A report is on its way.
     pub report_pending: bool,
+    /// The license's settings as the server has them (owners and administrators).
+    pub settings: Option<LicenseSettings>,
+    /// A save of the settings is on its way.
+    pub settings_saving: bool,
+    /// The last save of the settings went through.
+    pub settings_saved: bool,
+    /// Why the last save was refused.
+    pub settings_error: Option<String>,
+    /// First passwords of agents the last save added, to show once.
+    pub new_passwords: Vec<NewPassword>,
     /// Whether they take new chats.
     pub accepting: bool,
     /// The license's name.
@@ -421,50 +432,6 @@ impl Desk {
     pub fn agents_listed(&mut self, listed: &ListAgentsResponse) {
         self.agents = listed.agents.clone();
         self.groups = listed.groups.clone();
-    }
-
-    /// Whether the agent manages the license (API tokens, and what only owners and
-    /// administrators see).
-    pub fn manages(&self) -> bool {
-        matches!(self.my_permission.as_deref(), Some("owner" | "administrator"))
-    }
-
-    /// `list_api_tokens`.
-    pub fn api_tokens_listed(&mut self, tokens: Vec<ApiToken>) {
-        self.api_tokens = tokens;
-    }
-
-    /// `create_api_token` answered: the token joins the list, its secret is shown once.
-    pub fn api_token_created(&mut self, created: CreatedApiToken) {
-        self.api_tokens.retain(|token| token.id != created.info.id);
-        self.api_tokens.insert(0, created.info.clone());
-        self.new_api_token = Some(created);
-    }
-
-    /// The agent is done with a new token's secret: it is not kept.
-    pub fn forget_new_api_token(&mut self) {
-        self.new_api_token = None;
-    }
-
-    /// A report was asked for.
-    pub fn report_asked(&mut self) {
-        self.report_pending = true;
-    }
-
-    /// `get_report` answered (or failed, with `None`).
-    pub fn report_loaded(&mut self, report: Option<Report>) {
-        self.report_pending = false;
-        if report.is_some() {
-            self.report = report;
-        }
-    }
-
-    /// `revoke_api_token` answered.
-    pub fn api_token_revoked(&mut self, id: u64) {
-        self.api_tokens.retain(|token| token.id != id);
-        if self.new_api_token.as_ref().is_some_and(|created| created.info.id == id) {
-            self.new_api_token = None;
-        }
     }
 
     /// `list_canned_responses`.
