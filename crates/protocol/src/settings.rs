@@ -143,6 +143,13 @@ pub struct AgentSettings {
     /// Chats at once before new ones wait.
     #[serde(default = "max_chats_default")]
     pub max_chats: u32,
+    /// Kept but switched off: cannot sign in, takes no chats, is listed nowhere.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub disabled: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// The chats an agent takes at once unless the file says otherwise, as in

@@ -227,6 +227,8 @@ pub struct Config {
     pub groups: Vec<Group>,
     /// Agents.
     pub agents: Vec<Agent>,
+    /// Agents switched off by an administrator: kept for their settings, used for nothing.
+    pub disabled_agents: Vec<Agent>,
     /// Greetings.
     pub greetings: Vec<Greeting>,
     /// Protocol timings.
@@ -327,6 +329,7 @@ impl Config {
                 offline_messages: true,
                 forms: Forms::default(),
             }],
+            disabled_agents: Vec::new(),
             greetings: Vec::new(),
             timings: Timings::default(),
             limits: Limits::default(),

@@ -7,6 +7,8 @@
 //! configuration's settings when the database has none for it, or when they differ from the
 //! ones it was last seeded from (the file changed: configuration as code wins); otherwise
 //! the settings kept in the database stand (what the app changed outlives restarts).
+//!
+//! Removing or disabling an agent ends their sessions and closes their sockets.
 
 use std::sync::Arc;
 
@@ -139,7 +141,8 @@ impl App {
                 new_passwords.push(NewPassword { agent_id: agent.id.clone(), password });
             }
         }
-        for gone in before.agents.iter().filter(|old| !update.agents.iter().any(|agent| agent.id == old.id)) {
+        let gone = |old: &&protocol::AgentSettings| !update.agents.iter().any(|agent| agent.id == old.id && !agent.disabled);
+        for gone in before.agents.iter().filter(gone) {
             self.db.delete_sessions_of(&gone.id, None)?;
             self.hub.disconnect_agents(update.id, DisconnectReason::LoggedOutRemotely, |_, agent_id| agent_id == gone.id);
         }

@@ -175,6 +175,7 @@ fn AgentsTab(draft: Draft) -> impl IntoView {
                 role: Some("agent".to_owned()),
                 groups: vec![0],
                 max_chats: 6,
+                disabled: false,
             });
         });
         super::focus("[data-testid=agent-settings-agent-row]:last-of-type input");
@@ -183,7 +184,7 @@ fn AgentsTab(draft: Draft) -> impl IntoView {
     view! {
         <table class="settings__table" data-testid="agent-settings-agents">
             <caption class="visually-hidden">"Agents"</caption>
-            <thead><tr><th scope="col">"E-mail"</th><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"Role"</th><th scope="col">"Groups (ids)"</th><th scope="col">"Chats at once"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
+            <thead><tr><th scope="col">"E-mail"</th><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"Role"</th><th scope="col">"Groups (ids)"</th><th scope="col">"Chats at once"</th><th scope="col">"Disabled"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
             <tbody>
                 {move || (0..agents.get()).map(|index| {
                     let is_me = move || read(draft, |settings| settings.agents.get(index).map(|agent| agent.id.clone()).unwrap_or_default()) == me();
@@ -207,6 +208,9 @@ fn AgentsTab(draft: Draft) -> impl IntoView {
                                 })/></td>
                             <td><input type="number" min="1" max="100" aria-label="Chats at once" prop:value=field(index, |agent| agent.max_chats.to_string())
                                 on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.max_chats = event_target_value(&event).parse().unwrap_or(agent.max_chats) })/></td>
+                            <td><input type="checkbox" aria-label="Disabled" disabled=is_me
+                                prop:checked=move || read(draft, |settings| settings.agents.get(index).is_some_and(|agent| agent.disabled))
+                                on:change=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.disabled = event_target_checked(&event) })/></td>
                             <td><button type="button" disabled=is_me aria-label="Remove this agent"
                                 on:click=move |_| edit(draft, |settings| { if index < settings.agents.len() { settings.agents.remove(index); } })>"Remove"</button></td>
                         </tr>
@@ -214,7 +218,7 @@ fn AgentsTab(draft: Draft) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <p class="settings__hint">"An agent added here gets a first password when you save; removing an agent signs them out."</p>
+        <p class="settings__hint">"An agent added here gets a first password when you save. Disabling an agent keeps their settings but signs them out and keeps them out; removing one deletes their settings."</p>
         <button type="button" data-testid="agent-settings-add-agent" on:click=add>"Add agent"</button>
     }
 }

@@ -49,8 +49,10 @@ pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
             agents: config
                 .agents
                 .iter()
-                .filter(|agent| agent.license_id == license.id)
-                .map(|agent| AgentSettings {
+                .map(|agent| (agent, false))
+                .chain(config.disabled_agents.iter().map(|agent| (agent, true)))
+                .filter(|(agent, _)| agent.license_id == license.id)
+                .map(|(agent, disabled)| AgentSettings {
                     id: agent.id.clone(),
                     name: agent.name.clone(),
                     job_title: agent.job_title.clone(),
@@ -59,6 +61,7 @@ pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
                     role: Some(agent.role.as_str().to_owned()),
                     groups: agent.groups.clone(),
                     max_chats: agent.max_chats,
+                    disabled,
                 })
                 .collect(),
             greetings: config
@@ -81,7 +84,8 @@ pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
 /// Each agent keeps the token `base` gives them (settings carry none).
 pub fn apply(source: &str, base: &Config, mut licenses: Vec<LicenseSettings>) -> Result<Config, ConfigFileError> {
     for agent in licenses.iter_mut().flat_map(|license| license.agents.iter_mut()) {
-        agent.token = base.agent(&agent.id).map(|known| known.token.clone()).filter(|token| !token.is_empty());
+        let known = base.agent(&agent.id).or_else(|| base.disabled_agents.iter().find(|known| known.id == agent.id));
+        agent.token = known.map(|known| known.token.clone()).filter(|token| !token.is_empty());
     }
     super::file::with_licenses(source, base, licenses)
 }

@@ -118,3 +118,30 @@ async fn agents_may_not_read_or_change_settings() {
     let refused = anna.request("update_license_settings", json!({ "settings": { "id": 1, "organization_id": "x", "name": "x" } })).await;
     assert_eq!(error_type(&refused), "authorization");
 }
+
+#[tokio::test]
+async fn a_disabled_agent_is_signed_out_and_kept_out_until_enabled() {
+    let server = TestServer::start_configured(|config| {
+        let mut ben = config.agents[0].clone();
+        (ben.id, ben.name, ben.token, ben.role) = ("ben@acme.example".to_owned(), "Ben".to_owned(), "ben-token-0123456789".to_owned(), server::config::Role::Agent);
+        config.agents.push(ben);
+    })
+    .await;
+    let mut anna = server.agent().await;
+    let mut ben = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
+    ok(&ben.request("login", json!({ "token": "ben-token-0123456789" })).await);
+    let mut current = settings(&mut anna).await;
+    current["agents"][1]["disabled"] = json!(true);
+    let updated = anna.request("update_license_settings", json!({ "settings": current.clone() })).await;
+    assert_eq!(ok(&updated)["settings"]["agents"][1]["disabled"], true, "kept, switched off");
+    assert_eq!(ben.push("agent_disconnected").await["payload"]["reason"], "logged_out_remotely");
+    let mut again = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
+    assert_eq!(error_type(&again.request("login", json!({ "token": "ben-token-0123456789" })).await), "authentication");
+    let listed = anna.request("list_agents", json!({})).await;
+    assert!(!ok(&listed)["agents"].as_array().unwrap().iter().any(|agent| agent["id"] == "ben@acme.example"));
+
+    current["agents"][1]["disabled"] = json!(false);
+    ok(&anna.request("update_license_settings", json!({ "settings": current })).await);
+    let mut back = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
+    ok(&back.request("login", json!({ "token": "ben-token-0123456789" })).await);
+}

@@ -66,7 +66,14 @@ pub(super) fn config(file: &str, root: RootFile, database: PathBuf, widget_dist:
 /// by the same rules as a file's; `source` names them in error messages.
 pub(crate) fn with_licenses(source: &str, base: &Config, licenses: Vec<LicenseFile>) -> Result<Config, ConfigFileError> {
     let builder = Builder { file: source };
-    let mut config = Config { licenses: Vec::new(), groups: Vec::new(), agents: Vec::new(), greetings: Vec::new(), ..base.clone() };
+    let mut config = Config {
+        licenses: Vec::new(),
+        groups: Vec::new(),
+        agents: Vec::new(),
+        disabled_agents: Vec::new(),
+        greetings: Vec::new(),
+        ..base.clone()
+    };
     if licenses.is_empty() {
         return Err(builder.invalid("licenses", "at least one license is needed"));
     }
@@ -127,6 +134,7 @@ impl Builder<'_> {
             licenses: Vec::new(),
             groups: Vec::new(),
             agents: Vec::new(),
+            disabled_agents: Vec::new(),
             greetings: Vec::new(),
             timings,
             limits,
@@ -323,7 +331,12 @@ impl Builder<'_> {
         let mut license_agents = HashSet::new();
         for (index, agent) in file.agents.into_iter().enumerate() {
             let agent_at = format!("{at}.agents[{index}]");
+            let disabled = agent.disabled;
             let agent = self.agent(&agent_at, agent, &groups, seen, config.agents.is_empty())?;
+            if disabled {
+                config.disabled_agents.push(agent);
+                continue;
+            }
             license_agents.insert(agent.id.clone());
             config.agents.push(agent);
         }
