@@ -78,11 +78,10 @@ impl Route {
 }
 
 impl App {
-    fn group_agents(&self, license_id: u64, group_id: u32) -> impl Iterator<Item = &Agent> {
-        self.config
-            .agents
-            .iter()
-            .filter(move |agent| agent.license_id == license_id && agent.groups.contains(&group_id))
+    /// The agents in force who take the group's chats, in the order they are listed.
+    fn group_agents(&self, license_id: u64, group_id: u32) -> Vec<Agent> {
+        let directory = self.directory();
+        directory.agents.iter().filter(|agent| agent.license_id == license_id && agent.groups.contains(&group_id)).cloned().collect()
     }
 
     /// The status of one group.
@@ -101,18 +100,25 @@ impl App {
 
     /// The agent a new chat on the route would go to, and whether it would wait in the
     /// queue (everyone accepting is at their limit). None when nobody there accepts chats.
-    pub(crate) fn best_agent(&self, license_id: u64, route: &Route) -> ApiResult<Option<(&Agent, bool)>> {
+    pub(crate) fn best_agent(&self, license_id: u64, route: &Route) -> ApiResult<Option<(Agent, bool)>> {
         let connected = self.hub.agents(license_id);
         let load = self.db.active_chats_per_agent(license_id)?;
-        let mut accepting: Vec<(&Agent, u32)> = self
+        let mut accepting: Vec<(Agent, u32)> = self
             .group_agents(license_id, route.group_id)
+            .into_iter()
             .filter(|agent| route.allows(agent))
             .filter(|agent| connected.get(&agent.id).copied().unwrap_or(false))
-            .map(|agent| (agent, load.get(&agent.id).copied().unwrap_or(0)))
+            .map(|agent| {
+                let chats = load.get(&agent.id).copied().unwrap_or(0);
+                (agent, chats)
+            })
             .collect();
         // The least busy agent first; ties go to the one listed first in the configuration.
         accepting.sort_by_key(|(agent, chats)| (*chats as f64 / agent.max_chats.max(1) as f64 * 1000.0) as u64);
-        Ok(accepting.first().map(|(agent, chats)| (*agent, *chats >= agent.max_chats)))
+        Ok(accepting.into_iter().next().map(|(agent, chats)| {
+            let full = chats >= agent.max_chats;
+            (agent, full)
+        }))
     }
 
     /// `list_group_statuses`: `all`, or the listed groups (unknown ids are left out, each
@@ -138,7 +144,7 @@ impl App {
         self.directory().group(license_id, group_id).ok_or_else(group_not_found)?;
         let connected = self.hub.agents(license_id);
         let Some((agent, queued)) = self.best_agent(license_id, &Route::group(group_id))? else {
-            let anyone_there = self.group_agents(license_id, group_id).any(|agent| connected.contains_key(&agent.id));
+            let anyone_there = self.group_agents(license_id, group_id).iter().any(|agent| connected.contains_key(&agent.id));
             return Err(if anyone_there {
                 ErrorPayload::new(ErrorType::GroupUnavailable, "no agent of the group accepts chats now")
             } else {
@@ -159,7 +165,6 @@ impl App {
         let directory = self.directory();
         let groups = directory.groups_of(license_id);
         let groups = groups.map(|group| protocol::GroupInfo { id: group.id, name: group.name.clone() }).collect();
-        let directory = self.directory();
         let agents = directory.agents.iter().filter(|agent| agent.license_id == license_id);
         let agents = agents
             .map(|agent| protocol::AgentInfo {

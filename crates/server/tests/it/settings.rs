@@ -145,3 +145,22 @@ async fn a_disabled_agent_is_signed_out_and_kept_out_until_enabled() {
     let mut back = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
     ok(&back.request("login", json!({ "token": "ben-token-0123456789" })).await);
 }
+
+#[tokio::test]
+async fn an_agent_added_in_the_app_is_routed_chats_at_once() {
+    let server = TestServer::start().await;
+    let mut anna = server.agent().await;
+    ok(&anna.request("set_routing_status", json!({ "status": "not_accepting_chats" })).await);
+    let mut current = settings(&mut anna).await;
+    current["agents"].as_array_mut().unwrap().push(json!({ "id": "dev@acme.example", "name": "Dev", "groups": [0] }));
+    ok(&anna.request("update_license_settings", json!({ "settings": current })).await);
+    let token = anna.request("create_api_token", json!({ "name": "Dev's bot", "agent_id": "dev@acme.example" })).await;
+    let mut dev = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
+    ok(&dev.request("login", json!({ "token": ok(&token)["token"] })).await);
+
+    let mut customer = server.customer().await;
+    let started = customer.request("start_chat", json!({})).await;
+    let chat_id = ok(&started)["chat_id"].clone();
+    let added = dev.push_where("user_added_to_chat", |frame| frame["payload"]["chat_id"] == chat_id).await;
+    assert_eq!(added["payload"]["user"]["id"], "dev@acme.example", "routed to Dev: {added}");
+}
