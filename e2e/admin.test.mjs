@@ -1,7 +1,8 @@
 // Administration in the agent app, in headless Chromium against the real server on the
 // demo's configuration: an owner adds a field to the pre-chat form and the next visitor
-// sees it with no restart; a broken form is refused with the setting at fault; an agent
-// added in the app gets a first password and signs in with it.
+// sees it with no restart; a broken form is refused with the setting at fault; business
+// hours with no open day turn the widget to its ticket form; an agent added in the app gets
+// a first password and signs in with it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -99,6 +100,22 @@ test("an owner edits the pre-chat form and adds an agent; visitors and the agent
     await shown.waitFor();
     const password = (await shown.textContent()).split(": ")[1];
     assert.match(password, /^[A-Za-z0-9]{16}$/);
+
+    // Business hours with no open day: the next visitor gets the ticket form, though Anna
+    // is signed in and accepting chats.
+    await page.getByTestId("agent-settings-tab-license").click();
+    await page.getByTestId("agent-settings-hours-on").check();
+    for (const day of await page.getByTestId("agent-settings-hours-day").all()) {
+      const box = day.getByRole("checkbox");
+      if (await box.isChecked()) await box.uncheck();
+    }
+    await audit(page, "settings: business hours");
+    await page.getByTestId("agent-settings-save").click();
+    await page.getByTestId("agent-settings-status").filter({ hasText: "Saved: in force now." }).waitFor();
+    const closed = await context.newPage();
+    await closed.goto(`${server.url}/`);
+    await closed.locator("[data-livechat] button").click();
+    await closed.frameLocator("[data-livechat] iframe").locator("[data-testid=cw-window][data-step=ticket]").waitFor();
 
     const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const cleo = await other.newPage();

@@ -25,6 +25,9 @@ pub struct LicenseSettings {
     /// Sites (origins) that may use the widget; none: any site.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// When the widget may show the license online; always, when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_hours: Option<BusinessHours>,
     /// Groups; group 0 is required.
     #[serde(default)]
     pub groups: Vec<GroupSettings>,
@@ -36,7 +39,32 @@ pub struct LicenseSettings {
     pub greetings: Vec<GreetingSettings>,
 }
 
-/// `[[licenses.groups]]`.
+/// Business hours: outside them every group is offline, whoever is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    /// The hours' time zone as an offset from UTC in minutes (`60` for UTC+1); fixed, so a
+    /// change of clocks needs a change here.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+    /// The open stretches; a day not listed is closed.
+    #[serde(default)]
+    pub days: Vec<OpenHours>,
+}
+
+/// One open stretch of a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenHours {
+    /// `mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun`.
+    pub day: String,
+    /// Opening time, `HH:MM`.
+    pub open: String,
+    /// Closing time, `HH:MM` (`24:00` for midnight at the end of the day), after `open`.
+    pub close: String,
+}
+
+/// A group: `[[licenses.groups]]` in a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSettings {

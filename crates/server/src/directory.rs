@@ -62,6 +62,25 @@ pub(crate) fn load(db: &dyn crate::db::Store, config: &Config, now: &str) -> any
     }
 }
 
+/// Tells widgets when business hours open or close, checking every 30 seconds.
+pub(crate) async fn watch_hours(app: App) {
+    let mut open = std::collections::HashMap::new();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        let directory = app.directory();
+        let with_hours = directory.licenses.iter().filter(|license| license.business_hours.is_some()).map(|license| license.id);
+        for license_id in with_hours.collect::<Vec<_>>() {
+            let now = app.open_now(license_id);
+            if open.insert(license_id, now).is_some_and(|was| was != now) {
+                if let Err(error) = app.announce_availability(license_id) {
+                    tracing::warn!(license_id, error = %error.message, "announcing business hours failed");
+                }
+            }
+        }
+    }
+}
+
 impl App {
     /// The configuration in force: the start-up one with the licenses, groups, forms,
     /// agents and greetings as they are now.

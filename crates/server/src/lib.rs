@@ -170,6 +170,7 @@ pub async fn run(
         let _ = app.public_url.set(listening_url(listener.local_addr()?));
     }
     let router = router(app.clone());
+    let hours = tokio::spawn(directory::watch_hours(app.clone()));
     let header_timeout = app.config.timings.header_read_timeout;
     // Each connection task holds a receiver: `stop` tells them to finish their current
     // request, and `stop.closed()` resolves once all of them have.
@@ -218,6 +219,7 @@ pub async fn run(
         });
     }
     drop((listener, stopping));
+    hours.abort();
     // Websockets outlive the HTTP connections' graceful shutdown, so each one is told to
     // come back later, then given a moment to say so before the process ends.
     app.hub.disconnect_all(protocol::DisconnectReason::ServiceTemporarilyUnavailable);

@@ -78,6 +78,13 @@ impl Route {
 }
 
 impl App {
+    /// Whether the license is within its business hours now (always, without hours).
+    pub(crate) fn open_now(&self, license_id: u64) -> bool {
+        let directory = self.directory();
+        let hours = directory.license_by_id(license_id).and_then(|license| license.business_hours.as_ref());
+        hours.is_none_or(|hours| hours.open_at(crate::ids::unix_now()))
+    }
+
     /// The agents in force who take the group's chats, in the order they are listed.
     fn group_agents(&self, license_id: u64, group_id: u32) -> Vec<Agent> {
         let directory = self.directory();
@@ -101,6 +108,10 @@ impl App {
     /// The agent a new chat on the route would go to, and whether it would wait in the
     /// queue (everyone accepting is at their limit). None when nobody there accepts chats.
     pub(crate) fn best_agent(&self, license_id: u64, route: &Route) -> ApiResult<Option<(Agent, bool)>> {
+        // Outside business hours nobody takes chats, whoever is signed in.
+        if !self.open_now(license_id) {
+            return Ok(None);
+        }
         let connected = self.hub.agents(license_id);
         let load = self.db.active_chats_per_agent(license_id)?;
         let mut accepting: Vec<(Agent, u32)> = self

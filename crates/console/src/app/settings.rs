@@ -5,7 +5,7 @@
 //! in force at once; a refusal names the setting at fault.
 
 use leptos::prelude::*;
-use protocol::{AgentSettings, GreetingSettings, LicenseSettings, TriggerSettings};
+use protocol::{AgentSettings, BusinessHours, GreetingSettings, LicenseSettings, OpenHours, TriggerSettings};
 
 use super::Handle;
 use super::form_editor::GroupsEditor;
@@ -155,6 +155,93 @@ fn LicenseTab(draft: Draft) -> impl IntoView {
                     settings.allowed_origins = event_target_value(&event).lines().map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect();
                 })></textarea>
         </label>
+        <HoursEditor draft/>
+    }
+}
+
+const DAYS: [(&str, &str); 7] = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday")];
+
+/// Business hours: on or off, the time zone, and each day's first open stretch (further
+/// stretches a configuration file may list are kept as they are).
+#[component]
+fn HoursEditor(draft: Draft) -> impl IntoView {
+    let on = Memo::new(move |_| read(draft, |settings| settings.business_hours.is_some()));
+    let toggle = move |event: leptos::ev::Event| {
+        let checked = event_target_checked(&event);
+        let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+        edit(draft, |settings| {
+            settings.business_hours = checked.then(|| BusinessHours {
+                utc_offset_minutes: offset,
+                days: DAYS[..5].iter().map(|(day, _)| OpenHours { day: (*day).to_owned(), open: "09:00".to_owned(), close: "17:00".to_owned() }).collect(),
+            });
+        });
+    };
+    let with_hours = move |change: Box<dyn FnOnce(&mut BusinessHours)>| {
+        edit(draft, |settings| {
+            if let Some(hours) = settings.business_hours.as_mut() {
+                change(hours);
+            }
+        })
+    };
+    let stretch = move |day: &'static str| move || {
+        read(draft, |settings| settings.business_hours.as_ref().and_then(|hours| hours.days.iter().find(|open| open.day == day).cloned()))
+    };
+    let offsets = (-24..=28).map(|half_hours: i32| {
+        let minutes = half_hours * 30;
+        let sign = if minutes < 0 { '-' } else { '+' };
+        (minutes, format!("UTC{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60))
+    });
+    view! {
+        <fieldset class="settings__hours" data-testid="agent-settings-hours">
+            <legend>"Business hours"</legend>
+            <label class="settings__check">
+                <input type="checkbox" data-testid="agent-settings-hours-on" prop:checked=move || on.get() on:change=toggle/>
+                "Show online only during business hours"
+            </label>
+            <Show when=move || on.get()>
+                <label>"Time zone"
+                    <select data-testid="agent-settings-hours-zone"
+                        prop:value=move || read(draft, |settings| settings.business_hours.as_ref().map(|hours| hours.utc_offset_minutes.to_string()).unwrap_or_default())
+                        on:change=move |event| {
+                            let minutes = event_target_value(&event).parse().unwrap_or(0);
+                            with_hours(Box::new(move |hours| hours.utc_offset_minutes = minutes));
+                        }>
+                        {offsets.clone().map(|(minutes, label)| view! { <option value=minutes.to_string()>{label}</option> }).collect_view()}
+                    </select>
+                </label>
+                {DAYS.iter().map(|(day, name)| {
+                    let day = *day;
+                    let current = stretch(day);
+                    let set_time = move |opening: bool, value: String| with_hours(Box::new(move |hours| {
+                        if let Some(open) = hours.days.iter_mut().find(|open| open.day == day) {
+                            if opening { open.open = value } else { open.close = value }
+                        }
+                    }));
+                    view! {
+                        <div class="settings__day" data-testid="agent-settings-hours-day" data-day=day>
+                            <label class="settings__check">
+                                <input type="checkbox" prop:checked=move || current().is_some() on:change=move |event| {
+                                    let open = event_target_checked(&event);
+                                    with_hours(Box::new(move |hours| {
+                                        hours.days.retain(|stretch| stretch.day != day);
+                                        if open {
+                                            hours.days.push(OpenHours { day: day.to_owned(), open: "09:00".to_owned(), close: "17:00".to_owned() });
+                                        }
+                                    }));
+                                }/>
+                                {*name}
+                            </label>
+                            <Show when=move || current().is_some()>
+                                <input type="time" aria-label=format!("{name} opens") prop:value=move || current().map(|open| open.open).unwrap_or_default()
+                                    on:change=move |event| set_time(true, event_target_value(&event))/>
+                                <input type="time" aria-label=format!("{name} closes") prop:value=move || current().map(|open| open.close).unwrap_or_default()
+                                    on:change=move |event| set_time(false, event_target_value(&event))/>
+                            </Show>
+                        </div>
+                    }
+                }).collect_view()}
+            </Show>
+        </fieldset>
     }
 }
 

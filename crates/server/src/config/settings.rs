@@ -1,7 +1,7 @@
 //! A configuration's licenses as [`LicenseSettings`], the shape configuration files, the
 //! database and the agent app's administration share; and back, through the file's checks.
 
-use protocol::{AgentSettings, FieldSettings, FormSettings, FormsSettings, GreetingSettings, GroupSettings, LicenseSettings, OptionSettings, TriggerSettings};
+use protocol::{AgentSettings, BusinessHours, OpenHours, FieldSettings, FormSettings, FormsSettings, GreetingSettings, GroupSettings, LicenseSettings, OptionSettings, TriggerSettings};
 
 use super::{Config, ConfigFileError};
 
@@ -24,6 +24,19 @@ fn form(form: &Option<protocol::Form>) -> Option<FormSettings> {
     })
 }
 
+fn hours(hours: &super::Hours) -> BusinessHours {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let time = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
+    BusinessHours {
+        utc_offset_minutes: hours.utc_offset_minutes,
+        days: hours
+            .open
+            .iter()
+            .map(|&(day, from, to)| OpenHours { day: DAYS[usize::from(day) % 7].to_owned(), open: time(from), close: time(to) })
+            .collect(),
+    }
+}
+
 /// The licenses of `config` with their groups, forms, agents and greetings. Tokens are
 /// left out: they are secrets of the configuration, not settings.
 pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
@@ -37,6 +50,7 @@ pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
             manual_assignment: license.manual_assignment,
             verification_url: license.verification_url.clone(),
             allowed_origins: license.allowed_origins.clone(),
+            business_hours: license.business_hours.as_ref().map(hours),
             groups: config
                 .groups_of(license.id)
                 .map(|group| GroupSettings {
@@ -93,6 +107,20 @@ pub fn apply(source: &str, base: &Config, mut licenses: Vec<LicenseSettings>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn business_hours_open_on_their_days_in_their_time_zone() {
+        // Mondays 09:00 to 17:30 at UTC+2.
+        let hours = super::super::Hours { utc_offset_minutes: 120, open: vec![(0, 9 * 60, 17 * 60 + 30)] };
+        // 2026-12-07 is a Monday; 07:00 UTC is 09:00 there.
+        let monday_0700_utc = 1_796_626_800;
+        assert!(hours.open_at(monday_0700_utc));
+        assert!(!hours.open_at(monday_0700_utc - 60), "08:59 there");
+        assert!(hours.open_at(monday_0700_utc + (8 * 60 + 29) * 60), "17:29 there");
+        assert!(!hours.open_at(monday_0700_utc + (8 * 60 + 30) * 60), "17:30 there: closed");
+        assert!(!hours.open_at(monday_0700_utc + 86_400), "Tuesday");
+        assert!(hours.open_at(monday_0700_utc + 7 * 86_400), "next Monday");
+    }
 
     #[test]
     fn the_demo_file_survives_a_round_trip_through_settings() {

@@ -164,3 +164,31 @@ async fn an_agent_added_in_the_app_is_routed_chats_at_once() {
     let added = dev.push_where("user_added_to_chat", |frame| frame["payload"]["chat_id"] == chat_id).await;
     assert_eq!(added["payload"]["user"]["id"], "dev@acme.example", "routed to Dev: {added}");
 }
+
+#[tokio::test]
+async fn outside_business_hours_every_group_is_offline() {
+    let server = TestServer::start().await;
+    let mut anna = server.agent().await;
+    let mut customer = server.customer().await;
+    let statuses = |answer: &Value| ok(answer)["groups_status"]["0"].clone();
+    assert_eq!(statuses(&customer.request("list_group_statuses", json!({ "all": true })).await), "online");
+
+    // Open on no day at all: offline, though Anna is signed in and accepting.
+    let mut current = settings(&mut anna).await;
+    current["business_hours"] = json!({ "utc_offset_minutes": 0, "days": [] });
+    ok(&anna.request("update_license_settings", json!({ "settings": current.clone() })).await);
+    assert_eq!(statuses(&customer.request("list_group_statuses", json!({ "all": true })).await), "offline");
+
+    // Open all week, all day: online again.
+    let every_day: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|day| json!({ "day": day, "open": "00:00", "close": "24:00" }))
+        .collect();
+    current["business_hours"] = json!({ "utc_offset_minutes": 60, "days": every_day });
+    ok(&anna.request("update_license_settings", json!({ "settings": current.clone() })).await);
+    assert_eq!(statuses(&customer.request("list_group_statuses", json!({ "all": true })).await), "online");
+
+    current["business_hours"] = json!({ "days": [{ "day": "mon", "open": "17:00", "close": "09:00" }] });
+    let refused = anna.request("update_license_settings", json!({ "settings": current })).await;
+    assert_eq!(refused["payload"]["error"]["message"], "business_hours.days[0].close: must be after the opening time");
+}

@@ -45,6 +45,7 @@ pub fn config(database: PathBuf, timings: Timings) -> Config {
         verification_url: None,
         verification_timeout: Duration::from_secs(5),
         allowed_origins: vec!["https://shop.example".to_owned()],
+        business_hours: None,
     });
     config.agents.push(Agent {
         id: "bob@other.example".to_owned(),
