@@ -77,6 +77,9 @@ action_enum! {
         CannedResponseUpdated(crate::CannedResponse) = "canned_response_updated",
         /// Agents only (extension): a canned response was removed.
         CannedResponseDeleted(crate::CannedResponseId) = "canned_response_deleted",
+        /// Agents only (extension): an administrator changed the license's settings (groups,
+        /// agents, forms...); what an agent's app lists may be out of date.
+        LicenseSettingsUpdated(crate::LicenseSettingsUpdated) = "license_settings_updated",
     }
 }
 

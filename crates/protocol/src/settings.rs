@@ -247,3 +247,12 @@ pub struct UpdatedLicenseSettings {
     #[serde(default)]
     pub new_passwords: Vec<NewPassword>,
 }
+
+/// The `license_settings_updated` push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseSettingsUpdated {
+    /// The license.
+    pub license_id: u64,
+    /// The administrator who changed them.
+    pub updated_by: String,
+}

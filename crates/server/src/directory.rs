@@ -137,10 +137,6 @@ impl App {
             }
             other => validation(other.to_string()),
         })?;
-        let mut stored = update.clone();
-        for agent in &mut stored.agents {
-            agent.role = None;
-        }
         let seed_digest = self.db.stored_settings(update.id)?.map(|stored| stored.seed_digest).unwrap_or_default();
         let text = serde_json::to_string(&update).map_err(|error| validation(error.to_string()))?;
         self.db.store_settings(update.id, &StoredSettings { settings: text, seed_digest }, &self.clock.timestamp())?;
@@ -165,8 +161,11 @@ impl App {
             self.db.delete_sessions_of(&gone.id, None)?;
             self.hub.disconnect_agents(update.id, DisconnectReason::LoggedOutRemotely, |_, agent_id| agent_id == gone.id);
         }
-        // Widgets hear at once when a change makes a group available or not.
+        // Widgets hear at once when a change makes a group available or not; agents' apps
+        // hear that their lists of groups and agents may be out of date.
         self.announce_availability(update.id)?;
+        let updated = protocol::LicenseSettingsUpdated { license_id: update.id, updated_by: asker.to_owned() };
+        self.hub.push_to_agents(update.id, &protocol::Push::LicenseSettingsUpdated(updated));
         Ok(UpdatedLicenseSettings { settings: self.settings_of(&self.directory(), update.id)?, new_passwords })
     }
 

@@ -153,6 +153,8 @@ impl Desk {
                 self.canned.retain(|known| known.id != deleted.id);
                 Vec::new()
             }
+            // Groups and agents may have changed: the team is listed again.
+            Push::LicenseSettingsUpdated(_) => vec![Need::Agents],
             Push::RoutingStatusSet(status) => {
                 if self.me.as_deref() == Some(status.agent_id.as_str()) {
                     self.accepting = status.status == "accepting_chats";

@@ -379,3 +379,17 @@ fn a_report_is_asked_for_shown_and_a_refusal_explained() {
     assert_eq!(desk.report.as_ref().map(|report| report.chats), Some(4), "the last report stays");
     assert_eq!(desk.notice.as_deref(), Some("Could not make the report: a report covers at most 366 days"));
 }
+
+#[test]
+fn changed_settings_list_the_team_again() {
+    let mut session = Session::new("tab1");
+    let mut desk = Desk::default();
+    session.begin();
+    let login = session.login("");
+    let profile = json!({ "license": { "id": 1, "organization_id": "org" }, "my_profile": { "id": ME, "type": "agent", "name": "Anna", "routing_status": "accepting_chats" } });
+    let after = session.receive(answer(&login, profile), &mut desk);
+    let listing = after.iter().find(|frame| frame.request.action() == "list_agents").unwrap();
+    session.receive(answer(listing, json!({ "groups": [], "agents": [] })), &mut desk);
+    let frames = session.receive(push("license_settings_updated", json!({ "license_id": 1, "updated_by": ME })), &mut desk);
+    assert_eq!(actions(&frames), ["list_agents"]);
+}

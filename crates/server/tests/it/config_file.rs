@@ -530,3 +530,20 @@ fn the_public_address_proxies_sites_and_hostile_client_limits_are_read_and_check
     let path = BASE.replace("name = \"One\"", "name = \"One\"\nallowed_origins = [\"https://shop.example/page\"]");
     assert_invalid(&path, "licenses[0].allowed_origins[0]", "is not an origin");
 }
+
+#[test]
+fn business_hours_and_disabled_agents_are_read_and_checked() {
+    let hours = "business_hours = { utc_offset_minutes = 60, days = [\n  { day = \"mon\", open = \"09:00\", close = \"17:30\" },\n] }";
+    let config = parse(&BASE.replace("name = \"One\"", &format!("name = \"One\"\n{hours}"))).unwrap();
+    let read = config.licenses[0].business_hours.as_ref().unwrap();
+    assert_eq!((read.utc_offset_minutes, read.open.clone()), (60, vec![(0, 540, 1050)]));
+    let bad_day = BASE.replace("name = \"One\"", "name = \"One\"\nbusiness_hours = { days = [{ day = \"someday\", open = \"09:00\", close = \"10:00\" }] }");
+    assert_invalid(&bad_day, "licenses[0].business_hours.days[0].day", "is not one of mon, tue");
+    let bad_time = BASE.replace("name = \"One\"", "name = \"One\"\nbusiness_hours = { days = [{ day = \"mon\", open = \"9\", close = \"10:00\" }] }");
+    assert_invalid(&bad_time, "licenses[0].business_hours.days[0].open", "not a time of day");
+
+    let disabled = second_agent("c@one.example", "secret-c-0123456789", "[0]", 1).replace("max_chats = 1", "max_chats = 1\n  disabled = true");
+    let config = parse(&disabled).unwrap();
+    assert_eq!(config.agents.len(), 1, "a disabled agent is used for nothing");
+    assert_eq!(config.disabled_agents[0].id, "c@one.example");
+}

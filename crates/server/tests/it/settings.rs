@@ -42,6 +42,8 @@ async fn an_owner_changes_the_prechat_form_and_visitors_get_it_at_once_and_after
 
     let updated = anna.request("update_license_settings", json!({ "settings": with_question(before.clone(), "Order number?") })).await;
     assert_eq!(ok(&updated)["settings"]["groups"][0]["forms"]["prechat"]["fields"][1]["label"], "Order number?");
+    let told = anna.push("license_settings_updated").await;
+    assert_eq!(told["payload"], json!({ "license_id": 1, "updated_by": "anna@acme.example" }), "agents' apps are told");
     let form = prechat(&server).await;
     assert_eq!(form["enabled"], true);
     assert_eq!(form["form"]["fields"][1]["label"], "Order number?");
