@@ -5,14 +5,12 @@
 // used by a program and revoked, a password change, signing out everywhere, and a report
 // whose figures match the chats the test had.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { connectAgent } from "./agent-api.mjs";
 import WebSocket from "ws";
-import { ROOT, firstPassword, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ROOT, firstPassword, launchBrowser, startServer, watchErrors, audit, signInWithPassword } from "./support.mjs";
 
-const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const DEMO_CONFIG = join(ROOT, "config", "demo.toml");
 const ANNA = "anna@acme.example";
 const BEN = "ben@acme.example";
@@ -25,27 +23,9 @@ after(async () => {
   await browser?.close();
 });
 
-async function audit(page, view) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
-    return violations.map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5) }));
-  });
-  assert.deepEqual(violations, [], `accessibility violations in the ${view} view`);
-}
-
 /** A refused sign-in is a 4xx answer, which Chromium reports on the console as well. */
 function unexpected(errors) {
   return errors.filter((error) => !/Failed to load resource: the server responded with a status of (401|403)/.test(error));
-}
-
-async function signIn(page, server, email, password) {
-  await page.goto(`${server.url}/agent/`);
-  await page.getByTestId("console-signin").waitFor();
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator("body[data-ready='1']").waitFor();
 }
 
 test("an owner signs in, makes an API token a program signs in with, and revokes it", async () => {
@@ -122,7 +102,7 @@ test("an agent sees no admin pages, is refused admin actions, changes a password
   try {
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await signIn(page, server, BEN, firstPassword(server, BEN));
+    await signInWithPassword(page, server, BEN, firstPassword(server, BEN));
     await page.getByTestId("agent-me").filter({ hasText: "Ben" }).waitFor();
     assert.equal(await page.getByTestId("agent-api-tokens").count(), 0, "no API tokens page for an agent");
 
@@ -230,7 +210,7 @@ test("a report shows the figures of the chats that happened, in numbers, charts 
 
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await signIn(page, server, ANNA, firstPassword(server, ANNA));
+    await signInWithPassword(page, server, ANNA, firstPassword(server, ANNA));
     await page.getByTestId("agent-reports").click();
     await page.getByTestId("agent-reports-dialog").waitFor();
     await page.getByTestId("agent-report-chats").filter({ hasText: "2" }).waitFor();

@@ -4,12 +4,10 @@
 // hours with no open day turn the widget to its ticket form; an agent added in the app gets
 // a first password and signs in with it.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ROOT, firstPassword, launchBrowser, startServer, watchErrors } from "./support.mjs";
+import { ROOT, firstPassword, launchBrowser, startServer, watchErrors, audit, signInWithPassword } from "./support.mjs";
 
-const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const DEMO_CONFIG = join(ROOT, "config", "demo.toml");
 const ANNA = "anna@acme.example";
 
@@ -21,30 +19,13 @@ after(async () => {
   await browser?.close();
 });
 
-async function audit(page, view) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
-    return violations.map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5) }));
-  });
-  assert.deepEqual(violations, [], `accessibility violations in the ${view} view`);
-}
-
-async function signIn(page, server, email, password) {
-  await page.goto(`${server.url}/agent/`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator("body[data-ready='1']").waitFor();
-}
-
 test("an owner edits the pre-chat form and adds an agent; visitors and the agent see it without a restart", async () => {
   const server = await startServer({ config: DEMO_CONFIG });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await signIn(page, server, ANNA, firstPassword(server, ANNA));
+    await signInWithPassword(page, server, ANNA, firstPassword(server, ANNA));
     await page.getByTestId("agent-settings").click();
     await page.getByTestId("agent-settings-form").waitFor();
     assert.equal(await page.getByTestId("agent-settings-name").inputValue(), "Acme Outdoor");
@@ -119,7 +100,7 @@ test("an owner edits the pre-chat form and adds an agent; visitors and the agent
 
     const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const cleo = await other.newPage();
-    await signIn(cleo, server, "cleo@acme.example", password);
+    await signInWithPassword(cleo, server, "cleo@acme.example", password);
     await cleo.getByTestId("agent-me").filter({ hasText: "Cleo" }).waitFor();
     await cleo.getByTestId("agent-settings").waitFor();
     await other.close();

@@ -4,13 +4,12 @@
 // and a chat arriving while the app is in the background; an accessibility audit of every
 // view.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, ROOT, firstPassword, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat, sendMessage } from "./support.mjs";
+import { ARTIFACTS, ROOT, firstPassword, launchBrowser, startServer, watchErrors, signInAgent, openDemoChat, sendMessage, audit } from "./support.mjs";
 
-const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const TEAM_CONFIG = join(ROOT, "e2e", "config", "team.toml");
 
 let browser;
@@ -20,16 +19,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Runs axe-core on the page; fails with the violations, if any. */
-async function audit(page, view) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
-    return violations.map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5) }));
-  });
-  assert.deepEqual(violations, [], `accessibility violations in the ${view} view`);
-}
 
 /** A visitor on the demo page who said `text`; returns the page and the widget's frame. */
 async function visitorSays(context, server, text) {

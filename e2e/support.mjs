@@ -143,6 +143,27 @@ export function watchErrors(page) {
   return errors;
 }
 
+/** Runs axe-core on the page; fails with the violations, if any. */
+export async function audit(page, view) {
+  const assert = (await import("node:assert/strict")).default;
+  await page.evaluate(readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8"));
+  const violations = await page.evaluate(async () => {
+    const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
+    return violations.map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5) }));
+  });
+  assert.deepEqual(violations, [], `accessibility violations in the ${view} view`);
+}
+
+/** Signs the agent app in on `page` with an e-mail and password, as an agent does. */
+export async function signInWithPassword(page, server, email, password) {
+  await page.goto(`${server.url}/agent/`);
+  await page.getByTestId("console-signin").waitFor();
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("body[data-ready='1']").waitFor();
+}
+
 /**
  * The first password a server on loopback gave an agent at start-up (kept beside its
  * database, as the run command prints it).
