@@ -267,6 +267,8 @@ pub struct Config {
     /// Reverse proxies in front of the server: only requests from these addresses may name
     /// the client's address (`X-Forwarded-For`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Networks besides loopback whose clients may read `/metrics`.
+    pub metrics_from: Vec<ipnet::IpNet>,
 }
 
 /// Resource limits.
@@ -359,6 +361,7 @@ impl Config {
             limits: Limits::default(),
             public_url: None,
             trusted_proxies: Vec::new(),
+            metrics_from: Vec::new(),
         }
     }
 

@@ -190,6 +190,8 @@ pub struct UploadRow {
 pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsStore + Send + Sync {
     /// The newest stored timestamp, so a restarted clock never goes back.
     fn latest_timestamp(&self) -> DbResult<Option<String>>;
+    /// Whether the database answers (`/readyz`).
+    fn ready(&self) -> DbResult<()>;
     /// Creates a customer who proves their identity with the secret behind `secret_hash`.
     fn create_customer(&self, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()>;
     /// Whether `id` is a customer of `license_id` whose secret hashes to `secret_hash`.

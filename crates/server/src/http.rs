@@ -65,6 +65,7 @@ pub fn router(app: App) -> Router {
         .route("/{version}/agent/rtm/ws", get(agent_socket))
         .route("/customer/token", post(customer_token))
         .nest("/account", crate::account_http::routes())
+        .merge(crate::operations::routes())
         .route("/{version}/customer/action/upload_file", crate::uploads::upload_route(&app).layer(web_api_cors()))
         .route("/{version}/agent/action/upload_file", crate::uploads::agent_upload_route(&app))
         .route("/{version}/customer/action/{action}", crate::web_api::action_route().layer(web_api_cors()))
@@ -72,7 +73,6 @@ pub fn router(app: App) -> Router {
         // The demo page stands for a customer's site, which sets its own policy (or none).
         .route("/", get(|| async { Html(include_str!("../static/demo/index.html")) }))
         .route("/demo.css", get(|| css(include_str!("../static/demo/demo.css"))))
-        .route("/healthz", get(|| async { "ok" }))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .nest_service(
             "/embed.js",

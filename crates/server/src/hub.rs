@@ -117,6 +117,8 @@ impl<'a> Encoded<'a> {
 pub struct Hub {
     next_id: AtomicU64,
     conns: Mutex<HashMap<ConnId, Conn>>,
+    /// How long each push takes to reach its sockets' queues, when measured.
+    fanout: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 impl Hub {
@@ -299,7 +301,27 @@ impl Hub {
         self.lock().len()
     }
 
+    /// A hub that times its pushes into `fanout`.
+    pub fn timed(fanout: prometheus_client::metrics::histogram::Histogram) -> Hub {
+        Hub { fanout: Some(fanout), ..Hub::default() }
+    }
+
+    /// Connections by API: (customers, agents).
+    pub fn n_by_api(&self) -> (usize, usize) {
+        let conns = self.lock();
+        let customers = conns.values().filter(|conn| matches!(conn.peer, Peer::Customer(_))).count();
+        (customers, conns.len() - customers)
+    }
+
     fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
+        let started = std::time::Instant::now();
+        self.deliver_now(push, origin, wanted);
+        if let Some(fanout) = &self.fanout {
+            fanout.observe(started.elapsed().as_secs_f64());
+        }
+    }
+
+    fn deliver_now(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
         let mut encoded = Encoded::new(push);
         let conns = self.lock();
         for (id, conn) in conns.iter() {

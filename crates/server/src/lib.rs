@@ -26,7 +26,9 @@ mod http;
 mod hub;
 mod ids;
 mod legacy;
+pub mod metrics;
 mod limits;
+mod operations;
 mod outbox;
 mod paging;
 mod people;
@@ -66,6 +68,8 @@ pub struct AppInner {
     pub url_policy: outbound::UrlPolicy,
     db: Box<dyn db::Store>,
     hub: hub::Hub,
+    /// What `/metrics` reports.
+    metrics: metrics::Metrics,
     clock: ids::Clock,
     /// HTTP requests per client address.
     per_address: limits::Limiter<std::net::IpAddr>,
@@ -100,8 +104,10 @@ impl App {
     /// Like [`App::new`], with a link preview policy other than the default (tests use it
     /// to let previews reach their loopback servers).
     pub fn with_url_policy(config: Config, url_policy: outbound::UrlPolicy) -> anyhow::Result<App> {
+        let metrics = metrics::Metrics::default();
         let db: Box<dyn db::Store> = Box::new(db::SqliteStore::open(&config.database)
-            .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?);
+            .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?
+            .timed(metrics.storage.clone()));
         let clock = ids::Clock::default();
         if let Some(latest) = db.latest_timestamp()? {
             clock.observe(&latest);
@@ -118,7 +124,8 @@ impl App {
             config,
             url_policy,
             db,
-            hub: hub::Hub::default(),
+            hub: hub::Hub::timed(metrics.fanout.clone()),
+            metrics,
             clock,
             per_address,
             per_customer,

@@ -178,11 +178,40 @@ fn set_password(config: Config, email: &str, role: Option<server::config::Role>)
     Ok(())
 }
 
+/// Ctrl-C, or SIGTERM (what service managers and orchestrators send): the server stops
+/// taking connections and tells its clients to come back (to another node).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping: clients are told to reconnect");
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    // `LOG_FORMAT=json`: one JSON object per line, for log collectors.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if std::env::var("LOG_FORMAT").is_ok_and(|format| format == "json") {
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let flags = parse_flags()?;
     // A configuration file is read first, so a mistake in it is reported before the server
     // creates directories, opens the database or takes the port.
@@ -235,8 +264,5 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("  database:                  {}", flags.database.display());
     println!("Press Ctrl-C to stop.");
-    server::run(listener, app, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    server::run(listener, app, stop_signal()).await
 }

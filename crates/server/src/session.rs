@@ -82,7 +82,12 @@ struct Session {
     /// Agents: the browser session the upgrade request's cookie named, for a `login`
     /// with an empty token.
     browser: Option<BrowserSession>,
+    /// Where answered requests are counted.
+    requests: Requests,
 }
+
+/// The requests counter of [`crate::metrics::Metrics`].
+type Requests = prometheus_client::metrics::family::Family<crate::metrics::RequestLabels, prometheus_client::metrics::counter::Counter>;
 
 /// The largest websocket frame (and message) a client may send; a larger one closes the
 /// socket with 1009.
@@ -137,6 +142,7 @@ pub async fn serve(
         side_storage: None,
         admitted: None,
         browser,
+        requests: app.metrics.requests.clone(),
     };
 
     match license {
@@ -288,7 +294,7 @@ impl Session {
     }
 
     fn reply(&self, request_id: Option<String>, result: ApiResult<Reply>, action: &str, version: Version) -> usize {
-        let text = encode(self.api, version, request_id, action, result);
+        let text = encode(self.api, version, request_id, action, result, &self.requests);
         let size = text.len();
         self.send(text);
         size
@@ -317,7 +323,7 @@ impl Session {
             );
             return self.reply_error(request_id, &action, error);
         }
-        let (outbox, pending, api) = (self.outbox.clone(), self.pending.clone(), self.api);
+        let (outbox, pending, api, requests) = (self.outbox.clone(), self.pending.clone(), self.api, self.requests.clone());
         tokio::spawn(async move {
             let result = tokio::select! {
                 result = work => Some(result),
@@ -325,7 +331,7 @@ impl Session {
             };
             pending.fetch_sub(1, SeqCst);
             let Some(result) = result else { return };
-            outbox.text(encode(api, version, request_id, &action, result));
+            outbox.text(encode(api, version, request_id, &action, result, &requests));
         });
     }
 
@@ -585,7 +591,20 @@ impl Reply {
 }
 
 /// A response frame for `result`, in the shapes of `api` and `version`.
-fn encode(api: Api, version: Version, request_id: Option<String>, action: &str, result: ApiResult<Reply>) -> String {
+fn encode(api: Api, version: Version, request_id: Option<String>, action: &str, result: ApiResult<Reply>, requests: &Requests) -> String {
+    let labels = crate::metrics::RequestLabels {
+        api: match api {
+            Api::Customer => "customer",
+            Api::Agent => "agent",
+        }
+        .to_owned(),
+        action: action.to_owned(),
+        outcome: match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(error) => error.kind.as_str().to_owned(),
+        },
+    };
+    requests.get_or_create(&labels).inc();
     match (result, api) {
         (Ok(Reply::Customer(response)), _) => ResponseFrame::ok(request_id, response).encode_in(api, version),
         (Ok(Reply::Agent(response)), _) => ResponseFrame::ok(request_id, response).encode_in(api, version),

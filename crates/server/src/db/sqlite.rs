@@ -45,6 +45,8 @@ pub struct SqliteStore {
     next_reader: AtomicUsize,
     /// When expired access tokens were last purged (unix seconds).
     last_purge: AtomicI64,
+    /// Where call durations go, when measured.
+    times: Option<crate::metrics::StorageTimes>,
 }
 
 /// Runs work that may block. On a multi-threaded runtime the worker thread hands its
@@ -85,6 +87,7 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             last_purge: AtomicI64::new(0),
+            times: None,
         };
         db.migrate()?;
         for _ in 0..READERS {
@@ -93,6 +96,18 @@ impl SqliteStore {
             db.readers.push(Mutex::new(reader));
         }
         Ok(db)
+    }
+
+    /// Measures every call's duration into `times` (labelled `read` or `write`).
+    pub fn timed(mut self, times: crate::metrics::StorageTimes) -> SqliteStore {
+        self.times = Some(times);
+        self
+    }
+
+    fn took(&self, kind: &str, started: std::time::Instant) {
+        if let Some(times) = &self.times {
+            times.get_or_create(&crate::metrics::KindLabel { kind: kind.to_owned() }).observe(started.elapsed().as_secs_f64());
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -104,6 +119,13 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
+        let started = std::time::Instant::now();
+        let result = self.write_now(f);
+        self.took("write", started);
+        result
+    }
+
+    fn write_now<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
         let run = |mut connection: MutexGuard<'_, Connection>| {
             let tx = connection.transaction()?;
             let value = f(&tx)?;
@@ -118,6 +140,13 @@ impl SqliteStore {
 
     /// Runs `f` on a free reader, or waits (off the async workers) for the next in turn.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+        let started = std::time::Instant::now();
+        let result = self.read_now(f);
+        self.took("read", started);
+        result
+    }
+
+    fn read_now<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
         if let Some(reader) = self.readers.iter().find_map(try_now) {
             return f(&reader);
         }
@@ -129,6 +158,10 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn ready(&self) -> DbResult<()> {
+        self.read(|connection| Ok(connection.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     fn latest_timestamp(&self) -> DbResult<Option<String>> {
         self.read(events::latest_timestamp)
     }

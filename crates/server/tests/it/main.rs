@@ -9,6 +9,7 @@ mod chat;
 mod config_file;
 mod desk;
 mod liveness;
+mod operations;
 mod restart;
 mod routing;
 mod settings;

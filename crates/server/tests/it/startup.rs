@@ -96,3 +96,33 @@ async fn a_first_start_on_loopback_prints_a_password_that_signs_in_until_the_pas
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no agent nobody@acme.example in the configuration"));
 }
+
+#[tokio::test]
+async fn log_format_json_writes_one_object_per_line() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--port", "0", "--dist", "no-dist", "--db"])
+        .arg(dir.path().join("chat.db"))
+        .env("LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut logged = None;
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.contains("Ctrl-C") {
+            break;
+        }
+        if line.contains("widget is not built") {
+            logged = Some(line);
+        }
+    }
+    child.kill().await.unwrap();
+    let line = logged.expect("the missing widget is logged");
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|error| panic!("{error}: {line}"));
+    assert_eq!(entry["level"], "WARN");
+    assert!(entry["fields"]["message"].as_str().unwrap().contains("widget is not built"), "{entry}");
+}

@@ -126,7 +126,13 @@ impl Builder<'_> {
             .trusted_proxies
             .iter()
             .enumerate()
-            .map(|(index, text)| self.proxy(index, text))
+            .map(|(index, text)| self.network("trusted_proxies", index, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let metrics_from = root
+            .metrics_from
+            .iter()
+            .enumerate()
+            .map(|(index, text)| self.network("metrics_from", index, text))
             .collect::<Result<Vec<_>, _>>()?;
         let mut config = Config {
             database,
@@ -141,6 +147,7 @@ impl Builder<'_> {
             upload_dir,
             public_url,
             trusted_proxies,
+            metrics_from,
         };
         let mut seen = Seen::default();
         for (index, license) in root.licenses.into_iter().enumerate() {
@@ -244,12 +251,13 @@ impl Builder<'_> {
         check_public_url(text).map_err(|why| self.invalid("public_url", why))
     }
 
-    /// Checks one `trusted_proxies` entry: an address or a CIDR block.
-    fn proxy(&self, index: usize, text: &str) -> Result<ipnet::IpNet, ConfigFileError> {
+    /// Checks one entry of a list of networks (`trusted_proxies`, `metrics_from`): an
+    /// address or a CIDR block.
+    fn network(&self, key: &str, index: usize, text: &str) -> Result<ipnet::IpNet, ConfigFileError> {
         let text = text.trim();
         text.parse::<ipnet::IpNet>()
             .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-            .map_err(|_| self.invalid(format!("trusted_proxies[{index}]"), format!("{text:?} is not an address or a CIDR block")))
+            .map_err(|_| self.invalid(format!("{key}[{index}]"), format!("{text:?} is not an address or a CIDR block")))
     }
 
     /// Checks one license and adds it, its groups, agents and greetings to `config`.

@@ -25,6 +25,8 @@ pub(super) struct RootFile {
     #[serde(default)]
     pub(super) trusted_proxies: Vec<String>,
     #[serde(default)]
+    pub(super) metrics_from: Vec<String>,
+    #[serde(default)]
     pub(super) licenses: Vec<LicenseFile>,
 }
 

@@ -44,6 +44,7 @@ fn message(author: &str, text: &str, custom_id: Option<&str>) -> Event {
 fn workload(store: &SqliteStore) -> DbResult<()> {
     let now = "2026-01-01T00:00:00.000000Z";
     store.latest_timestamp()?;
+    store.ready()?;
     store.create_customer("c1", 1, "hash", now)?;
     store.customer_identity_matches("c1", 1, "hash")?;
     store.store_token("t1", "c1", 1, 2_000_000_000)?;
