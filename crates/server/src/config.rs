@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod file;
+mod hours;
 pub mod settings;
 
+pub use hours::Hours;
 pub use file::{check_public_url, load, parse, ConfigFileError, AGENT_TOKEN_PLACEHOLDER, MIN_AGENT_TOKEN_CHARS};
 
 /// One customer account (tenant). v3.2 clients name it by `license_id`, v3.5 clients by
@@ -34,27 +36,6 @@ pub struct License {
     pub allowed_origins: Vec<String>,
     /// When the license may show online; always when `None`.
     pub business_hours: Option<Hours>,
-}
-
-/// Business hours, checked: open stretches per weekday in one fixed UTC offset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hours {
-    /// Offset from UTC, in minutes.
-    pub utc_offset_minutes: i32,
-    /// (weekday from Monday = 0, opening minute of the day, closing minute).
-    pub open: Vec<(u8, u16, u16)>,
-}
-
-impl Hours {
-    /// Whether `unix_seconds` falls in an open stretch.
-    pub fn open_at(&self, unix_seconds: i64) -> bool {
-        let local = unix_seconds + i64::from(self.utc_offset_minutes) * 60;
-        let days = local.div_euclid(86_400);
-        // 1970-01-01 was a Thursday (3, counting from Monday).
-        let weekday = ((days + 3).rem_euclid(7)) as u8;
-        let minute = (local.rem_euclid(86_400) / 60) as u16;
-        self.open.iter().any(|&(day, from, to)| day == weekday && from <= minute && minute < to)
-    }
 }
 
 /// A group (department) of agents. Group 0 of each license is the general group.

@@ -14,8 +14,8 @@ use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 pub use protocol::Api;
 use protocol::{
-    AgentDisconnected, AgentRequest, AgentResponse, CustomerDisconnected, DecodeError, DisconnectReason, ErrorPayload,
-    ErrorType, Push, PushFrame, Request, RequestFrame, Response, ResponseFrame, Version,
+    AgentDisconnected, CustomerDisconnected, DecodeError, DisconnectReason, ErrorPayload, ErrorType, Push, PushFrame,
+    RequestFrame, Version,
 };
 use tokio::time::{sleep_until, Instant};
 
@@ -24,10 +24,13 @@ use crate::actor::{Actor, Answer};
 use crate::config::License;
 use crate::errors::{validation, ApiResult};
 use crate::hub::{ConnId, Peer, Wire};
-use crate::legacy::LegacyRequest;
 use crate::limits::{Admitted, Bucket};
 use crate::outbox::Outbox;
 use crate::App;
+
+mod frames;
+
+use frames::{encode, Incoming, Reply, Requests};
 
 /// Why a socket refuses service before any request is read.
 #[derive(Debug, Clone)]
@@ -86,8 +89,6 @@ struct Session {
     requests: Requests,
 }
 
-/// The requests counter of [`crate::metrics::Metrics`].
-type Requests = prometheus_client::metrics::family::Family<crate::metrics::RequestLabels, prometheus_client::metrics::counter::Counter>;
 
 /// The largest websocket frame (and message) a client may send; a larger one closes the
 /// socket with 1009.
@@ -537,78 +538,5 @@ impl Session {
                 self.send(text);
             }
         }
-    }
-}
-
-/// A request as the connection's API reads it.
-enum Incoming {
-    /// The Customer Chat API, 3.2 on.
-    Customer(Request),
-    /// The Customer Chat API 3.0, in its own shapes.
-    Legacy(LegacyRequest),
-    /// The agent API.
-    Agent(AgentRequest),
-}
-
-impl Incoming {
-    fn action(&self) -> &str {
-        match self {
-            Incoming::Customer(request) => request.action(),
-            Incoming::Legacy(request) => request.action(),
-            Incoming::Agent(request) => request.action(),
-        }
-    }
-
-    fn is_ping(&self) -> bool {
-        matches!(self, Incoming::Customer(Request::Ping) | Incoming::Legacy(LegacyRequest::Ping) | Incoming::Agent(AgentRequest::Ping))
-    }
-
-    fn into_login(self) -> Option<protocol::Login> {
-        match self {
-            Incoming::Customer(Request::Login(login))
-            | Incoming::Legacy(LegacyRequest::Login(login))
-            | Incoming::Agent(AgentRequest::Login(login)) => Some(login),
-            _ => None,
-        }
-    }
-}
-
-/// An answer in the connection's API.
-enum Reply {
-    /// The Customer Chat API's (3.0's answers included, as `Response::Other`).
-    Customer(Response),
-    /// The agent API's.
-    Agent(AgentResponse),
-}
-
-impl Reply {
-    fn ping(api: Api) -> Reply {
-        match api {
-            Api::Customer => Reply::Customer(Response::Ping),
-            Api::Agent => Reply::Agent(AgentResponse::Ping),
-        }
-    }
-}
-
-/// A response frame for `result`, in the shapes of `api` and `version`.
-fn encode(api: Api, version: Version, request_id: Option<String>, action: &str, result: ApiResult<Reply>, requests: &Requests) -> String {
-    let labels = crate::metrics::RequestLabels {
-        api: match api {
-            Api::Customer => "customer",
-            Api::Agent => "agent",
-        }
-        .to_owned(),
-        action: action.to_owned(),
-        outcome: match &result {
-            Ok(_) => "ok".to_owned(),
-            Err(error) => error.kind.as_str().to_owned(),
-        },
-    };
-    requests.get_or_create(&labels).inc();
-    match (result, api) {
-        (Ok(Reply::Customer(response)), _) => ResponseFrame::ok(request_id, response).encode_in(api, version),
-        (Ok(Reply::Agent(response)), _) => ResponseFrame::ok(request_id, response).encode_in(api, version),
-        (Err(error), Api::Customer) => ResponseFrame::<Response>::error(request_id, action, error).encode_in(api, version),
-        (Err(error), Api::Agent) => ResponseFrame::<AgentResponse>::error(request_id, action, error).encode_in(api, version),
     }
 }

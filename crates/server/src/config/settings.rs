@@ -1,7 +1,7 @@
 //! A configuration's licenses as [`LicenseSettings`], the shape configuration files, the
 //! database and the agent app's administration share; and back, through the file's checks.
 
-use protocol::{AgentSettings, BusinessHours, OpenHours, FieldSettings, FormSettings, FormsSettings, GreetingSettings, GroupSettings, LicenseSettings, OptionSettings, TriggerSettings};
+use protocol::{AgentSettings, FieldSettings, FormSettings, FormsSettings, GreetingSettings, GroupSettings, LicenseSettings, OptionSettings, TriggerSettings};
 
 use super::{Config, ConfigFileError};
 
@@ -24,19 +24,6 @@ fn form(form: &Option<protocol::Form>) -> Option<FormSettings> {
     })
 }
 
-fn hours(hours: &super::Hours) -> BusinessHours {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let time = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
-    BusinessHours {
-        utc_offset_minutes: hours.utc_offset_minutes,
-        days: hours
-            .open
-            .iter()
-            .map(|&(day, from, to)| OpenHours { day: DAYS[usize::from(day) % 7].to_owned(), open: time(from), close: time(to) })
-            .collect(),
-    }
-}
-
 /// The licenses of `config` with their groups, forms, agents and greetings. Tokens are
 /// left out: they are secrets of the configuration, not settings.
 pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
@@ -50,7 +37,7 @@ pub fn license_settings(config: &Config) -> Vec<LicenseSettings> {
             manual_assignment: license.manual_assignment,
             verification_url: license.verification_url.clone(),
             allowed_origins: license.allowed_origins.clone(),
-            business_hours: license.business_hours.as_ref().map(hours),
+            business_hours: license.business_hours.as_ref().map(super::Hours::settings),
             groups: config
                 .groups_of(license.id)
                 .map(|group| GroupSettings {

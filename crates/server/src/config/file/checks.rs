@@ -303,7 +303,13 @@ impl Builder<'_> {
             verification_url: file.verification_url,
             verification_timeout: Duration::from_secs(5),
             allowed_origins,
-            business_hours: file.business_hours.as_ref().map(|hours| self.hours(&format!("{at}.business_hours"), hours)).transpose()?,
+            business_hours: file
+                .business_hours
+                .as_ref()
+                .map(|hours| {
+                    crate::config::Hours::check(hours).map_err(|(key, why)| self.invalid(format!("{at}.business_hours{key}"), why))
+                })
+                .transpose()?,
         });
 
         // Group ids come first: forms, agents and greetings all refer to them.
@@ -391,38 +397,6 @@ impl Builder<'_> {
             return Err(self.invalid(at, format!("must be an http or https URL, not {url:?}")));
         }
         crate::outbound::check_url(url).map_err(|problem| self.invalid(at, format!("{url:?}: {problem}")))
-    }
-
-    /// Checks business hours: known days, `HH:MM` times, each stretch closing after it
-    /// opens, an offset within UTC±14.
-    fn hours(&self, at: &str, hours: &protocol::BusinessHours) -> Result<crate::config::Hours, ConfigFileError> {
-        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-        if hours.utc_offset_minutes.abs() > 14 * 60 {
-            return Err(self.invalid(format!("{at}.utc_offset_minutes"), "must be within -840 and 840"));
-        }
-        if hours.days.len() > 21 {
-            return Err(self.invalid(format!("{at}.days"), "at most 21 open stretches"));
-        }
-        let minute = |key: String, text: &str| -> Result<u16, ConfigFileError> {
-            let parsed = text.split_once(':').and_then(|(h, m)| {
-                let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-                (h <= 24 && m < 60 && h * 60 + m <= 24 * 60 && text.len() == 5).then_some(h * 60 + m)
-            });
-            parsed.ok_or_else(|| self.invalid(key, format!("{text:?} is not a time of day, HH:MM")))
-        };
-        let mut open = Vec::with_capacity(hours.days.len());
-        for (index, stretch) in hours.days.iter().enumerate() {
-            let stretch_at = format!("{at}.days[{index}]");
-            let day = DAYS.iter().position(|day| *day == stretch.day).ok_or_else(|| {
-                self.invalid(format!("{stretch_at}.day"), format!("{:?} is not one of {}", stretch.day, DAYS.join(", ")))
-            })?;
-            let (from, to) = (minute(format!("{stretch_at}.open"), &stretch.open)?, minute(format!("{stretch_at}.close"), &stretch.close)?);
-            if to <= from {
-                return Err(self.invalid(format!("{stretch_at}.close"), "must be after the opening time"));
-            }
-            open.push((day as u8, from, to));
-        }
-        Ok(crate::config::Hours { utc_offset_minutes: hours.utc_offset_minutes, open })
     }
 
     /// Checks one agent. `first` says whether it is the first agent of the file, the only
