@@ -1,16 +1,16 @@
 //! The binary's start-up on loopback: the generated agent token (kept, never printed), the
-//! first passwords it prints and keeps, and `server password`.
+//! first passwords it prints and keeps, `server password`, and JSON logs.
 
 use std::path::Path;
 
-/// Starts the binary without `--agent-token` on a free port and reads what it prints at
-/// start-up; then sends `sign_in` (e-mail, password) to it, if given, and stops it. Returns
-/// the output and the sign-in's status.
-async fn start_without_token(dir: &Path, sign_in: Option<(&str, &str)>) -> (String, u16) {
+/// Starts the binary without `--agent-token` on a free port, with `env`, and reads what it
+/// prints until it says it runs.
+async fn start_and_read(dir: &Path, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["--port", "0", "--dist", "no-dist", "--db"])
         .arg(dir.join("chat.db"))
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -25,6 +25,14 @@ async fn start_without_token(dir: &Path, sign_in: Option<(&str, &str)>) -> (Stri
             break;
         }
     }
+    (child, output)
+}
+
+/// Starts the binary without `--agent-token` on a free port and reads what it prints at
+/// start-up; then sends `sign_in` (e-mail, password) to it, if given, and stops it. Returns
+/// the output and the sign-in's status.
+async fn start_without_token(dir: &Path, sign_in: Option<(&str, &str)>) -> (String, u16) {
+    let (mut child, output) = start_and_read(dir, &[]).await;
     let mut status = 0;
     if let Some((email, password)) = sign_in {
         let url = output.lines().find(|line| line.contains("running on")).unwrap().rsplit(' ').next().unwrap();
@@ -99,30 +107,11 @@ async fn a_first_start_on_loopback_prints_a_password_that_signs_in_until_the_pas
 
 #[tokio::test]
 async fn log_format_json_writes_one_object_per_line() {
-    use tokio::io::AsyncBufReadExt;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--port", "0", "--dist", "no-dist", "--db"])
-        .arg(dir.path().join("chat.db"))
-        .env("LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut logged = None;
-    while let Ok(Some(line)) = lines.next_line().await {
-        if line.contains("Ctrl-C") {
-            break;
-        }
-        if line.contains("widget is not built") {
-            logged = Some(line);
-        }
-    }
+    let (mut child, output) = start_and_read(dir.path(), &[("LOG_FORMAT", "json")]).await;
     child.kill().await.unwrap();
-    let line = logged.expect("the missing widget is logged");
-    let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|error| panic!("{error}: {line}"));
+    let line = output.lines().find(|line| line.contains("widget is not built")).expect("the missing widget is logged");
+    let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}"));
     assert_eq!(entry["level"], "WARN");
     assert!(entry["fields"]["message"].as_str().unwrap().contains("widget is not built"), "{entry}");
 }
