@@ -116,6 +116,8 @@ impl App {
     pub(crate) fn update_license_settings(&self, actor: &Actor<'_>, mut update: LicenseSettings) -> ApiResult<UpdatedLicenseSettings> {
         let asker = actor.user_id();
         self.require_manager(asker)?;
+        // One save at a time: each starts from the settings the one before left.
+        let _saving = self.saving_settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = self.directory();
         let before = self.settings_of(&current, actor.license_id)?;
         if update.id != before.id || update.organization_id != before.organization_id {

@@ -64,6 +64,8 @@ pub struct AppInner {
     /// The configuration with the licenses, groups, agents and greetings as administrators
     /// keep them now (see `directory`).
     live: std::sync::RwLock<Arc<Config>>,
+    /// Held while settings are saved, so two saves at once cannot undo each other.
+    saving_settings: std::sync::Mutex<()>,
     /// What link previews (`get_url_info`) may fetch.
     pub url_policy: outbound::UrlPolicy,
     db: Box<dyn db::Store>,
@@ -121,6 +123,7 @@ impl App {
         let live = directory::load(db.as_ref(), &config, &clock.timestamp())?;
         let app = App(Arc::new(AppInner {
             live: std::sync::RwLock::new(Arc::new(live)),
+            saving_settings: std::sync::Mutex::new(()),
             config,
             url_policy,
             db,
