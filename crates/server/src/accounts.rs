@@ -287,6 +287,10 @@ impl App {
         if !self.directory().agent(agent_id).is_some_and(|agent| agent.license_id == actor.license_id) {
             return Err(not_found("agent"));
         }
+        // A token signs in with its agent's role: only an owner may mint an owner's.
+        if self.role_of(agent_id)? == Role::Owner && self.role_of(creator)? != Role::Owner {
+            return Err(ErrorPayload::new(ErrorType::Authorization, "only an owner may make a token that signs in as an owner"));
+        }
         let expires_at = match request.expires_in_days {
             Some(days) if days == 0 || days > MAX_TOKEN_DAYS => {
                 return Err(validation(format!("expires_in_days must be 1 to {MAX_TOKEN_DAYS}")));

@@ -183,10 +183,17 @@ impl App {
             }
             agent.role = Some(role.as_str().to_owned());
         }
+        // Removing or disabling an owner is unmaking one too.
+        let owner_gone = before.agents.iter().filter(|old| old.role.as_deref() == Some("owner")).any(|old| {
+            !update.agents.iter().any(|agent| agent.id == old.id && !agent.disabled)
+        });
+        if owner_gone && !asker_is_owner {
+            return Err(protocol::ErrorPayload::new(protocol::ErrorType::Authorization, "only an owner may remove or disable an owner"));
+        }
         if !before.agents.iter().any(|old| old.role.as_deref() == Some("owner")) {
             return Ok(());
         }
-        if !update.agents.iter().any(|agent| agent.role.as_deref() == Some("owner")) {
+        if !update.agents.iter().any(|agent| agent.role.as_deref() == Some("owner") && !agent.disabled) {
             return Err(validation("a license needs an owner: keep at least one agent with the owner role"));
         }
         Ok(())

@@ -194,3 +194,34 @@ async fn outside_business_hours_every_group_is_offline() {
     let refused = anna.request("update_license_settings", json!({ "settings": current })).await;
     assert_eq!(refused["payload"]["error"]["message"], "business_hours.days[0].close: must be after the opening time");
 }
+
+#[tokio::test]
+async fn an_administrator_cannot_reach_an_owners_powers() {
+    let server = TestServer::start_configured(|config| {
+        let mut cleo = config.agents[0].clone();
+        (cleo.id, cleo.name, cleo.token, cleo.role) =
+            ("cleo@acme.example".to_owned(), "Cleo".to_owned(), "cleo-token-0123456789".to_owned(), server::config::Role::Admin);
+        config.agents.push(cleo);
+    })
+    .await;
+    let mut cleo = Client::connect(server.addr, "/v3.5/agent/rtm/ws").await;
+    ok(&cleo.request("login", json!({ "token": "cleo-token-0123456789" })).await);
+    // No token that signs in as the owner...
+    let minted = cleo.request("create_api_token", json!({ "name": "back door", "agent_id": "anna@acme.example" })).await;
+    assert_eq!(error_type(&minted), "authorization");
+    ok(&cleo.request("create_api_token", json!({ "name": "own bot" })).await);
+    // ...and no removing or disabling the owner.
+    let current = settings(&mut cleo).await;
+    let mut removed = current.clone();
+    removed["agents"].as_array_mut().unwrap().remove(0);
+    assert_eq!(error_type(&cleo.request("update_license_settings", json!({ "settings": removed })).await), "authorization");
+    let mut disabled = current.clone();
+    disabled["agents"][0]["disabled"] = json!(true);
+    assert_eq!(error_type(&cleo.request("update_license_settings", json!({ "settings": disabled })).await), "authorization");
+    // The owner may not leave the license without an enabled owner either.
+    let mut anna = server.agent().await;
+    let mut alone = settings(&mut anna).await;
+    alone["agents"][0]["disabled"] = json!(true);
+    let refused = anna.request("update_license_settings", json!({ "settings": alone })).await;
+    assert!(refused["payload"]["error"]["message"].as_str().unwrap().contains("needs an owner"), "{refused}");
+}
