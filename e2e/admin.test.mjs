@@ -76,6 +76,15 @@ test("an owner edits the pre-chat form and adds an agent; visitors and the agent
     await row.getByLabel("Name").fill("Cleo");
     await row.getByLabel("Role").selectOption("admin");
     await audit(page, "settings: agents");
+    // Nothing sticks out sideways, at desktop or at tablet width.
+    const fits = () => page.evaluate(() => {
+      const dialog = document.querySelector("[data-testid=agent-settings-dialog]");
+      return dialog.scrollWidth <= dialog.clientWidth && document.documentElement.scrollWidth <= innerWidth;
+    });
+    assert.equal(await fits(), true);
+    await page.setViewportSize({ width: 820, height: 1000 });
+    assert.equal(await fits(), true);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByTestId("agent-settings-save").click();
     const shown = page.locator("[data-testid=agent-settings-password][data-agent='cleo@acme.example']");
     await shown.waitFor();

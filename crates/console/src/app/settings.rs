@@ -269,42 +269,53 @@ fn AgentsTab(draft: Draft) -> impl IntoView {
     };
     let field = move |index: usize, look: fn(&AgentSettings) -> String| move || read(draft, |settings| settings.agents.get(index).map(look).unwrap_or_default());
     view! {
-        <table class="settings__table" data-testid="agent-settings-agents">
-            <caption class="visually-hidden">"Agents"</caption>
-            <thead><tr><th scope="col">"E-mail"</th><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"Role"</th><th scope="col">"Groups (ids)"</th><th scope="col">"Chats at once"</th><th scope="col">"Disabled"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
-            <tbody>
-                {move || (0..agents.get()).map(|index| {
-                    let is_me = move || read(draft, |settings| settings.agents.get(index).map(|agent| agent.id.clone()).unwrap_or_default()) == me();
-                    view! {
-                        <tr data-testid="agent-settings-agent-row">
-                            <td><input type="email" required=true aria-label="E-mail" prop:value=field(index, |agent| agent.id.clone())
-                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.id = event_target_value(&event).trim().to_owned() })/></td>
-                            <td><input type="text" required=true aria-label="Name" prop:value=field(index, |agent| agent.name.clone())
-                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.name = event_target_value(&event) })/></td>
-                            <td><input type="text" aria-label="Job title" prop:value=field(index, |agent| agent.job_title.clone())
-                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.job_title = event_target_value(&event) })/></td>
-                            <td><select aria-label="Role" prop:value=field(index, |agent| agent.role.clone().unwrap_or_else(|| "agent".to_owned()))
+        <ul class="settings__list" data-testid="agent-settings-agents" aria-label="Agents">
+            {move || (0..agents.get()).map(|index| {
+                let is_me = move || read(draft, |settings| settings.agents.get(index).map(|agent| agent.id.clone()).unwrap_or_default()) == me();
+                view! {
+                    <li class="settings__item settings__agent" data-testid="agent-settings-agent-row">
+                        <label>"E-mail"
+                            <input type="email" required=true prop:value=field(index, |agent| agent.id.clone())
+                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.id = event_target_value(&event).trim().to_owned() })/>
+                        </label>
+                        <label>"Name"
+                            <input type="text" required=true prop:value=field(index, |agent| agent.name.clone())
+                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.name = event_target_value(&event) })/>
+                        </label>
+                        <label>"Job title"
+                            <input type="text" prop:value=field(index, |agent| agent.job_title.clone())
+                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.job_title = event_target_value(&event) })/>
+                        </label>
+                        <label>"Role"
+                            <select prop:value=field(index, |agent| agent.role.clone().unwrap_or_else(|| "agent".to_owned()))
                                 on:change=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.role = Some(event_target_value(&event)) })>
                                 <option value="owner">"Owner"</option>
                                 <option value="admin">"Administrator"</option>
                                 <option value="agent">"Agent"</option>
-                            </select></td>
-                            <td><input type="text" aria-label="Groups" inputmode="numeric" prop:value=field(index, |agent| agent.groups.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
+                            </select>
+                        </label>
+                        <label>"Groups (ids, comma-separated)"
+                            <input type="text" inputmode="numeric" prop:value=field(index, |agent| agent.groups.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
                                 on:change=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) {
                                     agent.groups = event_target_value(&event).split(',').filter_map(|id| id.trim().parse().ok()).collect();
-                                })/></td>
-                            <td><input type="number" min="1" max="100" aria-label="Chats at once" prop:value=field(index, |agent| agent.max_chats.to_string())
-                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.max_chats = event_target_value(&event).parse().unwrap_or(agent.max_chats) })/></td>
-                            <td><input type="checkbox" aria-label="Disabled" disabled=is_me
+                                })/>
+                        </label>
+                        <label>"Chats at once"
+                            <input type="number" min="1" max="100" prop:value=field(index, |agent| agent.max_chats.to_string())
+                                on:input=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.max_chats = event_target_value(&event).parse().unwrap_or(agent.max_chats) })/>
+                        </label>
+                        <label class="settings__check">
+                            <input type="checkbox" disabled=is_me
                                 prop:checked=move || read(draft, |settings| settings.agents.get(index).is_some_and(|agent| agent.disabled))
-                                on:change=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.disabled = event_target_checked(&event) })/></td>
-                            <td><button type="button" disabled=is_me aria-label="Remove this agent"
-                                on:click=move |_| edit(draft, |settings| { if index < settings.agents.len() { settings.agents.remove(index); } })>"Remove"</button></td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+                                on:change=move |event| edit(draft, |settings| if let Some(agent) = settings.agents.get_mut(index) { agent.disabled = event_target_checked(&event) })/>
+                            "Disabled"
+                        </label>
+                        <button type="button" disabled=is_me aria-label="Remove this agent"
+                            on:click=move |_| edit(draft, |settings| { if index < settings.agents.len() { settings.agents.remove(index); } })>"Remove"</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
         <p class="settings__hint">"An agent added here gets a first password when you save. Disabling an agent keeps their settings but signs them out and keeps them out; removing one deletes their settings."</p>
         <button type="button" data-testid="agent-settings-add-agent" on:click=add>"Add agent"</button>
     }
