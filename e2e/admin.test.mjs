@@ -67,6 +67,21 @@ test("an owner edits the pre-chat form and adds an agent; visitors and the agent
     await widget.getByTestId("cw-prechat-submit").click();
     await widget.getByTestId(/cw-prechat-f\d+-error/).filter({ hasText: "Please fill in this field." }).waitFor();
 
+    // Greetings: one sent by itself a second after a visitor arrives on any page.
+    await page.bringToFront();
+    await page.getByTestId("agent-settings-tab-greetings").click();
+    await page.getByRole("button", { name: "Add greeting" }).click();
+    const greeting = page.getByTestId("agent-settings-greetings").locator("li").last();
+    await greeting.getByLabel("Greeting").fill("Spring sale: ask us about tents!");
+    await greeting.getByLabel("Sent by itself").check();
+    await greeting.getByLabel("After this many seconds on the page").fill("1");
+    await audit(page, "settings: greetings");
+    await page.getByTestId("agent-settings-save").click();
+    await page.getByTestId("agent-settings-status").filter({ hasText: "Saved: in force now." }).waitFor();
+    const greeted = await context.newPage();
+    await greeted.goto(`${server.url}/widget/?account=1`);
+    await greeted.getByTestId("cw-greeting").filter({ hasText: "Spring sale: ask us about tents!" }).waitFor();
+
     // Agents: Cleo joins as an administrator and gets a first password.
     await page.bringToFront();
     await page.getByTestId("agent-settings-tab-agents").click();

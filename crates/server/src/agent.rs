@@ -360,8 +360,8 @@ fn greet(app: &App, actor: &Actor<'_>, agent_id: &str, request: SendGreeting) ->
     customer.ok_or_else(|| not_found("customer"))?;
     let (greeting_id, text) = match (request.greeting_id, request.text) {
         (Some(id), text) => {
-            let template = app
-                .config
+            let directory = app.directory();
+            let template = directory
                 .greetings
                 .iter()
                 .find(|greeting| greeting.license_id == actor.license_id && greeting.id == id)

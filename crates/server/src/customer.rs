@@ -212,8 +212,8 @@ impl App {
             let has_unread_events = self.db.has_unread(&chat.id, customer_id)?;
             chats.push(LoginChat { chat_id: chat.id, has_unread_events });
         }
-        let online_groups_ids = self
-            .config
+        let directory = self.directory();
+        let online_groups_ids = directory
             .groups_of(license.id)
             .map(|group| Ok((group.id, self.group_status(license.id, group.id)?)))
             .collect::<ApiResult<Vec<_>>>()?

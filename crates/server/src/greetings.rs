@@ -131,8 +131,8 @@ impl App {
     /// after its delay if the customer is still connected, still on that page, and has no
     /// active chat and no greeting on screen.
     pub(crate) fn arm_greetings(&self, license_id: u64, customer_id: &str, url: &str) {
-        let mut due = self
-            .config
+        let directory = self.directory();
+        let mut due = directory
             .greetings
             .iter()
             .filter(|greeting| greeting.license_id == license_id)

@@ -58,8 +58,8 @@ pub struct App(Arc<AppInner>);
 /// What [`App`] holds.
 pub struct AppInner {
     /// Configuration as the server started with it: timings, limits, paths. Its licenses,
-    /// groups, agents and greetings are only the seed of [`App::directory`], which is what
-    /// the server goes by.
+    /// groups, agents and greetings are empty: they seeded the directory
+    /// (`App::directory`), which is what the server goes by.
     pub config: Config,
     /// The configuration with the licenses, groups, agents and greetings as administrators
     /// keep them now (see `directory`).
@@ -121,6 +121,9 @@ impl App {
             let _ = public_url.set(url.clone());
         }
         let live = directory::load(db.as_ref(), &config, &clock.timestamp())?;
+        // The licenses, groups, agents and greetings now live in the directory only, so no
+        // code can read a stale copy of them.
+        let config = Config { licenses: Vec::new(), groups: Vec::new(), agents: Vec::new(), disabled_agents: Vec::new(), greetings: Vec::new(), ..config };
         let app = App(Arc::new(AppInner {
             live: std::sync::RwLock::new(Arc::new(live)),
             saving_settings: std::sync::Mutex::new(()),

@@ -435,8 +435,8 @@ impl App {
 impl App {
     /// Tells a license's customers which groups can take chats now (`groups_status_updated`).
     pub(crate) fn announce_availability(&self, license_id: u64) -> ApiResult<()> {
-        let groups = self
-            .config
+        let directory = self.directory();
+        let groups = directory
             .groups_of(license_id)
             .map(|group| {
                 let status = self.group_status(license_id, group.id)?.as_str().to_owned();

@@ -341,6 +341,7 @@ fn GreetingsTab(draft: Draft) -> impl IntoView {
     };
     let look = move |index: usize, look: fn(&GreetingSettings) -> String| move || read(draft, |settings| settings.greetings.get(index).map(look).unwrap_or_default());
     let agents = move || read(draft, |settings| settings.agents.iter().map(|agent| (agent.id.clone(), agent.name.clone())).collect::<Vec<_>>());
+    let groups = move || read(draft, |settings| settings.groups.iter().map(|group| (group.id, group.name.clone())).collect::<Vec<_>>());
     view! {
         <ul class="settings__list" data-testid="agent-settings-greetings">
             {move || (0..greetings.get()).map(|index| view! {
@@ -349,9 +350,11 @@ fn GreetingsTab(draft: Draft) -> impl IntoView {
                         <textarea rows="2" required=true prop:value=look(index, |greeting| greeting.text.clone())
                             on:input=move |event| with(index, Box::new(move |greeting| greeting.text = event_target_value(&event)))></textarea>
                     </label>
-                    <label>"Group (id)"
-                        <input type="number" min="0" prop:value=look(index, |greeting| greeting.group_id.to_string())
-                            on:input=move |event| with(index, Box::new(move |greeting| greeting.group_id = event_target_value(&event).parse().unwrap_or(0)))/>
+                    <label>"Group"
+                        <select prop:value=look(index, |greeting| greeting.group_id.to_string())
+                            on:change=move |event| with(index, Box::new(move |greeting| greeting.group_id = event_target_value(&event).parse().unwrap_or(0)))>
+                            {move || groups().into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                        </select>
                     </label>
                     <label>"Shown as"
                         <select prop:value=look(index, |greeting| greeting.agent.clone())
@@ -367,6 +370,7 @@ fn GreetingsTab(draft: Draft) -> impl IntoView {
                             }/>
                         "Sent by itself"
                     </label>
+                    <Show when=move || read(draft, |settings| settings.greetings.get(index).is_some_and(|greeting| greeting.trigger.is_some()))>
                     <label>"On pages matching (* for anything; empty: every page)"
                         <input type="text" prop:value=look(index, |greeting| greeting.trigger.as_ref().and_then(|trigger| trigger.url.clone()).unwrap_or_default())
                             on:input=move |event| with(index, Box::new(move |greeting| if let Some(trigger) = greeting.trigger.as_mut() {
@@ -379,6 +383,7 @@ fn GreetingsTab(draft: Draft) -> impl IntoView {
                                 trigger.after_seconds = event_target_value(&event).parse().unwrap_or(0);
                             }))/>
                     </label>
+                    </Show>
                     <button type="button" on:click=move |_| edit(draft, |settings| { if index < settings.greetings.len() { settings.greetings.remove(index); } })>"Remove greeting"</button>
                 </li>
             }).collect_view()}
