@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { connectAgent } from "./agent-api.mjs";
-import WebSocket from "ws";
+import { connectAgent, connectCustomer } from "./agent-api.mjs";
 import { ROOT, firstPassword, launchBrowser, startServer, watchErrors, audit, signInWithPassword } from "./support.mjs";
 
 const DEMO_CONFIG = join(ROOT, "config", "demo.toml");
@@ -167,28 +166,11 @@ test("an agent sees no admin pages, is refused admin actions, changes a password
   }
 });
 
-/** A visitor over the customer API from Node: starts a chat saying `text`. */
+/** A visitor over the customer API from Node who starts a chat saying `text`. */
 async function visitorChat(server, text) {
-  const { access_token: token } = await (await fetch(`${server.url}/customer/token`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ license_id: 1 }),
-  })).json();
-  const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v3.5/customer/rtm/ws?license_id=1`);
-  await new Promise((resolve, reject) => { socket.once("open", resolve); socket.once("error", reject); });
-  let next = 0;
-  const request = (action, payload) => new Promise((resolve, reject) => {
-    const id = `v${++next}`;
-    const listen = (data) => {
-      const frame = JSON.parse(data.toString());
-      if (frame.type !== "response" || frame.request_id !== id) return;
-      socket.off("message", listen);
-      frame.success ? resolve(frame.payload) : reject(new Error(`${action}: ${JSON.stringify(frame.payload)}`));
-    };
-    socket.on("message", listen);
-    socket.send(JSON.stringify({ request_id: id, action, payload }));
-  });
-  await request("login", { token: `Bearer ${token}` });
-  const started = await request("start_chat", { chat: { thread: { events: [{ type: "message", text }] } } });
-  return { request, chatId: started.chat_id, threadId: started.thread_id, close: () => socket.close() };
+  const visitor = await connectCustomer(server);
+  const started = await visitor.request("start_chat", { chat: { thread: { events: [{ type: "message", text }] } } });
+  return { ...visitor, chatId: started.chat_id, threadId: started.thread_id };
 }
 
 test("a report shows the figures of the chats that happened, in numbers, charts and CSV", async () => {

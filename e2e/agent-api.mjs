@@ -1,12 +1,28 @@
-// An agent on the server's agent API straight from Node (no browser), for tests that drive a
-// visitor in another engine: `request` sends an action and resolves with the response
-// payload (or throws its error), `push` waits for a push whose payload passes a predicate.
+// An agent (or a visitor) on the server's APIs straight from Node (no browser), for tests
+// that drive the other side in a browser: `request` sends an action and resolves with the
+// response payload (or throws its error), `push` waits for a push whose payload passes a
+// predicate.
 import WebSocket from "ws";
 import { AGENT_TOKEN } from "./support.mjs";
 
 /** Signs an agent in on `server` and keeps every frame it receives. */
 export async function connectAgent(server, token = AGENT_TOKEN) {
-  const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v3.5/agent/rtm/ws`);
+  return connect(server, "/v3.5/agent/rtm/ws", token);
+}
+
+/** A new visitor of license 1 on `server`, with a token from the token endpoint. */
+export async function connectCustomer(server) {
+  const answer = await fetch(`${server.url}/customer/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ license_id: 1 }),
+  });
+  return connect(server, "/v3.5/customer/rtm/ws?license_id=1", (await answer.json()).access_token);
+}
+
+/** A socket at `path`, logged in with `token`, keeping every frame it receives. */
+async function connect(server, path, token) {
+  const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}${path}`);
   const frames = [];
   const waiters = new Set();
   socket.on("message", (data) => {

@@ -13,9 +13,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 
-use protocol::{ChangePassword, SignIn, SignedIn};
+use protocol::{ChangePassword, ErrorPayload, ErrorType, SignIn, SignedIn};
 
 use crate::accounts::{BrowserSession, SignInRefusal, SESSION_COOKIE, SESSION_TTL};
 use crate::client::ClientAddr;
@@ -32,12 +31,12 @@ pub(crate) fn routes() -> Router<App> {
         .route("/me", get(me))
 }
 
-fn error(status: StatusCode, kind: &str, message: &str) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "error": { "type": kind, "message": message } }))).into_response()
+fn error(status: StatusCode, kind: ErrorType, message: &str) -> Response {
+    crate::web_errors::error_response_with(status, &ErrorPayload::new(kind, message))
 }
 
 fn internal() -> Response {
-    error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
+    error(StatusCode::INTERNAL_SERVER_ERROR, ErrorType::Internal, "internal server error")
 }
 
 /// The cookie's value in a request, if it has one.
@@ -75,11 +74,7 @@ pub(crate) fn browser_session(app: &App, headers: &HeaderMap) -> Option<BrowserS
 /// (the configuration's or an API token) or, from this server's own pages, the session.
 pub(crate) fn request_agent(app: &App, headers: &HeaderMap) -> Option<Agent> {
     if let Some(token) = crate::web_api::bearer_token(headers) {
-        let agent_id = match app.directory().agent_by_token(token) {
-            Some(agent) => agent.id.clone(),
-            None => app.live_api_token(token).ok().flatten()?.agent_id,
-        };
-        return app.directory().agent(&agent_id).cloned();
+        return app.token_agent(token).ok().flatten().map(|(agent, ..)| agent);
     }
     let session = browser_session(app, headers)?;
     app.directory().agent(&session.agent_id).cloned()
@@ -97,7 +92,7 @@ fn signed_in(app: &App, agent: &Agent) -> SignedIn {
 }
 
 fn cross_site() -> Response {
-    error(StatusCode::FORBIDDEN, "authorization", "requests from other sites are refused")
+    error(StatusCode::FORBIDDEN, ErrorType::Authorization, "requests from other sites are refused")
 }
 
 async fn sign_in(State(app): State<App>, client: ClientAddr, headers: HeaderMap, body: Option<Json<SignIn>>) -> Response {
@@ -105,12 +100,12 @@ async fn sign_in(State(app): State<App>, client: ClientAddr, headers: HeaderMap,
         return cross_site();
     }
     let Some(Json(request)) = body else {
-        return error(StatusCode::BAD_REQUEST, "validation", "send a JSON body with email and password");
+        return error(StatusCode::BAD_REQUEST, ErrorType::Validation, "send a JSON body with email and password");
     };
     // Hashing is slow on purpose, so it runs off the async workers.
     let worker = app.clone();
     let result = tokio::task::spawn_blocking(move || {
-        worker.sign_in(request.email.trim(), &request.password, client.0).map(|(token, _, agent)| (token, signed_in(&worker, &agent)))
+        worker.sign_in(request.email.trim(), &request.password, client.0).map(|(token, agent)| (token, signed_in(&worker, &agent)))
     })
     .await;
     match result {
@@ -119,12 +114,12 @@ async fn sign_in(State(app): State<App>, client: ClientAddr, headers: HeaderMap,
             (StatusCode::OK, [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(answer))
                 .into_response()
         }
-        Ok(Err(SignInRefusal::Wrong)) => error(StatusCode::UNAUTHORIZED, "authentication", "wrong e-mail or password"),
+        Ok(Err(SignInRefusal::Wrong)) => error(StatusCode::UNAUTHORIZED, ErrorType::Authentication, "wrong e-mail or password"),
         Ok(Err(SignInRefusal::TooMany(wait))) => {
             let minutes = wait.as_secs().div_ceil(60);
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+                ErrorType::TooManyRequests,
                 &format!("too many failed sign-ins; try again in {minutes} minute{}", if minutes == 1 { "" } else { "s" }),
             );
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
@@ -139,8 +134,8 @@ fn signed_in_session(app: &App, headers: &HeaderMap) -> Result<BrowserSession, R
     if !same_origin(app, headers, false) {
         return Err(cross_site());
     }
-    let token = cookie_token(headers).ok_or_else(|| error(StatusCode::UNAUTHORIZED, "authentication", "not signed in"))?;
-    app.browser_session(token).ok_or_else(|| error(StatusCode::UNAUTHORIZED, "authentication", "the sign-in has ended; sign in again"))
+    let token = cookie_token(headers).ok_or_else(|| error(StatusCode::UNAUTHORIZED, ErrorType::Authentication, "not signed in"))?;
+    app.browser_session(token).ok_or_else(|| error(StatusCode::UNAUTHORIZED, ErrorType::Authentication, "the sign-in has ended; sign in again"))
 }
 
 fn signed_out(app: &App) -> Response {
@@ -171,10 +166,10 @@ async fn change_password(State(app): State<App>, headers: HeaderMap, body: Optio
         Err(response) => return response,
     };
     let Some(Json(request)) = body else {
-        return error(StatusCode::BAD_REQUEST, "validation", "send a JSON body with current_password and new_password");
+        return error(StatusCode::BAD_REQUEST, ErrorType::Validation, "send a JSON body with current_password and new_password");
     };
     if let Err(message) = crate::accounts::check_new_password(&request.new_password) {
-        return error(StatusCode::BAD_REQUEST, "validation", &message);
+        return error(StatusCode::BAD_REQUEST, ErrorType::Validation, &message);
     }
     let worker = app.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -186,7 +181,7 @@ async fn change_password(State(app): State<App>, headers: HeaderMap, body: Optio
     .await;
     match result {
         Ok(Ok(true)) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Ok(false)) => error(StatusCode::FORBIDDEN, "authentication", "the current password is not right"),
+        Ok(Ok(false)) => error(StatusCode::FORBIDDEN, ErrorType::Authentication, "the current password is not right"),
         Ok(Err(_)) | Err(_) => internal(),
     }
 }

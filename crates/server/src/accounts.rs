@@ -171,9 +171,9 @@ impl App {
         stored.is_some_and(|hash| password_matches(&hash, password))
     }
 
-    /// Signs an agent in: a new session token, or why not. Failures count against the
-    /// account and the address; past either limit, no password is even checked.
-    pub(crate) fn sign_in(&self, email: &str, password: &str, client: IpAddr) -> Result<(String, BrowserSession, Agent), SignInRefusal> {
+    /// Signs an agent in: a new session's token and the agent, or why not. Failures count
+    /// against the account and the address; past either limit, no password is even checked.
+    pub(crate) fn sign_in(&self, email: &str, password: &str, client: IpAddr) -> Result<(String, Agent), SignInRefusal> {
         let now = Instant::now();
         let account_key = format!("account:{}", email.to_lowercase());
         let address_key = format!("address:{}", address_key(client));
@@ -204,15 +204,11 @@ impl App {
         };
         self.sign_in_failures.clear(&account_key);
         let token = ids::secret();
-        let session = BrowserSession {
-            agent_id: agent.id.clone(),
-            token_hash: ids::hash_secret(&token),
-            expires_at: ids::unix_now() + SESSION_TTL.as_secs() as i64,
-        };
+        let now = ids::unix_now();
         self.db
-            .create_session(&session.token_hash, &agent.id, ids::unix_now(), session.expires_at)
+            .create_session(&ids::hash_secret(&token), &agent.id, now, now + SESSION_TTL.as_secs() as i64)
             .map_err(|_| SignInRefusal::Internal)?;
-        Ok((token, session, agent))
+        Ok((token, agent))
     }
 
     /// The live session a cookie's token names.
@@ -255,24 +251,28 @@ impl App {
         browser: Option<&BrowserSession>,
     ) -> ApiResult<(Agent, Credential, Option<Duration>)> {
         let refused = || ErrorPayload::new(ErrorType::Authentication, "invalid agent token");
-        let in_license = |agent_id: &str| self.directory().agent(agent_id).filter(|agent| agent.license_id == license.id).cloned();
         let remaining = |expires_at: i64| Duration::from_secs((expires_at - ids::unix_now()).max(0) as u64);
         if token.is_empty() {
             let session = browser.ok_or_else(|| ErrorPayload::new(ErrorType::Authentication, "sign in first"))?;
-            let agent = in_license(&session.agent_id).ok_or_else(refused)?;
+            let agent = self.directory().agent(&session.agent_id).filter(|agent| agent.license_id == license.id).cloned();
+            let agent = agent.ok_or_else(refused)?;
             return Ok((agent, Credential::Session(session.token_hash.clone()), Some(remaining(session.expires_at))));
         }
-        if let Some(agent) = self.directory().agent_by_token(token).filter(|agent| agent.license_id == license.id) {
-            return Ok((agent.clone(), Credential::Configured, None));
-        }
-        let row = self.live_api_token(token)?.filter(|row| row.license_id == license.id).ok_or_else(refused)?;
-        let agent = in_license(&row.agent_id).ok_or_else(refused)?;
-        Ok((agent, Credential::ApiToken(row.id), row.expires_at.map(remaining)))
+        let (agent, credential, expires_at) = self.token_agent(token)?.filter(|(agent, ..)| agent.license_id == license.id).ok_or_else(refused)?;
+        Ok((agent, credential, expires_at.map(remaining)))
     }
 
-    /// The live API token with this secret, marked as used now.
-    pub(crate) fn live_api_token(&self, token: &str) -> crate::db::DbResult<Option<ApiTokenRow>> {
-        self.db.use_api_token(&ids::hash_secret(token), ids::unix_now(), &self.clock.timestamp())
+    /// The agent a token signs in as: the configuration's token, or a live API token (then
+    /// marked as used), with what it is and when it expires (unix seconds).
+    pub(crate) fn token_agent(&self, token: &str) -> ApiResult<Option<(Agent, Credential, Option<i64>)>> {
+        let directory = self.directory();
+        if let Some(agent) = directory.agent_by_token(token) {
+            return Ok(Some((agent.clone(), Credential::Configured, None)));
+        }
+        let row = self.db.use_api_token(&ids::hash_secret(token), ids::unix_now(), &self.clock.timestamp())?;
+        // A token signs in only as an agent of its own license.
+        let agent = row.as_ref().and_then(|row| directory.agent(&row.agent_id).filter(|agent| agent.license_id == row.license_id));
+        Ok(row.zip(agent.cloned()).map(|(row, agent)| (agent, Credential::ApiToken(row.id), row.expires_at)))
     }
 
     /// `create_api_token` (owners and administrators).

@@ -13,7 +13,6 @@
 use std::sync::Arc;
 
 use protocol::{DisconnectReason, LicenseSettings, NewPassword, UpdatedLicenseSettings};
-use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
 use crate::config::{settings, Config, Role};
@@ -23,8 +22,7 @@ use crate::App;
 
 /// A digest of settings, to tell whether the configuration changed since it seeded them.
 fn digest(settings: &LicenseSettings) -> String {
-    let text = serde_json::to_string(settings).unwrap_or_default();
-    Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    crate::ids::hash_secret(&serde_json::to_string(settings).unwrap_or_default())
 }
 
 /// The settings the server starts with: per license, the configuration's (stored as the
@@ -154,7 +152,7 @@ impl App {
             let added = !before.agents.iter().any(|old| old.id == agent.id);
             if added && !self.has_password(&agent.id)? {
                 let password = crate::accounts::generate_password();
-                self.set_password(&agent.id, &password, None, None).map_err(|error| validation(error.to_string()))?;
+                self.db.set_credentials(&agent.id, &crate::accounts::hash_password(&password), None)?;
                 new_passwords.push(NewPassword { agent_id: agent.id.clone(), password });
             }
         }

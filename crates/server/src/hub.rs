@@ -113,12 +113,11 @@ impl<'a> Encoded<'a> {
 }
 
 /// All live, logged-in connections.
-#[derive(Default)]
 pub struct Hub {
     next_id: AtomicU64,
     conns: Mutex<HashMap<ConnId, Conn>>,
-    /// How long each push takes to reach its sockets' queues, when measured.
-    fanout: Option<prometheus_client::metrics::histogram::Histogram>,
+    /// How long each push takes to reach its sockets' queues.
+    fanout: prometheus_client::metrics::histogram::Histogram,
 }
 
 impl Hub {
@@ -301,9 +300,9 @@ impl Hub {
         self.lock().len()
     }
 
-    /// A hub that times its pushes into `fanout`.
-    pub fn timed(fanout: prometheus_client::metrics::histogram::Histogram) -> Hub {
-        Hub { fanout: Some(fanout), ..Hub::default() }
+    /// A hub with no connections, timing its pushes into `fanout`.
+    pub fn new(fanout: prometheus_client::metrics::histogram::Histogram) -> Hub {
+        Hub { next_id: AtomicU64::default(), conns: Mutex::default(), fanout }
     }
 
     /// Connections by API: (customers, agents).
@@ -316,9 +315,7 @@ impl Hub {
     fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
         let started = std::time::Instant::now();
         self.deliver_now(push, origin, wanted);
-        if let Some(fanout) = &self.fanout {
-            fanout.observe(started.elapsed().as_secs_f64());
-        }
+        self.fanout.observe(started.elapsed().as_secs_f64());
     }
 
     fn deliver_now(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {

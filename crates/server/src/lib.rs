@@ -26,8 +26,8 @@ mod http;
 mod hub;
 mod ids;
 mod legacy;
-pub mod metrics;
 mod limits;
+mod metrics;
 mod operations;
 mod outbox;
 mod paging;
@@ -130,7 +130,7 @@ impl App {
             config,
             url_policy,
             db,
-            hub: hub::Hub::timed(metrics.fanout.clone()),
+            hub: hub::Hub::new(metrics.fanout.clone()),
             metrics,
             clock,
             per_address,

@@ -113,14 +113,24 @@ fn agent_token(flags: &Flags) -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).context("no randomness")?;
     let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    // Only the server's own user may read it.
+    write_private(&path, &token, false)?;
+    Ok(token)
+}
+
+/// Writes a file only the server's own user may read: a new one, or (with `replace`) over
+/// the one there.
+fn write_private(path: &std::path::Path, text: &str, replace: bool) -> anyhow::Result<()> {
     let mut file = std::fs::OpenOptions::new();
-    file.write(true).create_new(true);
+    file.write(true);
+    if replace {
+        file.create(true).truncate(true);
+    } else {
+        file.create_new(true);
+    }
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-    std::io::Write::write_all(&mut file.open(&path).with_context(|| format!("cannot create {}", path.display()))?, token.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(token)
+    std::io::Write::write_all(&mut file.open(path).with_context(|| format!("cannot create {}", path.display()))?, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Passwords for agents who have none, made now and kept (readable by the server's user
@@ -133,6 +143,8 @@ fn first_passwords(app: &App, database: &std::path::Path) -> anyhow::Result<Vec<
         .filter_map(|line| line.split_once(' ').map(|(agent, password)| (agent.to_owned(), password.trim().to_owned())))
         .collect();
     let mut changed = false;
+    // Passwords set now are known to work; only the kept ones are checked below.
+    let mut set_now = Vec::new();
     for agent in &app.agents() {
         if app.has_password(&agent.id)? {
             continue;
@@ -148,17 +160,13 @@ fn first_passwords(app: &App, database: &std::path::Path) -> anyhow::Result<Vec<
             }
         };
         app.set_password(&agent.id, &password, None, None)?;
+        set_now.push(agent.id.clone());
     }
     if changed {
         let text: String = kept.iter().map(|(agent, password)| format!("{agent} {password}\n")).collect();
-        let mut file = std::fs::OpenOptions::new();
-        file.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-        std::io::Write::write_all(&mut file.open(&path).with_context(|| format!("cannot create {}", path.display()))?, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, &text, true)?;
     }
-    Ok(kept.into_iter().filter(|(agent, password)| app.password_is(agent, password)).collect())
+    Ok(kept.into_iter().filter(|(agent, password)| set_now.contains(agent) || app.password_is(agent, password)).collect())
 }
 
 /// `server password`: a new password for an agent of the configuration, printed once.

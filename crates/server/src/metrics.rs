@@ -84,12 +84,6 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts an answered request.
-    pub fn request(&self, api: &str, action: &str, outcome: &str) {
-        let labels = RequestLabels { api: api.to_owned(), action: action.to_owned(), outcome: outcome.to_owned() };
-        self.requests.get_or_create(&labels).inc();
-    }
-
     /// The metrics as text, with the gauges set to `connections` (api, count) and `queues`
     /// (license, length) first.
     pub fn render(&self, connections: &[(&str, usize)], queues: &[(u64, usize)]) -> String {

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use protocol::Event;
+use prometheus_client::metrics::histogram::Histogram;
 use rusqlite::{Connection, Transaction};
 
 use super::*;
@@ -45,8 +46,8 @@ pub struct SqliteStore {
     next_reader: AtomicUsize,
     /// When expired access tokens were last purged (unix seconds).
     last_purge: AtomicI64,
-    /// Where call durations go, when measured.
-    times: Option<crate::metrics::StorageTimes>,
+    /// Where read and write durations go, when measured.
+    times: Option<(Histogram, Histogram)>,
 }
 
 /// Runs work that may block. On a multi-threaded runtime the worker thread hands its
@@ -100,14 +101,9 @@ impl SqliteStore {
 
     /// Measures every call's duration into `times` (labelled `read` or `write`).
     pub fn timed(mut self, times: crate::metrics::StorageTimes) -> SqliteStore {
-        self.times = Some(times);
+        let kind = |kind: &str| times.get_or_create_owned(&crate::metrics::KindLabel { kind: kind.to_owned() });
+        self.times = Some((kind("read"), kind("write")));
         self
-    }
-
-    fn took(&self, kind: &str, started: std::time::Instant) {
-        if let Some(times) = &self.times {
-            times.get_or_create(&crate::metrics::KindLabel { kind: kind.to_owned() }).observe(started.elapsed().as_secs_f64());
-        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -121,7 +117,9 @@ impl SqliteStore {
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
         let started = std::time::Instant::now();
         let result = self.write_now(f);
-        self.took("write", started);
+        if let Some((_, writes)) = &self.times {
+            writes.observe(started.elapsed().as_secs_f64());
+        }
         result
     }
 
@@ -142,7 +140,9 @@ impl SqliteStore {
     fn read<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
         let started = std::time::Instant::now();
         let result = self.read_now(f);
-        self.took("read", started);
+        if let Some((reads, _)) = &self.times {
+            reads.observe(started.elapsed().as_secs_f64());
+        }
         result
     }
 
