@@ -13,7 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-/// `api`, `action`, `outcome` (`ok` or the error's type).
+/// `api`, `action` (one the API has, else `other`), `outcome` (`ok` or the error's type).
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// `customer` or `agent`.

@@ -9,6 +9,16 @@ use crate::legacy::LegacyRequest;
 /// The requests counter of [`crate::metrics::Metrics`].
 pub(super) type Requests = prometheus_client::metrics::family::Family<crate::metrics::RequestLabels, prometheus_client::metrics::counter::Counter>;
 
+/// An action as the metrics name it: one the API has, else `other`, so clients sending
+/// made-up actions cannot grow the metrics without bound.
+fn action_label(api: Api, action: &str) -> &'static str {
+    let known = match api {
+        Api::Customer => Request::ACTIONS,
+        Api::Agent => AgentRequest::ACTIONS,
+    };
+    known.iter().find(|name| **name == action).copied().unwrap_or("other")
+}
+
 /// A request as the connection's API reads it.
 pub(super) enum Incoming {
     /// The Customer Chat API, 3.2 on.
@@ -67,7 +77,7 @@ pub(super) fn encode(api: Api, version: Version, request_id: Option<String>, act
             Api::Agent => "agent",
         }
         .to_owned(),
-        action: action.to_owned(),
+        action: action_label(api, action).to_owned(),
         outcome: match &result {
             Ok(_) => "ok".to_owned(),
             Err(error) => error.kind.as_str().to_owned(),

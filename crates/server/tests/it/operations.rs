@@ -22,6 +22,9 @@ async fn health_readiness_and_metrics_answer_with_what_happened() {
     let _agent = server.agent().await;
     ok(&customer.request("start_chat", json!({})).await);
     assert_eq!(error_type(&customer.request("get_chat", json!({ "chat_id": "nope" })).await), "not_found");
+    for made_up in ["make_coffee", "x1", "x2"] {
+        customer.request(made_up, json!({})).await;
+    }
 
     let response = http_request(server.addr, "GET", "/metrics", &[], Vec::new()).await;
     assert_eq!(response.status, 200);
@@ -37,6 +40,9 @@ async fn health_readiness_and_metrics_answer_with_what_happened() {
     assert!(metric(&text, r#"chat_storage_seconds_count{kind="read"}"#).unwrap() >= 1.0);
     assert!(metric(&text, "chat_push_fanout_seconds_count").unwrap() >= 1.0, "the new chat's pushes");
     assert!(text.trim_end().ends_with("# EOF"));
+    // Made-up actions are counted under one name, not one series each.
+    assert!(!text.contains("make_coffee"), "{text}");
+    assert_eq!(metric(&text, r#"chat_requests_total{api="customer",action="other",outcome="validation"}"#), Some(3.0), "{text}");
 }
 
 #[tokio::test]
