@@ -12,6 +12,9 @@ pub enum DbError {
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The transaction that held the write (with others: group commit) did not commit.
+    #[error("sqlite: the batch holding this write did not commit: {0}")]
+    Batch(String),
     /// A stored event is not valid JSON any more.
     #[error("stored event: {0}")]
     Json(#[from] serde_json::Error),
@@ -215,6 +218,7 @@ pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsS
     /// Moves a chat to another group (a transfer).
     fn set_chat_group(&self, chat_id: &str, group_id: u32) -> DbResult<()>;
     /// Appends an event, unless the author already stored one with the same `custom_id`.
+    /// A stored event with an author moves the author's read marker to it.
     fn append_event(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended>;
     /// Closes a thread and appends the closing system event.
     fn close_thread(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Event>;

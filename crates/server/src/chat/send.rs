@@ -52,11 +52,9 @@ impl App {
         }
         match self.db.append_event(&row.id, &thread.id, event)? {
             Appended::Stored(event) => {
+                // The store moved the sender's read marker to it: sending counts as having
+                // seen everything in the chat so far.
                 let event_id = event.id.clone().unwrap_or_default();
-                // Sending counts as having seen everything in the chat so far.
-                if let Some(created_at) = &event.created_at {
-                    self.db.mark_seen(&row.id, actor.user_id(), created_at)?;
-                }
                 let note = agents_only(&event);
                 let push = Push::IncomingEvent(IncomingEvent { chat_id: row.id.clone(), thread_id: thread.id.clone(), event });
                 if note {

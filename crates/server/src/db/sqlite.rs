@@ -15,11 +15,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use protocol::Event;
 use prometheus_client::metrics::histogram::Histogram;
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection};
 
 use super::*;
 
 mod accounts;
+mod batch;
 mod chats;
 mod customers;
 mod desk;
@@ -39,9 +40,10 @@ const READERS: usize = 4;
 /// The SQLite database: one connection for writes, a few for reads. A call whose
 /// connection is free runs at once (statements are short: every one on a request path
 /// searches an index); a call that would wait for a connection waits off tokio's async
-/// workers (see [`off_worker`]), so contention never stalls other tasks.
+/// workers (see [`off_worker`]), so contention never stalls other tasks. Writes that
+/// arrive together commit together ([`batch`]).
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    writer: batch::Writer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// When expired access tokens were last purged (unix seconds).
@@ -84,7 +86,7 @@ impl SqliteStore {
     pub fn open(path: &Path) -> DbResult<SqliteStore> {
         let writer = connect(path)?;
         let mut db = SqliteStore {
-            writer: Mutex::new(writer),
+            writer: batch::Writer::new(writer),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             last_purge: AtomicI64::new(0),
@@ -106,15 +108,15 @@ impl SqliteStore {
         self
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> MutexGuard<'_, batch::Open> {
+        self.writer.lock()
     }
 
     fn migrate(&self) -> DbResult<()> {
         schema::migrate(&mut self.lock())
     }
 
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
+    fn write<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
         let started = std::time::Instant::now();
         let result = self.write_now(f);
         if let Some((_, writes)) = &self.times {
@@ -123,17 +125,8 @@ impl SqliteStore {
         result
     }
 
-    fn write_now<T>(&self, f: impl FnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
-        let run = |mut connection: MutexGuard<'_, Connection>| {
-            let tx = connection.transaction()?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        };
-        match try_now(&self.writer) {
-            Some(connection) => run(connection),
-            None => off_worker(|| run(self.lock())),
-        }
+    fn write_now<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+        self.writer.write(f)
     }
 
     /// Runs `f` on a free reader, or waits (off the async workers) for the next in turn.

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use protocol::Event;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::events::insert_event;
 use crate::db::{ChatRow, DbResult, NewThread, Object, ThreadRow};
 
-pub(super) fn start_chat(tx: &Transaction<'_>, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>> {
+pub(super) fn start_chat(tx: &Connection, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>> {
     tx.prepare_cached(
         "INSERT INTO chats (id, license_id, customer_id, created_at, group_id, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -24,18 +24,18 @@ pub(super) fn start_chat(tx: &Transaction<'_>, chat: &ChatRow, properties: &Obje
     insert_thread(tx, &chat.id, thread)
 }
 
-pub(super) fn activate_chat(tx: &Transaction<'_>, chat_id: &str, group_id: u32, thread: NewThread) -> DbResult<Vec<Event>> {
+pub(super) fn activate_chat(tx: &Connection, chat_id: &str, group_id: u32, thread: NewThread) -> DbResult<Vec<Event>> {
     set_chat_group(tx, chat_id, group_id)?;
     insert_thread(tx, chat_id, thread)
 }
 
-pub(super) fn set_chat_group(tx: &Transaction<'_>, chat_id: &str, group_id: u32) -> DbResult<()> {
+pub(super) fn set_chat_group(tx: &Connection, chat_id: &str, group_id: u32) -> DbResult<()> {
     tx.prepare_cached("UPDATE chats SET group_id = ?2 WHERE id = ?1")?.execute(params![chat_id, group_id])?;
     Ok(())
 }
 
 /// Closes the chat's open thread and adds `thread` with its events.
-fn insert_thread(tx: &Transaction<'_>, chat_id: &str, thread: NewThread) -> DbResult<Vec<Event>> {
+fn insert_thread(tx: &Connection, chat_id: &str, thread: NewThread) -> DbResult<Vec<Event>> {
     tx.prepare_cached("UPDATE threads SET active = 0 WHERE chat_id = ?1")?.execute(params![chat_id])?;
     tx.prepare_cached("INSERT INTO threads (id, chat_id, active, created_at, properties) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![thread.id, chat_id, thread.active, thread.created_at, serde_json::to_string(&thread.properties)?])?;
@@ -43,7 +43,7 @@ fn insert_thread(tx: &Transaction<'_>, chat_id: &str, thread: NewThread) -> DbRe
 }
 
 /// Closes a thread and stores the event that says so.
-pub(super) fn close_thread(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Event> {
+pub(super) fn close_thread(tx: &Connection, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Event> {
     tx.prepare_cached("UPDATE threads SET active = 0 WHERE id = ?1")?.execute(params![thread_id])?;
     insert_event(tx, chat_id, thread_id, event)
 }
@@ -87,13 +87,13 @@ pub(super) fn chat_agents(connection: &Connection, chat_id: &str) -> DbResult<Ve
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(super) fn remove_chat_agent(tx: &Transaction<'_>, chat_id: &str, agent_id: &str) -> DbResult<bool> {
+pub(super) fn remove_chat_agent(tx: &Connection, chat_id: &str, agent_id: &str) -> DbResult<bool> {
     let removed =
         tx.prepare_cached("DELETE FROM chat_agents WHERE chat_id = ?1 AND agent_id = ?2")?.execute(params![chat_id, agent_id])?;
     Ok(removed > 0)
 }
 
-pub(super) fn add_chat_agent(tx: &Transaction<'_>, chat_id: &str, agent_id: &str) -> DbResult<bool> {
+pub(super) fn add_chat_agent(tx: &Connection, chat_id: &str, agent_id: &str) -> DbResult<bool> {
     let added = tx
         .prepare_cached("INSERT OR IGNORE INTO chat_agents (chat_id, agent_id) VALUES (?1, ?2)")?
         .execute(params![chat_id, agent_id])?;

@@ -2,11 +2,11 @@
 //! they told the site about themselves, the page they are on, bans, and what the site
 //! said when asked who they are.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::{CustomerRow, DbResult, Verification};
 
-pub(super) fn create_customer(tx: &Transaction<'_>, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
+pub(super) fn create_customer(tx: &Connection, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
     tx.prepare_cached("INSERT INTO customers (id, license_id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![id, license_id as i64, secret_hash, now])?;
     Ok(())
@@ -23,7 +23,7 @@ pub(super) fn customer_identity_matches(connection: &Connection, id: &str, licen
 /// Stores a token; with `purge`, first deletes a batch of the tokens that expired a month
 /// before this one's expiry, through the index on expiry.
 pub(super) fn store_token(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     token_hash: &str,
     customer_id: &str,
     license_id: u64,
@@ -74,7 +74,7 @@ pub(super) fn customer(connection: &Connection, id: &str) -> DbResult<Option<Cus
 }
 
 pub(super) fn record_login(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: &str,
     new_visit: bool,
     name: Option<&str>,
@@ -100,7 +100,7 @@ pub(super) fn customer_counts(connection: &Connection, id: &str) -> DbResult<(u6
 
 /// Replaces the fields that are given; `session_fields` comes as its stored JSON.
 pub(super) fn update_customer(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: &str,
     name: Option<&str>,
     email: Option<&str>,
@@ -118,7 +118,7 @@ pub(super) fn update_customer(
 /// How many of a customer's visited pages are kept.
 pub(super) const PAGES_KEPT: i64 = 20;
 
-pub(super) fn set_customer_page(tx: &Transaction<'_>, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
+pub(super) fn set_customer_page(tx: &Connection, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
     tx.prepare_cached("UPDATE customers SET page_url = ?2, page_title = ?3, page_views = page_views + 1 WHERE id = ?1")?
         .execute(params![id, url, title])?;
     // A reload of the page they are on is not a new page of their visit.
@@ -150,7 +150,7 @@ pub(super) fn customer_pages(connection: &Connection, id: &str) -> DbResult<Vec<
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(super) fn set_banned(tx: &Transaction<'_>, id: &str, banned: bool) -> DbResult<()> {
+pub(super) fn set_banned(tx: &Connection, id: &str, banned: bool) -> DbResult<()> {
     tx.prepare_cached("UPDATE customers SET banned = ?2 WHERE id = ?1")?.execute(params![id, banned])?;
     Ok(())
 }
@@ -164,7 +164,7 @@ pub(super) fn verification(connection: &Connection, customer_id: &str) -> DbResu
 }
 
 /// Replaces the verification, given as its stored JSON.
-pub(super) fn set_verification(tx: &Transaction<'_>, customer_id: &str, verification: &str) -> DbResult<()> {
+pub(super) fn set_verification(tx: &Connection, customer_id: &str, verification: &str) -> DbResult<()> {
     tx.prepare_cached("UPDATE customers SET verification = ?2 WHERE id = ?1")?.execute(params![customer_id, verification])?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! the conditions given, words through the FTS5 index), thread tags and canned responses.
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::SqliteStore;
 use crate::db::desk::{ArchiveQuery, CannedRefusal, DeskStore, Scalar, SetCondition};
@@ -142,14 +142,14 @@ fn canned_of(connection: &Connection, license_id: u64) -> DbResult<Vec<CannedRes
 }
 
 /// The first of `tags` another reply of the license (not `except`) already has.
-fn taken_shortcut(tx: &Transaction<'_>, license_id: u64, tags: &[String], except: Option<u64>) -> DbResult<Option<String>> {
+fn taken_shortcut(tx: &Connection, license_id: u64, tags: &[String], except: Option<u64>) -> DbResult<Option<String>> {
     let others = canned_of(tx, license_id)?;
     let others = others.iter().filter(|reply| Some(reply.id) != except);
     let used: Vec<&String> = others.flat_map(|reply| reply.tags.iter()).collect();
     Ok(tags.iter().find(|tag| used.iter().any(|other| other.eq_ignore_ascii_case(tag))).cloned())
 }
 
-fn canned_by_id(tx: &Transaction<'_>, license_id: u64, id: u64) -> DbResult<Option<CannedResponse>> {
+fn canned_by_id(tx: &Connection, license_id: u64, id: u64) -> DbResult<Option<CannedResponse>> {
     let sql = format!("{CANNED_COLUMNS} WHERE id = ?1 AND license_id = ?2");
     Ok(tx.query_row(&sql, params![id as i64, license_id as i64], canned_row).optional()?)
 }

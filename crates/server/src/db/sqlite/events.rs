@@ -3,7 +3,7 @@
 //! newest event of each type, and how far each user has read.
 
 use protocol::Event;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::{Appended, DbResult, MAX_THREAD_BYTES, MAX_THREAD_EVENTS};
 
@@ -13,7 +13,7 @@ pub(super) fn latest_timestamp(connection: &Connection) -> DbResult<Option<Strin
 }
 
 /// Stores an event with the next id of its thread (`<thread_id>_<n>`).
-pub(super) fn insert_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, mut event: Event) -> DbResult<Event> {
+pub(super) fn insert_event(tx: &Connection, chat_id: &str, thread_id: &str, mut event: Event) -> DbResult<Event> {
     // Numbered in its thread from 1; the id is part of the body, so the counter moves first
     // and the size is added once the body is known.
     let number: i64 = tx
@@ -33,7 +33,7 @@ pub(super) fn insert_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str,
 
 /// Stores an event unless its author already stored one with its `custom_id` in this chat,
 /// or (for events with an author) the thread is full.
-pub(super) fn append_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended> {
+pub(super) fn append_event(tx: &Connection, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended> {
     if let (Some(custom_id), Some(author_id)) = (&event.custom_id, &event.author_id) {
         let existing: Option<String> = tx
             .prepare_cached("SELECT body FROM events WHERE chat_id = ?1 AND author_id = ?2 AND custom_id = ?3")?
@@ -54,7 +54,13 @@ pub(super) fn append_event(tx: &Transaction<'_>, chat_id: &str, thread_id: &str,
             return Ok(Appended::Full);
         }
     }
-    Ok(Appended::Stored(insert_event(tx, chat_id, thread_id, event)?))
+    let stored = insert_event(tx, chat_id, thread_id, event)?;
+    // Writing counts as having seen everything in the chat so far: the author's read
+    // marker moves in the same transaction.
+    if let (Some(author_id), Some(created_at)) = (&stored.author_id, &stored.created_at) {
+        mark_seen(tx, chat_id, author_id, created_at)?;
+    }
+    Ok(Appended::Stored(stored))
 }
 
 pub(super) fn events(connection: &Connection, thread_id: &str) -> DbResult<Vec<Event>> {
@@ -71,7 +77,7 @@ pub(super) fn event(connection: &Connection, id: &str) -> DbResult<Option<(Strin
     row.map(|(chat_id, thread_id, body)| Ok((chat_id, thread_id, serde_json::from_str(&body)?))).transpose()
 }
 
-pub(super) fn replace_event(tx: &Transaction<'_>, event: &Event) -> DbResult<()> {
+pub(super) fn replace_event(tx: &Connection, event: &Event) -> DbResult<()> {
     let id = event.id.clone().unwrap_or_default();
     tx.prepare_cached("UPDATE events SET body = ?2 WHERE id = ?1")?.execute(params![id, serde_json::to_string(event)?])?;
     Ok(())
@@ -94,7 +100,7 @@ pub(super) fn last_event_per_type(connection: &Connection, chat_id: &str, with_n
 }
 
 /// Moves a read marker forward (never back) and returns the one now stored.
-pub(super) fn mark_seen(tx: &Transaction<'_>, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
+pub(super) fn mark_seen(tx: &Connection, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
     tx.prepare_cached(
         "INSERT INTO seen (chat_id, user_id, seen_up_to) VALUES (?1, ?2, ?3)
                  ON CONFLICT (chat_id, user_id) DO UPDATE SET seen_up_to = max(seen_up_to, excluded.seen_up_to)",

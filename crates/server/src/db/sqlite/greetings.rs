@@ -1,13 +1,13 @@
 //! Greetings shown to customers, and what became of each: still on screen, accepted or
 //! canceled.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::{DbResult, GreetingRow};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn insert_greeting(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     unique_id: &str,
     license_id: u64,
     customer_id: &str,
@@ -35,7 +35,7 @@ pub(super) fn shown_greetings(connection: &Connection, customer_id: &str) -> DbR
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(super) fn set_greeting_state(tx: &Transaction<'_>, unique_id: &str, state: &str) -> DbResult<()> {
+pub(super) fn set_greeting_state(tx: &Connection, unique_id: &str, state: &str) -> DbResult<()> {
     tx.prepare_cached("UPDATE greetings SET state = ?2 WHERE unique_id = ?1")?.execute(params![unique_id, state])?;
     Ok(())
 }

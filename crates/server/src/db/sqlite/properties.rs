@@ -1,7 +1,7 @@
 //! Properties of chats, threads and events: the first two in a column of their own, an
 //! event's inside its stored JSON.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::{DbResult, Object, PropertyTarget};
 
@@ -24,7 +24,7 @@ pub(super) fn properties(connection: &Connection, target: PropertyTarget<'_>) ->
 }
 
 /// Replaces the properties; `text` is `properties` as stored in a chat's or thread's column.
-pub(super) fn set_properties(tx: &Transaction<'_>, target: PropertyTarget<'_>, properties: &Object, text: &str) -> DbResult<()> {
+pub(super) fn set_properties(tx: &Connection, target: PropertyTarget<'_>, properties: &Object, text: &str) -> DbResult<()> {
     match target {
         PropertyTarget::Chat(id) => tx.prepare_cached("UPDATE chats SET properties = ?2 WHERE id = ?1")?.execute(params![id, text])?,
         PropertyTarget::Thread(id) => tx.prepare_cached("UPDATE threads SET properties = ?2 WHERE id = ?1")?.execute(params![id, text])?,

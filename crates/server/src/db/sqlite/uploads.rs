@@ -2,11 +2,11 @@
 //! stored bytes, and forgetting the ones that expired unused. The files themselves are the
 //! caller's.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::{DbResult, UploadRow, UPLOAD_TTL_SECS};
 
-pub(super) fn insert_upload(tx: &Transaction<'_>, upload: &UploadRow) -> DbResult<()> {
+pub(super) fn insert_upload(tx: &Connection, upload: &UploadRow) -> DbResult<()> {
     tx.prepare_cached(
         "INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used, by_agent)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -61,13 +61,13 @@ pub(super) fn upload_bytes_of(connection: &Connection, customer_id: &str) -> DbR
     Ok(bytes.max(0) as u64)
 }
 
-pub(super) fn mark_upload_used(tx: &Transaction<'_>, id: &str) -> DbResult<()> {
+pub(super) fn mark_upload_used(tx: &Connection, id: &str) -> DbResult<()> {
     tx.prepare_cached("UPDATE uploads SET used = 1 WHERE id = ?1")?.execute(params![id])?;
     Ok(())
 }
 
 /// Deletes the rows of uploads that expired unused by `now` and returns their ids.
-pub(super) fn take_expired_uploads(tx: &Transaction<'_>, now: i64) -> DbResult<Vec<String>> {
+pub(super) fn take_expired_uploads(tx: &Connection, now: i64) -> DbResult<Vec<String>> {
     let cutoff = now - UPLOAD_TTL_SECS;
     let ids = {
         let mut statement = tx.prepare_cached("SELECT id FROM uploads WHERE used = 0 AND created_at <= ?1")?;
