@@ -86,7 +86,7 @@ impl SqliteStore {
     pub fn open(path: &Path) -> DbResult<SqliteStore> {
         let writer = connect(path)?;
         let mut db = SqliteStore {
-            writer: batch::Writer::new(writer),
+            writer: batch::Writer::new(writer).map_err(|error| DbError::Batch(format!("could not start the writing thread: {error}")))?,
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             last_purge: AtomicI64::new(0),
@@ -108,7 +108,7 @@ impl SqliteStore {
         self
     }
 
-    fn lock(&self) -> MutexGuard<'_, batch::Open> {
+    fn lock(&self) -> MutexGuard<'_, Connection> {
         self.writer.lock()
     }
 
@@ -116,7 +116,7 @@ impl SqliteStore {
         schema::migrate(&mut self.lock())
     }
 
-    fn write<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+    fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> DbResult<T> + Send + 'static) -> DbResult<T> {
         let started = std::time::Instant::now();
         let result = self.write_now(f);
         if let Some((_, writes)) = &self.times {
@@ -125,7 +125,7 @@ impl SqliteStore {
         result
     }
 
-    fn write_now<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+    fn write_now<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> DbResult<T> + Send + 'static) -> DbResult<T> {
         self.writer.write(f)
     }
 
@@ -160,7 +160,10 @@ impl Store for SqliteStore {
     }
 
     fn create_customer(&self, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
-        self.write(|tx| customers::create_customer(tx, id, license_id, secret_hash, now))
+        let id = id.to_owned();
+        let secret_hash = secret_hash.to_owned();
+        let now = now.to_owned();
+        self.write(move |tx| customers::create_customer(tx, &id, license_id, &secret_hash, &now))
     }
 
     fn customer_identity_matches(&self, id: &str, license_id: u64, secret_hash: &str) -> DbResult<bool> {
@@ -175,7 +178,9 @@ impl Store for SqliteStore {
         if purge {
             self.last_purge.store(now, Ordering::Relaxed);
         }
-        self.write(|tx| customers::store_token(tx, token_hash, customer_id, license_id, expires_at, purge))
+        let token_hash = token_hash.to_owned();
+        let customer_id = customer_id.to_owned();
+        self.write(move |tx| customers::store_token(tx, &token_hash, &customer_id, license_id, expires_at, purge))
     }
 
     fn token_owner(&self, token_hash: &str) -> DbResult<Option<(String, u64, i64)>> {
@@ -187,7 +192,11 @@ impl Store for SqliteStore {
     }
 
     fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
-        self.write(|tx| customers::record_login(tx, id, new_visit, name, email, avatar))
+        let id = id.to_owned();
+        let name = name.map(str::to_owned);
+        let email = email.map(str::to_owned);
+        let avatar = avatar.map(str::to_owned);
+        self.write(move |tx| customers::record_login(tx, &id, new_visit, name.as_deref(), email.as_deref(), avatar.as_deref()))
     }
 
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)> {
@@ -195,23 +204,31 @@ impl Store for SqliteStore {
     }
 
     fn start_chat(&self, chat: &ChatRow, properties: &Object, thread: NewThread) -> DbResult<Vec<Event>> {
-        self.write(|tx| chats::start_chat(tx, chat, properties, thread))
+        let chat = chat.clone();
+        let properties = properties.clone();
+        self.write(move |tx| chats::start_chat(tx, &chat, &properties, thread))
     }
 
     fn activate_chat(&self, chat_id: &str, group_id: u32, thread: NewThread) -> DbResult<Vec<Event>> {
-        self.write(|tx| chats::activate_chat(tx, chat_id, group_id, thread))
+        let chat_id = chat_id.to_owned();
+        self.write(move |tx| chats::activate_chat(tx, &chat_id, group_id, thread))
     }
 
     fn set_chat_group(&self, chat_id: &str, group_id: u32) -> DbResult<()> {
-        self.write(|tx| chats::set_chat_group(tx, chat_id, group_id))
+        let chat_id = chat_id.to_owned();
+        self.write(move |tx| chats::set_chat_group(tx, &chat_id, group_id))
     }
 
     fn append_event(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended> {
-        self.write(|tx| events::append_event(tx, chat_id, thread_id, event))
+        let chat_id = chat_id.to_owned();
+        let thread_id = thread_id.to_owned();
+        self.write(move |tx| events::append_event(tx, &chat_id, &thread_id, event))
     }
 
     fn close_thread(&self, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Event> {
-        self.write(|tx| chats::close_thread(tx, chat_id, thread_id, event))
+        let chat_id = chat_id.to_owned();
+        let thread_id = thread_id.to_owned();
+        self.write(move |tx| chats::close_thread(tx, &chat_id, &thread_id, event))
     }
 
     fn chat(&self, chat_id: &str) -> DbResult<Option<ChatRow>> {
@@ -239,11 +256,15 @@ impl Store for SqliteStore {
     }
 
     fn remove_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
-        self.write(|tx| chats::remove_chat_agent(tx, chat_id, agent_id))
+        let chat_id = chat_id.to_owned();
+        let agent_id = agent_id.to_owned();
+        self.write(move |tx| chats::remove_chat_agent(tx, &chat_id, &agent_id))
     }
 
     fn add_chat_agent(&self, chat_id: &str, agent_id: &str) -> DbResult<bool> {
-        self.write(|tx| chats::add_chat_agent(tx, chat_id, agent_id))
+        let chat_id = chat_id.to_owned();
+        let agent_id = agent_id.to_owned();
+        self.write(move |tx| chats::add_chat_agent(tx, &chat_id, &agent_id))
     }
 
     fn update_customer(
@@ -255,11 +276,19 @@ impl Store for SqliteStore {
         session_fields: Option<&[BTreeMap<String, String>]>,
     ) -> DbResult<()> {
         let fields = session_fields.map(serde_json::to_string).transpose()?;
-        self.write(|tx| customers::update_customer(tx, id, name, email, avatar, fields.as_deref()))
+        let id = id.to_owned();
+        let name = name.map(str::to_owned);
+        let email = email.map(str::to_owned);
+        let avatar = avatar.map(str::to_owned);
+        self.write(move |tx| customers::update_customer(tx, &id, name.as_deref(), email.as_deref(), avatar.as_deref(), fields.as_deref()))
     }
 
     fn set_customer_page(&self, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
-        self.write(|tx| customers::set_customer_page(tx, id, url, title, now))
+        let id = id.to_owned();
+        let url = url.to_owned();
+        let title = title.map(str::to_owned);
+        let now = now.to_owned();
+        self.write(move |tx| customers::set_customer_page(tx, &id, &url, title.as_deref(), &now))
     }
 
     fn customer_pages(&self, id: &str) -> DbResult<Vec<(String, Option<String>, String)>> {
@@ -267,7 +296,8 @@ impl Store for SqliteStore {
     }
 
     fn set_banned(&self, id: &str, banned: bool) -> DbResult<()> {
-        self.write(|tx| customers::set_banned(tx, id, banned))
+        let id = id.to_owned();
+        self.write(move |tx| customers::set_banned(tx, &id, banned))
     }
 
     fn verification(&self, customer_id: &str) -> DbResult<Option<Verification>> {
@@ -276,7 +306,8 @@ impl Store for SqliteStore {
 
     fn set_verification(&self, customer_id: &str, verification: &Verification) -> DbResult<()> {
         let text = serde_json::to_string(verification)?;
-        self.write(|tx| customers::set_verification(tx, customer_id, &text))
+        let customer_id = customer_id.to_owned();
+        self.write(move |tx| customers::set_verification(tx, &customer_id, &text))
     }
 
     fn properties(&self, target: PropertyTarget<'_>) -> DbResult<Object> {
@@ -285,7 +316,13 @@ impl Store for SqliteStore {
 
     fn set_properties(&self, target: PropertyTarget<'_>, properties: &Object) -> DbResult<()> {
         let text = serde_json::to_string(properties)?;
-        self.write(|tx| properties::set_properties(tx, target, properties, &text))
+        let properties = properties.clone();
+        let (target, id): (fn(&str) -> PropertyTarget<'_>, String) = match target {
+            PropertyTarget::Chat(id) => (|id| PropertyTarget::Chat(id), id.to_owned()),
+            PropertyTarget::Thread(id) => (|id| PropertyTarget::Thread(id), id.to_owned()),
+            PropertyTarget::Event(id) => (|id| PropertyTarget::Event(id), id.to_owned()),
+        };
+        self.write(move |tx| properties::set_properties(tx, target(&id), &properties, &text))
     }
 
     fn event(&self, id: &str) -> DbResult<Option<(String, String, Event)>> {
@@ -293,11 +330,15 @@ impl Store for SqliteStore {
     }
 
     fn replace_event(&self, event: &Event) -> DbResult<()> {
-        self.write(|tx| events::replace_event(tx, event))
+        let event = event.clone();
+        self.write(move |tx| events::replace_event(tx, &event))
     }
 
     fn mark_seen(&self, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
-        self.write(|tx| events::mark_seen(tx, chat_id, user_id, seen_up_to))
+        let chat_id = chat_id.to_owned();
+        let user_id = user_id.to_owned();
+        let seen_up_to = seen_up_to.to_owned();
+        self.write(move |tx| events::mark_seen(tx, &chat_id, &user_id, &seen_up_to))
     }
 
     fn seen_up_to(&self, chat_id: &str, user_id: &str) -> DbResult<Option<String>> {
@@ -322,7 +363,12 @@ impl Store for SqliteStore {
         text: &str,
         now: &str,
     ) -> DbResult<()> {
-        self.write(|tx| greetings::insert_greeting(tx, unique_id, license_id, customer_id, greeting_id, agent_id, text, now))
+        let unique_id = unique_id.to_owned();
+        let customer_id = customer_id.to_owned();
+        let agent_id = agent_id.to_owned();
+        let text = text.to_owned();
+        let now = now.to_owned();
+        self.write(move |tx| greetings::insert_greeting(tx, &unique_id, license_id, &customer_id, greeting_id, &agent_id, &text, &now))
     }
 
     fn greeting(&self, unique_id: &str) -> DbResult<Option<GreetingRow>> {
@@ -334,7 +380,9 @@ impl Store for SqliteStore {
     }
 
     fn set_greeting_state(&self, unique_id: &str, state: &str) -> DbResult<()> {
-        self.write(|tx| greetings::set_greeting_state(tx, unique_id, state))
+        let unique_id = unique_id.to_owned();
+        let state = state.to_owned();
+        self.write(move |tx| greetings::set_greeting_state(tx, &unique_id, &state))
     }
 
     fn greeting_counts(&self, customer_id: &str) -> DbResult<(u64, u64)> {
@@ -346,7 +394,8 @@ impl Store for SqliteStore {
     }
 
     fn insert_upload(&self, upload: &UploadRow) -> DbResult<()> {
-        self.write(|tx| uploads::insert_upload(tx, upload))
+        let upload = upload.clone();
+        self.write(move |tx| uploads::insert_upload(tx, &upload))
     }
 
     fn live_upload(&self, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
@@ -358,11 +407,12 @@ impl Store for SqliteStore {
     }
 
     fn mark_upload_used(&self, id: &str) -> DbResult<()> {
-        self.write(|tx| uploads::mark_upload_used(tx, id))
+        let id = id.to_owned();
+        self.write(move |tx| uploads::mark_upload_used(tx, &id))
     }
 
     fn take_expired_uploads(&self, now: i64) -> DbResult<Vec<String>> {
-        self.write(|tx| uploads::take_expired_uploads(tx, now))
+        self.write(move |tx| uploads::take_expired_uploads(tx, now))
     }
 }
 

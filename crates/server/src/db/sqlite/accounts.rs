@@ -23,7 +23,10 @@ fn token_row(row: &Row<'_>) -> rusqlite::Result<ApiTokenRow> {
 
 impl AccountStore for SqliteStore {
     fn seed_account(&self, agent_id: &str, license_id: u64, role: &str, now: &str) -> DbResult<()> {
-        self.write(|tx| {
+        let agent_id = agent_id.to_owned();
+        let role = role.to_owned();
+        let now = now.to_owned();
+        self.write(move |tx| {
             tx.prepare_cached("INSERT OR IGNORE INTO accounts (agent_id, license_id, role, created_at) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![agent_id, license_id, role, now])?;
             Ok(())
@@ -41,7 +44,10 @@ impl AccountStore for SqliteStore {
     }
 
     fn set_credentials(&self, agent_id: &str, password_hash: &str, role: Option<&str>) -> DbResult<()> {
-        self.write(|tx| {
+        let agent_id = agent_id.to_owned();
+        let password_hash = password_hash.to_owned();
+        let role = role.map(str::to_owned);
+        self.write(move |tx| {
             tx.prepare_cached("UPDATE accounts SET password_hash = ?2, role = COALESCE(?3, role) WHERE agent_id = ?1")?
                 .execute(params![agent_id, password_hash, role])?;
             Ok(())
@@ -49,14 +55,18 @@ impl AccountStore for SqliteStore {
     }
 
     fn set_role(&self, agent_id: &str, role: &str) -> DbResult<()> {
-        self.write(|tx| {
+        let agent_id = agent_id.to_owned();
+        let role = role.to_owned();
+        self.write(move |tx| {
             tx.prepare_cached("UPDATE accounts SET role = ?2 WHERE agent_id = ?1")?.execute(params![agent_id, role])?;
             Ok(())
         })
     }
 
     fn create_session(&self, token_hash: &str, agent_id: &str, now: i64, expires_at: i64) -> DbResult<()> {
-        self.write(|tx| {
+        let token_hash = token_hash.to_owned();
+        let agent_id = agent_id.to_owned();
+        self.write(move |tx| {
             // Sessions that ran out go as new ones come, so the table keeps only live ones.
             tx.prepare_cached("DELETE FROM agent_sessions WHERE expires_at <= ?1")?.execute(params![now])?;
             tx.prepare_cached("INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
@@ -74,11 +84,14 @@ impl AccountStore for SqliteStore {
     }
 
     fn delete_session(&self, token_hash: &str) -> DbResult<bool> {
-        self.write(|tx| Ok(tx.prepare_cached("DELETE FROM agent_sessions WHERE token_hash = ?1")?.execute(params![token_hash])? > 0))
+        let token_hash = token_hash.to_owned();
+        self.write(move |tx| Ok(tx.prepare_cached("DELETE FROM agent_sessions WHERE token_hash = ?1")?.execute(params![token_hash])? > 0))
     }
 
     fn delete_sessions_of(&self, agent_id: &str, keep: Option<&str>) -> DbResult<Vec<String>> {
-        self.write(|tx| {
+        let agent_id = agent_id.to_owned();
+        let keep = keep.map(str::to_owned);
+        self.write(move |tx| {
             let mut statement = tx.prepare_cached(
                 "DELETE FROM agent_sessions WHERE agent_id = ?1 AND token_hash IS NOT ?2 RETURNING token_hash",
             )?;
@@ -88,7 +101,9 @@ impl AccountStore for SqliteStore {
     }
 
     fn create_api_token(&self, token_hash: &str, token: &ApiTokenRow) -> DbResult<u64> {
-        self.write(|tx| {
+        let token_hash = token_hash.to_owned();
+        let token = token.clone();
+        self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO api_tokens (token_hash, license_id, agent_id, name, created_by, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -119,7 +134,9 @@ impl AccountStore for SqliteStore {
     }
 
     fn use_api_token(&self, token_hash: &str, now: i64, now_text: &str) -> DbResult<Option<ApiTokenRow>> {
-        self.write(|tx| {
+        let token_hash = token_hash.to_owned();
+        let now_text = now_text.to_owned();
+        self.write(move |tx| {
             let sql = format!(
                 "UPDATE api_tokens SET last_used_at = ?3 WHERE token_hash = ?1 AND revoked_at IS NULL
                  AND (expires_at IS NULL OR expires_at > ?2) RETURNING {TOKEN_COLUMNS}"
@@ -129,7 +146,8 @@ impl AccountStore for SqliteStore {
     }
 
     fn revoke_api_token(&self, license_id: u64, id: u64, now_text: &str) -> DbResult<bool> {
-        self.write(|tx| {
+        let now_text = now_text.to_owned();
+        self.write(move |tx| {
             let changed = tx
                 .prepare_cached("UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?2 AND license_id = ?1 AND revoked_at IS NULL")?
                 .execute(params![license_id, id, now_text])?;

@@ -1,182 +1,156 @@
-//! Group commit. A write that arrives while another holds the connection joins the
-//! transaction that one opened, and the last write of such a burst commits for all of
-//! them: one commit (one append to the write-ahead log, one round of page writes) per
-//! burst instead of one per write. Every caller still returns only once the commit that
-//! holds its write has happened, so nothing is acknowledged before it is durable.
+//! Group commit. Writes go to one thread that owns the writing connection. It takes
+//! every write that is waiting, runs them one after another in one transaction, each in a
+//! savepoint of its own, and commits once for all of them: one commit (one append to the
+//! write-ahead log, one round of page writes) per burst instead of one per write, and no
+//! hand-over of the connection between the writes of a burst. Every caller returns only
+//! once the commit that holds its write has happened, so nothing is acknowledged before
+//! it is durable.
 //!
-//! Each write runs in a savepoint of its own: one that fails is rolled back alone and the
-//! rest of its batch commits. A batch whose commit fails fails every write in it.
+//! A write that fails is rolled back alone and the rest of its batch commits. A batch whose
+//! commit fails (or one of whose writes panicked) fails every write in it.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
 use super::{off_worker, DbError, DbResult};
 
-/// The most writes one transaction takes before it commits even though more are waiting:
-/// a bound on how long the first of them waits.
+/// The most writes one transaction takes; more wait for the next. A bound on how long the
+/// first of them waits.
 const MOST_PER_BATCH: usize = 256;
 
-/// How many failed batches are remembered for the writes still waiting on them.
-const FAILURES_KEPT: usize = 64;
-
-/// The writing connection with the transaction it may have open.
-pub(in crate::db) struct Open {
-    connection: Connection,
-    /// The open batch (its number and how many writes it holds).
-    batch: Option<(u64, usize)>,
-    /// The number the next batch gets.
-    next: u64,
+/// One write on its way through the writing thread.
+trait Job: Send {
+    /// Runs the write in its savepoint. `Err` means the transaction is broken (the
+    /// savepoint could not be made or undone, or the write panicked): the batch must fail.
+    fn run(&mut self, connection: &Connection) -> Result<(), String>;
+    /// Tells the caller, once its batch ended: committed (`None`) or failed.
+    fn finish(self: Box<Self>, failure: Option<&str>);
 }
 
-impl std::ops::Deref for Open {
-    type Target = Connection;
+struct Pending<T, F> {
+    work: Option<F>,
+    result: Option<DbResult<T>>,
+    reply: SyncSender<DbResult<T>>,
+}
 
-    fn deref(&self) -> &Connection {
-        &self.connection
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> DbResult<T> + Send,
+{
+    fn run(&mut self, connection: &Connection) -> Result<(), String> {
+        let Some(work) = self.work.take() else { return Ok(()) };
+        match std::panic::catch_unwind(AssertUnwindSafe(|| run_alone(connection, work))) {
+            Ok(Ok(result)) => {
+                self.result = Some(result);
+                Ok(())
+            }
+            Ok(Err(broken)) => Err(broken.to_string()),
+            Err(_) => Err("a write in the same batch panicked".to_owned()),
+        }
+    }
+
+    fn finish(self: Box<Self>, failure: Option<&str>) {
+        let result = match (failure, self.result) {
+            // A write's own error says more than its batch's.
+            (_, Some(Err(error))) => Err(error),
+            (None, Some(Ok(value))) => Ok(value),
+            (Some(reason), _) => Err(DbError::Batch(reason.to_owned())),
+            (None, None) => Err(DbError::Batch("the write never ran".to_owned())),
+        };
+        // The caller may have gone (it never does: it waits); nothing to tell then.
+        let _ = self.reply.send(result);
     }
 }
 
-impl std::ops::DerefMut for Open {
-    fn deref_mut(&mut self) -> &mut Connection {
-        &mut self.connection
-    }
-}
-
-/// What became of the batches.
-#[derive(Default)]
-struct Commits {
-    /// Every batch up to this number has ended (committed or failed).
-    ended: u64,
-    /// Recent batches whose commit failed, with the reason.
-    failed: VecDeque<(u64, String)>,
-}
-
-/// The one connection that writes, shared by group commit.
+/// The one connection that writes, and the thread that runs the writes.
 pub(in crate::db) struct Writer {
-    open: Mutex<Open>,
-    /// Writes waiting for the connection: while there are any, a batch stays open for them.
-    queued: AtomicUsize,
-    commits: Mutex<Commits>,
-    ended: Condvar,
+    connection: Arc<Mutex<Connection>>,
+    jobs: Sender<Box<dyn Job>>,
+    /// Writes sent and not yet answered.
+    in_flight: AtomicUsize,
+    /// Transactions begun so far (what the tests read to see writes share them).
+    #[cfg_attr(not(test), allow(dead_code))]
+    batches: Arc<AtomicU64>,
 }
 
 impl Writer {
-    pub(super) fn new(connection: Connection) -> Writer {
-        Writer {
-            open: Mutex::new(Open { connection, batch: None, next: 1 }),
-            queued: AtomicUsize::new(0),
-            commits: Mutex::new(Commits::default()),
-            ended: Condvar::new(),
-        }
+    pub(super) fn new(connection: Connection) -> std::io::Result<Writer> {
+        let connection = Arc::new(Mutex::new(connection));
+        let (jobs, queue) = mpsc::channel();
+        let batches = Arc::new(AtomicU64::new(0));
+        let (shared, counted) = (connection.clone(), batches.clone());
+        std::thread::Builder::new().name("sqlite-writer".to_owned()).spawn(move || write_batches(&shared, &queue, &counted))?;
+        Ok(Writer { connection, jobs, in_flight: AtomicUsize::new(0), batches })
     }
 
-    /// The connection, waiting for it if another call holds it. A call that panicked while
-    /// holding it leaves its batch rolled back and failed, never open.
-    pub(in crate::db) fn lock(&self) -> MutexGuard<'_, Open> {
-        match self.open.try_lock() {
-            Ok(open) => open,
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => self.recover(poisoned.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => {
-                self.queued.fetch_add(1, Ordering::SeqCst);
-                let open = off_worker(|| self.open.lock().unwrap_or_else(|poisoned| self.recover(poisoned.into_inner())));
-                self.queued.fetch_sub(1, Ordering::SeqCst);
-                open
-            }
-        }
+    /// The connection itself, for work that runs before any write (migrations) or beside
+    /// them in tests.
+    pub(in crate::db) fn lock(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.connection)
     }
 
-    fn recover<'a>(&self, mut open: MutexGuard<'a, Open>) -> MutexGuard<'a, Open> {
-        self.open.clear_poison();
-        if let Some((batch, _)) = open.batch.take() {
-            let _ = open.connection.execute_batch("ROLLBACK");
-            self.end(batch, Some("a write in the same batch panicked".to_owned()));
-        }
-        open
-    }
-
-    /// Runs `f` in the open batch (opening one if none is), and returns once that batch
-    /// has committed.
-    pub(super) fn write<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
-        let mut open = self.lock();
-        let batch = match open.batch {
-            Some((batch, writes)) => {
-                open.batch = Some((batch, writes + 1));
-                batch
-            }
-            None => {
-                open.connection.execute_batch("BEGIN IMMEDIATE")?;
-                let batch = open.next;
-                open.next += 1;
-                open.batch = Some((batch, 1));
-                batch
-            }
+    /// Runs `f` in the next batch and returns once that batch has committed.
+    pub(super) fn write<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let stopped = || DbError::Batch("the writing thread stopped".to_owned());
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let sent = self.jobs.send(Box::new(Pending { work: Some(f), result: None, reply }));
+        let result = match sent {
+            Ok(()) => off_worker(|| answer.recv()).unwrap_or_else(|_| Err(stopped())),
+            Err(_) => Err(stopped()),
         };
-        let result = run_alone(&open.connection, f);
-        let result = match result {
-            Ok(result) => result,
-            // The savepoint could not be made or undone: the transaction is in no state to
-            // commit, so the whole batch fails.
-            Err(broken) => {
-                let _ = open.connection.execute_batch("ROLLBACK");
-                open.batch = None;
-                drop(open);
-                self.end(batch, Some(broken.to_string()));
-                return Err(broken);
-            }
-        };
-        let writes = open.batch.map_or(0, |(_, writes)| writes);
-        if self.queued.load(Ordering::SeqCst) == 0 || writes >= MOST_PER_BATCH {
-            let committed = open.connection.execute_batch("COMMIT");
-            if committed.is_err() {
-                let _ = open.connection.execute_batch("ROLLBACK");
-            }
-            open.batch = None;
-            drop(open);
-            self.end(batch, committed.as_ref().err().map(ToString::to_string));
-            return committed.map_err(DbError::from).and(result);
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+}
+
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The writing thread: a batch of every write waiting, until the store is dropped.
+fn write_batches(connection: &Mutex<Connection>, queue: &Receiver<Box<dyn Job>>, batches: &AtomicU64) {
+    while let Ok(first) = queue.recv() {
+        batches.fetch_add(1, Ordering::Relaxed);
+        let mut batch = vec![first];
+        while batch.len() < MOST_PER_BATCH
+            && let Ok(next) = queue.try_recv()
+        {
+            batch.push(next);
         }
-        // Another write is waiting for the connection: it joins this batch, and whichever
-        // write finds no one waiting commits it.
-        drop(open);
-        match result {
-            // Nothing of a failed write is in the batch: there is nothing to wait for.
-            Err(error) => Err(error),
-            Ok(value) => self.wait_for(batch).map(|()| value),
+        let failure = run_batch(&lock(connection), &mut batch);
+        for job in batch {
+            job.finish(failure.as_deref());
         }
     }
+}
 
-    fn end(&self, batch: u64, failure: Option<String>) {
-        let mut commits = self.commits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        commits.ended = commits.ended.max(batch);
-        if let Some(reason) = failure {
-            if commits.failed.len() == FAILURES_KEPT {
-                commits.failed.pop_front();
-            }
-            commits.failed.push_back((batch, reason));
-        }
-        drop(commits);
-        self.ended.notify_all();
+/// Runs a batch in one transaction; `Some` when it did not commit, with why.
+fn run_batch(connection: &Connection, batch: &mut [Box<dyn Job>]) -> Option<String> {
+    if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+        return Some(error.to_string());
     }
-
-    fn wait_for(&self, batch: u64) -> DbResult<()> {
-        let outcome = |commits: &Commits| match commits.failed.iter().find(|(failed, _)| *failed == batch) {
-            Some((_, reason)) => Err(DbError::Batch(reason.clone())),
-            None => Ok(()),
-        };
-        let commits = self.commits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if commits.ended >= batch {
-            return outcome(&commits);
+    for job in batch.iter_mut() {
+        if let Err(broken) = job.run(connection) {
+            let _ = connection.execute_batch("ROLLBACK");
+            return Some(broken);
         }
-        off_worker(|| {
-            let commits = self
-                .ended
-                .wait_while(commits, |commits| commits.ended < batch)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            outcome(&commits)
-        })
+    }
+    match connection.execute_batch("COMMIT") {
+        Ok(()) => None,
+        Err(error) => {
+            let _ = connection.execute_batch("ROLLBACK");
+            Some(error.to_string())
+        }
     }
 }
 
@@ -192,7 +166,6 @@ fn run_alone<T>(connection: &Connection, f: impl FnOnce(&Connection) -> DbResult
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     use super::*;
@@ -202,7 +175,7 @@ mod tests {
         let connection = Connection::open(&path).unwrap();
         connection.pragma_update(None, "journal_mode", "WAL").unwrap();
         connection.execute_batch("CREATE TABLE rows (name TEXT PRIMARY KEY)").unwrap();
-        (Arc::new(Writer::new(connection)), path)
+        (Arc::new(Writer::new(connection).unwrap()), path)
     }
 
     fn insert(connection: &Connection, name: &str) -> DbResult<()> {
@@ -217,16 +190,17 @@ mod tests {
     }
 
     fn batches(writer: &Writer) -> u64 {
-        writer.lock().next - 1
+        writer.batches.load(Ordering::Relaxed)
     }
 
-    /// Waits until `count` writes are waiting for the connection.
-    fn until_queued(writer: &Writer, count: usize) {
+    /// Waits until `count` writes are on their way, and a moment more for the last to be sent.
+    fn until_in_flight(writer: &Writer, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while writer.queued.load(Ordering::SeqCst) < count {
-            assert!(Instant::now() < deadline, "the other writes never queued");
+        while writer.in_flight.load(Ordering::SeqCst) < count {
+            assert!(Instant::now() < deadline, "the other writes never came");
             std::thread::sleep(Duration::from_millis(1));
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
 
     #[test]
@@ -240,11 +214,12 @@ mod tests {
                     let reader = Connection::open(&path).unwrap();
                     for n in 0..100 {
                         let name = format!("{thread}-{n}");
+                        let written = name.clone();
                         writer
-                            .write(|connection| {
-                                // Long enough that the other threads queue meanwhile.
+                            .write(move |connection| {
+                                // Long enough that the other threads send theirs meanwhile.
                                 std::thread::sleep(Duration::from_micros(200));
-                                insert(connection, &name)
+                                insert(connection, &written)
                             })
                             .unwrap();
                         // Returned means committed: another connection sees it at once.
@@ -264,15 +239,16 @@ mod tests {
     fn a_failed_write_is_undone_alone_and_its_batch_commits() {
         let dir = tempfile::tempdir().unwrap();
         let (writer, path) = writer(&dir);
-        let (holding, held) = std::sync::mpsc::channel();
+        let (holding, held) = mpsc::channel();
         let first = {
             let writer = writer.clone();
             std::thread::spawn(move || {
-                writer.write(|connection| {
+                let waiting = writer.clone();
+                writer.write(move |connection| {
                     insert(connection, "first")?;
                     holding.send(()).unwrap();
-                    // Hold the connection until both others wait for it.
-                    until_queued(&writer, 2);
+                    // Keep the writing thread busy until both others wait.
+                    until_in_flight(&waiting, 3);
                     Ok(())
                 })
             })
@@ -295,26 +271,20 @@ mod tests {
         assert!(failing.join().unwrap().is_err(), "a duplicate key must fail");
         last.join().unwrap().unwrap();
         assert_eq!(names(&path), ["first", "last"]);
-        assert_eq!(batches(&writer), 1, "the three writes shared one transaction");
-        // The connection is free and usable afterwards.
+        assert_eq!(batches(&writer), 2, "the first write alone, then the two that waited together");
         writer.write(|connection| insert(connection, "after")).unwrap();
         assert_eq!(names(&path), ["after", "first", "last"]);
     }
 
     #[test]
-    fn a_write_that_panics_fails_its_batch_and_leaves_the_connection_usable() {
+    fn a_write_that_panics_fails_its_batch_and_leaves_the_writer_working() {
         let dir = tempfile::tempdir().unwrap();
         let (writer, path) = writer(&dir);
-        let panicking = {
-            let writer = writer.clone();
-            std::thread::spawn(move || {
-                writer.write(|connection| -> DbResult<()> {
-                    insert(connection, "lost").unwrap();
-                    panic!("a bug in a write");
-                })
-            })
-        };
-        assert!(panicking.join().is_err());
+        let failed = writer.write(|connection| -> DbResult<()> {
+            insert(connection, "lost").unwrap();
+            panic!("a bug in a write");
+        });
+        assert!(matches!(failed, Err(DbError::Batch(_))), "{failed:?}");
         writer.write(|connection| insert(connection, "kept")).unwrap();
         assert_eq!(names(&path), ["kept"]);
     }

@@ -172,14 +172,18 @@ impl DeskStore for SqliteStore {
     }
 
     fn tag_thread(&self, thread_id: &str, tag: &str) -> DbResult<bool> {
-        self.write(|tx| {
+        let thread_id = thread_id.to_owned();
+        let tag = tag.to_owned();
+        self.write(move |tx| {
             let sql = "INSERT OR IGNORE INTO thread_tags (thread_id, tag) VALUES (?1, ?2)";
             Ok(tx.prepare_cached(sql)?.execute(params![thread_id, tag])? > 0)
         })
     }
 
     fn untag_thread(&self, thread_id: &str, tag: &str) -> DbResult<bool> {
-        self.write(|tx| {
+        let thread_id = thread_id.to_owned();
+        let tag = tag.to_owned();
+        self.write(move |tx| {
             let sql = "DELETE FROM thread_tags WHERE thread_id = ?1 AND tag = ?2";
             Ok(tx.prepare_cached(sql)?.execute(params![thread_id, tag])? > 0)
         })
@@ -197,12 +201,16 @@ impl DeskStore for SqliteStore {
         created_by: &str,
         now: &str,
     ) -> DbResult<Result<CannedResponse, CannedRefusal>> {
-        self.write(|tx| {
-            if let Some(taken) = taken_shortcut(tx, license_id, tags, None)? {
+        let text = text.to_owned();
+        let tags = tags.to_vec();
+        let created_by = created_by.to_owned();
+        let now = now.to_owned();
+        self.write(move |tx| {
+            if let Some(taken) = taken_shortcut(tx, license_id, &tags, None)? {
                 return Ok(Err(CannedRefusal::ShortcutTaken(taken)));
             }
             tx.prepare_cached("INSERT INTO canned_responses (license_id, text, tags, created_by, modified_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                .execute(params![license_id as i64, text, tags_json(tags), created_by, now])?;
+                .execute(params![license_id as i64, text, tags_json(&tags), created_by, now])?;
             let id = tx.last_insert_rowid() as u64;
             Ok(canned_by_id(tx, license_id, id)?.ok_or(CannedRefusal::NotFound))
         })
@@ -216,15 +224,18 @@ impl DeskStore for SqliteStore {
         tags: Option<&[String]>,
         now: &str,
     ) -> DbResult<Result<CannedResponse, CannedRefusal>> {
-        self.write(|tx| {
+        let text = text.map(str::to_owned);
+        let tags = tags.map(<[String]>::to_vec);
+        let now = now.to_owned();
+        self.write(move |tx| {
             let Some(current) = canned_by_id(tx, license_id, id)? else { return Ok(Err(CannedRefusal::NotFound)) };
-            if let Some(tags) = tags
+            if let Some(tags) = &tags
                 && let Some(taken) = taken_shortcut(tx, license_id, tags, Some(id))?
             {
                 return Ok(Err(CannedRefusal::ShortcutTaken(taken)));
             }
-            let text = text.unwrap_or(&current.text);
-            let tags = tags.map(tags_json).unwrap_or_else(|| tags_json(&current.tags));
+            let text = text.as_deref().unwrap_or(&current.text);
+            let tags = tags.as_deref().map(tags_json).unwrap_or_else(|| tags_json(&current.tags));
             tx.prepare_cached("UPDATE canned_responses SET text = ?1, tags = ?2, modified_at = ?3 WHERE id = ?4")?
                 .execute(params![text, tags, now, id as i64])?;
             Ok(canned_by_id(tx, license_id, id)?.ok_or(CannedRefusal::NotFound))
@@ -232,7 +243,7 @@ impl DeskStore for SqliteStore {
     }
 
     fn delete_canned_response(&self, license_id: u64, id: u64) -> DbResult<bool> {
-        self.write(|tx| {
+        self.write(move |tx| {
             let sql = "DELETE FROM canned_responses WHERE id = ?1 AND license_id = ?2";
             Ok(tx.prepare_cached(sql)?.execute(params![id as i64, license_id as i64])? > 0)
         })

@@ -8,7 +8,8 @@ use crate::db::{DbResult, QueueStore, Queued};
 
 impl QueueStore for SqliteStore {
     fn enqueue(&self, queued: &Queued) -> DbResult<()> {
-        self.write(|tx| {
+        let queued = queued.clone();
+        self.write(move |tx| {
             tx.prepare_cached("INSERT OR IGNORE INTO queue (chat_id, license_id, group_id, thread_id, customer_id, queued_at, agent_ids)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
                     queued.chat_id,
@@ -25,7 +26,9 @@ impl QueueStore for SqliteStore {
     }
 
     fn dequeue(&self, chat_id: &str, now: &str) -> DbResult<bool> {
-        self.write(|tx| {
+        let chat_id = chat_id.to_owned();
+        let now = now.to_owned();
+        self.write(move |tx| {
             // The stay is kept for reports before the row goes.
             tx.prepare_cached(
                 "INSERT INTO queue_waits (thread_id, license_id, queued_at, left_at)
@@ -67,7 +70,8 @@ impl QueueStore for SqliteStore {
     }
 
     fn set_agent_accepting(&self, agent_id: &str, accepting: bool) -> DbResult<()> {
-        self.write(|tx| {
+        let agent_id = agent_id.to_owned();
+        self.write(move |tx| {
             tx.prepare_cached("INSERT INTO agent_status (agent_id, accepting) VALUES (?1, ?2)
                  ON CONFLICT (agent_id) DO UPDATE SET accepting = excluded.accepting")?.execute(params![agent_id, accepting],
             )?;

@@ -17,7 +17,9 @@ impl SettingsStore for SqliteStore {
     }
 
     fn store_settings(&self, license_id: u64, stored: &StoredSettings, now: &str) -> DbResult<()> {
-        self.write(|tx| {
+        let stored = stored.clone();
+        let now = now.to_owned();
+        self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO license_settings (license_id, settings, seed_digest, updated_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (license_id) DO UPDATE SET settings = excluded.settings, seed_digest = excluded.seed_digest,
