@@ -1,7 +1,8 @@
 //! Durable storage on SQLite (WAL mode, versioned migrations).
 //!
 //! Every write that the server acknowledges to a client is committed before the
-//! acknowledgement is sent, so a crash or restart loses nothing that was acknowledged. Storage sits behind the [`Store`] trait; SQLite is
+//! acknowledgement is sent, so a crash or restart loses nothing that was acknowledged
+//! (writes that arrive together share one commit, and each waits for it). Storage sits behind the [`Store`] trait; SQLite is
 //! the one implementation ([`SqliteStore`]).
 
 use protocol::Event;
