@@ -5,7 +5,7 @@
 //   node bench/run.mjs          (scripts/bench builds the artefacts first, then runs this)
 //
 // Environment: BENCH_RUNS (default 5), BENCH_DIST (the widget build to measure),
-// BENCH_CONNECTIONS (idle connections, default 9000), BENCH_ONLY (comma list of sections:
+// BENCH_CONNECTIONS (idle connections, default 19000), BENCH_ONLY (comma list of sections:
 // bytes,browser,render,server,peers), BENCH_OUT (default BENCHMARKS.md at the root).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import {
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const DIST = process.env.BENCH_DIST || join(ROOT, "target", "bench", "dist");
 const OUT = process.env.BENCH_OUT || join(ROOT, "BENCHMARKS.md");
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 9000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 19000);
 const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,render,server,hostile,peers").split(","));
 const log = (...args) => console.error("[bench]", ...args);
 
@@ -396,8 +396,8 @@ async function serverRuns(dist) {
   const held = stats(idle.map((result) => result.open_after_hold));
   const firstError = idle.flatMap((result) => result.errors)[0];
   row({
-    group: "Server", what: `Idle customer connections held (of ${CONNECTIONS} attempted)`, ours: held, unit: "", limit: -9000, budget: "≥ 9,000",
-    why: CONNECTIONS < 9000 ? `only ${CONNECTIONS} were attempted (BENCH_CONNECTIONS or the open-file limit)` : firstError ? `first failure: ${firstError}` : undefined,
+    group: "Server", what: `Idle customer connections held by one node (of ${CONNECTIONS} attempted)`, ours: held, unit: "", limit: -19000, budget: "≥ 19,000 (a process here may open at most 20,000 files)",
+    why: CONNECTIONS < 19000 ? `only ${CONNECTIONS} were attempted (BENCH_CONNECTIONS or the open-file limit)` : firstError ? `first failure: ${firstError}` : undefined,
   });
   row({ group: "Server", what: "Server memory per idle connection (RSS growth ÷ connections)", ours: stats(idle.map((result) => result.rss_per_connection_kib * 1024)), unit: "B", limit: 50 * 1024, budget: "≤ 50 KiB", kib: true,
     why: "most likely the websocket read buffer: axum's upgrade keeps tungstenite's default of 128 KiB per socket, allocated and zero-filled when the socket opens; a few KiB (\`WebSocketUpgrade::read_buffer_size\`) would fit the budget" });

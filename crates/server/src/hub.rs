@@ -19,6 +19,9 @@ use protocol::{Api, Push, PushFrame, PushVersions, Version};
 
 use crate::outbox::Outbox;
 
+mod conns;
+use conns::Conns;
+
 /// Identifies one websocket connection.
 pub type ConnId = u64;
 
@@ -115,7 +118,7 @@ impl<'a> Encoded<'a> {
 /// All live, logged-in connections.
 pub struct Hub {
     next_id: AtomicU64,
-    conns: Mutex<HashMap<ConnId, Conn>>,
+    conns: Mutex<Conns>,
     /// How long each push takes to reach its sockets' queues.
     fanout: prometheus_client::metrics::histogram::Histogram,
 }
@@ -136,31 +139,32 @@ impl Hub {
 
     /// Forgets a connection.
     pub fn unregister(&self, id: ConnId) {
-        self.lock().remove(&id);
+        self.lock().remove(id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, Conn>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Conns> {
         self.conns.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether a customer has a live connection.
     pub fn is_online(&self, license_id: u64, peer: &Peer) -> bool {
-        self.lock().values().any(|conn| conn.license_id == license_id && &conn.peer == peer)
+        let conns = self.lock();
+        match peer {
+            Peer::Customer(customer_id) => !conns.customer(license_id, customer_id).is_empty(),
+            Peer::Agent(_) => conns.pick(conns.agents(license_id).iter().copied()).any(|(_, conn)| &conn.peer == peer),
+        }
     }
 
     /// Sets whether an agent takes new chats, on all of their connections.
     pub fn set_accepting(&self, license_id: u64, agent_id: &str, accepting: bool) {
-        for conn in self.lock().values_mut() {
-            if conn.license_id == license_id && matches!(&conn.peer, Peer::Agent(id) if id == agent_id) {
-                conn.accepting = accepting;
-            }
-        }
+        self.lock().set_accepting(license_id, agent_id, accepting);
     }
 
     /// Connected agents of a license, with whether each takes new chats.
     pub fn agents(&self, license_id: u64) -> HashMap<String, bool> {
         let mut agents = HashMap::new();
-        for conn in self.lock().values().filter(|conn| conn.license_id == license_id) {
+        let conns = self.lock();
+        for (_, conn) in conns.pick(conns.agents(license_id).iter().copied()) {
             if let Peer::Agent(id) = &conn.peer {
                 *agents.entry(id.clone()).or_insert(false) |= conn.accepting;
             }
@@ -170,29 +174,17 @@ impl Hub {
 
     /// Number of open connections of a customer.
     pub fn n_customer_connections(&self, license_id: u64, customer_id: &str) -> usize {
-        self.lock()
-            .values()
-            .filter(|conn| conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id))
-            .count()
+        self.lock().customer(license_id, customer_id).len()
     }
 
     /// Number of distinct customers connected to a license.
     pub fn n_customers(&self, license_id: u64) -> usize {
-        let conns = self.lock();
-        let customers: std::collections::HashSet<&str> = conns
-            .values()
-            .filter(|conn| conn.license_id == license_id)
-            .filter_map(|conn| match &conn.peer {
-                Peer::Customer(id) => Some(id.as_str()),
-                Peer::Agent(_) => None,
-            })
-            .collect();
-        customers.len()
+        self.lock().n_customers(license_id)
     }
 
     /// Sends a push to every connection of the chat's customer and to the license's agents.
     pub fn push_to_chat(&self, license_id: u64, customer_id: &str, push: &Push) {
-        self.deliver(push, None, |conn| in_chat(conn, license_id, customer_id));
+        self.deliver(push, None, Target::Chat(license_id, customer_id));
     }
 
     /// Sends the push a request created as its result (`incoming_chat` for `start_chat` or
@@ -200,39 +192,36 @@ impl Hub {
     /// socket's copy with the request's id.
     pub fn push_result(&self, license_id: u64, customer_id: &str, push: &Push, origin: Origin<'_>) {
         debug_assert!(matches!(push, Push::IncomingChat(_) | Push::IncomingEvent(_)), "{} is no request's result", push.action());
-        self.deliver(push, Some(origin), |conn| in_chat(conn, license_id, customer_id));
+        self.deliver(push, Some(origin), Target::Chat(license_id, customer_id));
     }
 
     /// Sends the result push of an agent's internal note: to the license's agents only,
     /// the requester's copy tagged.
     pub fn push_result_to_agents(&self, license_id: u64, push: &Push, origin: Origin<'_>) {
-        self.deliver(push, Some(origin), |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)));
+        self.deliver(push, Some(origin), Target::Agents(license_id));
     }
 
     /// Sends a request's result push again, to the requesting connection only (the answer
     /// to a retried `send_event`).
     pub fn push_result_to_origin(&self, push: &Push, origin: Origin<'_>) {
-        self.deliver(push, Some(origin), |_| false);
+        self.deliver(push, Some(origin), Target::Nobody);
     }
 
     /// Sends a push to a customer's connections only (not to agents).
     pub fn push_to_customer_only(&self, license_id: u64, customer_id: &str, push: &Push) {
-        self.deliver(push, None, |conn| {
-            conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id)
-        });
+        self.deliver(push, None, Target::Customer(license_id, customer_id));
     }
 
     /// Sends a push to the license's agents only.
     pub fn push_to_agents(&self, license_id: u64, push: &Push) {
-        self.deliver(push, None, |conn| conn.license_id == license_id && matches!(conn.peer, Peer::Agent(_)));
+        self.deliver(push, None, Target::Agents(license_id));
     }
 
     /// Tells every customer of a license which groups take chats (`groups_status_updated`),
     /// each customer's own group first: clients read the first entry as their availability.
     pub fn push_groups_status(&self, license_id: u64, statuses: &[protocol::GroupStatusEntry]) {
         let conns = self.lock();
-        let customers: Vec<&Conn> =
-            conns.values().filter(|conn| conn.license_id == license_id && matches!(conn.peer, Peer::Customer(_))).collect();
+        let customers: Vec<&Conn> = conns.pick(conns.customers(license_id)).map(|(_, conn)| conn).collect();
         let pushes: HashMap<u32, Push> =
             customers.iter().map(|conn| (conn.wire.group_id, groups_status(statuses, conn.wire.group_id))).collect();
         let mut encoded: HashMap<u32, Encoded<'_>> = HashMap::new();
@@ -248,13 +237,12 @@ impl Hub {
     pub fn disconnect_customer(&self, license_id: u64, customer_id: &str, reason: protocol::DisconnectReason) {
         let push = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
         let mut encoded = Encoded::new(&push);
-        for conn in self.lock().values() {
-            if conn.license_id == license_id && matches!(&conn.peer, Peer::Customer(id) if id == customer_id) {
-                if let Some(text) = encoded.for_conn(conn) {
-                    conn.outbox.text(text);
-                }
-                conn.outbox.close(1000, reason.as_str().to_owned());
+        let conns = self.lock();
+        for (_, conn) in conns.pick(conns.customer(license_id, customer_id).iter().copied()) {
+            if let Some(text) = encoded.for_conn(conn) {
+                conn.outbox.text(text);
             }
+            conn.outbox.close(1000, reason.as_str().to_owned());
         }
     }
 
@@ -263,12 +251,13 @@ impl Hub {
     pub fn disconnect_agents(&self, license_id: u64, reason: protocol::DisconnectReason, which: impl Fn(&Credential, &str) -> bool) {
         let push = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let mut encoded = Encoded::new(&push);
-        for conn in self.lock().values() {
+        let conns = self.lock();
+        for (_, conn) in conns.pick(conns.agents(license_id).iter().copied()) {
             let picked = match (&conn.credential, &conn.peer) {
                 (Some(credential), Peer::Agent(agent_id)) => which(credential, agent_id),
                 _ => false,
             };
-            if conn.license_id == license_id && picked {
+            if picked {
                 if let Some(text) = encoded.for_conn(conn) {
                     conn.outbox.text(text);
                 }
@@ -283,7 +272,7 @@ impl Hub {
         let customer = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
         let agent = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let (mut customer, mut agent) = (Encoded::new(&customer), Encoded::new(&agent));
-        for conn in self.lock().values() {
+        for (_, conn) in self.lock().iter() {
             let text = match conn.peer {
                 Peer::Customer(_) => customer.for_conn(conn),
                 Peer::Agent(_) => agent.for_conn(conn),
@@ -308,27 +297,33 @@ impl Hub {
     /// Connections by API: (customers, agents).
     pub fn n_by_api(&self) -> (usize, usize) {
         let conns = self.lock();
-        let customers = conns.values().filter(|conn| matches!(conn.peer, Peer::Customer(_))).count();
+        let customers = conns.iter().filter(|(_, conn)| matches!(conn.peer, Peer::Customer(_))).count();
         (customers, conns.len() - customers)
     }
 
-    fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
+    fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, target: Target<'_>) {
         let started = std::time::Instant::now();
-        self.deliver_now(push, origin, wanted);
+        self.deliver_now(push, origin, target);
         self.fanout.observe(started.elapsed().as_secs_f64());
     }
 
-    fn deliver_now(&self, push: &Push, origin: Option<Origin<'_>>, wanted: impl Fn(&Conn) -> bool) {
+    fn deliver_now(&self, push: &Push, origin: Option<Origin<'_>>, target: Target<'_>) {
         let mut encoded = Encoded::new(push);
         let conns = self.lock();
-        for (id, conn) in conns.iter() {
+        let (customer, agents): (&[ConnId], &[ConnId]) = match target {
+            Target::Chat(license_id, customer_id) => (conns.customer(license_id, customer_id), conns.agents(license_id)),
+            Target::Customer(license_id, customer_id) => (conns.customer(license_id, customer_id), &[]),
+            Target::Agents(license_id) => (&[], conns.agents(license_id)),
+            Target::Nobody => (&[], &[]),
+        };
+        // The requester gets its copy even when the target does not include it (a retried
+        // `send_event` answered again), and only once.
+        let requester = origin.map(|origin| origin.conn).filter(|id| !customer.contains(id) && !agents.contains(id));
+        let ids = customer.iter().chain(agents).copied().chain(requester);
+        for (id, conn) in conns.pick(ids) {
             let text = match origin {
-                Some(Origin { conn: requester, request_id: Some(request_id) }) if requester == *id => {
-                    encoded.tagged(conn, request_id)
-                }
-                Some(origin) if origin.conn == *id => encoded.for_conn(conn),
-                _ if wanted(conn) => encoded.for_conn(conn),
-                _ => continue,
+                Some(Origin { conn: requester, request_id: Some(request_id) }) if requester == id => encoded.tagged(conn, request_id),
+                _ => encoded.for_conn(conn),
             };
             // A closed writer means the socket is going away; it unregisters itself.
             if let Some(text) = text {
@@ -338,16 +333,111 @@ impl Hub {
     }
 }
 
-fn in_chat(conn: &Conn, license_id: u64, customer_id: &str) -> bool {
-    conn.license_id == license_id
-        && match &conn.peer {
-            Peer::Customer(id) => id == customer_id,
-            Peer::Agent(_) => true,
-        }
+/// Whose sockets a push goes to.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// A chat: its customer's sockets and the license's agents.
+    Chat(u64, &'a str),
+    /// A customer's sockets only.
+    Customer(u64, &'a str),
+    /// The license's agents only.
+    Agents(u64),
+    /// No one but the requester.
+    Nobody,
 }
 
 /// `groups_status_updated` with `first` (a customer's own group) leading.
 fn groups_status(statuses: &[protocol::GroupStatusEntry], first: u32) -> Push {
     let ordered = statuses.iter().filter(|group| group.id == first).chain(statuses.iter().filter(|group| group.id != first));
     Push::GroupsStatusUpdated(protocol::GroupsStatusUpdated { groups: ordered.cloned().collect() })
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::{Event, IncomingEvent};
+
+    use super::*;
+    use crate::outbox::Queue;
+
+    fn hub() -> Hub {
+        Hub::new(prometheus_client::metrics::histogram::Histogram::new([0.001].into_iter()))
+    }
+
+    /// Registers a socket and returns what it would be sent.
+    fn connect(hub: &Hub, license_id: u64, peer: Peer) -> (ConnId, Queue) {
+        let (outbox, queue) = crate::outbox::outbox(1 << 20);
+        let id = hub.next_conn_id();
+        let api = if matches!(peer, Peer::Agent(_)) { Api::Agent } else { Api::Customer };
+        hub.register(id, license_id, peer, None, true, Wire::new(api, Version::V3_5), outbox);
+        (id, queue)
+    }
+
+    fn customer(id: &str) -> Peer {
+        Peer::Customer(id.to_owned())
+    }
+
+    fn received(queue: &mut Queue) -> Vec<String> {
+        std::iter::from_fn(|| queue.try_text()).collect()
+    }
+
+    fn event(text: &str) -> Push {
+        Push::IncomingEvent(IncomingEvent { chat_id: "C".to_owned(), thread_id: "T".to_owned(), event: Event::message("m", text) })
+    }
+
+    #[test]
+    fn counts_follow_sockets_as_they_come_and_go() {
+        let hub = hub();
+        let (tab1, _q1) = connect(&hub, 1, customer("ann"));
+        let (tab2, _q2) = connect(&hub, 1, customer("ann"));
+        let (_, _q3) = connect(&hub, 1, customer("bob"));
+        let (_, _q4) = connect(&hub, 1, Peer::Agent("x@shop".to_owned()));
+        let (_, _q5) = connect(&hub, 2, customer("cid"));
+        assert_eq!((hub.n_customers(1), hub.n_customers(2), hub.n_customers(3)), (2, 1, 0));
+        assert_eq!(hub.n_customer_connections(1, "ann"), 2);
+        assert_eq!(hub.n_customer_connections(2, "ann"), 0, "another license's customer of the same id");
+        assert!(hub.is_online(1, &Peer::Agent("x@shop".to_owned())));
+        assert!(!hub.is_online(2, &Peer::Agent("x@shop".to_owned())));
+        assert_eq!(hub.agents(1), HashMap::from([("x@shop".to_owned(), true)]));
+        hub.set_accepting(1, "x@shop", false);
+        assert_eq!(hub.agents(1), HashMap::from([("x@shop".to_owned(), false)]));
+
+        hub.unregister(tab1);
+        assert_eq!((hub.n_customer_connections(1, "ann"), hub.n_customers(1)), (1, 2));
+        hub.unregister(tab2);
+        assert_eq!((hub.n_customer_connections(1, "ann"), hub.n_customers(1)), (0, 1));
+        assert!(!hub.is_online(1, &customer("ann")));
+        assert_eq!(hub.n_connections(), 3);
+        assert_eq!(hub.n_by_api(), (2, 1));
+    }
+
+    #[test]
+    fn a_push_reaches_exactly_its_chat_and_only_the_requester_is_tagged() {
+        let hub = hub();
+        let (ann, mut ann_tab) = connect(&hub, 1, customer("ann"));
+        let (_, mut ann_other_tab) = connect(&hub, 1, customer("ann"));
+        let (_, mut bob) = connect(&hub, 1, customer("bob"));
+        let (_, mut agent) = connect(&hub, 1, Peer::Agent("x@shop".to_owned()));
+        let (_, mut elsewhere) = connect(&hub, 2, customer("ann"));
+
+        hub.push_result(1, "ann", &event("hello"), Origin { conn: ann, request_id: Some("r1") });
+        let tagged = received(&mut ann_tab);
+        assert!(tagged.len() == 1 && tagged[0].contains("\"request_id\":\"r1\""), "{tagged:?}");
+        for queue in [&mut ann_other_tab, &mut agent] {
+            let untagged = received(queue);
+            assert!(untagged.len() == 1 && !untagged[0].contains("r1") && untagged[0].contains("hello"), "{untagged:?}");
+        }
+        assert!(received(&mut bob).is_empty() && received(&mut elsewhere).is_empty());
+
+        hub.push_to_customer_only(1, "ann", &event("just you"));
+        assert_eq!((received(&mut ann_tab).len(), received(&mut ann_other_tab).len(), received(&mut agent).len()), (1, 1, 0));
+
+        hub.push_to_agents(1, &event("agents"));
+        assert_eq!((received(&mut ann_tab).len(), received(&mut agent).len(), received(&mut elsewhere).len()), (0, 1, 0));
+
+        // A retried send is answered to the requester alone.
+        hub.push_result_to_origin(&event("again"), Origin { conn: ann, request_id: Some("r2") });
+        let again = received(&mut ann_tab);
+        assert!(again.len() == 1 && again[0].contains("\"request_id\":\"r2\""), "{again:?}");
+        assert!(received(&mut ann_other_tab).is_empty() && received(&mut agent).is_empty());
+    }
 }

@@ -141,6 +141,15 @@ impl Outbox {
 }
 
 impl Queue {
+    /// The next text queued, if any (for tests that read what a socket would be sent).
+    #[cfg(test)]
+    pub(crate) fn try_text(&mut self) -> Option<String> {
+        match self.receiver.try_recv().ok()? {
+            Outbound::Text(text) => Some(text),
+            Outbound::Close(..) => None,
+        }
+    }
+
     async fn next(&mut self) -> Option<Next> {
         let shared = self.shared.clone();
         if shared.overflowed.load(Ordering::Acquire) {
