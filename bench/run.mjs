@@ -399,8 +399,8 @@ async function serverRuns(dist) {
     group: "Server", what: `Idle customer connections held by one node (of ${CONNECTIONS} attempted)`, ours: held, unit: "", limit: -19000, budget: "≥ 19,000 (a process here may open at most 20,000 files)",
     why: CONNECTIONS < 19000 ? `only ${CONNECTIONS} were attempted (BENCH_CONNECTIONS or the open-file limit)` : firstError ? `first failure: ${firstError}` : undefined,
   });
-  row({ group: "Server", what: "Server memory per idle connection (RSS growth ÷ connections)", ours: stats(idle.map((result) => result.rss_per_connection_kib * 1024)), unit: "B", limit: 50 * 1024, budget: "≤ 50 KiB", kib: true,
-    why: "most likely the websocket read buffer: axum's upgrade keeps tungstenite's default of 128 KiB per socket, allocated and zero-filled when the socket opens; a few KiB (\`WebSocketUpgrade::read_buffer_size\`) would fit the budget" });
+  row({ group: "Server", what: "Server memory per idle connection (RSS growth ÷ connections)", ours: stats(idle.map((result) => result.rss_per_connection_kib * 1024)), unit: "B", limit: 10 * 1024, budget: "≤ 10 KiB (the design's ceiling: 50 KiB)", kib: true,
+    why: "not yet broken down: each socket has a reading and a writing task, tungstenite's 4 KiB read buffer and its outbox, and the customer's rows grow the database's page caches; the allocator's arenas are not the cause (one arena gives the same figure)" });
   row({ group: "Server", what: "Connect + login rate (64 at a time)", ours: stats(idle.map((result) => result.connect_login_per_second)), unit: "/s", note: `token endpoint: ${stats(idle.map((result) => result.token_per_second)).median.toFixed(0)} tokens/s` });
   const failures = idle.flatMap((result) => result.errors);
   if (failures.length) details.push(["Idle-connection failures", failures.slice(0, 5).map((error) => `- ${error}`).join("\n")]);
