@@ -76,6 +76,10 @@ fn connect(path: &Path) -> DbResult<Connection> {
     let connection = Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
+    // The log is copied into the database (and the disk synced) once it holds 4,000 pages
+    // (16 MiB) rather than SQLite's 1,000: a page written by many bursts is copied once,
+    // and the writer waits for the disk a quarter as often.
+    connection.pragma_update(None, "wal_autocheckpoint", 4000)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(connection)
