@@ -431,7 +431,7 @@ async function serverRuns(dist) {
           : rate === 10000
             ? {
                 limit: 50, budget: "< 50 ms",
-                why: "SQLite writes one transaction at a time, so every message passes through the one writing thread: storing it touches about a dozen pages (the event, its five indexes, its full-text index, the thread's counters, the sender's read marker), appended to the write-ahead log, and the log's checkpoints wait for the disk to sync. The thread is the queue: the cores are not all busy (see the note). Bursts already share one commit; PostgreSQL, with writers in parallel, is the route past it",
+                why: "SQLite writes one transaction at a time, so every message passes through the one writing thread: storing it touches about a dozen pages (the event, its five indexes, its full-text index, the thread's counters, the sender's read marker), appended to the write-ahead log, and the writer's own checkpoints still wait for the disk now and then. The thread is the queue: the cores are not all busy (see the note). Bursts already share one commit; PostgreSQL, with writers in parallel, is the route past it",
               }
             : {}),
       });
