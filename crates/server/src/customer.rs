@@ -197,14 +197,18 @@ impl App {
             Some(fields) => Some(crate::people::session_fields(Vec::new(), fields)?),
             None => None,
         };
-        self.db.record_login(customer_id, new_visit, data.name.as_deref(), data.email.as_deref(), data.avatar.as_deref())?;
-        if let Some(fields) = &fields {
-            self.db.update_customer(customer_id, None, None, None, Some(fields))?;
-        }
-        if let Some(url) = login.customer_page.as_ref().and_then(|page| page.url.as_deref()) {
-            let title = login.customer_page.as_ref().and_then(|page| page.title.as_deref());
-            self.db.set_customer_page(customer_id, url, title, &self.clock.timestamp())?;
-        }
+        // The visit, the session fields and the page are one write.
+        let page = login.customer_page.as_ref().and_then(|page| Some((page.url.clone()?, page.title.clone())));
+        let record = crate::db::LoginRecord {
+            new_visit,
+            name: data.name.clone(),
+            email: data.email.clone(),
+            avatar: data.avatar.clone(),
+            session_fields: fields,
+            page,
+            now: self.clock.timestamp(),
+        };
+        self.db.record_login(customer_id, record)?;
         let mut has_active_thread = false;
         let mut chats = Vec::new();
         for chat in self.db.chats_of_customer(customer_id)? {

@@ -136,6 +136,25 @@ pub struct CustomerRow {
 /// see it.
 pub use protocol::{Verification, VerificationStatus};
 
+/// What a customer's `login` carries for storage.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoginRecord {
+    /// A new visit starts (it is counted).
+    pub new_visit: bool,
+    /// Name, when sent.
+    pub name: Option<String>,
+    /// E-mail, when sent.
+    pub email: Option<String>,
+    /// Avatar URL, when sent.
+    pub avatar: Option<String>,
+    /// Session fields, when sent: they replace the stored ones.
+    pub session_fields: Option<Vec<std::collections::BTreeMap<String, String>>>,
+    /// The page the customer is on (URL and title), when sent.
+    pub page: Option<(String, Option<String>)>,
+    /// The time of the login.
+    pub now: String,
+}
+
 /// What happened to an appended event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
@@ -206,8 +225,8 @@ pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsS
     fn token_owner(&self, token_hash: &str) -> DbResult<Option<(String, u64, i64)>>;
     /// A customer by id.
     fn customer(&self, id: &str) -> DbResult<Option<CustomerRow>>;
-    /// Stores the customer data a login carried, counting a visit when one starts.
-    fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()>;
+    /// Stores what a login carried, counting a visit when one starts, in one write.
+    fn record_login(&self, id: &str, login: LoginRecord) -> DbResult<()>;
     /// Number of chats and threads a customer has.
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)>;
     /// Creates a chat (with its properties) and its first thread, atomically; returns the

@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use protocol::Event;
 use prometheus_client::metrics::histogram::Histogram;
-use rusqlite::{Connection};
+use rusqlite::Connection;
 
 use super::*;
 
@@ -200,12 +200,20 @@ impl Store for SqliteStore {
         self.read(|connection| customers::customer(connection, id))
     }
 
-    fn record_login(&self, id: &str, new_visit: bool, name: Option<&str>, email: Option<&str>, avatar: Option<&str>) -> DbResult<()> {
+    fn record_login(&self, id: &str, login: LoginRecord) -> DbResult<()> {
         let id = id.to_owned();
-        let name = name.map(str::to_owned);
-        let email = email.map(str::to_owned);
-        let avatar = avatar.map(str::to_owned);
-        self.write(move |tx| customers::record_login(tx, &id, new_visit, name.as_deref(), email.as_deref(), avatar.as_deref()))
+        let fields = login.session_fields.as_deref().map(serde_json::to_string).transpose()?;
+        self.write(move |tx| {
+            let LoginRecord { new_visit, name, email, avatar, page, now, .. } = &login;
+            customers::record_login(tx, &id, *new_visit, name.as_deref(), email.as_deref(), avatar.as_deref())?;
+            if fields.is_some() {
+                customers::update_customer(tx, &id, None, None, None, fields.as_deref())?;
+            }
+            if let Some((url, title)) = page {
+                customers::set_customer_page(tx, &id, url, title.as_deref(), now)?;
+            }
+            Ok(())
+        })
     }
 
     fn customer_counts(&self, id: &str) -> DbResult<(u64, u64)> {

@@ -50,7 +50,9 @@ fn workload(store: &SqliteStore) -> DbResult<()> {
     store.store_token("t1", "c1", 1, 2_000_000_000)?;
     store.token_owner("t1")?;
     store.customer("c1")?;
-    store.record_login("c1", true, Some("Jo"), None, None)?;
+    let page = Some(("https://shop.example/".to_owned(), Some("Shop".to_owned())));
+    let login = crate::db::LoginRecord { new_visit: true, name: Some("Jo".to_owned()), session_fields: Some(Vec::new()), page, now: now.to_owned(), ..Default::default() };
+    store.record_login("c1", login)?;
     store.customer_counts("c1")?;
     let chat = ChatRow { id: "CH".to_owned(), license_id: 1, customer_id: "c1".to_owned(), group_id: 0 };
     let first = NewThread::open("T1".to_owned(), now.to_owned(), vec![message("c1", "hi", None)]);
