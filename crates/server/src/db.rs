@@ -2,8 +2,8 @@
 //!
 //! Every write that the server acknowledges to a client is committed before the
 //! acknowledgement is sent, so a crash or restart loses nothing that was acknowledged
-//! (writes that arrive together share one commit, and each waits for it). Storage sits behind the [`Store`] trait; SQLite is
-//! the one implementation ([`SqliteStore`]).
+//! (writes that arrive together share one commit, and each waits for it). Storage sits
+//! behind the [`Store`] trait; SQLite is the one implementation ([`SqliteStore`]).
 
 use protocol::Event;
 
@@ -16,6 +16,9 @@ pub enum DbError {
     /// The transaction that held the write (with others: group commit) did not commit.
     #[error("sqlite: the batch holding this write did not commit: {0}")]
     Batch(String),
+    /// A thread of the store (writing, checkpointing) could not be started.
+    #[error("could not start a storage thread: {0}")]
+    Thread(#[from] std::io::Error),
     /// A stored event is not valid JSON any more.
     #[error("stored event: {0}")]
     Json(#[from] serde_json::Error),

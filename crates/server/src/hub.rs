@@ -151,7 +151,7 @@ impl Hub {
         let conns = self.lock();
         match peer {
             Peer::Customer(customer_id) => !conns.customer(license_id, customer_id).is_empty(),
-            Peer::Agent(_) => conns.pick(conns.agents(license_id).iter().copied()).any(|(_, conn)| &conn.peer == peer),
+            Peer::Agent(_) => conns.pick(conns.agents(license_id)).any(|(_, conn)| &conn.peer == peer),
         }
     }
 
@@ -164,7 +164,7 @@ impl Hub {
     pub fn agents(&self, license_id: u64) -> HashMap<String, bool> {
         let mut agents = HashMap::new();
         let conns = self.lock();
-        for (_, conn) in conns.pick(conns.agents(license_id).iter().copied()) {
+        for (_, conn) in conns.pick(conns.agents(license_id)) {
             if let Peer::Agent(id) = &conn.peer {
                 *agents.entry(id.clone()).or_insert(false) |= conn.accepting;
             }
@@ -238,7 +238,7 @@ impl Hub {
         let push = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
         let mut encoded = Encoded::new(&push);
         let conns = self.lock();
-        for (_, conn) in conns.pick(conns.customer(license_id, customer_id).iter().copied()) {
+        for (_, conn) in conns.pick(conns.customer(license_id, customer_id)) {
             if let Some(text) = encoded.for_conn(conn) {
                 conn.outbox.text(text);
             }
@@ -252,7 +252,7 @@ impl Hub {
         let push = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let mut encoded = Encoded::new(&push);
         let conns = self.lock();
-        for (_, conn) in conns.pick(conns.agents(license_id).iter().copied()) {
+        for (_, conn) in conns.pick(conns.agents(license_id)) {
             let picked = match (&conn.credential, &conn.peer) {
                 (Some(credential), Peer::Agent(agent_id)) => which(credential, agent_id),
                 _ => false,
@@ -272,7 +272,7 @@ impl Hub {
         let customer = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
         let agent = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let (mut customer, mut agent) = (Encoded::new(&customer), Encoded::new(&agent));
-        for (_, conn) in self.lock().iter() {
+        for conn in self.lock().iter() {
             let text = match conn.peer {
                 Peer::Customer(_) => customer.for_conn(conn),
                 Peer::Agent(_) => agent.for_conn(conn),
@@ -297,7 +297,7 @@ impl Hub {
     /// Connections by API: (customers, agents).
     pub fn n_by_api(&self) -> (usize, usize) {
         let conns = self.lock();
-        let customers = conns.iter().filter(|(_, conn)| matches!(conn.peer, Peer::Customer(_))).count();
+        let customers = conns.iter().filter(|conn| matches!(conn.peer, Peer::Customer(_))).count();
         (customers, conns.len() - customers)
     }
 
@@ -319,7 +319,7 @@ impl Hub {
         // The requester gets its copy even when the target does not include it (a retried
         // `send_event` answered again), and only once.
         let requester = origin.map(|origin| origin.conn).filter(|id| !customer.contains(id) && !agents.contains(id));
-        let ids = customer.iter().chain(agents).copied().chain(requester);
+        let ids = customer.iter().chain(agents).chain(requester.as_ref());
         for (id, conn) in conns.pick(ids) {
             let text = match origin {
                 Some(Origin { conn: requester, request_id: Some(request_id) }) if requester == id => encoded.tagged(conn, request_id),

@@ -51,8 +51,9 @@ pub struct SqliteStore {
     last_purge: AtomicI64,
     /// Where read and write durations go, when measured.
     times: Option<(Histogram, Histogram)>,
-    /// Copies the write-ahead log into the database between the writer's checkpoints.
-    checkpointer: Option<checkpoint::Checkpointer>,
+    /// Copies the write-ahead log into the database between the writer's checkpoints;
+    /// held only so that it stops with the store.
+    _checkpointer: checkpoint::Checkpointer,
 }
 
 /// Runs work that may block. On a multi-threaded runtime the worker thread hands its
@@ -93,15 +94,14 @@ impl SqliteStore {
     pub fn open(path: &Path) -> DbResult<SqliteStore> {
         let writer = connect(path)?;
         let mut db = SqliteStore {
-            writer: batch::Writer::new(writer).map_err(|error| DbError::Batch(format!("could not start the writing thread: {error}")))?,
+            writer: batch::Writer::new(writer)?,
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             last_purge: AtomicI64::new(0),
             times: None,
-            checkpointer: None,
+            _checkpointer: checkpoint::Checkpointer::start(path)?,
         };
         db.migrate()?;
-        db.checkpointer = Some(checkpoint::Checkpointer::start(path)?);
         for _ in 0..READERS {
             let reader = connect(path)?;
             reader.pragma_update(None, "query_only", true)?;
@@ -127,15 +127,11 @@ impl SqliteStore {
 
     fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> DbResult<T> + Send + 'static) -> DbResult<T> {
         let started = std::time::Instant::now();
-        let result = self.write_now(f);
+        let result = self.writer.write(f);
         if let Some((_, writes)) = &self.times {
             writes.observe(started.elapsed().as_secs_f64());
         }
         result
-    }
-
-    fn write_now<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> DbResult<T> + Send + 'static) -> DbResult<T> {
-        self.writer.write(f)
     }
 
     /// Runs `f` on a free reader, or waits (off the async workers) for the next in turn.

@@ -64,8 +64,8 @@ impl Conns {
     }
 
     /// Every connection.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (ConnId, &Conn)> {
-        self.all.iter().map(|(id, conn)| (*id, conn))
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Conn> {
+        self.all.values()
     }
 
     /// A customer's sockets.
@@ -79,8 +79,8 @@ impl Conns {
     }
 
     /// A license's customer sockets.
-    pub(super) fn customers(&self, license_id: u64) -> impl Iterator<Item = ConnId> + '_ {
-        self.licenses.get(&license_id).into_iter().flat_map(|license| license.customers.values().flatten().copied())
+    pub(super) fn customers(&self, license_id: u64) -> impl Iterator<Item = &ConnId> {
+        self.licenses.get(&license_id).into_iter().flat_map(|license| license.customers.values().flatten())
     }
 
     /// How many customers of a license have a socket.
@@ -89,8 +89,8 @@ impl Conns {
     }
 
     /// The connections behind `ids` (all of them live: the indexes follow `all`).
-    pub(super) fn pick<'a>(&'a self, ids: impl IntoIterator<Item = ConnId> + 'a) -> impl Iterator<Item = (ConnId, &'a Conn)> + 'a {
-        ids.into_iter().filter_map(|id| self.all.get(&id).map(|conn| (id, conn)))
+    pub(super) fn pick<'a>(&'a self, ids: impl IntoIterator<Item = &'a ConnId> + 'a) -> impl Iterator<Item = (ConnId, &'a Conn)> + 'a {
+        ids.into_iter().filter_map(|id| self.all.get(id).map(|conn| (*id, conn)))
     }
 
     /// Sets whether an agent takes new chats, on each of their sockets.

@@ -1,12 +1,11 @@
 //! Group commit. A write that finds the connection free and nothing waiting runs at once
 //! in a transaction of its own. Otherwise it goes to one thread that owns the writing
-//! connection between such writes. That thread takes
-//! every write that is waiting, runs them one after another in one transaction, each in a
-//! savepoint of its own, and commits once for all of them: one commit (one append to the
-//! write-ahead log, one round of page writes) per burst instead of one per write, and no
-//! hand-over of the connection between the writes of a burst. Every caller returns only
-//! once the commit that holds its write has happened, so nothing is acknowledged before
-//! it is durable.
+//! connection between such writes. That thread takes every write that is waiting, runs
+//! them one after another in one transaction, each in a savepoint of its own, and commits
+//! once for all of them: one commit (one append to the write-ahead log, one round of page
+//! writes) per burst instead of one per write, and no hand-over of the connection between
+//! the writes of a burst. Every caller returns only once the commit that holds its write
+//! has happened, so nothing is acknowledged before it is durable.
 //!
 //! A write that fails is rolled back alone and the rest of its batch commits. A batch whose
 //! commit fails (or one of whose writes panicked) fails every write in it.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use super::{connect, DbError, DbResult};
+use super::{connect, DbResult};
 
 /// How often the log is copied into the database.
 const EVERY: Duration = Duration::from_millis(100);
@@ -23,14 +23,13 @@ impl Checkpointer {
     pub(super) fn start(path: &Path) -> DbResult<Checkpointer> {
         let connection = connect(path)?;
         let (stop, stopped) = mpsc::channel::<()>();
-        let spawned = std::thread::Builder::new().name("sqlite-checkpoint".to_owned()).spawn(move || {
+        std::thread::Builder::new().name("sqlite-checkpoint".to_owned()).spawn(move || {
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
                 if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                     tracing::warn!(%error, "checkpoint failed; the next one tries again");
                 }
             }
-        });
-        spawned.map_err(|error| DbError::Batch(format!("could not start the checkpointing thread: {error}")))?;
+        })?;
         Ok(Checkpointer { _stop: stop })
     }
 }
