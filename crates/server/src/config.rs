@@ -221,8 +221,12 @@ impl Config {
 /// Everything the server needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// SQLite database file.
+    /// SQLite database file; with `database_url`, only where the files kept beside the
+    /// database go (the agent token, passwords, uploads).
     pub database: PathBuf,
+    /// A PostgreSQL database (`postgres://…`) that takes the place of the SQLite file, so
+    /// that several servers can share it.
+    pub database_url: Option<String>,
     /// The trunk build of the widget (`dist/`), served at `/widget/` and `/embed.js`.
     pub widget_dist: PathBuf,
     /// Licenses.
@@ -306,6 +310,7 @@ impl Config {
         let upload_dir = database.with_file_name("uploads");
         Config {
             database,
+            database_url: None,
             widget_dist,
             upload_dir,
             licenses: vec![License {

@@ -1,9 +1,11 @@
-//! Durable storage on SQLite (WAL mode, versioned migrations).
+//! Durable storage: SQLite by default (WAL mode, versioned migrations), or PostgreSQL,
+//! which several servers can share.
 //!
 //! Every write that the server acknowledges to a client is committed before the
 //! acknowledgement is sent, so a crash or restart loses nothing that was acknowledged
 //! (writes that arrive together share one commit, and each waits for it). Storage sits
-//! behind the [`Store`] trait; SQLite is the one implementation ([`SqliteStore`]).
+//! behind the [`Store`] trait, with two implementations that give the same answers:
+//! [`SqliteStore`] and [`PgStore`]. The integration tests run against each.
 
 use protocol::Event;
 
@@ -13,6 +15,9 @@ pub enum DbError {
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {}", postgres::describe(.0))]
+    Postgres(#[from] tokio_postgres::Error),
     /// The transaction that held the write (with others: group commit) did not commit.
     #[error("sqlite: the batch holding this write did not commit: {0}")]
     Batch(String),
@@ -210,8 +215,8 @@ pub struct UploadRow {
     pub by_agent: bool,
 }
 
-/// Everything the server stores. [`SqliteStore`] is the implementation; a networked
-/// database would be another. Every write is durable when the call returns: the server
+/// Everything the server stores, on SQLite ([`SqliteStore`]) or PostgreSQL ([`PgStore`]).
+/// Calls are synchronous and wait off tokio's async workers ([`off_worker`]). Every write is durable when the call returns: the server
 /// acknowledges a request only after the store accepted it.
 pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsStore + Send + Sync {
     /// The newest stored timestamp, so a restarted clock never goes back.
@@ -371,9 +376,32 @@ pub mod accounts;
 pub mod desk;
 pub mod reports;
 pub mod settings;
+mod postgres;
 mod sqlite;
 pub use accounts::AccountStore;
 pub use desk::DeskStore;
 pub use reports::ReportStore;
 pub use settings::SettingsStore;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// Runs work that may block. On a multi-threaded runtime the worker thread hands its
+/// other tasks to another thread first (`block_in_place`), so the wait never stalls them;
+/// elsewhere (tests on a single-threaded runtime, plain threads) it simply runs.
+pub(crate) fn off_worker<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+/// The lock if it is free now; `None` if another call holds it.
+fn try_now<T>(lock: &std::sync::Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    match lock.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+

@@ -107,9 +107,18 @@ impl App {
     /// to let previews reach their loopback servers).
     pub fn with_url_policy(config: Config, url_policy: outbound::UrlPolicy) -> anyhow::Result<App> {
         let metrics = metrics::Metrics::default();
-        let db: Box<dyn db::Store> = Box::new(db::SqliteStore::open(&config.database)
-            .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?
-            .timed(metrics.storage.clone()));
+        let db: Box<dyn db::Store> = match &config.database_url {
+            Some(url) => Box::new(
+                db::PgStore::open(url)
+                    .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", redact_password(url)))?
+                    .timed(metrics.storage.clone()),
+            ),
+            None => Box::new(
+                db::SqliteStore::open(&config.database)
+                    .map_err(|err| anyhow::anyhow!("cannot open database {}: {err}", config.database.display()))?
+                    .timed(metrics.storage.clone()),
+            ),
+        };
         let clock = ids::Clock::default();
         if let Some(latest) = db.latest_timestamp()? {
             clock.observe(&latest);
@@ -149,6 +158,18 @@ impl App {
     /// `public_url`, else the address the server listens on.
     pub fn public_url(&self) -> &str {
         self.public_url.get().map_or("http://localhost", String::as_str)
+    }
+}
+
+/// A database URL fit for messages: its password, if any, replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(a database URL that does not parse)".to_owned(),
     }
 }
 

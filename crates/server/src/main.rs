@@ -1,9 +1,14 @@
 //! The server binary: reads flags, opens the database, serves until Ctrl-C.
 //!
 //! ```text
-//! server [--host 127.0.0.1] [--port 8080] [--db data/livechat.db] [--dist dist] [--config FILE] [--agent-token TOKEN]
-//! server password --email ADDRESS [--role owner|admin|agent] [--db FILE] [--config FILE]
+//! server [--host 127.0.0.1] [--port 8080] [--db data/livechat.db | --db postgres://…] [--data data] [--dist dist]
+//!        [--config FILE] [--agent-token TOKEN]
+//! server password --email ADDRESS [--role owner|admin|agent] [--db FILE | URL] [--config FILE]
 //! ```
+//! `--db` takes a SQLite file (the default) or a PostgreSQL URL (also read from
+//! `DATABASE_URL`), which several servers can share. The files kept beside the database
+//! (agent token, passwords, uploads) go beside the SQLite file, or in `--data` with
+//! PostgreSQL.
 //! `PORT` and `HOST` in the environment work too. Without `--config` the server runs the
 //! built-in demo configuration; with it, licenses, groups, forms, agents and greetings come
 //! from that TOML file (`config/demo.toml` is the example), and a broken file stops the server
@@ -30,6 +35,8 @@ struct Flags {
     host: String,
     port: u16,
     database: PathBuf,
+    /// `--db postgres://…` (or `DATABASE_URL`): PostgreSQL instead of the SQLite file.
+    database_url: Option<String>,
     dist: PathBuf,
     agent_token: Option<String>,
     config: Option<PathBuf>,
@@ -45,6 +52,7 @@ fn parse_flags() -> anyhow::Result<Flags> {
             Err(_) => 8080,
         },
         database: PathBuf::from("data/livechat.db"),
+        database_url: std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()),
         dist: PathBuf::from("dist"),
         agent_token: None,
         config: None,
@@ -61,7 +69,15 @@ fn parse_flags() -> anyhow::Result<Flags> {
                 let port = value()?;
                 flags.port = port.parse().with_context(|| format!("--port {port} is not a port number"))?;
             }
-            "--db" => flags.database = value()?.into(),
+            "--db" => {
+                let db = value()?;
+                if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+                    flags.database_url = Some(db);
+                } else {
+                    flags.database = db.into();
+                }
+            }
+            "--data" => flags.database = PathBuf::from(value()?).join("livechat.db"),
             "--dist" => flags.dist = value()?.into(),
             "--agent-token" => flags.agent_token = Some(value()?),
             "--config" => flags.config = Some(value()?.into()),
@@ -73,8 +89,8 @@ fn parse_flags() -> anyhow::Result<Flags> {
             }
             "--help" | "-h" => {
                 println!(
-                    "server [--host H] [--port P] [--db FILE] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]\n\
-                     server password --email ADDRESS [--role owner|admin|agent] [--db FILE] [--config FILE]"
+                    "server [--host H] [--port P] [--db FILE|postgres://URL] [--data DIR] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]\n\
+                     server password --email ADDRESS [--role owner|admin|agent] [--db FILE|URL] [--config FILE]"
                 );
                 std::process::exit(0);
             }
@@ -245,6 +261,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let mut config = config;
+    config.database_url = flags.database_url.clone();
     if let Some(url) = &flags.public_url {
         config.public_url = Some(server::config::check_public_url(url).map_err(anyhow::Error::msg)?);
     }

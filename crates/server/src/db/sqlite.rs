@@ -56,26 +56,6 @@ pub struct SqliteStore {
     _checkpointer: checkpoint::Checkpointer,
 }
 
-/// Runs work that may block. On a multi-threaded runtime the worker thread hands its
-/// other tasks to another thread first (`block_in_place`), so the wait never stalls them;
-/// elsewhere (tests on a single-threaded runtime, plain threads) it simply runs.
-fn off_worker<T>(work: impl FnOnce() -> T) -> T {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
-        _ => work(),
-    }
-}
-
-/// The lock if it is free now; `None` if another call holds it.
-fn try_now(lock: &Mutex<Connection>) -> Option<MutexGuard<'_, Connection>> {
-    match lock.try_lock() {
-        Ok(guard) => Some(guard),
-        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-        Err(std::sync::TryLockError::WouldBlock) => None,
-    }
-}
-
 fn connect(path: &Path) -> DbResult<Connection> {
     let connection = Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;

@@ -3,6 +3,9 @@
 //! integration tests.
 
 #[allow(dead_code)]
+#[path = "../common/postgres.rs"]
+mod postgres;
+#[allow(dead_code)]
 #[path = "../it/support.rs"]
 mod support;
 

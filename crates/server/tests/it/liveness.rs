@@ -113,13 +113,44 @@ async fn a_stopping_server_tells_every_client_to_come_back_later() {
 async fn a_storage_failure_at_login_is_an_internal_error_and_the_client_is_told() {
     let server = TestServer::start().await;
     let token = customer_token(server.addr, json!({ "license_id": 1 })).await;
-    // Another process holds the database's write lock past the server's busy timeout.
-    let blocker = rusqlite::Connection::open(server.database()).unwrap();
-    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    // Another process holds the database's write lock (on PostgreSQL, every lock on the
+    // customers) past the server's busy timeout.
+    let blocker = Blocker::hold(&server);
     let mut client = Client::connect(server.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
     let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
     let response = client.request("login", json!({ "token": bearer })).await;
     assert_eq!(error_type(&response), "internal");
     assert_eq!(client.push("customer_disconnected").await["payload"]["reason"], "internal_error");
-    blocker.execute_batch("ROLLBACK").unwrap();
+    drop(blocker);
+}
+
+/// Another process's hold on the database, given up when dropped.
+enum Blocker {
+    Sqlite(rusqlite::Connection),
+    Postgres(std::process::Child),
+}
+
+impl Blocker {
+    fn hold(server: &TestServer) -> Blocker {
+        match server.database_url() {
+            Some(url) => Blocker::Postgres(crate::postgres::Postgres::shared().lock(&url, "customers")),
+            None => {
+                let blocker = rusqlite::Connection::open(server.database()).unwrap();
+                blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+                Blocker::Sqlite(blocker)
+            }
+        }
+    }
+}
+
+impl Drop for Blocker {
+    fn drop(&mut self) {
+        match self {
+            Blocker::Sqlite(connection) => connection.execute_batch("ROLLBACK").unwrap(),
+            Blocker::Postgres(session) => {
+                let _ = session.kill();
+                let _ = session.wait();
+            }
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! Integration tests: the real server on a loopback port with a real SQLite file, driven
-//! by real websocket clients.
+//! by real websocket clients. With `CHAT_TEST_DB=postgres` every server runs on a
+//! database of its own in a real PostgreSQL server that the tests start.
 
+#[path = "../common/postgres.rs"]
+mod postgres;
 mod accounts;
 mod actions;
 mod agent;

@@ -36,7 +36,9 @@ impl Drop for TestServer {
 
 /// Two licenses, one agent each.
 pub fn config(database: PathBuf, timings: Timings) -> Config {
+    let database_url = crate::postgres::database_url(&database);
     let mut config = Config::demo(database, PathBuf::from("no-dist"), AGENT_TOKEN.to_owned());
+    config.database_url = database_url;
     config.licenses.push(License {
         id: 2,
         organization_id: "org-two".to_owned(),
@@ -74,6 +76,30 @@ impl TestServer {
     pub fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+        }
+    }
+
+    /// The PostgreSQL database this server runs on, when the tests run on PostgreSQL.
+    pub fn database_url(&self) -> Option<String> {
+        crate::postgres::database_url(&self.database())
+    }
+
+    /// Runs `sql` (written for both engines) in the server's database.
+    pub fn execute_sql(&self, sql: &str) {
+        match self.database_url() {
+            Some(url) => crate::postgres::Postgres::shared().execute(&url, sql),
+            None => {
+                rusqlite::Connection::open(self.database()).unwrap().execute_batch(sql).unwrap();
+            }
+        }
+    }
+
+    /// Everything the server's database holds on disk (SQLite's file and its log), or a
+    /// dump of the PostgreSQL database.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        match self.database_url() {
+            Some(url) => crate::postgres::Postgres::shared().dump(&url),
+            None => ["chat.db", "chat.db-wal"].iter().flat_map(|file| std::fs::read(self._dir.path().join(file)).unwrap_or_default()).collect(),
         }
     }
 
@@ -526,6 +552,9 @@ pub async fn spawn_server_process(dir: &std::path::Path, config: Option<&std::pa
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
     command.args(["--port", "0", "--agent-token", AGENT_TOKEN, "--dist", "no-dist"]).arg("--db").arg(dir.join("chat.db"));
+    if let Some(url) = crate::postgres::database_url(&dir.join("chat.db")) {
+        command.arg("--data").arg(dir).arg("--db").arg(url);
+    }
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }

@@ -236,9 +236,7 @@ async fn an_unused_upload_expires_after_24_hours_and_a_used_one_stays() {
     assert_eq!(stored_files(server.dir()).len(), 2);
 
     // Both uploads become a day and a second old.
-    let database = rusqlite::Connection::open(server.dir().join("chat.db")).unwrap();
-    database.execute("UPDATE uploads SET created_at = created_at - 86401", []).unwrap();
-    drop(database);
+    server.execute_sql("UPDATE uploads SET created_at = created_at - 86401");
 
     let gone = http_request(server.addr, "GET", &path_of(&unused), &[], Vec::new()).await;
     assert_eq!(gone.status, 404);

@@ -136,6 +136,7 @@ impl Builder<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let mut config = Config {
             database,
+            database_url: None,
             widget_dist,
             licenses: Vec::new(),
             groups: Vec::new(),

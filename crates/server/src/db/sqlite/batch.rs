@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-use super::{off_worker, DbError, DbResult};
+use crate::db::{off_worker, DbError, DbResult};
 
 /// The most writes one transaction takes; more wait for the next. A bound on how long the
 /// first of them waits.
