@@ -237,9 +237,7 @@ impl App {
     }
 
     fn close_sessions(&self, license_id: u64, token_hashes: &[String], reason: DisconnectReason) {
-        self.hub.disconnect_agents(license_id, reason, |credential, _| {
-            matches!(credential, Credential::Session(hash) if token_hashes.contains(hash))
-        });
+        self.hub.disconnect_agents(license_id, reason, crate::hub::AgentSockets::Sessions(token_hashes.to_vec()));
     }
 
     /// The agent a socket's `login` signs in as, what it signed in with, and how long that
@@ -326,9 +324,7 @@ impl App {
         if !self.db.revoke_api_token(actor.license_id, id, &self.clock.timestamp())? {
             return Err(not_found("API token"));
         }
-        self.hub.disconnect_agents(actor.license_id, DisconnectReason::AccessTokenRevoked, |credential, _| {
-            *credential == Credential::ApiToken(id)
-        });
+        self.hub.disconnect_agents(actor.license_id, DisconnectReason::AccessTokenRevoked, crate::hub::AgentSockets::ApiToken(id));
         Ok(())
     }
 }

@@ -227,6 +227,9 @@ pub struct Config {
     /// A PostgreSQL database (`postgres://…`) that takes the place of the SQLite file, so
     /// that several servers can share it.
     pub database_url: Option<String>,
+    /// The NATS server (`nats://…`) through which nodes sharing `database_url` reach each
+    /// other's sockets; none for a node alone.
+    pub nats_url: Option<String>,
     /// The trunk build of the widget (`dist/`), served at `/widget/` and `/embed.js`.
     pub widget_dist: PathBuf,
     /// Licenses.
@@ -311,6 +314,7 @@ impl Config {
         Config {
             database,
             database_url: None,
+            nats_url: None,
             widget_dist,
             upload_dir,
             licenses: vec![License {

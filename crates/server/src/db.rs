@@ -223,6 +223,9 @@ pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsS
     fn latest_timestamp(&self) -> DbResult<Option<String>>;
     /// Whether the database answers (`/readyz`).
     fn ready(&self) -> DbResult<()>;
+    /// The name that the nodes on this database share on the bus (`crate::cluster`):
+    /// `proposed` if no node chose one yet.
+    fn cluster_name(&self, proposed: &str) -> DbResult<String>;
     /// Creates a customer who proves their identity with the secret behind `secret_hash`.
     fn create_customer(&self, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()>;
     /// Whether `id` is a customer of `license_id` whose secret hashes to `secret_hash`.

@@ -159,7 +159,7 @@ impl App {
         let gone = |old: &&protocol::AgentSettings| !update.agents.iter().any(|agent| agent.id == old.id && !agent.disabled);
         for gone in before.agents.iter().filter(gone) {
             self.db.delete_sessions_of(&gone.id, None)?;
-            self.hub.disconnect_agents(update.id, DisconnectReason::LoggedOutRemotely, |_, agent_id| agent_id == gone.id);
+            self.hub.disconnect_agents(update.id, DisconnectReason::LoggedOutRemotely, crate::hub::AgentSockets::Agent(gone.id.clone()));
         }
         // Widgets hear at once when a change makes a group available or not; agents' apps
         // hear that their lists of groups and agents may be out of date.

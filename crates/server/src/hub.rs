@@ -10,6 +10,9 @@
 //!
 //! Architecture invariant: hub methods are synchronous and never hold the lock across
 //! an `.await`; delivery is a non-blocking channel send to each socket's writer.
+//!
+//! In a cluster, each delivery is also handed to the relay for the other nodes, and the
+//! agents connected to other nodes count as connected here (`relay`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +23,10 @@ use protocol::{Api, Push, PushFrame, PushVersions, Version};
 use crate::outbox::Outbox;
 
 mod conns;
+mod relay;
 use conns::Conns;
+use relay::RemotePresence;
+pub use relay::{AgentSockets, PresentAgent, Relayed, RemoteTarget, PRESENCE_EVERY};
 
 /// Identifies one websocket connection.
 pub type ConnId = u64;
@@ -121,6 +127,10 @@ pub struct Hub {
     conns: Mutex<Conns>,
     /// How long each push takes to reach its sockets' queues.
     fanout: prometheus_client::metrics::histogram::Histogram,
+    /// Where deliveries go for the other nodes, once the node joined a cluster.
+    relay: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Relayed>>,
+    /// The agents connected to the other nodes.
+    remote: Mutex<RemotePresence>,
 }
 
 impl Hub {
@@ -133,13 +143,18 @@ impl Hub {
     /// `accepting` is the agent's routing status (ignored for customers).
     /// `credential` is what an agent's socket signed in with (`None` for customers).
     pub fn register(&self, id: ConnId, license_id: u64, peer: Peer, credential: Option<Credential>, accepting: bool, wire: Wire, outbox: Outbox) {
-        let accepting = accepting && matches!(peer, Peer::Agent(_));
-        self.lock().insert(id, Conn { license_id, peer, credential, accepting, wire, outbox });
+        let agent = matches!(peer, Peer::Agent(_));
+        self.lock().insert(id, Conn { license_id, peer, credential, accepting: accepting && agent, wire, outbox });
+        if agent {
+            self.announce_presence();
+        }
     }
 
     /// Forgets a connection.
     pub fn unregister(&self, id: ConnId) {
-        self.lock().remove(id);
+        if self.lock().remove(id) {
+            self.announce_presence();
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Conns> {
@@ -151,16 +166,20 @@ impl Hub {
         let conns = self.lock();
         match peer {
             Peer::Customer(customer_id) => !conns.customer(license_id, customer_id).is_empty(),
-            Peer::Agent(_) => conns.pick(conns.agents(license_id)).any(|(_, conn)| &conn.peer == peer),
+            Peer::Agent(agent_id) => {
+                conns.pick(conns.agents(license_id)).any(|(_, conn)| &conn.peer == peer)
+                    || self.remote().agents(license_id, std::time::Instant::now()).any(|agent| &agent.agent_id == agent_id)
+            }
         }
     }
 
     /// Sets whether an agent takes new chats, on all of their connections.
     pub fn set_accepting(&self, license_id: u64, agent_id: &str, accepting: bool) {
         self.lock().set_accepting(license_id, agent_id, accepting);
+        self.announce_presence();
     }
 
-    /// Connected agents of a license, with whether each takes new chats.
+    /// Connected agents of a license (on any node), with whether each takes new chats.
     pub fn agents(&self, license_id: u64) -> HashMap<String, bool> {
         let mut agents = HashMap::new();
         let conns = self.lock();
@@ -169,7 +188,15 @@ impl Hub {
                 *agents.entry(id.clone()).or_insert(false) |= conn.accepting;
             }
         }
+        drop(conns);
+        for agent in self.remote().agents(license_id, std::time::Instant::now()) {
+            *agents.entry(agent.agent_id.clone()).or_insert(false) |= agent.accepting;
+        }
         agents
+    }
+
+    fn remote(&self) -> std::sync::MutexGuard<'_, RemotePresence> {
+        self.remote.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Number of open connections of a customer.
@@ -220,6 +247,12 @@ impl Hub {
     /// Tells every customer of a license which groups take chats (`groups_status_updated`),
     /// each customer's own group first: clients read the first entry as their availability.
     pub fn push_groups_status(&self, license_id: u64, statuses: &[protocol::GroupStatusEntry]) {
+        self.push_groups_status_here(license_id, statuses);
+        self.relay(|| Relayed::GroupsStatus { license_id, statuses: statuses.to_vec() });
+    }
+
+    /// [`Hub::push_groups_status`] to this node's customers only.
+    pub fn push_groups_status_here(&self, license_id: u64, statuses: &[protocol::GroupStatusEntry]) {
         let conns = self.lock();
         let customers: Vec<&Conn> = conns.pick(conns.customers(license_id)).map(|(_, conn)| conn).collect();
         let pushes: HashMap<u32, Push> =
@@ -235,6 +268,11 @@ impl Hub {
 
     /// Closes every connection of a customer with a reason (e.g. a ban).
     pub fn disconnect_customer(&self, license_id: u64, customer_id: &str, reason: protocol::DisconnectReason) {
+        self.relay(|| Relayed::DisconnectCustomer { license_id, customer_id: customer_id.to_owned(), reason: reason.clone() });
+        self.disconnect_customer_here(license_id, customer_id, reason);
+    }
+
+    fn disconnect_customer_here(&self, license_id: u64, customer_id: &str, reason: protocol::DisconnectReason) {
         let push = Push::CustomerDisconnected(protocol::CustomerDisconnected { reason: reason.clone(), data: None });
         let mut encoded = Encoded::new(&push);
         let conns = self.lock();
@@ -247,14 +285,21 @@ impl Hub {
     }
 
     /// Closes, with `agent_disconnected` and a reason, the license's agent sockets that
-    /// `which` picks by credential and agent.
-    pub fn disconnect_agents(&self, license_id: u64, reason: protocol::DisconnectReason, which: impl Fn(&Credential, &str) -> bool) {
+    /// `which` names, on every node.
+    pub fn disconnect_agents(&self, license_id: u64, reason: protocol::DisconnectReason, which: AgentSockets) {
+        self.relay(|| Relayed::DisconnectAgents { license_id, reason: reason.clone(), which: which.clone() });
+        self.disconnect_agents_here(license_id, reason, &which);
+    }
+
+    fn disconnect_agents_here(&self, license_id: u64, reason: protocol::DisconnectReason, which: &AgentSockets) {
         let push = Push::AgentDisconnected(protocol::AgentDisconnected { reason: reason.clone() });
         let mut encoded = Encoded::new(&push);
         let conns = self.lock();
         for (_, conn) in conns.pick(conns.agents(license_id)) {
-            let picked = match (&conn.credential, &conn.peer) {
-                (Some(credential), Peer::Agent(agent_id)) => which(credential, agent_id),
+            let picked = match (&conn.credential, &conn.peer, which) {
+                (Some(_), Peer::Agent(agent_id), AgentSockets::Agent(wanted)) => agent_id == wanted,
+                (Some(Credential::Session(hash)), _, AgentSockets::Sessions(hashes)) => hashes.contains(hash),
+                (Some(Credential::ApiToken(id)), _, AgentSockets::ApiToken(wanted)) => id == wanted,
                 _ => false,
             };
             if picked {
@@ -291,7 +336,7 @@ impl Hub {
 
     /// A hub with no connections, timing its pushes into `fanout`.
     pub fn new(fanout: prometheus_client::metrics::histogram::Histogram) -> Hub {
-        Hub { next_id: AtomicU64::default(), conns: Mutex::default(), fanout }
+        Hub { next_id: AtomicU64::default(), conns: Mutex::default(), fanout, relay: std::sync::OnceLock::new(), remote: Mutex::default() }
     }
 
     /// Connections by API: (customers, agents).
@@ -305,6 +350,83 @@ impl Hub {
         let started = std::time::Instant::now();
         self.deliver_now(push, origin, target);
         self.fanout.observe(started.elapsed().as_secs_f64());
+        if let Some(target) = target.remote() {
+            self.relay(|| Relayed::Push { target, action: push.action().to_owned(), payload: push.payload() });
+        }
+    }
+
+    /// Hands what `relayed` makes to the relay, when the node is in a cluster.
+    fn relay(&self, relayed: impl FnOnce() -> Relayed) {
+        if let Some(relay) = self.relay.get() {
+            // The relay's task ends only with the process.
+            let _ = relay.send(relayed());
+        }
+    }
+
+    /// Joins a cluster: from now on every delivery and presence change also goes to
+    /// `relay`, in order.
+    pub fn relay_to(&self, relay: tokio::sync::mpsc::UnboundedSender<Relayed>) {
+        let _ = self.relay.set(relay);
+        self.announce_presence();
+    }
+
+    /// Tells the other nodes which agents are connected here.
+    pub fn announce_presence(&self) {
+        if self.relay.get().is_some() {
+            let agents = self.presence();
+            self.relay(|| Relayed::Presence { agents });
+        }
+    }
+
+    /// The agents connected to this node.
+    fn presence(&self) -> Vec<PresentAgent> {
+        let conns = self.lock();
+        let mut agents: Vec<PresentAgent> = conns
+            .iter()
+            .filter_map(|conn| match &conn.peer {
+                Peer::Agent(agent_id) => Some(PresentAgent { license_id: conn.license_id, agent_id: agent_id.clone(), accepting: conn.accepting }),
+                Peer::Customer(_) => None,
+            })
+            .collect();
+        agents.sort_by(|a, b| (a.license_id, &a.agent_id, !a.accepting).cmp(&(b.license_id, &b.agent_id, !b.accepting)));
+        agents.dedup_by(|later, earlier| later.license_id == earlier.license_id && later.agent_id == earlier.agent_id);
+        agents
+    }
+
+    /// Does here what another node (`node`) relayed. Returns the licenses whose agents'
+    /// presence changed.
+    pub fn apply(&self, node: &str, relayed: Relayed) -> Vec<u64> {
+        match relayed {
+            Relayed::Push { target, action, payload } => match Push::from_parts(&action, payload) {
+                Ok(push) => {
+                    let started = std::time::Instant::now();
+                    self.deliver_now(&push, None, Target::from_remote(&target));
+                    self.fanout.observe(started.elapsed().as_secs_f64());
+                }
+                Err(error) => tracing::warn!(%error, action, "a relayed push does not decode"),
+            },
+            Relayed::GroupsStatus { license_id, statuses } => self.push_groups_status_here(license_id, &statuses),
+            Relayed::DisconnectCustomer { license_id, customer_id, reason } => self.disconnect_customer_here(license_id, &customer_id, reason),
+            Relayed::DisconnectAgents { license_id, reason, which } => self.disconnect_agents_here(license_id, reason, &which),
+            Relayed::Presence { agents } => {
+                let mut licenses: Vec<u64> = agents.iter().map(|agent| agent.license_id).collect();
+                let now = std::time::Instant::now();
+                let mut remote = self.remote();
+                licenses.extend(remote.agents_of(node).map(|agent| agent.license_id));
+                if !remote.update(node, agents, now) {
+                    return Vec::new();
+                }
+                licenses.sort_unstable();
+                licenses.dedup();
+                return licenses;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Forgets the agents of nodes that fell silent; the licenses they belonged to.
+    pub fn expire_remote(&self) -> Vec<u64> {
+        self.remote().expire(std::time::Instant::now())
     }
 
     fn deliver_now(&self, push: &Push, origin: Option<Origin<'_>>, target: Target<'_>) {
@@ -344,6 +466,26 @@ enum Target<'a> {
     Agents(u64),
     /// No one but the requester.
     Nobody,
+}
+
+impl Target<'_> {
+    /// The target as relayed to other nodes; `None` for the requester alone.
+    fn remote(self) -> Option<RemoteTarget> {
+        match self {
+            Target::Chat(license_id, customer_id) => Some(RemoteTarget::Chat { license_id, customer_id: customer_id.to_owned() }),
+            Target::Customer(license_id, customer_id) => Some(RemoteTarget::Customer { license_id, customer_id: customer_id.to_owned() }),
+            Target::Agents(license_id) => Some(RemoteTarget::Agents { license_id }),
+            Target::Nobody => None,
+        }
+    }
+
+    fn from_remote(target: &RemoteTarget) -> Target<'_> {
+        match target {
+            RemoteTarget::Chat { license_id, customer_id } => Target::Chat(*license_id, customer_id),
+            RemoteTarget::Customer { license_id, customer_id } => Target::Customer(*license_id, customer_id),
+            RemoteTarget::Agents { license_id } => Target::Agents(*license_id),
+        }
+    }
 }
 
 /// `groups_status_updated` with `first` (a customer's own group) leading.

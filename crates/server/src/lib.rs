@@ -16,6 +16,7 @@ mod actor;
 mod agent;
 mod chat;
 mod client;
+mod cluster;
 mod customer;
 mod db;
 mod desk;
@@ -70,6 +71,8 @@ pub struct AppInner {
     pub url_policy: outbound::UrlPolicy,
     db: Box<dyn db::Store>,
     hub: hub::Hub,
+    /// The node's membership of a cluster (`nats_url`), once joined.
+    cluster: std::sync::OnceLock<Arc<cluster::Cluster>>,
     /// What `/metrics` reports.
     metrics: metrics::Metrics,
     clock: ids::Clock,
@@ -140,6 +143,7 @@ impl App {
             url_policy,
             db,
             hub: hub::Hub::new(metrics.fanout.clone()),
+            cluster: std::sync::OnceLock::new(),
             metrics,
             clock,
             per_address,
@@ -202,6 +206,11 @@ pub async fn run(
 
     if app.config.public_url.is_none() {
         let _ = app.public_url.set(listening_url(listener.local_addr()?));
+    }
+    if let Some(url) = &app.config.nats_url
+        && app.cluster.get().is_none()
+    {
+        let _ = app.cluster.set(cluster::join(&app, url).await?);
     }
     let router = router(app.clone());
     let hours = tokio::spawn(directory::watch_hours(app.clone()));

@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! server [--host 127.0.0.1] [--port 8080] [--db data/livechat.db | --db postgres://…] [--data data] [--dist dist]
-//!        [--config FILE] [--agent-token TOKEN]
+//!        [--nats nats://…] [--config FILE] [--agent-token TOKEN]
 //! server password --email ADDRESS [--role owner|admin|agent] [--db FILE | URL] [--config FILE]
 //! ```
 //! `--db` takes a SQLite file (the default) or a PostgreSQL URL (also read from
 //! `DATABASE_URL`), which several servers can share. The files kept beside the database
 //! (agent token, passwords, uploads) go beside the SQLite file, or in `--data` with
-//! PostgreSQL.
+//! PostgreSQL. `--nats` (or `NATS_URL`) joins the other nodes on the same PostgreSQL
+//! database through a NATS server, so any node can serve any client.
 //! `PORT` and `HOST` in the environment work too. Without `--config` the server runs the
 //! built-in demo configuration; with it, licenses, groups, forms, agents and greetings come
 //! from that TOML file (`config/demo.toml` is the example), and a broken file stops the server
@@ -37,6 +38,8 @@ struct Flags {
     database: PathBuf,
     /// `--db postgres://…` (or `DATABASE_URL`): PostgreSQL instead of the SQLite file.
     database_url: Option<String>,
+    /// `--nats nats://…` (or `NATS_URL`): the bus to the other nodes.
+    nats_url: Option<String>,
     dist: PathBuf,
     agent_token: Option<String>,
     config: Option<PathBuf>,
@@ -53,6 +56,7 @@ fn parse_flags() -> anyhow::Result<Flags> {
         },
         database: PathBuf::from("data/livechat.db"),
         database_url: std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()),
+        nats_url: std::env::var("NATS_URL").ok().filter(|url| !url.is_empty()),
         dist: PathBuf::from("dist"),
         agent_token: None,
         config: None,
@@ -77,6 +81,7 @@ fn parse_flags() -> anyhow::Result<Flags> {
                     flags.database = db.into();
                 }
             }
+            "--nats" => flags.nats_url = Some(value()?),
             "--data" => flags.database = PathBuf::from(value()?).join("livechat.db"),
             "--dist" => flags.dist = value()?.into(),
             "--agent-token" => flags.agent_token = Some(value()?),
@@ -89,7 +94,7 @@ fn parse_flags() -> anyhow::Result<Flags> {
             }
             "--help" | "-h" => {
                 println!(
-                    "server [--host H] [--port P] [--db FILE|postgres://URL] [--data DIR] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]\n\
+                    "server [--host H] [--port P] [--db FILE|postgres://URL] [--data DIR] [--nats nats://URL] [--dist DIR] [--config FILE] [--agent-token TOKEN] [--public-url URL]\n\
                      server password --email ADDRESS [--role owner|admin|agent] [--db FILE|URL] [--config FILE]"
                 );
                 std::process::exit(0);
@@ -262,6 +267,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut config = config;
     config.database_url = flags.database_url.clone();
+    if flags.nats_url.is_some() && flags.database_url.is_none() {
+        bail!("--nats joins nodes that share a PostgreSQL database: give --db postgres://… too");
+    }
+    config.nats_url = flags.nats_url.clone();
     if let Some(url) = &flags.public_url {
         config.public_url = Some(server::config::check_public_url(url).map_err(anyhow::Error::msg)?);
     }

@@ -1,5 +1,5 @@
 //! What operators and load balancers ask: `/healthz` (the process answers), `/readyz` (the
-//! database answers too) and `/metrics` (Prometheus text format; loopback clients and the
+//! database answers too, and in a cluster the bus is connected) and `/metrics` (Prometheus text format; loopback clients and the
 //! configuration's `metrics_from` networks only).
 
 use axum::extract::State;
@@ -17,6 +17,10 @@ pub(crate) fn routes() -> Router<App> {
 }
 
 async fn ready(State(app): State<App>) -> Response {
+    if app.config.nats_url.is_some() && !app.cluster.get().is_some_and(|cluster| cluster.connected()) {
+        tracing::warn!("not ready: the bus to the other nodes is not connected");
+        return (StatusCode::SERVICE_UNAVAILABLE, "the bus to the other nodes is not connected").into_response();
+    }
     match app.db.ready() {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {

@@ -293,7 +293,11 @@ impl App {
             let route = Route { group_id: waiting.group_id, agents: waiting.agent_ids.clone() };
             if let Some((agent, false)) = self.best_agent(license_id, &route)? {
                 let agent_id = agent.id.clone();
-                if let Some(row) = self.db.chat(&waiting.chat_id)? {
+                // Taken out of the queue first: of two drains at once (two agents coming
+                // online, on one node or two), only the one that took the chat gives it.
+                if let Some(row) = self.db.chat(&waiting.chat_id)?
+                    && self.db.dequeue(&row.id, &self.clock.timestamp())?
+                {
                     self.assign(&row, &waiting.thread_id, &agent_id, None)?;
                 }
             }
@@ -435,15 +439,26 @@ impl App {
 impl App {
     /// Tells a license's customers which groups can take chats now (`groups_status_updated`).
     pub(crate) fn announce_availability(&self, license_id: u64) -> ApiResult<()> {
+        let groups = self.groups_status(license_id)?;
+        self.hub.push_groups_status(license_id, &groups);
+        Ok(())
+    }
+
+    /// [`App::announce_availability`] to this node's customers only.
+    pub(crate) fn announce_availability_here(&self, license_id: u64) -> ApiResult<()> {
+        let groups = self.groups_status(license_id)?;
+        self.hub.push_groups_status_here(license_id, &groups);
+        Ok(())
+    }
+
+    fn groups_status(&self, license_id: u64) -> ApiResult<Vec<protocol::GroupStatusEntry>> {
         let directory = self.directory();
-        let groups = directory
+        directory
             .groups_of(license_id)
             .map(|group| {
                 let status = self.group_status(license_id, group.id)?.as_str().to_owned();
                 Ok(protocol::GroupStatusEntry { id: group.id, status })
             })
-            .collect::<ApiResult<Vec<_>>>()?;
-        self.hub.push_groups_status(license_id, &groups);
-        Ok(())
+            .collect::<ApiResult<Vec<_>>>()
     }
 }

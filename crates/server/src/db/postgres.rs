@@ -180,6 +180,13 @@ impl Store for PgStore {
         })
     }
 
+    fn cluster_name(&self, proposed: &str) -> DbResult<String> {
+        self.write(async |tx| {
+            tx.execute("INSERT INTO cluster_name (one, name) VALUES (1, $1) ON CONFLICT DO NOTHING", &[&proposed]).await?;
+            Ok(tx.query_one("SELECT name FROM cluster_name", &[]).await?.get(0))
+        })
+    }
+
     fn latest_timestamp(&self) -> DbResult<Option<String>> {
         self.read(async |client| events::latest_timestamp(client).await)
     }

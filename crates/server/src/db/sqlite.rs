@@ -140,6 +140,14 @@ impl Store for SqliteStore {
         self.read(|connection| Ok(connection.query_row("SELECT 1", [], |_| Ok(()))?))
     }
 
+    fn cluster_name(&self, proposed: &str) -> DbResult<String> {
+        let proposed = proposed.to_owned();
+        self.write(move |tx| {
+            tx.execute("INSERT INTO cluster_name (one, name) VALUES (1, ?1) ON CONFLICT DO NOTHING", [&proposed])?;
+            Ok(tx.query_row("SELECT name FROM cluster_name", [], |row| row.get(0))?)
+        })
+    }
+
     fn latest_timestamp(&self) -> DbResult<Option<String>> {
         self.read(events::latest_timestamp)
     }

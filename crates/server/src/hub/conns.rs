@@ -35,10 +35,11 @@ impl Conns {
         }
     }
 
-    pub(super) fn remove(&mut self, id: ConnId) {
-        if let Some(conn) = self.all.remove(&id) {
-            self.forget(id, &conn);
-        }
+    /// Forgets a connection; whether it was an agent's.
+    pub(super) fn remove(&mut self, id: ConnId) -> bool {
+        let Some(conn) = self.all.remove(&id) else { return false };
+        self.forget(id, &conn);
+        matches!(conn.peer, Peer::Agent(_))
     }
 
     fn forget(&mut self, id: ConnId, conn: &Conn) {

@@ -137,6 +137,7 @@ impl Builder<'_> {
         let mut config = Config {
             database,
             database_url: None,
+            nats_url: None,
             widget_dist,
             licenses: Vec::new(),
             groups: Vec::new(),

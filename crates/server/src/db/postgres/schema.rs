@@ -203,7 +203,8 @@ const MIGRATIONS: &[&str] = &[
         settings TEXT NOT NULL,
         seed_digest TEXT NOT NULL,
         updated_at TEXT NOT NULL
-    );",
+    );
+    CREATE TABLE cluster_name (one BIGINT PRIMARY KEY CHECK (one = 1), name TEXT NOT NULL);",
 ];
 
 /// Any number the nodes agree on names the lock that migrations take.

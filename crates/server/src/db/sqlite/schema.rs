@@ -234,6 +234,8 @@ const MIGRATIONS: &[&str] = &[
         seed_digest TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );",
+    // 16: the name nodes on this database share on the bus, chosen by the first one.
+    "CREATE TABLE cluster_name (one INTEGER PRIMARY KEY CHECK (one = 1), name TEXT NOT NULL);",
 ];
 
 /// Applies, each in a transaction of its own, the migrations the database has not run.

@@ -1,0 +1,170 @@
+//! What the hub tells the other nodes of a cluster, and what it learns from them.
+//!
+//! Every push the hub delivers to its own sockets is also handed, in the order delivered,
+//! to the relay (when the node is in a cluster, see `crate::cluster`), which publishes it;
+//! the other nodes deliver it to their sockets of the same target. Only the requesting
+//! socket's copy of a push is tagged with the request's id, and that socket is on the node
+//! that answered, so relayed copies are never tagged. Agents' presence travels the same
+//! way: each node announces its connected agents when they change and every
+//! [`PRESENCE_EVERY`], and forgets another node's agents once [`PRESENCE_TTL`] passes
+//! without a word from it (the node died or lost the bus).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use protocol::{DisconnectReason, GroupStatusEntry};
+use serde::{Deserialize, Serialize};
+
+/// How often a node announces its agents even when nothing changed.
+pub const PRESENCE_EVERY: Duration = Duration::from_secs(2);
+
+/// How long another node's agents count as connected after its last announcement.
+pub const PRESENCE_TTL: Duration = Duration::from_secs(6);
+
+/// Whose sockets a relayed push goes to (the hub's targets, owned).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteTarget {
+    /// A chat: its customer's sockets and the license's agents.
+    Chat { license_id: u64, customer_id: String },
+    /// A customer's sockets only.
+    Customer { license_id: u64, customer_id: String },
+    /// The license's agents only.
+    Agents { license_id: u64 },
+}
+
+impl RemoteTarget {
+    /// The license whose sockets it names.
+    pub fn license_id(&self) -> u64 {
+        match self {
+            RemoteTarget::Chat { license_id, .. } | RemoteTarget::Customer { license_id, .. } | RemoteTarget::Agents { license_id } => *license_id,
+        }
+    }
+}
+
+/// Which of a license's agent sockets to close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentSockets {
+    /// Every socket of this agent.
+    Agent(String),
+    /// Sockets signed in with these browser sessions (digests of their tokens).
+    Sessions(Vec<String>),
+    /// Sockets signed in with this API token.
+    ApiToken(u64),
+}
+
+/// One agent connected to a node: license, agent, whether they take new chats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresentAgent {
+    pub license_id: u64,
+    pub agent_id: String,
+    pub accepting: bool,
+}
+
+/// What one node tells the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Relayed {
+    /// A push, as its action and payload (the same in every API version).
+    Push { target: RemoteTarget, action: String, payload: serde_json::Value },
+    /// `groups_status_updated` for a license's customers.
+    GroupsStatus { license_id: u64, statuses: Vec<GroupStatusEntry> },
+    /// Close a customer's sockets (a ban).
+    DisconnectCustomer { license_id: u64, customer_id: String, reason: DisconnectReason },
+    /// Close some of a license's agent sockets.
+    DisconnectAgents { license_id: u64, reason: DisconnectReason, which: AgentSockets },
+    /// Every agent connected to the sending node now.
+    Presence { agents: Vec<PresentAgent> },
+}
+
+/// The agents each other node last announced, and when.
+#[derive(Default)]
+pub(super) struct RemotePresence {
+    nodes: HashMap<String, (Instant, Vec<PresentAgent>)>,
+}
+
+impl RemotePresence {
+    /// Takes a node's announcement; whether its agents changed.
+    pub(super) fn update(&mut self, node: &str, agents: Vec<PresentAgent>, now: Instant) -> bool {
+        let changed = self.nodes.get(node).is_none_or(|(seen, known)| *known != agents || now.duration_since(*seen) > PRESENCE_TTL);
+        self.nodes.insert(node.to_owned(), (now, agents));
+        changed
+    }
+
+    /// Forgets the nodes silent for longer than [`PRESENCE_TTL`]; the licenses whose
+    /// agents went with them.
+    pub(super) fn expire(&mut self, now: Instant) -> Vec<u64> {
+        let mut licenses = Vec::new();
+        self.nodes.retain(|_, (seen, agents)| {
+            let alive = now.duration_since(*seen) <= PRESENCE_TTL;
+            if !alive {
+                licenses.extend(agents.iter().map(|agent| agent.license_id));
+            }
+            alive
+        });
+        licenses.sort_unstable();
+        licenses.dedup();
+        licenses
+    }
+
+    /// What `node` last announced.
+    pub(super) fn agents_of(&self, node: &str) -> impl Iterator<Item = &PresentAgent> {
+        self.nodes.get(node).into_iter().flat_map(|(_, agents)| agents)
+    }
+
+    /// Agents of a license connected to other nodes that are still heard from.
+    pub(super) fn agents(&self, license_id: u64, now: Instant) -> impl Iterator<Item = &PresentAgent> {
+        self.nodes
+            .values()
+            .filter(move |(seen, _)| now.duration_since(*seen) <= PRESENCE_TTL)
+            .flat_map(|(_, agents)| agents)
+            .filter(move |agent| agent.license_id == license_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(license_id: u64, agent_id: &str, accepting: bool) -> PresentAgent {
+        PresentAgent { license_id, agent_id: agent_id.to_owned(), accepting }
+    }
+
+    #[test]
+    fn another_nodes_agents_count_until_it_falls_silent() {
+        let mut presence = RemotePresence::default();
+        let start = Instant::now();
+        assert!(presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], start));
+        assert!(!presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], start + PRESENCE_EVERY), "nothing changed");
+        assert!(presence.update("c", vec![agent(1, "z", false)], start));
+        let names = |presence: &RemotePresence, at| presence.agents(1, at).map(|agent| agent.agent_id.clone()).collect::<Vec<_>>();
+        let mut seen = names(&presence, start + PRESENCE_EVERY);
+        seen.sort();
+        assert_eq!(seen, ["x", "z"]);
+        // c says nothing more; b keeps announcing.
+        let later = start + PRESENCE_TTL + Duration::from_millis(1);
+        presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], later);
+        assert_eq!(names(&presence, later), ["x"], "c's agents no longer count");
+        assert_eq!(presence.expire(later), [1]);
+        assert_eq!(presence.expire(later), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn relayed_messages_survive_the_wire() {
+        let push = protocol::Push::IncomingEvent(protocol::IncomingEvent {
+            chat_id: "C".to_owned(),
+            thread_id: "T".to_owned(),
+            event: protocol::Event::message("m", "hello"),
+        });
+        let relayed = Relayed::Push {
+            target: RemoteTarget::Chat { license_id: 1, customer_id: "ann".to_owned() },
+            action: push.action().to_owned(),
+            payload: push.payload(),
+        };
+        let back: Relayed = serde_json::from_str(&serde_json::to_string(&relayed).unwrap()).unwrap();
+        assert_eq!(back, relayed);
+        let Relayed::Push { action, payload, .. } = back else { unreachable!() };
+        assert_eq!(protocol::Push::from_parts(&action, payload).unwrap(), push);
+    }
+}
