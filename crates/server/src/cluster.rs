@@ -18,7 +18,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::hub::{Relayed, PRESENCE_EVERY};
+use crate::hub::{Applied, Relayed, PRESENCE_EVERY};
 use crate::App;
 
 /// A node's membership of the cluster.
@@ -49,6 +49,7 @@ fn subject(prefix: &str, relayed: &Relayed) -> String {
         Relayed::GroupsStatus { license_id, .. } => format!("{prefix}.{license_id}.status"),
         Relayed::DisconnectCustomer { license_id, .. } | Relayed::DisconnectAgents { license_id, .. } => format!("{prefix}.{license_id}.disconnect"),
         Relayed::Presence { .. } => format!("{prefix}.presence"),
+        Relayed::SettingsChanged { license_id } => format!("{prefix}.{license_id}.settings"),
     }
 }
 
@@ -102,8 +103,19 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
             if envelope.node == node {
                 continue;
             }
-            for license_id in receiver.hub.apply(&envelope.node, envelope.relayed) {
-                receiver.availability_changed_elsewhere(license_id);
+            match receiver.hub.apply(&envelope.node, envelope.relayed) {
+                Applied::Done => {}
+                Applied::Presence(licenses) => {
+                    for license_id in licenses {
+                        receiver.availability_changed_elsewhere(license_id);
+                    }
+                }
+                // Read before the next message, which may be the pushes that follow the save.
+                Applied::Settings(license_id) => {
+                    if let Err(error) = receiver.reload_license_settings(license_id) {
+                        tracing::warn!(%error, license_id, "could not read another node's settings");
+                    }
+                }
             }
         }
         tracing::warn!("the subscription to the bus ended");

@@ -141,6 +141,7 @@ impl App {
         let text = serde_json::to_string(&update).map_err(|error| validation(error.to_string()))?;
         self.db.store_settings(update.id, &StoredSettings { settings: text, seed_digest }, &self.clock.timestamp())?;
         *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
+        self.hub.relay_settings_changed(update.id);
 
         // Accounts follow: new agents get one (and a first password), roles change, and
         // removed agents are signed out.
@@ -167,6 +168,23 @@ impl App {
         let updated = protocol::LicenseSettingsUpdated { license_id: update.id, updated_by: asker.to_owned() };
         self.hub.push_to_agents(update.id, &protocol::Push::LicenseSettingsUpdated(updated));
         Ok(UpdatedLicenseSettings { settings: self.settings_of(&self.directory(), update.id)?, new_passwords })
+    }
+
+    /// Takes a license's settings as stored (another node saved them).
+    pub(crate) fn reload_license_settings(&self, license_id: u64) -> anyhow::Result<()> {
+        let Some(stored) = self.db.stored_settings(license_id)? else { return Ok(()) };
+        let update: LicenseSettings = serde_json::from_str(&stored.settings)?;
+        let _saving = self.saving_settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let current = self.directory();
+        let mut licenses = settings::license_settings(&current);
+        for license in &mut licenses {
+            if license.id == license_id {
+                *license = update.clone();
+            }
+        }
+        let live = settings::apply("stored settings", &current, licenses)?;
+        *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
+        Ok(())
     }
 
     /// Roles: only owners make or unmake owners, and a license keeps at least one owner.

@@ -26,7 +26,7 @@ mod conns;
 mod relay;
 use conns::Conns;
 use relay::RemotePresence;
-pub use relay::{AgentSockets, PresentAgent, Relayed, RemoteTarget, PRESENCE_EVERY};
+pub use relay::{AgentSockets, Applied, PresentAgent, Relayed, RemoteTarget, PRESENCE_EVERY};
 
 /// Identifies one websocket connection.
 pub type ConnId = u64;
@@ -393,9 +393,13 @@ impl Hub {
         agents
     }
 
-    /// Does here what another node (`node`) relayed. Returns the licenses whose agents'
-    /// presence changed.
-    pub fn apply(&self, node: &str, relayed: Relayed) -> Vec<u64> {
+    /// Tells the other nodes that a license's settings changed.
+    pub fn relay_settings_changed(&self, license_id: u64) {
+        self.relay(|| Relayed::SettingsChanged { license_id });
+    }
+
+    /// Does here what another node (`node`) relayed, and says what is left to do.
+    pub fn apply(&self, node: &str, relayed: Relayed) -> Applied {
         match relayed {
             Relayed::Push { target, action, payload } => match Push::from_parts(&action, payload) {
                 Ok(push) => {
@@ -414,14 +418,15 @@ impl Hub {
                 let mut remote = self.remote();
                 licenses.extend(remote.agents_of(node).map(|agent| agent.license_id));
                 if !remote.update(node, agents, now) {
-                    return Vec::new();
+                    return Applied::Done;
                 }
                 licenses.sort_unstable();
                 licenses.dedup();
-                return licenses;
+                return Applied::Presence(licenses);
             }
+            Relayed::SettingsChanged { license_id } => return Applied::Settings(license_id),
         }
-        Vec::new()
+        Applied::Done
     }
 
     /// Forgets the agents of nodes that fell silent; the licenses they belonged to.

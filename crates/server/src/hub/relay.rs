@@ -76,6 +76,19 @@ pub enum Relayed {
     DisconnectAgents { license_id: u64, reason: DisconnectReason, which: AgentSockets },
     /// Every agent connected to the sending node now.
     Presence { agents: Vec<PresentAgent> },
+    /// A license's settings changed in the database: read them again.
+    SettingsChanged { license_id: u64 },
+}
+
+/// What a relayed message leaves for the node to do beyond its sockets.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Nothing.
+    Done,
+    /// Another node's agents changed: these licenses' availability may have.
+    Presence(Vec<u64>),
+    /// This license's settings changed.
+    Settings(u64),
 }
 
 /// The agents each other node last announced, and when.

@@ -153,3 +153,20 @@ async fn an_agent_whose_node_died_is_offline_everywhere_soon_after() {
     let status = customer.push_where("groups_status_updated", |frame| frame["payload"]["groups"][0]["status"] == "offline").await;
     assert_eq!(status["payload"]["groups"][0]["id"], 0);
 }
+
+#[tokio::test]
+async fn settings_saved_on_one_node_are_in_force_on_the_others() {
+    let cluster = Cluster::new().await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let mut anna = a.agent(ANNA).await;
+    let mut carl = b.agent(CARL).await;
+    let (mut customer, _) = b.customer().await;
+    let answer = anna.request("get_license_settings", json!({})).await;
+    let mut settings = ok(&answer)["settings"].clone();
+    settings["groups"][0]["name"] = json!("Sales");
+    ok(&anna.request("update_license_settings", json!({ "settings": settings })).await);
+    // Carl's app on B hears of it, and by then B goes by the new settings.
+    carl.push("license_settings_updated").await;
+    let list = customer.request("list_agents", json!({})).await;
+    assert_eq!(ok(&list)["groups"], json!([{ "id": 0, "name": "Sales" }]));
+}
