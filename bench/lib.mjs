@@ -29,9 +29,9 @@ export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** The release server on a free loopback port with its own database and the benchmark
  * configuration; resolves to { url, port, pid, stop }. */
-export async function startServer({ dist, config = CONFIG }) {
+export async function startServer({ dist, config = CONFIG, extraArgs = [] }) {
   const binary = join(ROOT, "target", "release", "server");
-  return startTestServer({ port: await freePort(), binary, dist, config, agentToken: AGENT_TOKEN, quiet: true });
+  return startTestServer({ port: await freePort(), binary, dist, config, agentToken: AGENT_TOKEN, quiet: true, extraArgs });
 }
 
 /** The configuration of the delivery benchmark under attack: default limits, and a second

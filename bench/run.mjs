@@ -6,7 +6,8 @@
 //
 // Environment: BENCH_RUNS (default 5), BENCH_DIST (the widget build to measure),
 // BENCH_CONNECTIONS (idle connections, default 19000), BENCH_ONLY (comma list of sections:
-// bytes,browser,render,server,peers), BENCH_OUT (default BENCHMARKS.md at the root).
+// bytes,browser,render,server,hostile,cluster,peers), BENCH_CLUSTER_CONNECTIONS (idle
+// connections across the cluster's three nodes, default 51000), BENCH_OUT (default BENCHMARKS.md at the root).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -15,12 +16,15 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import {
   AGENT_TOKEN, HOSTILE_CONFIG, ROOT, instrumentation, launchBrowser, loadgen, quantile, sleep, startHostSite, startServer, stats,
 } from "./lib.mjs";
+import { clusterRuns } from "./cluster.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const DIST = process.env.BENCH_DIST || join(ROOT, "target", "bench", "dist");
 const OUT = process.env.BENCH_OUT || join(ROOT, "BENCHMARKS.md");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 19000);
-const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,render,server,hostile,peers").split(","));
+// Across the three nodes of the cluster section, each load generator holding a third.
+const CLUSTER_CONNECTIONS = Number(process.env.BENCH_CLUSTER_CONNECTIONS || 51000);
+const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,render,server,hostile,cluster,peers").split(","));
 const log = (...args) => console.error("[bench]", ...args);
 
 const gzip = (buffer) => gzipSync(buffer, { level: 9 }).length;
@@ -673,6 +677,7 @@ async function main() {
   }
   if (ONLY.has("server")) await serverRuns(DIST);
   if (ONLY.has("hostile")) await hostileRuns(DIST);
+  if (ONLY.has("cluster")) await clusterRuns({ dist: DIST, runs: RUNS, connections: CLUSTER_CONNECTIONS, row, log });
   if (ONLY.has("peers")) peerRuns();
   const text = render(browserVersion);
   writeFileSync(OUT, text);

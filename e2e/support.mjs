@@ -47,6 +47,7 @@ export async function startServer({
   dist = join(ROOT, "dist"),
   agentToken = AGENT_TOKEN,
   quiet = false,
+  extraArgs = [],
 } = {}) {
   const ownDir = !dir;
   dir = dir || mkdtempSync(join(tmpdir(), "livechat-e2e-"));
@@ -55,6 +56,7 @@ export async function startServer({
     [
       "--port", String(port), "--db", join(dir, "chat.db"), "--dist", dist, "--agent-token", agentToken,
       ...(config ? ["--config", config] : []),
+      ...extraArgs,
     ],
     {
       stdio: ["ignore", "pipe", quiet ? "pipe" : "inherit"],

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! loadgen idle    --server http://127.0.0.1:8080 --connections 9000 [--concurrency 64] [--server-pid PID] [--hold 5]
-//! loadgen latency --server URL --agent-token TOKEN --rate 1000 [--seconds 5] [--customers 50] [--warmup 1]
+//! loadgen latency --server URL[,URL…] --agent-token TOKEN --rate 1000 [--seconds 5] [--customers 50] [--warmup 1]
+//!                 [--agent-server URL]   (customers spread over the servers; the agent on the first, or here)
 //!                 [--attackers 1000 --attack-license 2 --attack-kinds slow,flood,oversized,idle] [--server-pid PID]
 //! loadgen seed    --server URL --messages 10000 [--license 1]   (threads of at most 990)
 //! loadgen attack  --server URL --attackers 1000 --seconds 20 [--attack-license 2] [--attack-kinds slow,flood,oversized,idle]
@@ -81,9 +82,12 @@ impl Options {
     }
 
     fn server(&self) -> String {
-        self.text("server", "http://127.0.0.1:8080")
-            .trim_end_matches('/')
-            .to_owned()
+        self.servers().swap_remove(0)
+    }
+
+    /// `--server`, a comma-separated list of the nodes of one cluster.
+    fn servers(&self) -> Vec<String> {
+        self.text("server", "http://127.0.0.1:8080").split(',').map(|url| url.trim_end_matches('/').to_owned()).collect()
     }
 }
 
@@ -254,7 +258,8 @@ async fn idle(options: &Options) -> Result<Value> {
 /// Customers send messages at a fixed total rate; one agent connection receives them.
 /// Reports the delay from just before each send to the agent's receipt of its push.
 async fn latency(options: &Options) -> Result<Value> {
-    let server = options.server();
+    let servers = options.servers();
+    let server = options.text("agent-server", &servers[0]).trim_end_matches('/').to_owned();
     let rate = options.number("rate", 100.0);
     let seconds = options.number("seconds", 5.0);
     let warmup = options.number("warmup", 1.0);
@@ -272,9 +277,11 @@ async fn latency(options: &Options) -> Result<Value> {
     }
 
     let mut chats = Vec::with_capacity(customers);
-    for _ in 0..customers {
-        let token = customer_token(&server, license).await?;
-        let mut customer = Customer::login(&server, license, &token).await?;
+    for n in 0..customers {
+        // Spread over the nodes: in a cluster, most messages cross from one node to another.
+        let node = &servers[n % servers.len()];
+        let token = customer_token(node, license).await?;
+        let mut customer = Customer::login(node, license, &token).await?;
         let started = customer.socket.request("start_chat", json!({})).await?;
         let chat_id = started["payload"]["chat_id"]
             .as_str()

@@ -16,12 +16,14 @@ use std::time::Instant;
 
 use prometheus_client::metrics::histogram::Histogram;
 use protocol::Event;
-use tokio_postgres::{Client, NoTls, Transaction};
+use tokio_postgres::{Client, NoTls};
 
 use super::*;
+use conn::{Conn, Db};
 
 mod accounts;
 mod chats;
+mod conn;
 mod customers;
 mod desk;
 mod events;
@@ -33,15 +35,15 @@ mod schema;
 mod settings;
 mod uploads;
 
-/// Connections each node keeps open.
-const CONNECTIONS: usize = 8;
+/// Connections each node keeps open (at most; each opens when first needed).
+const CONNECTIONS: usize = 16;
 
 /// A PostgreSQL database shared by every node.
 pub struct PgStore {
     config: tokio_postgres::Config,
     /// Drives the connections' sockets; `None` only while the store is dropped.
     io: Option<tokio::runtime::Runtime>,
-    connections: Vec<Mutex<Option<Client>>>,
+    connections: Vec<Mutex<Option<Conn>>>,
     next_connection: AtomicUsize,
     /// When expired access tokens were last purged (unix seconds).
     last_purge: AtomicI64,
@@ -78,8 +80,8 @@ impl PgStore {
             times: None,
         };
         let mut first = store.connection()?;
-        let client = first.as_mut().expect("a taken connection is open");
-        wait(schema::migrate(client))?;
+        let conn = first.as_mut().expect("a taken connection is open");
+        wait(schema::migrate(&mut conn.client))?;
         drop(first);
         Ok(store)
     }
@@ -110,7 +112,7 @@ impl PgStore {
     }
 
     /// A free connection (or the next in turn, waited for off the async workers), open.
-    fn connection(&self) -> DbResult<MutexGuard<'_, Option<Client>>> {
+    fn connection(&self) -> DbResult<MutexGuard<'_, Option<Conn>>> {
         let mut held = match self.connections.iter().find_map(try_now) {
             Some(held) => held,
             None => off_worker(|| {
@@ -118,8 +120,8 @@ impl PgStore {
                 self.connections[turn].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
             }),
         };
-        if held.as_ref().is_none_or(Client::is_closed) {
-            *held = Some(self.connect()?);
+        if held.as_ref().is_none_or(|conn| conn.client.is_closed()) {
+            *held = Some(Conn::new(self.connect()?));
         }
         Ok(held)
     }
@@ -131,27 +133,38 @@ impl PgStore {
     }
 
     /// Runs `f`'s statements on a connection, outside any transaction.
-    fn read<T>(&self, f: impl AsyncFnOnce(&Client) -> DbResult<T>) -> DbResult<T> {
+    fn read<T>(&self, f: impl AsyncFnOnce(&Db<'_>) -> DbResult<T>) -> DbResult<T> {
         let started = Instant::now();
-        let held = self.connection()?;
-        let result = wait(f(held.as_ref().expect("a taken connection is open")));
+        let mut held = self.connection()?;
+        let result = wait(f(&Db::client(held.as_ref().expect("a taken connection is open"))));
+        Self::forget_statements_after(&mut held, &result);
         self.observe(started, false);
         result
     }
 
     /// Runs `f`'s statements in one transaction, committed before this returns.
-    fn write<T>(&self, f: impl AsyncFnOnce(&Transaction<'_>) -> DbResult<T>) -> DbResult<T> {
+    fn write<T>(&self, f: impl AsyncFnOnce(&Db<'_>) -> DbResult<T>) -> DbResult<T> {
         let started = Instant::now();
         let mut held = self.connection()?;
-        let client = held.as_mut().expect("a taken connection is open");
+        let Conn { client, statements } = held.as_mut().expect("a taken connection is open");
         let result = wait(async {
             let tx = client.transaction().await?;
-            let value = f(&tx).await?;
+            let value = f(&Db::transaction(&tx, statements)).await?;
             tx.commit().await?;
             Ok(value)
         });
+        Self::forget_statements_after(&mut held, &result);
         self.observe(started, true);
         result
+    }
+
+    /// After a failed call, the connection prepares its statements afresh: a failure that
+    /// came from a statement the database no longer knows (its schema changed under it)
+    /// does not repeat.
+    fn forget_statements_after<T>(held: &mut Option<Conn>, result: &DbResult<T>) {
+        if let (Err(DbError::Postgres(_)), Some(conn)) = (result, held.as_mut()) {
+            conn.statements.get_mut().clear();
+        }
     }
 }
 

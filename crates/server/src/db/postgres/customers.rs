@@ -1,19 +1,19 @@
 //! Customers and their access tokens on PostgreSQL (see `sqlite/customers.rs`).
 
-use tokio_postgres::GenericClient;
+use super::conn::Db;
 
 use crate::db::{CustomerRow, DbResult, Verification};
 
 /// How many of a customer's visited pages are kept.
 const PAGES_KEPT: i64 = 20;
 
-pub(super) async fn create_customer(tx: &impl GenericClient, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
+pub(super) async fn create_customer(tx: &Db<'_>, id: &str, license_id: u64, secret_hash: &str, now: &str) -> DbResult<()> {
     tx.execute("INSERT INTO customers (id, license_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)", &[&id, &(license_id as i64), &secret_hash, &now])
         .await?;
     Ok(())
 }
 
-pub(super) async fn customer_identity_matches(client: &impl GenericClient, id: &str, license_id: u64, secret_hash: &str) -> DbResult<bool> {
+pub(super) async fn customer_identity_matches(client: &Db<'_>, id: &str, license_id: u64, secret_hash: &str) -> DbResult<bool> {
     let found = client
         .query_opt("SELECT 1 FROM customers WHERE id = $1 AND license_id = $2 AND secret_hash = $3", &[&id, &(license_id as i64), &secret_hash])
         .await?;
@@ -23,7 +23,7 @@ pub(super) async fn customer_identity_matches(client: &impl GenericClient, id: &
 /// Stores a token; with `purge`, first deletes a batch of the tokens that expired a month
 /// before this one's expiry.
 pub(super) async fn store_token(
-    tx: &impl GenericClient,
+    tx: &Db<'_>,
     token_hash: &str,
     customer_id: &str,
     license_id: u64,
@@ -45,12 +45,12 @@ pub(super) async fn store_token(
     Ok(())
 }
 
-pub(super) async fn token_owner(client: &impl GenericClient, token_hash: &str) -> DbResult<Option<(String, u64, i64)>> {
+pub(super) async fn token_owner(client: &Db<'_>, token_hash: &str) -> DbResult<Option<(String, u64, i64)>> {
     let row = client.query_opt("SELECT customer_id, license_id, expires_at FROM access_tokens WHERE token_hash = $1", &[&token_hash]).await?;
     Ok(row.map(|row| (row.get(0), row.get::<_, i64>(1) as u64, row.get(2))))
 }
 
-pub(super) async fn customer(client: &impl GenericClient, id: &str) -> DbResult<Option<CustomerRow>> {
+pub(super) async fn customer(client: &Db<'_>, id: &str) -> DbResult<Option<CustomerRow>> {
     let row = client
         .query_opt(
             "SELECT id, license_id, name, email, avatar, visits, session_fields, page_url, page_title, page_views, banned
@@ -74,7 +74,7 @@ pub(super) async fn customer(client: &impl GenericClient, id: &str) -> DbResult<
 }
 
 pub(super) async fn record_login(
-    tx: &impl GenericClient,
+    tx: &Db<'_>,
     id: &str,
     new_visit: bool,
     name: Option<&str>,
@@ -90,7 +90,7 @@ pub(super) async fn record_login(
     Ok(())
 }
 
-pub(super) async fn customer_counts(client: &impl GenericClient, id: &str) -> DbResult<(u64, u64)> {
+pub(super) async fn customer_counts(client: &Db<'_>, id: &str) -> DbResult<(u64, u64)> {
     let row = client
         .query_one(
             "SELECT (SELECT count(*) FROM chats WHERE customer_id = $1),
@@ -103,7 +103,7 @@ pub(super) async fn customer_counts(client: &impl GenericClient, id: &str) -> Db
 
 /// Replaces the fields that are given; `session_fields` comes as its stored JSON.
 pub(super) async fn update_customer(
-    tx: &impl GenericClient,
+    tx: &Db<'_>,
     id: &str,
     name: Option<&str>,
     email: Option<&str>,
@@ -119,7 +119,7 @@ pub(super) async fn update_customer(
     Ok(())
 }
 
-pub(super) async fn set_customer_page(tx: &impl GenericClient, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
+pub(super) async fn set_customer_page(tx: &Db<'_>, id: &str, url: &str, title: Option<&str>, now: &str) -> DbResult<()> {
     // The customer's row is locked first: two tabs reporting pages at once take turns.
     tx.execute("UPDATE customers SET page_url = $2, page_title = $3, page_views = page_views + 1 WHERE id = $1", &[&id, &url, &title]).await?;
     // A reload of the page they are on is not a new page of their visit.
@@ -143,24 +143,24 @@ pub(super) async fn set_customer_page(tx: &impl GenericClient, id: &str, url: &s
 }
 
 /// A customer's kept pages, oldest first: (url, title, opened at).
-pub(super) async fn customer_pages(client: &impl GenericClient, id: &str) -> DbResult<Vec<(String, Option<String>, String)>> {
+pub(super) async fn customer_pages(client: &Db<'_>, id: &str) -> DbResult<Vec<(String, Option<String>, String)>> {
     let rows = client.query("SELECT url, title, opened_at FROM customer_pages WHERE customer_id = $1 ORDER BY seq", &[&id]).await?;
     Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
 }
 
-pub(super) async fn set_banned(tx: &impl GenericClient, id: &str, banned: bool) -> DbResult<()> {
+pub(super) async fn set_banned(tx: &Db<'_>, id: &str, banned: bool) -> DbResult<()> {
     tx.execute("UPDATE customers SET banned = $2 WHERE id = $1", &[&id, &banned]).await?;
     Ok(())
 }
 
-pub(super) async fn verification(client: &impl GenericClient, customer_id: &str) -> DbResult<Option<Verification>> {
+pub(super) async fn verification(client: &Db<'_>, customer_id: &str) -> DbResult<Option<Verification>> {
     let row = client.query_opt("SELECT verification FROM customers WHERE id = $1", &[&customer_id]).await?;
     let text: Option<String> = row.and_then(|row| row.get(0));
     Ok(text.map(|text| serde_json::from_str(&text)).transpose()?)
 }
 
 /// Replaces the verification, given as its stored JSON.
-pub(super) async fn set_verification(tx: &impl GenericClient, customer_id: &str, verification: &str) -> DbResult<()> {
+pub(super) async fn set_verification(tx: &Db<'_>, customer_id: &str, verification: &str) -> DbResult<()> {
     tx.execute("UPDATE customers SET verification = $2 WHERE id = $1", &[&customer_id, &verification]).await?;
     Ok(())
 }

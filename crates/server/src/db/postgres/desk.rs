@@ -3,7 +3,7 @@
 //! tags and canned responses.
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::GenericClient;
+use super::conn::Db;
 
 use super::PgStore;
 use crate::db::desk::{ArchiveQuery, CannedRefusal, DeskStore, Scalar, SetCondition};
@@ -151,7 +151,7 @@ fn archive_clause(query: &ArchiveQuery) -> Clause {
     clause
 }
 
-async fn archives(client: &tokio_postgres::Client, query: &ArchiveQuery, offset: usize, limit: usize) -> DbResult<(Vec<(String, String)>, u64)> {
+async fn archives(client: &Db<'_>, query: &ArchiveQuery, offset: usize, limit: usize) -> DbResult<(Vec<(String, String)>, u64)> {
     let clause = archive_clause(query);
     // Beyond i64 is no limit, as a negative one is on SQLite.
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -179,7 +179,7 @@ fn canned_row(row: &tokio_postgres::Row) -> CannedResponse {
     }
 }
 
-async fn canned_of(client: &impl GenericClient, license_id: u64) -> DbResult<Vec<CannedResponse>> {
+async fn canned_of(client: &Db<'_>, license_id: u64) -> DbResult<Vec<CannedResponse>> {
     let rows = client.query(&format!("{CANNED_COLUMNS} WHERE license_id = $1 ORDER BY id"), &[&(license_id as i64)]).await?;
     let mut all: Vec<CannedResponse> = rows.iter().map(canned_row).collect();
     all.sort_by(|a, b| a.tags.first().cmp(&b.tags.first()).then(a.id.cmp(&b.id)));
@@ -187,7 +187,7 @@ async fn canned_of(client: &impl GenericClient, license_id: u64) -> DbResult<Vec
 }
 
 /// The first of `tags` another reply of the license (not `except`) already has.
-async fn taken_shortcut(tx: &tokio_postgres::Transaction<'_>, license_id: u64, tags: &[String], except: Option<u64>) -> DbResult<Option<String>> {
+async fn taken_shortcut(tx: &Db<'_>, license_id: u64, tags: &[String], except: Option<u64>) -> DbResult<Option<String>> {
     let others = canned_of(tx, license_id).await?;
     let others = others.iter().filter(|reply| Some(reply.id) != except);
     let used: Vec<&String> = others.flat_map(|reply| reply.tags.iter()).collect();
@@ -196,12 +196,12 @@ async fn taken_shortcut(tx: &tokio_postgres::Transaction<'_>, license_id: u64, t
 
 /// Makes concurrent writes of canned responses wait for each other (reads go on), so two
 /// replies never take one shortcut: SQLite has one writer at a time anyway.
-async fn lock_canned(tx: &tokio_postgres::Transaction<'_>) -> DbResult<()> {
+async fn lock_canned(tx: &Db<'_>) -> DbResult<()> {
     tx.batch_execute("LOCK TABLE canned_responses IN SHARE ROW EXCLUSIVE MODE").await?;
     Ok(())
 }
 
-async fn canned_by_id(tx: &tokio_postgres::Transaction<'_>, license_id: u64, id: u64) -> DbResult<Option<CannedResponse>> {
+async fn canned_by_id(tx: &Db<'_>, license_id: u64, id: u64) -> DbResult<Option<CannedResponse>> {
     let sql = format!("{CANNED_COLUMNS} WHERE id = $1 AND license_id = $2");
     Ok(tx.query_opt(&sql, &[&(id as i64), &(license_id as i64)]).await?.as_ref().map(canned_row))
 }

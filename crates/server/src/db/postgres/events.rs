@@ -3,17 +3,17 @@
 //! duplicates one at a time however many nodes write to it.
 
 use protocol::Event;
-use tokio_postgres::GenericClient;
+use super::conn::Db;
 
 use crate::db::{Appended, DbResult, MAX_THREAD_BYTES, MAX_THREAD_EVENTS};
 
 /// The newest time any event was stamped with.
-pub(super) async fn latest_timestamp(client: &impl GenericClient) -> DbResult<Option<String>> {
+pub(super) async fn latest_timestamp(client: &Db<'_>) -> DbResult<Option<String>> {
     Ok(client.query_one("SELECT max(created_at) FROM events", &[]).await?.get(0))
 }
 
 /// Stores an event with the next id of its thread (`<thread_id>_<n>`).
-pub(super) async fn insert_event(tx: &impl GenericClient, chat_id: &str, thread_id: &str, mut event: Event) -> DbResult<Event> {
+pub(super) async fn insert_event(tx: &Db<'_>, chat_id: &str, thread_id: &str, mut event: Event) -> DbResult<Event> {
     // Numbered in its thread from 1; the id is part of the body, so the counter moves first
     // and the size is added once the body is known.
     let number: i64 =
@@ -32,7 +32,7 @@ pub(super) async fn insert_event(tx: &impl GenericClient, chat_id: &str, thread_
 
 /// Stores an event unless its author already stored one with its `custom_id` in this chat,
 /// or (for events with an author) the thread is full.
-pub(super) async fn append_event(tx: &impl GenericClient, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended> {
+pub(super) async fn append_event(tx: &Db<'_>, chat_id: &str, thread_id: &str, event: Event) -> DbResult<Appended> {
     // The thread's row, locked until the commit: the check for a duplicate and the insert
     // cannot interleave with another node's append to this thread.
     let counts = tx.query_opt("SELECT event_count, event_bytes FROM threads WHERE id = $1 FOR UPDATE", &[&thread_id]).await?;
@@ -58,23 +58,23 @@ pub(super) async fn append_event(tx: &impl GenericClient, chat_id: &str, thread_
     Ok(Appended::Stored(stored))
 }
 
-pub(super) async fn events(client: &impl GenericClient, thread_id: &str) -> DbResult<Vec<Event>> {
+pub(super) async fn events(client: &Db<'_>, thread_id: &str) -> DbResult<Vec<Event>> {
     let rows = client.query("SELECT body FROM events WHERE thread_id = $1 ORDER BY seq", &[&thread_id]).await?;
     rows.iter().map(|row| Ok(serde_json::from_str(row.get(0))?)).collect()
 }
 
-pub(super) async fn event(client: &impl GenericClient, id: &str) -> DbResult<Option<(String, String, Event)>> {
+pub(super) async fn event(client: &Db<'_>, id: &str) -> DbResult<Option<(String, String, Event)>> {
     let row = client.query_opt("SELECT chat_id, thread_id, body FROM events WHERE id = $1", &[&id]).await?;
     row.map(|row| Ok((row.get(0), row.get(1), serde_json::from_str(row.get(2))?))).transpose()
 }
 
-pub(super) async fn replace_event(tx: &impl GenericClient, event: &Event) -> DbResult<()> {
+pub(super) async fn replace_event(tx: &Db<'_>, event: &Event) -> DbResult<()> {
     let id = event.id.clone().unwrap_or_default();
     tx.execute("UPDATE events SET body = $2 WHERE id = $1", &[&id, &serde_json::to_string(event)?]).await?;
     Ok(())
 }
 
-pub(super) async fn last_event_per_type(client: &impl GenericClient, chat_id: &str, with_notes: bool) -> DbResult<Vec<(String, Event)>> {
+pub(super) async fn last_event_per_type(client: &Db<'_>, chat_id: &str, with_notes: bool) -> DbResult<Vec<(String, Event)>> {
     let rows = client
         .query(
             "SELECT thread_id, body FROM events WHERE seq IN
@@ -89,7 +89,7 @@ pub(super) async fn last_event_per_type(client: &impl GenericClient, chat_id: &s
 }
 
 /// Moves a read marker forward (never back) and returns the one now stored.
-pub(super) async fn mark_seen(tx: &impl GenericClient, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
+pub(super) async fn mark_seen(tx: &Db<'_>, chat_id: &str, user_id: &str, seen_up_to: &str) -> DbResult<String> {
     let row = tx
         .query_one(
             "INSERT INTO seen (chat_id, user_id, seen_up_to) VALUES ($1, $2, $3)
@@ -101,12 +101,12 @@ pub(super) async fn mark_seen(tx: &impl GenericClient, chat_id: &str, user_id: &
     Ok(row.get(0))
 }
 
-pub(super) async fn seen_up_to(client: &impl GenericClient, chat_id: &str, user_id: &str) -> DbResult<Option<String>> {
+pub(super) async fn seen_up_to(client: &Db<'_>, chat_id: &str, user_id: &str) -> DbResult<Option<String>> {
     let row = client.query_opt("SELECT seen_up_to FROM seen WHERE chat_id = $1 AND user_id = $2", &[&chat_id, &user_id]).await?;
     Ok(row.map(|row| row.get(0)))
 }
 
-pub(super) async fn has_unread(client: &impl GenericClient, chat_id: &str, user_id: &str) -> DbResult<bool> {
+pub(super) async fn has_unread(client: &Db<'_>, chat_id: &str, user_id: &str) -> DbResult<bool> {
     let row = client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = $1 AND coalesce(author_id, '') != $2

@@ -1,13 +1,15 @@
 //! Greetings shown to customers, and what became of each: still on screen, accepted or
 //! canceled.
 
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
+
+use super::conn::Db;
 
 use crate::db::{DbResult, GreetingRow};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn insert_greeting(
-    client: &impl GenericClient,
+    client: &Db<'_>,
     unique_id: &str,
     license_id: u64,
     customer_id: &str,
@@ -26,24 +28,24 @@ pub(super) async fn insert_greeting(
     Ok(())
 }
 
-pub(super) async fn greeting(client: &impl GenericClient, unique_id: &str) -> DbResult<Option<GreetingRow>> {
+pub(super) async fn greeting(client: &Db<'_>, unique_id: &str) -> DbResult<Option<GreetingRow>> {
     let row = client.query_opt(&format!("{GREETING_COLUMNS} WHERE unique_id = $1"), &[&unique_id]).await?;
     row.as_ref().map(greeting_row).transpose()
 }
 
 /// The customer's greetings still on screen, oldest first.
-pub(super) async fn shown_greetings(client: &impl GenericClient, customer_id: &str) -> DbResult<Vec<GreetingRow>> {
+pub(super) async fn shown_greetings(client: &Db<'_>, customer_id: &str) -> DbResult<Vec<GreetingRow>> {
     let sql = format!("{GREETING_COLUMNS} WHERE customer_id = $1 AND state = 'shown' ORDER BY seq");
     let rows = client.query(&sql, &[&customer_id]).await?;
     rows.iter().map(greeting_row).collect()
 }
 
-pub(super) async fn set_greeting_state(client: &impl GenericClient, unique_id: &str, state: &str) -> DbResult<()> {
+pub(super) async fn set_greeting_state(client: &Db<'_>, unique_id: &str, state: &str) -> DbResult<()> {
     client.execute("UPDATE greetings SET state = $2 WHERE unique_id = $1", &[&unique_id, &state]).await?;
     Ok(())
 }
 
-pub(super) async fn greeting_counts(client: &impl GenericClient, customer_id: &str) -> DbResult<(u64, u64)> {
+pub(super) async fn greeting_counts(client: &Db<'_>, customer_id: &str) -> DbResult<(u64, u64)> {
     let row = client
         .query_one("SELECT count(*), count(*) FILTER (WHERE state = 'accepted') FROM greetings WHERE customer_id = $1", &[&customer_id])
         .await?;

@@ -1,11 +1,11 @@
 //! Properties of chats, threads and events: the first two in a column of their own, an
 //! event's inside its stored JSON.
 
-use tokio_postgres::GenericClient;
+use super::conn::Db;
 
 use crate::db::{DbResult, Object, PropertyTarget};
 
-pub(super) async fn properties(client: &impl GenericClient, target: PropertyTarget<'_>) -> DbResult<Object> {
+pub(super) async fn properties(client: &Db<'_>, target: PropertyTarget<'_>) -> DbResult<Object> {
     let (sql, id) = match target {
         PropertyTarget::Chat(id) => ("SELECT properties FROM chats WHERE id = $1", id),
         PropertyTarget::Thread(id) => ("SELECT properties FROM threads WHERE id = $1", id),
@@ -23,7 +23,7 @@ pub(super) async fn properties(client: &impl GenericClient, target: PropertyTarg
 
 /// Replaces the properties; `text` is `properties` as stored in a chat's or thread's column.
 /// An event's body is read under a row lock, so a concurrent change to it is not lost.
-pub(super) async fn set_properties(client: &impl GenericClient, target: PropertyTarget<'_>, properties: &Object, text: &str) -> DbResult<()> {
+pub(super) async fn set_properties(client: &Db<'_>, target: PropertyTarget<'_>, properties: &Object, text: &str) -> DbResult<()> {
     match target {
         PropertyTarget::Chat(id) => client.execute("UPDATE chats SET properties = $2 WHERE id = $1", &[&id, &text]).await?,
         PropertyTarget::Thread(id) => client.execute("UPDATE threads SET properties = $2 WHERE id = $1", &[&id, &text]).await?,

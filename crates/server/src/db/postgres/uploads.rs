@@ -2,11 +2,11 @@
 //! stored bytes, and forgetting the ones that expired unused. The files themselves are the
 //! caller's.
 
-use tokio_postgres::GenericClient;
+use super::conn::Db;
 
 use crate::db::{DbResult, UploadRow, UPLOAD_TTL_SECS};
 
-pub(super) async fn insert_upload(client: &impl GenericClient, upload: &UploadRow) -> DbResult<()> {
+pub(super) async fn insert_upload(client: &Db<'_>, upload: &UploadRow) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO uploads (id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used, by_agent)
@@ -31,7 +31,7 @@ pub(super) async fn insert_upload(client: &impl GenericClient, upload: &UploadRo
 }
 
 /// An upload that a `file` event uses, or that is younger than [`UPLOAD_TTL_SECS`] at `now`.
-pub(super) async fn live_upload(client: &impl GenericClient, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
+pub(super) async fn live_upload(client: &Db<'_>, id: &str, now: i64) -> DbResult<Option<UploadRow>> {
     let row = client
         .query_opt(
             "SELECT id, license_id, customer_id, name, content_type, size, width, height, url, created_at, used, by_agent
@@ -56,7 +56,7 @@ pub(super) async fn live_upload(client: &impl GenericClient, id: &str, now: i64)
     }))
 }
 
-pub(super) async fn upload_bytes_of(client: &impl GenericClient, customer_id: &str) -> DbResult<u64> {
+pub(super) async fn upload_bytes_of(client: &Db<'_>, customer_id: &str) -> DbResult<u64> {
     // sum() of BIGINT is NUMERIC in PostgreSQL; the cast brings it back to BIGINT.
     let row = client
         .query_one("SELECT coalesce(sum(size), 0)::BIGINT FROM uploads WHERE customer_id = $1 AND NOT by_agent", &[&customer_id])
@@ -65,14 +65,14 @@ pub(super) async fn upload_bytes_of(client: &impl GenericClient, customer_id: &s
     Ok(bytes.max(0) as u64)
 }
 
-pub(super) async fn mark_upload_used(client: &impl GenericClient, id: &str) -> DbResult<()> {
+pub(super) async fn mark_upload_used(client: &Db<'_>, id: &str) -> DbResult<()> {
     client.execute("UPDATE uploads SET used = TRUE WHERE id = $1", &[&id]).await?;
     Ok(())
 }
 
 /// Deletes the rows of uploads that expired unused by `now` and returns their ids, oldest
 /// first. One statement, so an upload marked used meanwhile is neither deleted nor returned.
-pub(super) async fn take_expired_uploads(client: &impl GenericClient, now: i64) -> DbResult<Vec<String>> {
+pub(super) async fn take_expired_uploads(client: &Db<'_>, now: i64) -> DbResult<Vec<String>> {
     let rows = client
         .query(
             "WITH gone AS (DELETE FROM uploads WHERE NOT used AND created_at <= $1 RETURNING id, created_at)
