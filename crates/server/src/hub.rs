@@ -204,9 +204,11 @@ impl Hub {
         self.lock().customer(license_id, customer_id).len()
     }
 
-    /// Number of distinct customers connected to a license.
+    /// Number of distinct customers connected to a license: here, and on the other nodes
+    /// as of their last announcement.
     pub fn n_customers(&self, license_id: u64) -> usize {
-        self.lock().n_customers(license_id)
+        let here = self.lock().n_customers(license_id);
+        here + self.remote().customers(license_id, std::time::Instant::now())
     }
 
     /// Sends a push to every connection of the chat's customer and to the license's agents.
@@ -374,7 +376,8 @@ impl Hub {
     pub fn announce_presence(&self) {
         if self.relay.get().is_some() {
             let agents = self.presence();
-            self.relay(|| Relayed::Presence { agents });
+            let customers = self.lock().customer_counts();
+            self.relay(|| Relayed::Presence { agents, customers });
         }
     }
 
@@ -412,12 +415,12 @@ impl Hub {
             Relayed::GroupsStatus { license_id, statuses } => self.push_groups_status_here(license_id, &statuses),
             Relayed::DisconnectCustomer { license_id, customer_id, reason } => self.disconnect_customer_here(license_id, &customer_id, reason),
             Relayed::DisconnectAgents { license_id, reason, which } => self.disconnect_agents_here(license_id, reason, &which),
-            Relayed::Presence { agents } => {
+            Relayed::Presence { agents, customers } => {
                 let mut licenses: Vec<u64> = agents.iter().map(|agent| agent.license_id).collect();
                 let now = std::time::Instant::now();
                 let mut remote = self.remote();
                 licenses.extend(remote.agents_of(node).map(|agent| agent.license_id));
-                if !remote.update(node, agents, now) {
+                if !remote.update(node, agents, customers, now) {
                     return Applied::Done;
                 }
                 licenses.sort_unstable();

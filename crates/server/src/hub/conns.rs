@@ -89,6 +89,14 @@ impl Conns {
         self.licenses.get(&license_id).map_or(0, |license| license.customers.len())
     }
 
+    /// Each license with customers connected, and how many.
+    pub(super) fn customer_counts(&self) -> Vec<(u64, usize)> {
+        let mut counts: Vec<(u64, usize)> =
+            self.licenses.iter().filter(|(_, license)| !license.customers.is_empty()).map(|(id, license)| (*id, license.customers.len())).collect();
+        counts.sort_unstable();
+        counts
+    }
+
     /// The connections behind `ids` (all of them live: the indexes follow `all`).
     pub(super) fn pick<'a>(&'a self, ids: impl IntoIterator<Item = &'a ConnId> + 'a) -> impl Iterator<Item = (ConnId, &'a Conn)> + 'a {
         ids.into_iter().filter_map(|id| self.all.get(id).map(|conn| (*id, conn)))

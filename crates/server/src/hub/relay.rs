@@ -7,7 +7,9 @@
 //! that answered, so relayed copies are never tagged. Agents' presence travels the same
 //! way: each node announces its connected agents when they change and every
 //! [`PRESENCE_EVERY`], and forgets another node's agents once [`PRESENCE_TTL`] passes
-//! without a word from it (the node died or lost the bus).
+//! without a word from it (the node died or lost the bus). Each announcement also says how
+//! many customers of each license the node has connected, so the limit on customers per
+//! license counts every node's (as of their last announcement).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -74,8 +76,13 @@ pub enum Relayed {
     DisconnectCustomer { license_id: u64, customer_id: String, reason: DisconnectReason },
     /// Close some of a license's agent sockets.
     DisconnectAgents { license_id: u64, reason: DisconnectReason, which: AgentSockets },
-    /// Every agent connected to the sending node now.
-    Presence { agents: Vec<PresentAgent> },
+    /// Every agent connected to the sending node now, and how many customers of each
+    /// license (license, customers).
+    Presence {
+        agents: Vec<PresentAgent>,
+        #[serde(default)]
+        customers: Vec<(u64, usize)>,
+    },
     /// A license's settings changed in the database: read them again.
     SettingsChanged { license_id: u64 },
 }
@@ -94,14 +101,21 @@ pub enum Applied {
 /// The agents each other node last announced, and when.
 #[derive(Default)]
 pub(super) struct RemotePresence {
-    nodes: HashMap<String, (Instant, Vec<PresentAgent>)>,
+    nodes: HashMap<String, Heard>,
+}
+
+/// What a node last said, and when.
+struct Heard {
+    at: Instant,
+    agents: Vec<PresentAgent>,
+    customers: Vec<(u64, usize)>,
 }
 
 impl RemotePresence {
     /// Takes a node's announcement; whether its agents changed.
-    pub(super) fn update(&mut self, node: &str, agents: Vec<PresentAgent>, now: Instant) -> bool {
-        let changed = self.nodes.get(node).is_none_or(|(seen, known)| *known != agents || now.duration_since(*seen) > PRESENCE_TTL);
-        self.nodes.insert(node.to_owned(), (now, agents));
+    pub(super) fn update(&mut self, node: &str, agents: Vec<PresentAgent>, customers: Vec<(u64, usize)>, now: Instant) -> bool {
+        let changed = self.nodes.get(node).is_none_or(|heard| heard.agents != agents || now.duration_since(heard.at) > PRESENCE_TTL);
+        self.nodes.insert(node.to_owned(), Heard { at: now, agents, customers });
         changed
     }
 
@@ -109,10 +123,10 @@ impl RemotePresence {
     /// agents went with them.
     pub(super) fn expire(&mut self, now: Instant) -> Vec<u64> {
         let mut licenses = Vec::new();
-        self.nodes.retain(|_, (seen, agents)| {
-            let alive = now.duration_since(*seen) <= PRESENCE_TTL;
+        self.nodes.retain(|_, heard| {
+            let alive = now.duration_since(heard.at) <= PRESENCE_TTL;
             if !alive {
-                licenses.extend(agents.iter().map(|agent| agent.license_id));
+                licenses.extend(heard.agents.iter().map(|agent| agent.license_id));
             }
             alive
         });
@@ -123,16 +137,21 @@ impl RemotePresence {
 
     /// What `node` last announced.
     pub(super) fn agents_of(&self, node: &str) -> impl Iterator<Item = &PresentAgent> {
-        self.nodes.get(node).into_iter().flat_map(|(_, agents)| agents)
+        self.nodes.get(node).into_iter().flat_map(|heard| &heard.agents)
+    }
+
+    /// Customers of a license connected to the other nodes still heard from.
+    pub(super) fn customers(&self, license_id: u64, now: Instant) -> usize {
+        self.fresh(now).flat_map(|heard| &heard.customers).filter(|(license, _)| *license == license_id).map(|(_, count)| count).sum()
+    }
+
+    fn fresh(&self, now: Instant) -> impl Iterator<Item = &Heard> {
+        self.nodes.values().filter(move |heard| now.duration_since(heard.at) <= PRESENCE_TTL)
     }
 
     /// Agents of a license connected to other nodes that are still heard from.
     pub(super) fn agents(&self, license_id: u64, now: Instant) -> impl Iterator<Item = &PresentAgent> {
-        self.nodes
-            .values()
-            .filter(move |(seen, _)| now.duration_since(*seen) <= PRESENCE_TTL)
-            .flat_map(|(_, agents)| agents)
-            .filter(move |agent| agent.license_id == license_id)
+        self.fresh(now).flat_map(|heard| &heard.agents).filter(move |agent| agent.license_id == license_id)
     }
 }
 
@@ -148,17 +167,19 @@ mod tests {
     fn another_nodes_agents_count_until_it_falls_silent() {
         let mut presence = RemotePresence::default();
         let start = Instant::now();
-        assert!(presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], start));
-        assert!(!presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], start + PRESENCE_EVERY), "nothing changed");
-        assert!(presence.update("c", vec![agent(1, "z", false)], start));
+        assert!(presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], vec![(1, 10)], start));
+        assert!(!presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], vec![(1, 12)], start + PRESENCE_EVERY), "no agent changed");
+        assert!(presence.update("c", vec![agent(1, "z", false)], vec![(1, 5), (2, 7)], start));
+        assert_eq!((presence.customers(1, start + PRESENCE_EVERY), presence.customers(2, start), presence.customers(3, start)), (17, 7, 0));
         let names = |presence: &RemotePresence, at| presence.agents(1, at).map(|agent| agent.agent_id.clone()).collect::<Vec<_>>();
         let mut seen = names(&presence, start + PRESENCE_EVERY);
         seen.sort();
         assert_eq!(seen, ["x", "z"]);
         // c says nothing more; b keeps announcing.
         let later = start + PRESENCE_TTL + Duration::from_millis(1);
-        presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], later);
+        presence.update("b", vec![agent(1, "x", true), agent(2, "y", false)], vec![(1, 12)], later);
         assert_eq!(names(&presence, later), ["x"], "c's agents no longer count");
+        assert_eq!(presence.customers(1, later), 12, "nor its customers");
         assert_eq!(presence.expire(later), [1]);
         assert_eq!(presence.expire(later), Vec::<u64>::new());
     }

@@ -170,3 +170,19 @@ async fn settings_saved_on_one_node_are_in_force_on_the_others() {
     let list = customer.request("list_agents", json!({})).await;
     assert_eq!(ok(&list)["groups"], json!([{ "id": 0, "name": "Sales" }]));
 }
+
+#[tokio::test]
+async fn the_limit_on_customers_per_license_counts_every_nodes_customers() {
+    let cluster = Cluster::with_limits("[limits]\ncustomers_per_license = 2").await;
+    let (a, b, c) = (cluster.node().await, cluster.node().await, cluster.node().await);
+    let _first = a.customer().await;
+    let _second = b.customer().await;
+    // C has no customer of its own; it hears of A's and B's with their next
+    // announcements (every 2 s), and then refuses a third.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let token = support::customer_token(c.addr, json!({ "license_id": 1 })).await;
+    let mut third = Client::connect(c.addr, "/v3.2/customer/rtm/ws?license_id=1").await;
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let login = third.request("login", json!({ "token": bearer })).await;
+    assert_eq!(support::error_type(&login), "users_limit_reached", "{login}");
+}

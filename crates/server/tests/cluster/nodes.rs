@@ -49,8 +49,13 @@ pub struct Node {
 
 impl Cluster {
     pub async fn new() -> Cluster {
+        Cluster::with_limits("").await
+    }
+
+    /// A cluster whose configuration starts with `limits` (a `[limits]` table).
+    pub async fn with_limits(limits: &str) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("cluster.toml"), CONFIG).unwrap();
+        std::fs::write(dir.path().join("cluster.toml"), format!("{limits}\n{CONFIG}")).unwrap();
         let database_url = crate::postgres::Postgres::shared().database_for(dir.path());
         Cluster { dir, database_url }
     }
