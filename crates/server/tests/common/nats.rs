@@ -1,7 +1,6 @@
 //! A NATS server for the tests, from the distribution's package: started once per test
 //! process on a free loopback port, and gone with the test process.
 
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -22,34 +21,14 @@ fn program() -> PathBuf {
 /// The URL of this test process's NATS server, started on first use.
 pub fn url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        // Started from a thread that lives as long as the process: the server is told to
-        // die with the thread that started it.
-        let (started, start) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            started.send(start_server()).unwrap();
-            loop {
-                std::thread::park();
-            }
-        });
-        start.recv().unwrap()
-    })
+    URL.get_or_init(|| crate::postgres::on_lasting_thread(start_server))
 }
 
 fn start_server() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(program());
     server.args(["-a", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
-    // SAFETY: prctl is async-signal-safe; it only asks for SIGKILL when the thread that
-    // started the server ends.
-    unsafe {
-        server.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    crate::postgres::ends_with_its_thread(&mut server, libc::SIGKILL);
     server.spawn().expect("nats-server");
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

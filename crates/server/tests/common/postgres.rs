@@ -67,18 +67,7 @@ impl Postgres {
     /// The server of this test process, started on first use.
     pub fn shared() -> &'static Postgres {
         static SHARED: OnceLock<Postgres> = OnceLock::new();
-        SHARED.get_or_init(|| {
-            // Started from a thread that lives as long as the process: the server is told
-            // to die with the thread that started it.
-            let (started, start) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                started.send(Postgres::start()).unwrap();
-                loop {
-                    std::thread::park();
-                }
-            });
-            start.recv().unwrap()
-        })
+        SHARED.get_or_init(|| on_lasting_thread(Postgres::start))
     }
 
     fn start() -> Postgres {
@@ -121,17 +110,8 @@ impl Postgres {
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=400"])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(root.join("server.log")).unwrap());
-        // SAFETY: prctl is async-signal-safe; it only asks for SIGQUIT (PostgreSQL's
-        // immediate shutdown: it stops its own processes, then exits) when the thread that
-        // started the server ends.
-        unsafe {
-            server.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        // SIGQUIT is PostgreSQL's immediate shutdown: it stops its own processes, then exits.
+        ends_with_its_thread(&mut server, libc::SIGQUIT);
         server.spawn().expect("postgres");
         let postgres = Postgres { bin, port, user };
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -172,6 +152,33 @@ impl Postgres {
 /// SQLite.
 pub fn database_url(database: &Path) -> Option<String> {
     (std::env::var("CHAT_TEST_DB").as_deref() == Ok("postgres")).then(|| Postgres::shared().database_for(database))
+}
+
+/// Runs `start` on a thread that lives as long as the test process, so that a server it
+/// starts with [`ends_with_its_thread`] lasts until the process ends.
+pub fn on_lasting_thread<T: Send + 'static>(start: fn() -> T) -> T {
+    let (started, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        started.send(start()).unwrap();
+        loop {
+            std::thread::park();
+        }
+    });
+    result.recv().unwrap()
+}
+
+/// Has the kernel send `signal` to the process `command` starts when the thread that
+/// starts it ends, so that no server outlives the tests.
+pub fn ends_with_its_thread(command: &mut Command, signal: libc::c_int) {
+    // SAFETY: prctl is async-signal-safe, and it only sets the child's parent-death signal.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, signal) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }
 
 /// The database name at the end of one of [`Postgres::url`]'s URLs.

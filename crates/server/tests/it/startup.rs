@@ -115,3 +115,32 @@ async fn log_format_json_writes_one_object_per_line() {
     assert_eq!(entry["level"], "WARN");
     assert!(entry["fields"]["message"].as_str().unwrap().contains("widget is not built"), "{entry}");
 }
+
+/// Runs the binary with `args` until it exits; its status and what it wrote to stderr.
+fn run_to_exit(dir: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--port", "0", "--dist", "no-dist", "--agent-token", crate::support::AGENT_TOKEN, "--data"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_database_that_cannot_be_reached_stops_the_start_with_its_address_and_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1.
+    let (status, stderr) = run_to_exit(dir.path(), &["--db", "postgres://chat:s3cret-word@127.0.0.1:1/chat"]);
+    assert!(!status.success());
+    assert!(stderr.contains("cannot open database postgres://chat:***@127.0.0.1:1/chat"), "{stderr}");
+    assert!(!stderr.contains("s3cret-word"), "the password was printed: {stderr}");
+}
+
+#[test]
+fn joining_a_cluster_needs_a_shared_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, stderr) = run_to_exit(dir.path(), &["--nats", "nats://127.0.0.1:4222"]);
+    assert!(!status.success());
+    assert!(stderr.contains("--nats joins nodes that share a PostgreSQL database"), "{stderr}");
+}
