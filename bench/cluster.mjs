@@ -5,10 +5,18 @@
 // agent on one, so most messages cross from one node to another. One node on PostgreSQL
 // alone is measured too, beside the single node on SQLite of the `server` section.
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
-import { AGENT_TOKEN, freePort, loadgen, sleep, startServer, stats } from "./lib.mjs";
+import { dirname, join } from "node:path";
+import { AGENT_TOKEN, CONFIG, freePort, loadgen, sleep, startServer, stats } from "./lib.mjs";
+
+/** The benchmark configuration with room for every node's customers: the limit on
+ * customers per license counts the whole cluster's. */
+function clusterConfig() {
+  const path = join(mkdtempSync(join(os.tmpdir(), "bench-cluster-")), "cluster.toml");
+  writeFileSync(path, readFileSync(CONFIG, "utf8").replace(/^customers_per_license = \d+/m, "customers_per_license = 60000"));
+  return path;
+}
 
 /** PostgreSQL from the distribution's packages, in a directory of its own, as the user
  * `postgres` when run as root; with the settings of a real deployment (fsync on). */
@@ -60,11 +68,12 @@ async function startNats() {
 /** `count` nodes on one new database (and the bus, when there is more than one). */
 async function startNodes({ dist, postgres, nats, count }) {
   const url = postgres.database();
+  const config = clusterConfig();
   const nodes = [];
   for (let n = 0; n < count; n++) {
     const data = mkdtempSync(join(os.tmpdir(), "bench-node-"));
     const args = ["--db", url, "--data", data, ...(count > 1 ? ["--nats", nats.url] : [])];
-    nodes.push(await startServer({ dist, extraArgs: args }));
+    nodes.push(await startServer({ dist, config, extraArgs: args }));
     nodes.at(-1).data = data;
   }
   await sleep(count > 1 ? 2500 : 300); // every node has heard from every other
@@ -75,6 +84,7 @@ async function startNodes({ dist, postgres, nats, count }) {
         await node.stop();
         rmSync(node.data, { recursive: true, force: true });
       }
+      rmSync(dirname(config), { recursive: true, force: true });
     },
   };
 }
