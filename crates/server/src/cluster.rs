@@ -59,12 +59,16 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
     getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
     let node: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
     let prefix = format!("livechat.{}", app.db.cluster_name(&node)?);
-    let client = async_nats::ConnectOptions::new()
-        .name(format!("livechat-server {node}"))
-        .connection_timeout(std::time::Duration::from_secs(5))
-        .connect(url)
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot reach NATS at {url}: {err}"))?;
+    let shown = crate::redact_password(url);
+    let mut options = async_nats::ConnectOptions::new().name(format!("livechat-server {node}")).connection_timeout(std::time::Duration::from_secs(5));
+    // A user in the URL signs in (the client takes credentials only from its options).
+    let mut address = url::Url::parse(url).map_err(|err| anyhow::anyhow!("the NATS URL {shown} does not parse: {err}"))?;
+    if !address.username().is_empty() {
+        options = options.user_and_password(address.username().to_owned(), address.password().unwrap_or_default().to_owned());
+        let _ = address.set_username("");
+        let _ = address.set_password(None);
+    }
+    let client = options.connect(address.as_str()).await.map_err(|err| anyhow::anyhow!("cannot reach NATS at {shown}: {err}"))?;
     let mut incoming = client.subscribe(format!("{prefix}.>")).await.map_err(|err| anyhow::anyhow!("cannot subscribe on NATS: {err}"))?;
     // Subscribed before the first publish: this node hears every node that hears it.
     client.flush().await.map_err(|err| anyhow::anyhow!("NATS does not answer: {err}"))?;

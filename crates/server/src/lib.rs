@@ -165,7 +165,7 @@ impl App {
     }
 }
 
-/// A database URL fit for messages: its password, if any, replaced by `***`.
+/// A database or NATS URL fit for messages: its password, if any, replaced by `***`.
 pub fn redact_password(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {

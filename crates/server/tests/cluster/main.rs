@@ -186,3 +186,26 @@ async fn the_limit_on_customers_per_license_counts_every_nodes_customers() {
     let login = third.request("login", json!({ "token": bearer })).await;
     assert_eq!(support::error_type(&login), "users_limit_reached", "{login}");
 }
+
+#[tokio::test]
+async fn nodes_sign_in_to_a_bus_that_wants_a_user_and_never_print_its_password() {
+    let mut cluster = Cluster::new().await;
+    let bus = crate::nats::url_with_user();
+    cluster.nats_url = bus.replacen("nats://", "nats://chat:nats-secret@", 1);
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let mut anna = b.agent(ANNA).await;
+    let (mut customer, _) = a.customer().await;
+    a.until_agent_is(&mut customer, ANNA, "accepting_chats").await;
+    ok(&customer.request("start_chat", json!({ "chat": { "thread": { "events": [message("c1", "Over a guarded bus")] } } })).await);
+    let incoming = anna.push("incoming_chat").await;
+    assert_eq!(incoming["payload"]["chat"]["thread"]["events"][0]["text"], "Over a guarded bus");
+
+    // A wrong password stops the node at start, and says so without the password.
+    cluster.nats_url = bus.replacen("nats://", "nats://chat:wrong-secret@", 1);
+    let data = tempfile::tempdir().unwrap();
+    let output = cluster.command(&["--data", data.path().to_str().unwrap()]).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("cannot reach NATS at nats://chat:***@"), "{stderr}");
+    assert!(!stderr.contains("wrong-secret"), "the password was printed: {stderr}");
+}

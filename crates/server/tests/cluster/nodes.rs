@@ -38,6 +38,8 @@ name = "Acme Outdoor"
 pub struct Cluster {
     dir: tempfile::TempDir,
     database_url: String,
+    /// The bus the nodes are told to join.
+    pub nats_url: String,
 }
 
 /// A server process of the cluster.
@@ -57,19 +59,33 @@ impl Cluster {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("cluster.toml"), format!("{limits}\n{CONFIG}")).unwrap();
         let database_url = crate::postgres::Postgres::shared().database_for(dir.path());
-        Cluster { dir, database_url }
+        Cluster { dir, database_url, nats_url: crate::nats::url().to_owned() }
     }
 
     /// Starts a node and waits until it serves.
     pub async fn node(&self) -> Node {
-        use tokio::io::AsyncBufReadExt;
-        let data = tempfile::tempdir().unwrap();
-        let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--port", "0", "--dist", "no-dist", "--db", &self.database_url, "--nats", crate::nats::url()])
-            .arg("--data")
-            .arg(data.path())
+        self.node_with(&[]).await
+    }
+
+    /// The command that starts a node, with `extra` arguments after the cluster's.
+    pub fn command(&self, extra: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        command
+            .args(["--port", "0", "--dist", "no-dist", "--db", &self.database_url, "--nats", &self.nats_url])
             .arg("--config")
             .arg(self.dir.path().join("cluster.toml"))
+            .args(extra);
+        command
+    }
+
+    /// [`Cluster::node`] with `extra` arguments.
+    pub async fn node_with(&self, extra: &[&str]) -> Node {
+        use tokio::io::AsyncBufReadExt;
+        let data = tempfile::tempdir().unwrap();
+        let mut process = self
+            .command(extra)
+            .arg("--data")
+            .arg(data.path())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)

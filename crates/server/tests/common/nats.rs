@@ -24,10 +24,21 @@ pub fn url() -> &'static str {
     URL.get_or_init(|| crate::postgres::on_lasting_thread(start_server))
 }
 
+/// The URL of a NATS server of this test process that takes only the user `chat` with the
+/// password `nats-secret`, started on first use.
+pub fn url_with_user() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| crate::postgres::on_lasting_thread(|| start_with(&["--user", "chat", "--pass", "nats-secret"])))
+}
+
 fn start_server() -> String {
+    start_with(&[])
+}
+
+fn start_with(extra: &[&str]) -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(program());
-    server.args(["-a", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+    server.args(["-a", "127.0.0.1", "-p", &port.to_string()]).args(extra).stdout(Stdio::null()).stderr(Stdio::null());
     crate::postgres::ends_with_its_thread(&mut server, libc::SIGKILL);
     server.spawn().expect("nats-server");
     let deadline = Instant::now() + Duration::from_secs(10);
