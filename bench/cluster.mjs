@@ -66,9 +66,8 @@ async function startNats() {
 }
 
 /** `count` nodes on one new database (and the bus, when there is more than one). */
-async function startNodes({ dist, postgres, nats, count }) {
+async function startNodes({ dist, config, postgres, nats, count }) {
   const url = postgres.database();
-  const config = clusterConfig();
   const nodes = [];
   for (let n = 0; n < count; n++) {
     const data = mkdtempSync(join(os.tmpdir(), "bench-node-"));
@@ -84,7 +83,6 @@ async function startNodes({ dist, postgres, nats, count }) {
         await node.stop();
         rmSync(node.data, { recursive: true, force: true });
       }
-      rmSync(dirname(config), { recursive: true, force: true });
     },
   };
 }
@@ -94,12 +92,13 @@ const ms = (value) => (value == null ? "n/a" : `${value.toFixed(value < 10 ? 1 :
 export async function clusterRuns({ dist, runs, connections, row, log }) {
   const postgres = await startPostgres();
   const nats = await startNats();
+  const config = clusterConfig();
   try {
     // Idle customers across three nodes, one load generator per node, all at once.
     const perNode = Math.floor(connections / 3);
     const idle = [];
     for (let run = 0; run < runs; run++) {
-      const cluster = await startNodes({ dist, postgres, nats, count: 3 });
+      const cluster = await startNodes({ dist, config, postgres, nats, count: 3 });
       try {
         const results = await Promise.all(cluster.nodes.map((node) => loadgen(["idle", "--server", node.url, "--connections", String(perNode), "--server-pid", String(node.pid), "--hold", "5"])));
         idle.push(results);
@@ -124,7 +123,7 @@ export async function clusterRuns({ dist, runs, connections, row, log }) {
         const customers = Math.max(50, rate / 100);
         const results = [];
         for (let run = 0; run < runs; run++) {
-          const cluster = await startNodes({ dist, postgres, nats, count });
+          const cluster = await startNodes({ dist, config, postgres, nats, count });
           try {
             const servers = cluster.nodes.map((node) => node.url).join(",");
             results.push(await loadgen(["latency", "--server", servers, "--agent-token", AGENT_TOKEN, "--rate", String(rate), "--seconds", "5", "--customers", String(customers), "--server-pid", String(cluster.nodes[0].pid)]));
@@ -141,5 +140,6 @@ export async function clusterRuns({ dist, runs, connections, row, log }) {
   } finally {
     nats.stop();
     await postgres.stop();
+    rmSync(dirname(config), { recursive: true, force: true });
   }
 }

@@ -46,7 +46,6 @@ struct Envelope {
 fn subject(prefix: &str, relayed: &Relayed) -> String {
     match relayed {
         Relayed::Push { target, .. } => format!("{prefix}.{}.push", target.license_id()),
-        Relayed::GroupsStatus { license_id, .. } => format!("{prefix}.{license_id}.status"),
         Relayed::DisconnectCustomer { license_id, .. } | Relayed::DisconnectAgents { license_id, .. } => format!("{prefix}.{license_id}.disconnect"),
         Relayed::Presence { .. } => format!("{prefix}.presence"),
         Relayed::SettingsChanged { license_id } => format!("{prefix}.{license_id}.settings"),
@@ -55,9 +54,7 @@ fn subject(prefix: &str, relayed: &Relayed) -> String {
 
 /// Connects to NATS at `url` and starts relaying; fails if the bus cannot be reached.
 pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
-    let node: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let node = crate::ids::short_id();
     let prefix = format!("livechat.{}", app.db.cluster_name(&node)?);
     let shown = crate::redact_password(url);
     let mut options = async_nats::ConnectOptions::new().name(format!("livechat-server {node}")).connection_timeout(std::time::Duration::from_secs(5));
@@ -114,12 +111,12 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
                         receiver.availability_changed_elsewhere(license_id);
                     }
                 }
-                // Read before the next message, which may be the pushes that follow the save.
-                Applied::Settings(license_id) => {
-                    if let Err(error) = receiver.reload_license_settings(license_id) {
-                        tracing::warn!(%error, license_id, "could not read another node's settings");
-                    }
-                }
+                // Read before the next message, which may be the pushes that follow the save;
+                // the groups may have changed, so this node's customers hear which take chats.
+                Applied::Settings(license_id) => match receiver.reload_license_settings(license_id) {
+                    Ok(()) => receiver.availability_changed_elsewhere(license_id),
+                    Err(error) => tracing::warn!(%error, license_id, "could not read another node's settings"),
+                },
             }
         }
         tracing::warn!("the subscription to the bus ended");
@@ -143,11 +140,11 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
 }
 
 impl App {
-    /// Another node's agents came, went or changed status: this node's customers hear
-    /// which groups take chats now. (The other node told its own customers, and gave
-    /// waiting chats to its agents who came online.)
+    /// Another node's agents or settings changed: this node's customers hear which groups
+    /// take chats now. (The other node told its own customers, and gave waiting chats to
+    /// its agents who came online.)
     fn availability_changed_elsewhere(&self, license_id: u64) {
-        if let Err(error) = self.announce_availability_here(license_id) {
+        if let Err(error) = self.announce_availability(license_id) {
             tracing::warn!(%error, license_id, "could not follow another node's agents");
         }
     }

@@ -216,8 +216,9 @@ pub struct UploadRow {
 }
 
 /// Everything the server stores, on SQLite ([`SqliteStore`]) or PostgreSQL ([`PgStore`]).
-/// Calls are synchronous and wait off tokio's async workers ([`off_worker`]). Every write is durable when the call returns: the server
-/// acknowledges a request only after the store accepted it.
+/// Calls are synchronous and wait off tokio's async workers ([`off_worker`]). Every write
+/// is durable when the call returns: the server acknowledges a request only after the
+/// store accepted it.
 pub trait Store: QueueStore + DeskStore + AccountStore + ReportStore + SettingsStore + Send + Sync {
     /// The newest stored timestamp, so a restarted clock never goes back.
     fn latest_timestamp(&self) -> DbResult<Option<String>>;
@@ -396,6 +397,23 @@ pub(crate) fn off_worker<T>(work: impl FnOnce() -> T) -> T {
     match Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
         _ => work(),
+    }
+}
+
+/// When expired access tokens are next purged: at most once a minute, whichever store.
+#[derive(Default)]
+pub(crate) struct PurgeClock(std::sync::atomic::AtomicI64);
+
+impl PurgeClock {
+    /// Whether a purge is due now; if so, the next one is a minute away.
+    pub(crate) fn due(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = crate::ids::unix_now();
+        let due = now - self.0.load(Ordering::Relaxed) >= 60;
+        if due {
+            self.0.store(now, Ordering::Relaxed);
+        }
+        due
     }
 }
 

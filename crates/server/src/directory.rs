@@ -25,6 +25,18 @@ fn digest(settings: &LicenseSettings) -> String {
     crate::ids::hash_secret(&serde_json::to_string(settings).unwrap_or_default())
 }
 
+/// `current` with one license's settings replaced by `update`, checked by the rules a
+/// configuration file obeys; `source` names them in error messages.
+fn with_license(source: &str, current: &Config, update: &LicenseSettings) -> Result<Config, crate::config::ConfigFileError> {
+    let mut licenses = settings::license_settings(current);
+    for license in &mut licenses {
+        if license.id == update.id {
+            *license = update.clone();
+        }
+    }
+    settings::apply(source, current, licenses)
+}
+
 /// The settings the server starts with: per license, the configuration's (stored as the
 /// new seed) or the database's; and the configuration built from them.
 pub(crate) fn load(db: &dyn crate::db::Store, config: &Config, now: &str) -> anyhow::Result<Config> {
@@ -125,13 +137,7 @@ impl App {
             return Err(validation("agents' tokens are not settings: make API tokens instead"));
         }
         self.check_roles(asker, &before, &mut update)?;
-        let mut licenses = settings::license_settings(&current);
-        for license in &mut licenses {
-            if license.id == update.id {
-                *license = update.clone();
-            }
-        }
-        let live = settings::apply("settings", &current, licenses).map_err(|error| match error {
+        let live = with_license("settings", &current, &update).map_err(|error| match error {
             crate::config::ConfigFileError::Invalid { key, message, .. } => {
                 validation(format!("{}: {message}", key.trim_start_matches(|c: char| c != '.').trim_start_matches('.')))
             }
@@ -140,7 +146,7 @@ impl App {
         let seed_digest = self.db.stored_settings(update.id)?.map(|stored| stored.seed_digest).unwrap_or_default();
         let text = serde_json::to_string(&update).map_err(|error| validation(error.to_string()))?;
         self.db.store_settings(update.id, &StoredSettings { settings: text, seed_digest }, &self.clock.timestamp())?;
-        *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
+        self.set_live(live);
         self.hub.relay_settings_changed(update.id);
 
         // Accounts follow: new agents get one (and a first password), roles change, and
@@ -175,16 +181,12 @@ impl App {
         let Some(stored) = self.db.stored_settings(license_id)? else { return Ok(()) };
         let update: LicenseSettings = serde_json::from_str(&stored.settings)?;
         let _saving = self.saving_settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let current = self.directory();
-        let mut licenses = settings::license_settings(&current);
-        for license in &mut licenses {
-            if license.id == license_id {
-                *license = update.clone();
-            }
-        }
-        let live = settings::apply("stored settings", &current, licenses)?;
-        *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
+        self.set_live(with_license("stored settings", &self.directory(), &update)?);
         Ok(())
+    }
+
+    fn set_live(&self, live: Config) {
+        *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
     }
 
     /// Roles: only owners make or unmake owners, and a license keeps at least one owner.

@@ -12,7 +12,9 @@
 //! an `.await`; delivery is a non-blocking channel send to each socket's writer.
 //!
 //! In a cluster, each delivery is also handed to the relay for the other nodes, and the
-//! agents connected to other nodes count as connected here (`relay`).
+//! agents connected to other nodes count as connected here (`relay`). Which groups take
+//! chats is not relayed: each node works it out from every node's agents and tells its
+//! own customers.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -246,15 +248,10 @@ impl Hub {
         self.deliver(push, None, Target::Agents(license_id));
     }
 
-    /// Tells every customer of a license which groups take chats (`groups_status_updated`),
-    /// each customer's own group first: clients read the first entry as their availability.
+    /// Tells this node's customers of a license which groups take chats
+    /// (`groups_status_updated`), each customer's own group first: clients read the first
+    /// entry as their availability.
     pub fn push_groups_status(&self, license_id: u64, statuses: &[protocol::GroupStatusEntry]) {
-        self.push_groups_status_here(license_id, statuses);
-        self.relay(|| Relayed::GroupsStatus { license_id, statuses: statuses.to_vec() });
-    }
-
-    /// [`Hub::push_groups_status`] to this node's customers only.
-    pub fn push_groups_status_here(&self, license_id: u64, statuses: &[protocol::GroupStatusEntry]) {
         let conns = self.lock();
         let customers: Vec<&Conn> = conns.pick(conns.customers(license_id)).map(|(_, conn)| conn).collect();
         let pushes: HashMap<u32, Push> =
@@ -349,9 +346,7 @@ impl Hub {
     }
 
     fn deliver(&self, push: &Push, origin: Option<Origin<'_>>, target: Target<'_>) {
-        let started = std::time::Instant::now();
-        self.deliver_now(push, origin, target);
-        self.fanout.observe(started.elapsed().as_secs_f64());
+        self.deliver_here(push, origin, target);
         if let Some(target) = target.remote() {
             self.relay(|| Relayed::Push { target, action: push.action().to_owned(), payload: push.payload() });
         }
@@ -375,14 +370,12 @@ impl Hub {
     /// Tells the other nodes which agents are connected here.
     pub fn announce_presence(&self) {
         if self.relay.get().is_some() {
-            let agents = self.presence();
-            let customers = self.lock().customer_counts();
-            self.relay(|| Relayed::Presence { agents, customers });
+            self.relay(|| self.presence());
         }
     }
 
-    /// The agents connected to this node.
-    fn presence(&self) -> Vec<PresentAgent> {
+    /// The agents connected to this node, and its customers per license.
+    fn presence(&self) -> Relayed {
         let conns = self.lock();
         let mut agents: Vec<PresentAgent> = conns
             .iter()
@@ -393,7 +386,7 @@ impl Hub {
             .collect();
         agents.sort_by(|a, b| (a.license_id, &a.agent_id, !a.accepting).cmp(&(b.license_id, &b.agent_id, !b.accepting)));
         agents.dedup_by(|later, earlier| later.license_id == earlier.license_id && later.agent_id == earlier.agent_id);
-        agents
+        Relayed::Presence { agents, customers: conns.customer_counts() }
     }
 
     /// Tells the other nodes that a license's settings changed.
@@ -405,14 +398,9 @@ impl Hub {
     pub fn apply(&self, node: &str, relayed: Relayed) -> Applied {
         match relayed {
             Relayed::Push { target, action, payload } => match Push::from_parts(&action, payload) {
-                Ok(push) => {
-                    let started = std::time::Instant::now();
-                    self.deliver_now(&push, None, Target::from_remote(&target));
-                    self.fanout.observe(started.elapsed().as_secs_f64());
-                }
+                Ok(push) => self.deliver_here(&push, None, Target::from_remote(&target)),
                 Err(error) => tracing::warn!(%error, action, "a relayed push does not decode"),
             },
-            Relayed::GroupsStatus { license_id, statuses } => self.push_groups_status_here(license_id, &statuses),
             Relayed::DisconnectCustomer { license_id, customer_id, reason } => self.disconnect_customer_here(license_id, &customer_id, reason),
             Relayed::DisconnectAgents { license_id, reason, which } => self.disconnect_agents_here(license_id, reason, &which),
             Relayed::Presence { agents, customers } => {
@@ -435,6 +423,13 @@ impl Hub {
     /// Forgets the agents of nodes that fell silent; the licenses they belonged to.
     pub fn expire_remote(&self) -> Vec<u64> {
         self.remote().expire(std::time::Instant::now())
+    }
+
+    /// Delivers to this node's sockets of `target`, timing it into `fanout`.
+    fn deliver_here(&self, push: &Push, origin: Option<Origin<'_>>, target: Target<'_>) {
+        let started = std::time::Instant::now();
+        self.deliver_now(push, origin, target);
+        self.fanout.observe(started.elapsed().as_secs_f64());
     }
 
     fn deliver_now(&self, push: &Push, origin: Option<Origin<'_>>, target: Target<'_>) {

@@ -173,7 +173,7 @@ pub fn redact_password(url: &str) -> String {
             parsed.to_string()
         }
         Ok(parsed) => parsed.to_string(),
-        Err(_) => "(a database URL that does not parse)".to_owned(),
+        Err(_) => "(a URL that does not parse)".to_owned(),
     }
 }
 

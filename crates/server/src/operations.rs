@@ -1,6 +1,6 @@
 //! What operators and load balancers ask: `/healthz` (the process answers), `/readyz` (the
-//! database answers too, and in a cluster the bus is connected) and `/metrics` (Prometheus text format; loopback clients and the
-//! configuration's `metrics_from` networks only).
+//! database answers too, and in a cluster the bus is connected) and `/metrics` (Prometheus
+//! text format; loopback clients and the configuration's `metrics_from` networks only).
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};

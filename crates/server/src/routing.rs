@@ -437,28 +437,19 @@ impl App {
 }
 
 impl App {
-    /// Tells a license's customers which groups can take chats now (`groups_status_updated`).
+    /// Tells the license's customers on this node which groups can take chats now
+    /// (`groups_status_updated`). In a cluster every node does so for its own customers
+    /// when any node's agents or the settings change.
     pub(crate) fn announce_availability(&self, license_id: u64) -> ApiResult<()> {
-        let groups = self.groups_status(license_id)?;
-        self.hub.push_groups_status(license_id, &groups);
-        Ok(())
-    }
-
-    /// [`App::announce_availability`] to this node's customers only.
-    pub(crate) fn announce_availability_here(&self, license_id: u64) -> ApiResult<()> {
-        let groups = self.groups_status(license_id)?;
-        self.hub.push_groups_status_here(license_id, &groups);
-        Ok(())
-    }
-
-    fn groups_status(&self, license_id: u64) -> ApiResult<Vec<protocol::GroupStatusEntry>> {
         let directory = self.directory();
-        directory
+        let groups = directory
             .groups_of(license_id)
             .map(|group| {
                 let status = self.group_status(license_id, group.id)?.as_str().to_owned();
                 Ok(protocol::GroupStatusEntry { id: group.id, status })
             })
-            .collect::<ApiResult<Vec<_>>>()
+            .collect::<ApiResult<Vec<_>>>()?;
+        self.hub.push_groups_status(license_id, &groups);
+        Ok(())
     }
 }

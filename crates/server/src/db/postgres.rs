@@ -10,7 +10,7 @@
 //! call that takes it. The SQL lives in a module per family of tables, as on SQLite.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -45,8 +45,8 @@ pub struct PgStore {
     io: Option<tokio::runtime::Runtime>,
     connections: Vec<Mutex<Option<Conn>>>,
     next_connection: AtomicUsize,
-    /// When expired access tokens were last purged (unix seconds).
-    last_purge: AtomicI64,
+    /// When expired access tokens are next purged.
+    purges: PurgeClock,
     /// Where read and write durations go, when measured.
     times: Option<(Histogram, Histogram)>,
 }
@@ -76,7 +76,7 @@ impl PgStore {
             io: Some(io),
             connections: (0..CONNECTIONS).map(|_| Mutex::new(None)).collect(),
             next_connection: AtomicUsize::new(0),
-            last_purge: AtomicI64::new(0),
+            purges: PurgeClock::default(),
             times: None,
         };
         let mut first = store.connection()?;
@@ -108,7 +108,8 @@ impl PgStore {
             });
             let _ = answer.send(connected);
         });
-        Ok(off_worker(|| answered.recv()).map_err(|_| DbError::Batch("the connecting task stopped".to_owned()))??)
+        // The runtime stops only when the store is dropped, and `self` is borrowed.
+        Ok(off_worker(|| answered.recv()).expect("the store's runtime runs while the store is open")?)
     }
 
     /// A free connection (or the next in turn, waited for off the async workers), open.
@@ -214,11 +215,7 @@ impl Store for PgStore {
 
     fn store_token(&self, token_hash: &str, customer_id: &str, license_id: u64, expires_at: i64) -> DbResult<()> {
         // As on SQLite: expired tokens are purged at most once a minute, a batch at a time.
-        let now = crate::ids::unix_now();
-        let purge = now - self.last_purge.load(Ordering::Relaxed) >= 60;
-        if purge {
-            self.last_purge.store(now, Ordering::Relaxed);
-        }
+        let purge = self.purges.due();
         self.write(async |tx| customers::store_token(tx, token_hash, customer_id, license_id, expires_at, purge).await)
     }
 

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use protocol::Event;
@@ -47,8 +47,8 @@ pub struct SqliteStore {
     writer: batch::Writer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
-    /// When expired access tokens were last purged (unix seconds).
-    last_purge: AtomicI64,
+    /// When expired access tokens are next purged.
+    purges: PurgeClock,
     /// Where read and write durations go, when measured.
     times: Option<(Histogram, Histogram)>,
     /// Copies the write-ahead log into the database between the writer's checkpoints;
@@ -77,7 +77,7 @@ impl SqliteStore {
             writer: batch::Writer::new(writer)?,
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
-            last_purge: AtomicI64::new(0),
+            purges: PurgeClock::default(),
             times: None,
             _checkpointer: checkpoint::Checkpointer::start(path)?,
         };
@@ -166,11 +166,7 @@ impl Store for SqliteStore {
     fn store_token(&self, token_hash: &str, customer_id: &str, license_id: u64, expires_at: i64) -> DbResult<()> {
         // Tokens that expired a month ago are purged at most once a minute, a batch at a
         // time, through the index on expiry: issuing tokens fast never means scanning fast.
-        let now = crate::ids::unix_now();
-        let purge = now - self.last_purge.load(Ordering::Relaxed) >= 60;
-        if purge {
-            self.last_purge.store(now, Ordering::Relaxed);
-        }
+        let purge = self.purges.due();
         let token_hash = token_hash.to_owned();
         let customer_id = customer_id.to_owned();
         self.write(move |tx| customers::store_token(tx, &token_hash, &customer_id, license_id, expires_at, purge))

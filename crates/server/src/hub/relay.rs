@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use protocol::{DisconnectReason, GroupStatusEntry};
+use protocol::DisconnectReason;
 use serde::{Deserialize, Serialize};
 
 /// How often a node announces its agents even when nothing changed.
@@ -70,8 +70,6 @@ pub struct PresentAgent {
 pub enum Relayed {
     /// A push, as its action and payload (the same in every API version).
     Push { target: RemoteTarget, action: String, payload: serde_json::Value },
-    /// `groups_status_updated` for a license's customers.
-    GroupsStatus { license_id: u64, statuses: Vec<GroupStatusEntry> },
     /// Close a customer's sockets (a ban).
     DisconnectCustomer { license_id: u64, customer_id: String, reason: DisconnectReason },
     /// Close some of a license's agent sockets.

@@ -36,7 +36,7 @@ fn start_server() -> String {
 }
 
 fn start_with(extra: &[&str]) -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = crate::postgres::free_port();
     let mut server = Command::new(program());
     server.args(["-a", "127.0.0.1", "-p", &port.to_string()]).args(extra).stdout(Stdio::null()).stderr(Stdio::null());
     crate::postgres::ends_with_its_thread(&mut server, libc::SIGKILL);

@@ -17,6 +17,8 @@ pub struct Postgres {
     port: u16,
     /// The user it runs as and the tests connect as (its superuser).
     user: String,
+    /// The databases made so far, so each is made once.
+    made: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Where the distribution installs PostgreSQL's programs (`/usr/lib/postgresql/<n>/bin`,
@@ -47,7 +49,8 @@ fn user_ids(name: &str) -> Option<(u32, u32)> {
     })
 }
 
-fn free_port() -> u16 {
+/// A loopback port no one listens on now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -113,7 +116,7 @@ impl Postgres {
         // SIGQUIT is PostgreSQL's immediate shutdown: it stops its own processes, then exits.
         ends_with_its_thread(&mut server, libc::SIGQUIT);
         server.spawn().expect("postgres");
-        let postgres = Postgres { bin, port, user };
+        let postgres = Postgres { bin, port, user, made: Default::default() };
         let deadline = Instant::now() + Duration::from_secs(30);
         while !postgres.client("pg_isready").args(["-q", "-d", "postgres"]).status().is_ok_and(|status| status.success()) {
             assert!(Instant::now() < deadline, "PostgreSQL did not start: {}", std::fs::read_to_string(root.join("server.log")).unwrap_or_default());
@@ -135,9 +138,10 @@ impl Postgres {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         key.hash(&mut hasher);
         let name = format!("chat_{:016x}", hasher.finish());
-        let output = self.client("createdb").arg(&name).output().expect("createdb");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success() || stderr.contains("already exists"), "createdb failed: {stderr}");
+        if self.made.lock().unwrap().insert(name.clone()) {
+            let output = self.client("createdb").arg(&name).output().expect("createdb");
+            assert!(output.status.success(), "createdb failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
         self.url(&name)
     }
 
