@@ -211,7 +211,7 @@ mod browser {
             let Some(message) = TabMessage::decode(&text) else { return };
             let now = js_sys::Date::now();
             let answers = state
-                .try_update(|chat_state| receiver.borrow_mut().receive(message, now, chat_state))
+                .try_maybe_update(|chat_state| chat_state.tracked(|chat_state| receiver.borrow_mut().receive(message, now, chat_state)))
                 .unwrap_or_default();
             for answer in &answers {
                 post(&replies, answer);
@@ -244,7 +244,7 @@ mod browser {
         let heart = tabs.clone();
         let interval = Interval::new(HEARTBEAT_MS, move || {
             let now = js_sys::Date::now();
-            if let Some(beat) = state.try_update(|chat_state| heart.borrow_mut().beat(now, chat_state)) {
+            if let Some(beat) = state.try_maybe_update(|chat_state| chat_state.tracked(|chat_state| heart.borrow_mut().beat(now, chat_state))) {
                 post(&beating, &beat);
             }
         });

@@ -263,8 +263,21 @@ async fn files_and_filled_forms_have_their_own_rows() {
     assert_eq!(form.text_content().unwrap(), "NameDanaNewsSales, Trips");
 }
 
+/// Applies a frame as the connection does: the state's readers are told only if it wrote.
 fn apply(chat: &ChatHandle, frame: serde_json::Value) {
-    chat.state.update(|state| state.apply(&ServerFrame::decode(&frame.to_string()).unwrap()));
+    let frame = ServerFrame::decode(&frame.to_string()).unwrap();
+    chat.state.try_maybe_update(|state| state.tracked(|state| state.apply(&frame)));
+}
+
+/// Counts the runs of an effect that reads `read`: its first run, then one per change.
+fn runs(read: impl Fn() + Send + Sync + 'static) -> std::sync::Arc<std::sync::atomic::AtomicU32> {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = count.clone();
+    Effect::new(move |_| {
+        read();
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    count
 }
 
 /// Records every change under `target` (rows added or removed, text, attributes).
@@ -320,6 +333,17 @@ async fn a_long_transcript_renders_its_last_page_pushes_leave_it_untouched_and_r
     assert_eq!(earlier.text_content().unwrap(), "Show 240 earlier messages");
 
     let watch = Watch::new(&list);
+    // Re-runs: of anything that reads the whole state, and of anything that reads the
+    // transcript (as the message list does).
+    let state_runs = runs(move || chat.state.track());
+    let transcript = Memo::new(move |_| chat.state.with(|state| state.messages.clone()));
+    let transcript_runs = runs(move || transcript.track());
+    leptos::task::tick().await;
+    let count = |runs: &std::sync::atomic::AtomicU32| runs.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!((count(&state_runs), count(&transcript_runs)), (1, 1));
+    apply(&chat, serde_json::json!({ "request_id": "2", "action": "ping", "type": "response", "success": true, "payload": {} }));
+    leptos::task::tick().await;
+    assert_eq!(count(&state_runs), 1, "a ping's answer notified the state's readers");
     // What arrives all the time and shows elsewhere (or nowhere): a ping's answer, an agent
     // starting and stopping to type, a group going offline and back.
     apply(&chat, serde_json::json!({ "request_id": "2", "action": "ping", "type": "response", "success": true, "payload": {} }));
@@ -335,6 +359,8 @@ async fn a_long_transcript_renders_its_last_page_pushes_leave_it_untouched_and_r
     leptos::task::tick().await;
     leptos::task::tick().await;
     assert_eq!(watch.take().len(), 0, "the transcript changed for pushes that do not touch it");
+    assert!(count(&state_runs) > 1, "typing and availability are news to the state's readers");
+    assert_eq!(count(&transcript_runs), 1, "the transcript's readers re-ran for pushes that do not touch it");
 
     // A new message: one row more, and no other row rebuilt.
     push_event(&chat, serde_json::json!({ "id": "T1_300", "type": "message", "author_id": "agent-1",

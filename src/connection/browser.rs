@@ -352,7 +352,7 @@ async fn connect_once(
                         }
                     }
                     let was_logged_in = session.is_logged_in();
-                    let outgoing = state.try_update(|chat_state| session.receive(frame, chat_state)).unwrap_or_default();
+                    let outgoing = state.try_maybe_update(|chat_state| chat_state.tracked(|chat_state| session.receive(frame, chat_state))).unwrap_or_default();
                     if let Some(error) = session.login_error.take() {
                         return match super::refused(&error.kind) {
                             super::Refused::NewToken => End::TokenRefused,

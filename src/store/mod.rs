@@ -9,6 +9,7 @@
 //! however many times it is pushed, fetched or retried.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use protocol::{Customer, Object, Push, Queue, Response, ServerFrame, UserType};
 use serde_json::Value;
@@ -124,8 +125,9 @@ pub struct ChatData {
     pub agents_online: bool,
     /// Visitors pick their agent (the server's `manual_assignment`, from login).
     pub manual_assignment: bool,
-    /// The transcript, in order.
-    pub messages: Vec<ChatMessage>,
+    /// The transcript, in order. Shared, so a reader that keeps it (the message list) holds
+    /// it without copying, and sees a new one only when a transition changed it.
+    pub messages: Arc<Vec<ChatMessage>>,
     /// Users seen in the chat, by id.
     pub users: BTreeMap<String, Participant>,
     /// Whether the chat window is open.
@@ -179,6 +181,20 @@ pub struct ChatState {
     data: ChatData,
     /// What must still reach the server, in order (see `outbox`).
     outgoing: Vec<Outgoing>,
+    /// Counts the transitions that may have written, so the signal around the state
+    /// notifies its readers only when one did (a ping's answer changes nothing).
+    revision: Revision,
+}
+
+/// How many times the state was opened for writing. Bookkeeping, not data: two states
+/// with the same data are equal whatever their revisions.
+#[derive(Debug, Clone, Copy, Default)]
+struct Revision(u64);
+
+impl PartialEq for Revision {
+    fn eq(&self, _: &Revision) -> bool {
+        true
+    }
 }
 
 impl std::ops::Deref for ChatState {
@@ -190,6 +206,37 @@ impl std::ops::Deref for ChatState {
 }
 
 impl ChatState {
+    /// Changes with every transition that may have written the data or the outbox; equal
+    /// before and after one that only read them.
+    pub fn revision(&self) -> u64 {
+        self.revision.0
+    }
+
+    /// Runs `change` and says whether it wrote, for the signal around the state to notify
+    /// its readers only then (`try_maybe_update`).
+    pub fn tracked<U>(&mut self, change: impl FnOnce(&mut ChatState) -> U) -> (bool, U) {
+        let before = self.revision.0;
+        let result = change(self);
+        (self.revision.0 != before, result)
+    }
+
+    /// The data, for writing: every write goes through here or the two below.
+    fn edit(&mut self) -> &mut ChatData {
+        self.revision.0 += 1;
+        &mut self.data
+    }
+
+    /// The transcript, for writing: copied first only if a reader still holds it.
+    fn messages_mut(&mut self) -> &mut Vec<ChatMessage> {
+        Arc::make_mut(&mut self.edit().messages)
+    }
+
+    /// The outbox, for writing.
+    fn outbox_mut(&mut self) -> &mut Vec<Outgoing> {
+        self.revision.0 += 1;
+        &mut self.outgoing
+    }
+
     /// Where a new chat or thread should go (`access` of `start_chat` / `activate_chat`):
     /// None for the account's own routing.
     pub fn access(&self) -> Option<protocol::Access> {
@@ -213,47 +260,47 @@ impl ChatState {
     pub fn apply_response(&mut self, response: &Response) {
         match response {
             Response::Login(login) => {
-                self.data.customer_id = Some(login.customer.id.clone());
-                self.data.customer = Some(login.customer.clone());
-                self.data.agents_online = !login.dynamic_config.online_groups_ids.is_empty();
-                self.data.manual_assignment = login.dynamic_config.manual_assignment;
+                self.edit().customer_id = Some(login.customer.id.clone());
+                self.edit().customer = Some(login.customer.clone());
+                self.edit().agents_online = !login.dynamic_config.online_groups_ids.is_empty();
+                self.edit().manual_assignment = login.dynamic_config.manual_assignment;
                 if self.data.chat_id.is_none() {
-                    self.data.chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
+                    self.edit().chat_id = login.chats.first().map(|chat| chat.chat_id.clone());
                 }
                 if self.data.chat_id.is_some() {
-                    self.data.chat_active = login.has_active_thread;
+                    self.edit().chat_active = login.has_active_thread;
                 }
                 if let Some(greeting) = &login.greeting {
-                    self.data.greeting = Some(greeting_of(greeting));
+                    self.edit().greeting = Some(greeting_of(greeting));
                     self.add_user(&greeting.agent);
                 }
             }
             Response::GetChat(chat) => self.merge_chat(chat, false),
             Response::StartChat(started) => {
-                self.data.chat_id = Some(started.chat_id.clone());
-                self.data.thread_id = Some(started.thread_id.clone());
-                self.data.chat_active = true;
+                self.edit().chat_id = Some(started.chat_id.clone());
+                self.edit().thread_id = Some(started.thread_id.clone());
+                self.edit().chat_active = true;
             }
             Response::ActivateChat(activated) | Response::ResumeChat(activated) => {
-                self.data.thread_id = Some(activated.thread_id.clone());
-                self.data.chat_active = true;
+                self.edit().thread_id = Some(activated.thread_id.clone());
+                self.edit().chat_active = true;
             }
             Response::ListChats(list) => {
                 if let Some(summary) = list.chats_summary.first().filter(|summary| self.is_this_chat(&summary.id)) {
-                    self.data.chat_id = Some(summary.id.clone());
-                    self.data.chat_active = summary.active;
+                    self.edit().chat_id = Some(summary.id.clone());
+                    self.edit().chat_active = summary.active;
                     if summary.last_thread_id.is_some() {
-                        self.data.thread_id = summary.last_thread_id.clone();
+                        self.edit().thread_id = summary.last_thread_id.clone();
                     }
                 }
             }
             Response::GetCustomer(customer) => {
-                self.data.customer_id.get_or_insert_with(|| customer.id.clone());
-                self.data.customer = Some(customer.clone());
+                self.edit().customer_id.get_or_insert_with(|| customer.id.clone());
+                self.edit().customer = Some(customer.clone());
             }
             Response::ListGroupStatuses(statuses) => {
-                self.data.group_statuses.extend(statuses.groups_status.clone());
-                self.data.agents_online = self.any_group_online();
+                self.edit().group_statuses.extend(statuses.groups_status.clone());
+                self.edit().agents_online = self.any_group_online();
             }
             _ => {}
         }
@@ -264,67 +311,67 @@ impl ChatState {
         match push {
             Push::IncomingChat(incoming) => {
                 if self.is_this_chat(&incoming.chat.id) {
-                    self.data.queue = incoming.chat.thread.as_ref().and_then(|thread| thread.queue.clone());
+                    self.edit().queue = incoming.chat.thread.as_ref().and_then(|thread| thread.queue.clone());
                 }
                 self.merge_chat(&incoming.chat, true)
             }
             Push::IncomingEvent(incoming) if self.is_this_chat(&incoming.chat_id) => {
-                self.data.chat_id = Some(incoming.chat_id.clone());
-                self.data.thread_id = Some(incoming.thread_id.clone());
+                self.edit().chat_id = Some(incoming.chat_id.clone());
+                self.edit().thread_id = Some(incoming.thread_id.clone());
                 self.merge_event(&incoming.event, true);
             }
             Push::EventUpdated(updated) if self.is_this_chat(&updated.chat_id) => self.update_event(&updated.event),
             Push::ChatDeactivated(closed) if self.is_this_chat(&closed.chat_id) => {
-                self.data.chat_active = false;
-                self.data.agent_typing = None;
-                self.data.queue = None;
+                self.edit().chat_active = false;
+                self.edit().agent_typing = None;
+                self.edit().queue = None;
             }
             Push::UserAddedToChat(added) if self.is_this_chat(&added.chat_id) => {
                 // An agent joining is the surest sign that someone is there to answer.
                 if added.user.kind == UserType::Agent && added.user.present != Some(false) {
-                    self.data.agents_online = true;
-                    self.data.queue = None;
+                    self.edit().agents_online = true;
+                    self.edit().queue = None;
                 }
                 self.add_user(&added.user);
             }
             Push::UserRemovedFromChat(removed) if self.is_this_chat(&removed.chat_id) => {
-                if let Some(participant) = self.data.users.get_mut(&removed.user_id) {
+                if let Some(participant) = self.edit().users.get_mut(&removed.user_id) {
                     participant.present = false;
                 }
                 if self.data.agent_typing.as_deref() == Some(removed.user_id.as_str()) {
-                    self.data.agent_typing = None;
+                    self.edit().agent_typing = None;
                 }
             }
             Push::IncomingTypingIndicator(typing) if self.is_this_chat(&typing.chat_id) => {
                 let indicator = &typing.typing_indicator;
                 if indicator.is_typing {
-                    self.data.agent_typing = Some(indicator.author_id.clone());
+                    self.edit().agent_typing = Some(indicator.author_id.clone());
                 } else if self.data.agent_typing.as_deref() == Some(indicator.author_id.as_str()) {
-                    self.data.agent_typing = None;
+                    self.edit().agent_typing = None;
                 }
             }
             Push::QueuePositionUpdated(update) if self.is_this_chat(&update.chat_id) => {
-                self.data.queue = Some(update.queue.clone());
+                self.edit().queue = Some(update.queue.clone());
             }
             Push::ChatTransferred(transfer) if self.is_this_chat(&transfer.chat_id) => {
-                self.data.queue = transfer.queue.clone();
-                self.data.agent_typing = None;
+                self.edit().queue = transfer.queue.clone();
+                self.edit().agent_typing = None;
             }
             Push::EventsMarkedAsSeen(seen) if self.is_this_chat(&seen.chat_id) => {
                 self.mark_seen(&seen.user_id, &seen.seen_up_to);
             }
             Push::ThreadPropertiesUpdated(changed) if self.is_this_chat(&changed.chat_id) => {
                 if let Some(thread_id) = &changed.thread_id {
-                    merge_properties(self.data.thread_properties.entry(thread_id.clone()).or_default(), &changed.properties);
+                    merge_properties(self.edit().thread_properties.entry(thread_id.clone()).or_default(), &changed.properties);
                 }
             }
             Push::ThreadPropertiesDeleted(changed) if self.is_this_chat(&changed.chat_id) => {
-                if let Some(properties) = changed.thread_id.as_ref().and_then(|id| self.data.thread_properties.get_mut(id)) {
+                if let Some(properties) = changed.thread_id.as_ref().and_then(|id| self.edit().thread_properties.get_mut(id)) {
                     delete_properties(properties, &changed.properties);
                 }
             }
             Push::IncomingRichMessagePostback(postback) if self.is_this_chat(&postback.chat_id) => {
-                let users = self.data.postbacks.entry((postback.event_id.clone(), postback.postback.id.clone())).or_default();
+                let users = self.edit().postbacks.entry((postback.event_id.clone(), postback.postback.id.clone())).or_default();
                 users.retain(|user| *user != postback.user_id);
                 if postback.postback.toggled {
                     users.push(postback.user_id.clone());
@@ -332,28 +379,28 @@ impl ChatState {
             }
             Push::CustomerUpdated(updated) => self.update_customer(&updated.customer),
             Push::CustomerSideStorageUpdated(storage) => {
-                self.data.customer_side_storage.extend(storage.customer_side_storage.clone());
+                self.edit().customer_side_storage.extend(storage.customer_side_storage.clone());
             }
             Push::IncomingGreeting(greeting) => {
-                self.data.greeting = Some(greeting_of(greeting));
+                self.edit().greeting = Some(greeting_of(greeting));
                 self.add_user(&greeting.agent);
             }
             Push::GreetingAccepted(accepted) => {
-                if let Some(greeting) = self.data.greeting.as_mut().filter(|greeting| greeting.unique_id == accepted.unique_id) {
+                if let Some(greeting) = self.edit().greeting.as_mut().filter(|greeting| greeting.unique_id == accepted.unique_id) {
                     greeting.accepted = true;
                 }
             }
             Push::GreetingCanceled(canceled)
                 if self.data.greeting.as_ref().is_some_and(|greeting| greeting.unique_id == canceled.unique_id) =>
             {
-                self.data.greeting = None;
+                self.edit().greeting = None;
             }
             // Our server's availability push (the protocol has none): `{groups: [{id, status}]}`.
             Push::GroupsStatusUpdated(updated) => {
                 for group in &updated.groups {
-                    self.data.group_statuses.insert(group.id.to_string(), group.status.clone());
+                    self.edit().group_statuses.insert(group.id.to_string(), group.status.clone());
                 }
-                self.data.agents_online = self.any_group_online();
+                self.edit().agents_online = self.any_group_online();
             }
             // Nothing the visitor sees: chat and event properties (a rating is a thread
             // property), the page the server recorded, multicasts, transfers' details, and the
@@ -372,15 +419,15 @@ impl ChatState {
 
     /// The chat turned out to be closed (another tab or the agent ended it).
     pub fn chat_went_inactive(&mut self) {
-        self.data.chat_active = false;
+        self.edit().chat_active = false;
     }
 
     /// Opens or closes the window; opening clears the unread count.
     pub fn set_open(&mut self, open: bool) {
-        self.data.open = open;
+        self.edit().open = open;
         if open {
-            self.data.unread = 0;
-            self.data.unread_ids.clear();
+            self.edit().unread = 0;
+            self.edit().unread_ids.clear();
         }
     }
 
@@ -391,59 +438,59 @@ impl ChatState {
         }
         for id in ids {
             if !self.data.unread_ids.contains(&id) {
-                self.data.unread_ids.push(id);
+                self.edit().unread_ids.push(id);
             }
         }
-        self.data.unread = self.data.unread_ids.len() as u32;
+        self.edit().unread = self.edit().unread_ids.len() as u32;
     }
 
     /// Records the connection status.
     pub fn set_connection(&mut self, status: ConnectionStatus) {
-        self.data.connection = status;
+        self.edit().connection = status;
     }
 
     /// Whether the link is shaky (dropped and not back within seconds, or pings unanswered).
     pub fn set_unstable(&mut self, unstable: bool) {
-        self.data.unstable = unstable;
+        self.edit().unstable = unstable;
     }
 
     /// Whether the page is hidden (another browser tab in front, the window minimised).
     pub fn set_page_hidden(&mut self, hidden: bool) {
-        self.data.page_hidden = hidden;
+        self.edit().page_hidden = hidden;
     }
 
     /// Whether another tab of this visitor plays the new-message sound instead of this one.
     pub fn set_quiet(&mut self, quiet: bool) {
-        self.data.quiet = quiet;
+        self.edit().quiet = quiet;
     }
 
     /// Where new chats go: the site's departments and operators, or the agent the visitor
     /// picked; the default for the account's own routing.
     pub fn set_route(&mut self, route: protocol::Access) {
-        self.data.route = route;
+        self.edit().route = route;
     }
 
     /// What the server asked to keep and be given back at login, as read back from storage.
     pub fn restore_customer_side_storage(&mut self, stored: Object) {
-        self.data.customer_side_storage = stored;
+        self.edit().customer_side_storage = stored;
     }
 
     /// Whether every older thread has been loaded.
     pub fn set_history_complete(&mut self, complete: bool) {
-        self.data.history_complete = complete;
+        self.edit().history_complete = complete;
     }
 
     /// The chat is gone (or was never this visitor's): the next message starts a new one.
     pub fn forget_chat(&mut self) {
-        self.data.chat_id = None;
-        self.data.thread_id = None;
-        self.data.chat_active = false;
+        self.edit().chat_id = None;
+        self.edit().thread_id = None;
+        self.edit().chat_active = false;
     }
 
     /// Test set-up: the data, writable, to build a state no frame sequence needs to reach.
     #[cfg(test)]
     pub fn fixture(&mut self) -> &mut ChatData {
-        &mut self.data
+        self.edit()
     }
 
     /// The display name of an agent.

@@ -102,7 +102,7 @@ impl ChatState {
         if let Item::Event { event, .. } | Item::AfterChat { event } = &mut item {
             event.custom_id = Some(custom_id.clone());
             let text = super::display_text(event).unwrap_or_default();
-            self.data.messages.push(ChatMessage {
+            self.messages_mut().push(ChatMessage {
                 key: custom_id.clone(),
                 id: None,
                 custom_id: Some(custom_id.clone()),
@@ -113,7 +113,7 @@ impl ChatState {
                 body: super::body_of(event),
             });
         }
-        self.outgoing.push(Outgoing { custom_id, item, failed: None });
+        self.outbox_mut().push(Outgoing { custom_id, item, failed: None });
     }
 
     /// Adds a message the visitor just typed, before the server has it.
@@ -135,8 +135,8 @@ impl ChatState {
     /// The server took an item; for events, `event_id` is the stored event's id (its
     /// pushed copy, with the time, may follow).
     pub fn delivered(&mut self, custom_id: &str, event_id: Option<&str>) {
-        self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
-        if let Some(message) = self.data.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
+        self.outbox_mut().retain(|outgoing| outgoing.custom_id != custom_id);
+        if let Some(message) = self.messages_mut().iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
             if let Some(event_id) = event_id {
                 message.id.get_or_insert_with(|| event_id.to_owned());
             }
@@ -152,28 +152,28 @@ impl ChatState {
                 && matches!(&outgoing.item, Item::Event { event, .. } if matches!(event.body, protocol::EventBody::Message { .. }))
         });
         if is_message {
-            if let Some(outgoing) = self.outgoing.iter_mut().find(|outgoing| outgoing.custom_id == custom_id) {
+            if let Some(outgoing) = self.outbox_mut().iter_mut().find(|outgoing| outgoing.custom_id == custom_id) {
                 outgoing.failed = Some(reason.clone());
             }
         } else {
-            self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
+            self.outbox_mut().retain(|outgoing| outgoing.custom_id != custom_id);
         }
-        if let Some(message) = self.data.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
+        if let Some(message) = self.messages_mut().iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
             if message.delivery == Delivery::Sending {
                 message.delivery = Delivery::Failed(reason);
             }
         }
         if !is_message {
-            self.data.messages.retain(|message| message.custom_id.as_deref() != Some(custom_id) || message.body == MessageBody::Text);
+            self.messages_mut().retain(|message| message.custom_id.as_deref() != Some(custom_id) || message.body == MessageBody::Text);
         }
     }
 
     /// The visitor asked to send a refused message again.
     pub fn retry_message(&mut self, custom_id: &str) {
-        if let Some(outgoing) = self.outgoing.iter_mut().find(|outgoing| outgoing.custom_id == custom_id) {
+        if let Some(outgoing) = self.outbox_mut().iter_mut().find(|outgoing| outgoing.custom_id == custom_id) {
             outgoing.failed = None;
         }
-        if let Some(message) = self.data.messages.iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
+        if let Some(message) = self.messages_mut().iter_mut().find(|message| message.custom_id.as_deref() == Some(custom_id)) {
             if let Delivery::Failed(_) = message.delivery {
                 message.delivery = Delivery::Sending;
             }

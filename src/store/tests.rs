@@ -405,3 +405,35 @@ fn a_visitor_message_confirmed_through_history_keeps_its_row() {
     assert_eq!(state.messages.len(), 1);
     assert_eq!((state.messages[0].key.as_str(), &state.messages[0].delivery), ("c-1", &Delivery::Sent));
 }
+
+#[test]
+fn only_frames_that_change_something_are_writes_and_the_transcript_is_replaced_only_when_it_changes() {
+    let mut state = logged_in();
+    state.apply(&push("incoming_event", json!({ "chat_id": "C1", "thread_id": "T", "event": event("T_1", "agent", "hi", "2026-01-01T10:00:00.000001Z") })));
+    let transcript = state.messages.clone();
+
+    // A ping's answer, a push for another chat, a typing stop for someone not typing: nothing.
+    for frame in [
+        response("ping", json!({})),
+        push("incoming_event", json!({ "chat_id": "C9", "thread_id": "T9", "event": event("T9_1", "agent", "elsewhere", "2026-01-01T10:00:01.000001Z") })),
+        push("incoming_typing_indicator", json!({ "chat_id": "C1", "thread_id": "T", "typing_indicator": { "author_id": "agent", "is_typing": false } })),
+    ] {
+        let (wrote, ()) = state.tracked(|state| state.apply(&frame));
+        assert!(!wrote, "{frame:?} wrote");
+    }
+
+    // Typing writes, but leaves the transcript the same shared list.
+    let typing = push("incoming_typing_indicator", json!({ "chat_id": "C1", "thread_id": "T", "typing_indicator": { "author_id": "agent", "is_typing": true } }));
+    let (wrote, ()) = state.tracked(|state| state.apply(&typing));
+    assert!(wrote);
+    assert_eq!(state.agent_typing.as_deref(), Some("agent"));
+    assert!(Arc::ptr_eq(&transcript, &state.messages), "typing replaced the transcript");
+
+    // A message writes a new transcript; the one a reader kept is left as it was.
+    let (wrote, ()) = state.tracked(|state| {
+        state.apply(&push("incoming_event", json!({ "chat_id": "C1", "thread_id": "T", "event": event("T_2", "agent", "there?", "2026-01-01T10:00:02.000001Z") })))
+    });
+    assert!(wrote);
+    assert!(!Arc::ptr_eq(&transcript, &state.messages));
+    assert_eq!((transcript.len(), state.messages.len()), (1, 2));
+}

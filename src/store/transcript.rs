@@ -14,21 +14,21 @@ impl ChatState {
         if !self.is_this_chat(&chat.id) {
             return;
         }
-        self.data.chat_id = Some(chat.id.clone());
+        self.edit().chat_id = Some(chat.id.clone());
         for user in &chat.users {
             self.add_user(user);
         }
         if let Some(thread) = &chat.thread {
             // An older thread fetched by id does not say whether the chat is active.
             if self.data.thread_id.as_deref().is_none_or(|latest| thread.next_thread_id.is_none() || latest == thread.id) {
-                self.data.chat_active = thread.active;
-                self.data.thread_id = Some(thread.id.clone());
+                self.edit().chat_active = thread.active;
+                self.edit().thread_id = Some(thread.id.clone());
                 if !thread.active {
-                    self.data.queue = None;
+                    self.edit().queue = None;
                 }
             }
             if let Some(properties) = &thread.properties {
-                merge_properties(self.data.thread_properties.entry(thread.id.clone()).or_default(), properties);
+                merge_properties(self.edit().thread_properties.entry(thread.id.clone()).or_default(), properties);
             }
             if live {
                 for event in &thread.events {
@@ -48,7 +48,7 @@ impl ChatState {
         }
         for thread in threads {
             if let Some(properties) = &thread.properties {
-                merge_properties(self.data.thread_properties.entry(thread.id.clone()).or_default(), properties);
+                merge_properties(self.edit().thread_properties.entry(thread.id.clone()).or_default(), properties);
             }
             self.merge_events(&thread.events);
         }
@@ -61,13 +61,13 @@ impl ChatState {
         let mut added = false;
         for event in events {
             let Some(id) = event.id.as_deref() else { continue };
-            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.data.customer_id;
+            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.edit().customer_id;
             if known.contains(id) || own_custom_id {
                 self.merge_event(event, false);
                 continue;
             }
             if let Some(message) = self.message_of(event) {
-                self.data.messages.push(message);
+                self.messages_mut().push(message);
                 added = true;
             }
         }
@@ -82,11 +82,11 @@ impl ChatState {
         }
         if user.kind == UserType::Customer {
             if self.data.customer_id.is_none() {
-                self.data.customer_id = Some(user.id.clone());
+                self.edit().customer_id = Some(user.id.clone());
             }
             return;
         }
-        self.data.users.insert(
+        self.edit().users.insert(
             user.id.clone(),
             Participant {
                 name: user.name.clone(),
@@ -99,7 +99,7 @@ impl ChatState {
 
     /// Records a read receipt; times only move forward.
     pub(super) fn mark_seen(&mut self, user_id: &str, seen_up_to: &str) {
-        let entry = self.data.seen_up_to.entry(user_id.to_owned()).or_default();
+        let entry = self.edit().seen_up_to.entry(user_id.to_owned()).or_default();
         if seen_up_to > entry.as_str() {
             *entry = seen_up_to.to_owned();
         }
@@ -145,9 +145,9 @@ impl ChatState {
         let custom_id = event.custom_id.as_deref().filter(|_| author == Author::Visitor);
         if let Some(custom_id) = custom_id {
             // The server's copy of something in the outbox: it arrived.
-            self.outgoing.retain(|outgoing| outgoing.custom_id != custom_id);
+            self.outbox_mut().retain(|outgoing| outgoing.custom_id != custom_id);
         }
-        if let Some(message) = self.data.messages.iter_mut().find(|message| {
+        if let Some(message) = self.messages_mut().iter_mut().find(|message| {
             message.id.as_deref() == Some(id.as_str()) || (custom_id.is_some() && message.custom_id.as_deref() == custom_id)
         }) {
             message.id = Some(id);
@@ -167,24 +167,24 @@ impl ChatState {
         let Some(message) = self.message_of(event) else { return };
         if live && matches!(author, Author::Agent(_)) {
             if !self.data.open && !self.data.unread_ids.contains(&id) {
-                self.data.unread_ids.push(id.clone());
-                self.data.unread = self.data.unread_ids.len() as u32;
+                self.edit().unread_ids.push(id.clone());
+                self.edit().unread = self.edit().unread_ids.len() as u32;
             }
             if !self.data.quiet {
-                self.data.chime = self.data.chime.wrapping_add(1);
+                self.edit().chime = self.edit().chime.wrapping_add(1);
             }
             if self.data.agent_typing.as_deref() == event.author_id.as_deref() {
-                self.data.agent_typing = None;
+                self.edit().agent_typing = None;
             }
         }
-        self.data.messages.push(message);
+        self.messages_mut().push(message);
         self.sort();
     }
 
     /// An edited event (`event_updated`): the row shows the new text in place.
     pub(super) fn update_event(&mut self, event: &Event) {
         let Some(id) = event.id.as_deref() else { return };
-        match (self.data.messages.iter_mut().find(|message| message.id.as_deref() == Some(id)), display_text(event)) {
+        match (self.messages_mut().iter_mut().find(|message| message.id.as_deref() == Some(id)), display_text(event)) {
             (Some(message), Some(text)) => {
                 message.text = text;
                 message.body = body_of(event);
@@ -196,7 +196,7 @@ impl ChatState {
 
     /// Merges the changed fields of `customer_updated` into the known customer.
     pub(super) fn update_customer(&mut self, changed: &Value) {
-        let Some(customer) = self.data.customer.as_mut() else { return };
+        let Some(customer) = self.edit().customer.as_mut() else { return };
         if changed.get("id").and_then(Value::as_str).is_some_and(|id| id != customer.id) {
             return;
         }
@@ -234,7 +234,7 @@ impl ChatState {
     /// Server-stamped messages in time order; messages still on their way stay at the end
     /// in the order they were typed.
     pub(super) fn sort(&mut self) {
-        self.data.messages.sort_by(|a, b| match (&a.created_at, &b.created_at) {
+        self.messages_mut().sort_by(|a, b| match (&a.created_at, &b.created_at) {
             (Some(a), Some(b)) => a.cmp(b),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,

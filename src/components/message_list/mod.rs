@@ -129,7 +129,7 @@ pub fn MessageList() -> impl IntoView {
 
     // The transcript search brings a message into view: the rows above the window first
     // (two more for context), then the row itself, scrolled to the middle and marked.
-    let long = Signal::derive(move || messages.with(Vec::len) > PAGE_ROWS);
+    let long = Signal::derive(move || messages.with(|all| all.len()) > PAGE_ROWS);
     let show_row = Callback::new(move |index: usize| {
         if index < first.get_untracked() {
             let above = index.saturating_sub(2);
@@ -249,7 +249,7 @@ pub fn MessageList() -> impl IntoView {
                         </li>
                     }
                 })}
-                <Show when=move || messages.with(Vec::is_empty) && proactive.with(Option::is_none)>
+                <Show when=move || messages.with(|all| all.is_empty()) && proactive.with(Option::is_none)>
                     <li class="cw-messages__empty">{locale.text.empty}</li>
                 </Show>
                 <For
