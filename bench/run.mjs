@@ -6,7 +6,7 @@
 //
 // Environment: BENCH_RUNS (default 5), BENCH_DIST (the widget build to measure),
 // BENCH_CONNECTIONS (idle connections, default 19000), BENCH_ONLY (comma list of sections:
-// bytes,browser,render,server,hostile,cluster,peers), BENCH_CLUSTER_CONNECTIONS (idle
+// bytes,browser,click,render,server,hostile,cluster,peers), BENCH_CLUSTER_CONNECTIONS (idle
 // connections across the cluster's three nodes, default 51000), BENCH_OUT (default BENCHMARKS.md at the root).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import {
   AGENT_TOKEN, HOSTILE_CONFIG, ROOT, instrumentation, launchBrowser, loadgen, quantile, sleep, startHostSite, startServer, stats,
 } from "./lib.mjs";
+import { clickRuns } from "./click.mjs";
 import { clusterRuns } from "./cluster.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -24,7 +25,7 @@ const OUT = process.env.BENCH_OUT || join(ROOT, "BENCHMARKS.md");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 19000);
 // Across the three nodes of the cluster section, each load generator holding a third.
 const CLUSTER_CONNECTIONS = Number(process.env.BENCH_CLUSTER_CONNECTIONS || 51000);
-const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,render,server,hostile,cluster,peers").split(","));
+const ONLY = new Set((process.env.BENCH_ONLY || "bytes,browser,click,render,server,hostile,cluster,peers").split(","));
 const log = (...args) => console.error("[bench]", ...args);
 
 const gzip = (buffer) => gzipSync(buffer, { level: 9 }).length;
@@ -48,7 +49,8 @@ const files = {};
 function measureFiles() {
   for (const name of readdirSync(DIST)) {
     const path = join(DIST, name);
-    if (!statSync(path).isFile()) continue;
+    // The build's compressed copies are measured through the files they copy.
+    if (!statSync(path).isFile() || /\.(br|gz)$/.test(name)) continue;
     const buffer = readFileSync(path);
     files[name] = { raw: buffer.length, gzip: gzip(buffer), brotli: brotli(buffer) };
   }
@@ -661,7 +663,7 @@ async function main() {
   let browserVersion = null;
   if (ONLY.has("bytes")) measureFiles();
   else measureFiles();
-  if (ONLY.has("browser") || ONLY.has("render")) {
+  if (ONLY.has("browser") || ONLY.has("click") || ONLY.has("render")) {
     const server = await startServer({ dist: DIST });
     const host = await startHostSite(server.url);
     const browser = await launchBrowser();
@@ -669,6 +671,7 @@ async function main() {
     try {
       let empty = null;
       if (ONLY.has("browser")) empty = await browserRuns(browser, server, host);
+      if (ONLY.has("click")) await clickRuns({ browser, server, host, runs: RUNS, row, log, stats, kb, ms });
       if (ONLY.has("render")) await renderRuns(browser, server, host, empty);
     } finally {
       await browser.close();

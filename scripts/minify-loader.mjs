@@ -22,3 +22,5 @@ for (const [from, to] of [
 }
 // The API's TypeScript declarations, for developers to fetch next to the API.
 await writeFile(join(dir, "livechat.d.ts"), await readFile(join(source, "public", "livechat.d.ts")));
+// Last, once every file is final: the compressed copies the server sends.
+await import("./compress.mjs");

@@ -37,13 +37,14 @@ const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-ev
 pub fn router(app: App) -> Router {
     let dist = app.config.widget_dist.clone();
     // The widget's files (WebAssembly, JS, CSS) and the loader go out brotli- or
-    // gzip-compressed when the browser accepts it.
+    // gzip-compressed when the browser accepts it: the build's own copies (`.br`, `.gz`,
+    // compressed once at the highest levels) where there are, else compressed here.
     let widget = tower::ServiceBuilder::new()
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(WIDGET_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .service(ServeDir::new(&dist).append_index_html_on_directories(true));
-    let loader = ServeFile::new(dist.join("embed.js"));
+        .service(ServeDir::new(&dist).precompressed_br().precompressed_gzip().append_index_html_on_directories(true));
+    let loader = ServeFile::new(dist.join("embed.js")).precompressed_br().precompressed_gzip();
     // The agent app's files, built by trunk beside the widget's.
     let console_dist = app.config.console_dist();
     if !console_dist.join("index.html").exists() {
@@ -53,7 +54,7 @@ pub fn router(app: App) -> Router {
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONSOLE_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .service(ServeDir::new(&console_dist).append_index_html_on_directories(true).not_found_service(tower::service_fn(|_| async {
+        .service(ServeDir::new(&console_dist).precompressed_br().precompressed_gzip().append_index_html_on_directories(true).not_found_service(tower::service_fn(|_| async {
             Ok::<_, std::convert::Infallible>(
                 (StatusCode::SERVICE_UNAVAILABLE, "The agent app is not built here: run scripts/run, or build crates/console with trunk.")
                     .into_response(),
