@@ -437,3 +437,30 @@ fn only_frames_that_change_something_are_writes_and_the_transcript_is_replaced_o
     assert!(!Arc::ptr_eq(&transcript, &state.messages));
     assert_eq!((transcript.len(), state.messages.len()), (1, 2));
 }
+
+#[test]
+fn a_fetched_thread_of_the_visitors_own_messages_joins_once_in_order_and_settles_what_was_pending() {
+    let mut state = logged_in();
+    // One message still on its way when the page reloaded; the server has it.
+    state.queue_message("c-7".into(), "seven".into());
+    let events: Vec<Value> = (0..20)
+        .map(|n| {
+            let author = if n % 2 == 0 { "agent" } else { "me" };
+            let mut event = event(&format!("T_{n}"), author, &format!("m{n}"), &format!("2026-01-01T10:00:{n:02}.000000Z"));
+            if author == "me" {
+                event["custom_id"] = json!(format!("c-{n}"));
+            }
+            event
+        })
+        .rev()
+        .collect();
+    let frame = response("get_chat", json!({ "id": "C1", "thread": { "id": "T", "active": true, "events": events } }));
+    state.apply(&frame);
+    state.apply(&frame);
+    let texts: Vec<&str> = state.messages.iter().map(|message| message.text.as_str()).collect();
+    let expected: Vec<String> = (0..20).map(|n| format!("m{n}")).collect();
+    assert_eq!(texts, expected.iter().map(String::as_str).collect::<Vec<_>>(), "each once, in time order");
+    let pending = state.messages.iter().find(|message| message.custom_id.as_deref() == Some("c-7")).unwrap();
+    assert_eq!((pending.key.as_str(), pending.id.as_deref(), &pending.delivery), ("c-7", Some("T_7"), &Delivery::Sent));
+    assert_eq!(state.outbox().count(), 0, "the server's copy settled the outbox");
+}

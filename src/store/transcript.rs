@@ -57,11 +57,22 @@ impl ChatState {
     /// Merges fetched (not live) events in one pass: known ones fill in what was missing,
     /// new ones are appended, and the transcript is sorted once at the end.
     pub(super) fn merge_events(&mut self, events: &[Event]) {
+        // What a fetched event may already be: a row by its id, or the visitor's own row or
+        // outbox item by its custom_id. Everything else is new, appended without a search.
         let known: HashSet<String> = self.data.messages.iter().filter_map(|message| message.id.clone()).collect();
+        let known_custom: HashSet<String> = self
+            .data
+            .messages
+            .iter()
+            .filter_map(|message| message.custom_id.clone())
+            .chain(self.outgoing.iter().map(|outgoing| outgoing.custom_id.clone()))
+            .collect();
         let mut added = false;
         for event in events {
             let Some(id) = event.id.as_deref() else { continue };
-            let own_custom_id = event.custom_id.is_some() && event.author_id.is_some() && event.author_id == self.edit().customer_id;
+            let own_custom_id = event.custom_id.as_ref().is_some_and(|custom_id| known_custom.contains(custom_id))
+                && event.author_id.is_some()
+                && event.author_id == self.data.customer_id;
             if known.contains(id) || own_custom_id {
                 self.merge_event(event, false);
                 continue;
