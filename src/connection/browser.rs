@@ -3,6 +3,7 @@
 
 use futures::channel::mpsc::{self, UnboundedReceiver};
 use futures::stream::Select;
+use futures::future::LocalBoxFuture;
 use futures::{FutureExt, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
@@ -62,6 +63,28 @@ struct Client {
     stability: Stability,
     /// The site's own sign-in, when it gives the tokens.
     tokens: Option<TokenSource>,
+    /// A token request sent before the app was built (see [`EarlyToken`]); the first
+    /// attempt takes its answer.
+    early: Option<EarlyToken>,
+}
+
+/// A token request already on its way. A returning visitor connects at once, so the widget
+/// sends it before it builds its views rather than after: the answer travels while they
+/// mount.
+pub struct EarlyToken(LocalBoxFuture<'static, Result<String, String>>);
+
+impl EarlyToken {
+    /// Sends the request now (a fetch starts when its future is first polled; its answer is
+    /// kept until the connection asks for it, whatever waker that first poll had).
+    pub fn send(config: &WidgetConfig) -> EarlyToken {
+        let config = config.clone();
+        let mut request: LocalBoxFuture<'static, Result<String, String>> = Box::pin(async move { fetch_token(&config, None).await });
+        let mut context = std::task::Context::from_waker(futures::task::noop_waker_ref());
+        match request.poll_unpin(&mut context) {
+            std::task::Poll::Ready(answer) => EarlyToken(Box::pin(futures::future::ready(answer))),
+            std::task::Poll::Pending => EarlyToken(request),
+        }
+    }
 }
 
 impl Client {
@@ -105,12 +128,18 @@ impl Client {
 /// Starts the connection task. It connects at once when
 /// `config.connect_now`, otherwise when the visitor first shows intent (`Command::Connect`
 /// or an SDK call).
-pub fn spawn(state: RwSignal<ChatState>, commands: UnboundedReceiver<Command>, config: WidgetConfig, tokens: Option<TokenSource>) {
+pub fn spawn(
+    state: RwSignal<ChatState>,
+    commands: UnboundedReceiver<Command>,
+    config: WidgetConfig,
+    tokens: Option<TokenSource>,
+    early: Option<EarlyToken>,
+) {
     let (nudge, nudges) = mpsc::unbounded();
     watch_visibility(state, nudge);
     keep_side_storage(state, &config);
     let commands = futures::stream::select(commands, nudges);
-    leptos::task::spawn_local(run(state, commands, config, tokens));
+    leptos::task::spawn_local(run(state, commands, config, tokens, early));
 }
 
 /// Restores the customer-side storage the server asked to keep (it goes back with every
@@ -157,9 +186,9 @@ fn watch_visibility(state: RwSignal<ChatState>, nudge: mpsc::UnboundedSender<Com
     }
 }
 
-async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig, tokens: Option<TokenSource>) {
+async fn run(state: RwSignal<ChatState>, mut commands: Commands, config: WidgetConfig, tokens: Option<TokenSource>, early: Option<EarlyToken>) {
     let session = Session::new();
-    let mut client = Client { config, session, token: None, stability: Stability::default(), tokens };
+    let mut client = Client { config, session, token: None, stability: Stability::default(), tokens, early };
     if !client.config.connect_now && !wait_for_intent(state, &mut commands, &mut client).await {
         return;
     }
@@ -297,16 +326,22 @@ async fn connect_once(
 ) -> End {
     let access_token = match client.token.clone() {
         Some(access_token) => access_token,
-        None => match fetch_token(&client.config, client.tokens.as_ref()).await {
-            Ok(access_token) => {
-                client.token = Some(access_token.clone());
-                access_token
+        None => {
+            let answer = match client.early.take() {
+                Some(EarlyToken(early)) => early.await,
+                None => fetch_token(&client.config, client.tokens.as_ref()).await,
+            };
+            match answer {
+                Ok(access_token) => {
+                    client.token = Some(access_token.clone());
+                    access_token
+                }
+                Err(err) => {
+                    leptos::logging::warn!("chat: cannot get a token: {err}");
+                    return End::Lost;
+                }
             }
-            Err(err) => {
-                leptos::logging::warn!("chat: cannot get a token: {err}");
-                return End::Lost;
-            }
-        },
+        }
     };
     let socket = match WebSocket::open(&client.config.socket_url()) {
         Ok(socket) => socket,

@@ -49,7 +49,7 @@ pub fn region_server(current: &str, region: &str) -> Option<String> {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::spawn;
+pub use browser::{spawn, EarlyToken};
 
 #[cfg(target_arch = "wasm32")]
 mod browser;

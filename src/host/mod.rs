@@ -161,6 +161,10 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
     let chat = ChatHandle::new(state, commands, id_prefix);
     let embedded = port.is_some() && !popup;
     let view_config = config.clone();
+    // A returning visitor's token is asked for now, so it arrives while the views mount
+    // (with the site's own sign-in, the token comes through the port, set up in the mount).
+    let early = (config.connect_now && !config.external_identity).then(|| crate::connection::EarlyToken::send(&config));
+    let early = std::cell::Cell::new(early);
     // `mount_to_body` keeps the app alive for the life of the frame.
     let receiver = std::cell::Cell::new(Some(receiver));
     leptos::mount::mount_to_body(move || {
@@ -168,7 +172,7 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
         let identity = bridge::Identity::default();
         if let Some(receiver) = receiver.take() {
             let tokens = config.external_identity.then(|| identity.source());
-            crate::connection::spawn(state, receiver, config.clone(), tokens);
+            crate::connection::spawn(state, receiver, config.clone(), tokens, early.take());
             // Tabs of one visitor share unread counts and the open state, and pick one to
             // play the sound.
             crate::tabs::spawn(state, &config);
