@@ -204,9 +204,11 @@ impl<R: Action> RequestFrame<R> {
     }
 
     fn decode_as(text: &str) -> Result<Self, DecodeError> {
-        let raw = RawFrame::parse(text)?;
+        let mut raw = RawFrame::parse(text)?;
         let version = raw.version()?;
-        let request = R::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
+        // Taken, not copied: a payload can be a whole thread of events.
+        let payload = std::mem::take(&mut raw.payload);
+        let request = R::from_parts(&raw.action, payload).map_err(|err| raw.error(err))?;
         Ok(RequestFrame { request_id: raw.request_id, request, version })
     }
 
@@ -268,18 +270,20 @@ impl ServerFrame<AgentResponse> {
 
 impl<R: Action> ServerFrame<R> {
     fn decode_as(text: &str) -> Result<Self, DecodeError> {
-        let raw = RawFrame::parse(text)?;
+        let mut raw = RawFrame::parse(text)?;
+        // Taken, not copied: a `get_chat` answer can hold a thousand events.
+        let payload = std::mem::take(&mut raw.payload);
         match raw.kind.as_deref() {
             Some("push") => {
-                let push = Push::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?;
+                let push = Push::from_parts(&raw.action, payload).map_err(|err| raw.error(err))?;
                 Ok(ServerFrame::Push(PushFrame { request_id: raw.request_id, push }))
             }
             Some("response") => {
                 let result = if raw.success == Some(false) {
-                    let error = raw.payload.get("error").cloned().unwrap_or(Value::Null);
+                    let error = payload.get("error").cloned().unwrap_or(Value::Null);
                     Err(serde_json::from_value(error).map_err(|err| raw.error(err))?)
                 } else {
-                    Ok(R::from_parts(&raw.action, raw.payload.clone()).map_err(|err| raw.error(err))?)
+                    Ok(R::from_parts(&raw.action, payload).map_err(|err| raw.error(err))?)
                 };
                 Ok(ServerFrame::Response(ResponseFrame { request_id: raw.request_id, action: raw.action, result }))
             }
