@@ -468,7 +468,9 @@
   function connect(target, options, handler) {
     var channel = new I.M();
     channel.port1.onmessage = handler;
-    target.postMessage({ livechat: "port", options: options, kept: kept() }, origin, [channel.port2]);
+    // `open`: the window is opening (the frame was made on intent), so the widget may
+    // connect while it builds its views instead of after.
+    target.postMessage({ livechat: "port", options: options, kept: kept(), open: open }, origin, [channel.port2]);
     return channel.port1;
   }
 

@@ -64,7 +64,7 @@ pub fn boot() {
                 "title": window.document().map(|document| document.title()).unwrap_or_default(),
             },
         });
-        start(&options, &server, None, false);
+        start(&options, &server, None, false, true);
         return;
     };
     let Some(host_origin) = param("host") else {
@@ -112,7 +112,8 @@ pub fn boot() {
         crate::persist::mirror_to_host(move |key, value| {
             post(&mirror, &PortOut::Store { key: key.to_owned(), value: value.to_owned() });
         });
-        start(&options, &server_for_start, Some(port), popup);
+        let opening = js_sys::Reflect::get(&data, &JsValue::from_str("open")).ok().and_then(|open| open.as_bool()).unwrap_or(false);
+        start(&options, &server_for_start, Some(port), popup, opening);
     });
     let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
     // The listener lives as long as the page.
@@ -134,8 +135,9 @@ fn account_matches(url_account: Option<&str>, options: &Value) -> bool {
 }
 
 /// Validates options and mounts the widget, connected to the server. `popup`: the widget
-/// fills a window of its own, so it is open from the start.
-fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) {
+/// fills a window of its own, so it is open from the start. `opening`: the loader made the
+/// frame because the visitor asked for the chat, so it will open as soon as it is ready.
+fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool, opening: bool) {
     let mut config = match WidgetConfig::from_options(options, server) {
         Ok(config) => config,
         Err(err) => {
@@ -155,11 +157,14 @@ fn start(options: &Value, server: &str, port: Option<MessagePort>, popup: bool) 
     initial.set_route(config.route());
     crate::persist::restore(&mut initial, crate::persist::decode(&crate::persist::read(&outbox_key).unwrap_or_default()));
     config.connect_now |= initial.outbox().next().is_some();
+    // A window that opens at once (a standalone page, a chat window of its own, a frame the
+    // loader made on the visitor's intent) connects at once too.
+    let embedded = port.is_some() && !popup;
+    config.connect_now |= opening || !embedded;
     let state = RwSignal::new(initial);
     let (commands, receiver) = mpsc::unbounded();
     let id_prefix = format!("{:x}{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
     let chat = ChatHandle::new(state, commands, id_prefix);
-    let embedded = port.is_some() && !popup;
     let view_config = config.clone();
     // A returning visitor's token is asked for now, so it arrives while the views mount
     // (with the site's own sign-in, the token comes through the port, set up in the mount).
