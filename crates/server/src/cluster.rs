@@ -72,10 +72,15 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
     let cluster = Arc::new(Cluster { node: node.clone(), client: client.clone() });
 
     let (relay, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<Relayed>();
+    // How many deliveries are written to the bus: answers that made some wait for theirs
+    // (see `Hub::relayed`).
+    let (written, written_so_far) = tokio::sync::watch::channel(0u64);
     let publisher = client.clone();
     let me = node.clone();
     tokio::spawn(async move {
+        let mut count = 0u64;
         while let Some(relayed) = outgoing.recv().await {
+            count += 1;
             let subject = subject(&prefix, &relayed);
             let envelope = Envelope { node: me.clone(), relayed };
             match serde_json::to_vec(&envelope) {
@@ -87,6 +92,14 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
                     }
                 }
                 Err(error) => tracing::warn!(%error, "a relayed delivery does not encode"),
+            }
+            // Once the queue is empty (or every 64 under a steady stream), what was published
+            // goes out on the socket at once, a burst in one write.
+            if outgoing.is_empty() || count % 64 == 0 {
+                if let Err(error) = publisher.flush().await {
+                    tracing::warn!(%error, "relayed deliveries were not flushed to the bus");
+                }
+                written.send_replace(count);
             }
         }
     });
@@ -134,7 +147,7 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
         }
     });
 
-    app.hub.relay_to(relay);
+    app.hub.relay_to(relay, written_so_far);
     tracing::info!(node = %cluster.node, "joined the cluster");
     Ok(cluster)
 }
