@@ -17,6 +17,47 @@ use std::time::{Duration, Instant};
 use protocol::DisconnectReason;
 use serde::{Deserialize, Serialize};
 
+/// The hub's side of the relay: handing deliveries over, and knowing which are on the bus.
+impl super::Hub {
+    /// Hands what `relayed` makes to the relay, when the node is in a cluster.
+    pub(super) fn relay(&self, relayed: impl FnOnce() -> Relayed) {
+        if let Some(relay) = self.relay.get() {
+            let relayed = relayed();
+            let mut handed = self.handed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            *handed += 1;
+            // The relay's task ends only with the process.
+            let _ = relay.send(relayed);
+        }
+    }
+
+    /// Joins a cluster: from now on every delivery and presence change also goes to
+    /// `relay`, in order; `written` counts those the relay has written to the bus.
+    pub fn relay_to(&self, relay: tokio::sync::mpsc::UnboundedSender<Relayed>, written: tokio::sync::watch::Receiver<u64>) {
+        let _ = self.written.set(written);
+        let _ = self.relay.set(relay);
+        self.announce_presence();
+    }
+
+    /// How many deliveries have been handed to the relay so far (0 for a node alone).
+    pub fn relay_mark(&self) -> u64 {
+        *self.handed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Resolves once the relay has written to the bus every delivery handed to it up to
+    /// `mark`, or after `patience`: an answer that waits on it tells its asker only what the
+    /// other nodes will hear too, even if this node dies at once. None when there is nothing
+    /// to wait for.
+    pub fn relayed(&self, mark: u64, patience: std::time::Duration) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        let mut written = self.written.get()?.clone();
+        if *written.borrow() >= mark {
+            return None;
+        }
+        Some(async move {
+            let _ = tokio::time::timeout(patience, written.wait_for(|written| *written >= mark)).await;
+        })
+    }
+}
+
 /// How often a node announces its agents even when nothing changed.
 pub const PRESENCE_EVERY: Duration = Duration::from_secs(2);
 
@@ -198,5 +239,35 @@ mod tests {
         assert_eq!(back, relayed);
         let Relayed::Push { action, payload, .. } = back else { unreachable!() };
         assert_eq!(protocol::Push::from_parts(&action, payload).unwrap(), push);
+    }
+
+    #[tokio::test]
+    async fn an_answer_waits_until_the_bus_has_what_it_relayed() {
+        use futures_util::FutureExt;
+        use std::time::Duration;
+
+        let hub = super::super::Hub::new(prometheus_client::metrics::histogram::Histogram::new([0.001].into_iter()));
+        assert!(hub.relayed(0, Duration::from_secs(1)).is_none(), "a node alone has nothing to wait for");
+        let (relay, mut relayed) = tokio::sync::mpsc::unbounded_channel();
+        let (written, written_so_far) = tokio::sync::watch::channel(0u64);
+        hub.relay_to(relay, written_so_far);
+        let before = hub.relay_mark();
+        hub.relay_settings_changed(7);
+        let mark = hub.relay_mark();
+        assert!(mark > before);
+        while relayed.try_recv().is_ok() {}
+
+        let mut waiting = Box::pin(hub.relayed(mark, Duration::from_secs(30)).expect("something to wait for"));
+        assert!(waiting.as_mut().now_or_never().is_none(), "nothing is on the bus yet");
+        written.send_replace(mark - 1);
+        assert!(waiting.as_mut().now_or_never().is_none(), "not all of it is on the bus");
+        written.send_replace(mark);
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("released once all of it is written");
+        assert!(hub.relayed(mark, Duration::from_secs(1)).is_none(), "nothing left to wait for");
+
+        // A bus that never answers holds an answer back no longer than the patience.
+        hub.relay_settings_changed(7);
+        let late = hub.relayed(hub.relay_mark(), Duration::from_millis(50)).expect("something to wait for");
+        tokio::time::timeout(Duration::from_secs(1), late).await.expect("gave up after its patience");
     }
 }
