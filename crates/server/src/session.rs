@@ -97,10 +97,6 @@ pub(crate) const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// At most this many requests of one connection wait for an answer at once.
 const MAX_PENDING: usize = 10;
 
-/// The longest an answer waits for its deliveries to reach the bus (see `Hub::relayed`);
-/// while the bus is away the client keeps them, and the answer goes out after this.
-const RELAY_PATIENCE: Duration = Duration::from_secs(2);
-
 /// Every this many bytes of an answer cost one more request of the connection's rate.
 const ANSWER_BYTES_PER_REQUEST: usize = 4 * 1024;
 
@@ -444,11 +440,8 @@ impl Session {
         // In a cluster, what this request delivered to the other nodes is on the bus before
         // the asker hears it was done: a node that dies right after answering has not
         // answered for a message the other nodes' agents never hear.
-        let handed = app.hub.relay_mark();
-        if handed > relay_mark
-            && action != "login"
-            && app.cluster.get().is_some_and(|cluster| cluster.connected())
-            && let Some(relayed) = app.hub.relayed(handed, RELAY_PATIENCE)
+        if action != "login"
+            && let Some(relayed) = app.relayed_since(relay_mark)
         {
             return self.answer_later(request_id, action, version, async move {
                 relayed.await;

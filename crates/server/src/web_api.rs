@@ -133,8 +133,13 @@ async fn customer_action(
     };
     let peer = Peer::Customer(caller.customer_id.clone());
     let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
+    let relay_mark = app.hub.relay_mark();
     if path_version(&version) == Some(protocol::Version::V3_0) {
-        return match crate::legacy::run(&app, &actor, &action, payload) {
+        let answer = crate::legacy::run(&app, &actor, &action, payload);
+        if let Some(relayed) = app.relayed_since(relay_mark) {
+            relayed.await;
+        }
+        return match answer {
             Ok(response) => ok_response(response),
             Err(error) => error_response(&error),
         };
@@ -151,6 +156,11 @@ async fn customer_action(
         crate::actor::Answer::Now(result) => result,
         crate::actor::Answer::Later(work) => work.await,
     };
+    // In a cluster, as on the websocket: what the request delivered to the other nodes is
+    // on the bus before the caller hears it was done.
+    if let Some(relayed) = app.relayed_since(relay_mark) {
+        relayed.await;
+    }
     match answer {
         Ok(response) => ok_response(response),
         Err(error) => error_response(&error),
