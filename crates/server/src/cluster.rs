@@ -157,11 +157,11 @@ pub async fn join(app: &App, url: &str) -> anyhow::Result<Arc<Cluster>> {
 const RELAY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl App {
-    /// What a request must wait for before its answer, when its work (everything relayed
-    /// since `mark`, a [`crate::hub::Hub::relay_mark`] taken before it) went to the other
-    /// nodes: that it is written to the bus, so the asker never hears "done" of something
-    /// the others will not hear. None for a node alone, while the bus is away, or when
-    /// there is nothing left to wait for.
+    /// What a request must wait for before its answer, when its work went to the other
+    /// nodes (this thread relayed something since `mark`, a [`crate::hub::Hub::relay_mark`]
+    /// taken before the work): that it is written to the bus, so the asker never hears
+    /// "done" of something the others will not hear. None for a node alone, while the bus
+    /// is away, or when there is nothing left to wait for.
     pub(crate) fn relayed_since(&self, mark: u64) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
         let handed = self.hub.relay_mark();
         if handed <= mark || !self.cluster.get().is_some_and(|cluster| cluster.connected()) {

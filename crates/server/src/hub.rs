@@ -27,7 +27,7 @@ use crate::outbox::Outbox;
 mod conns;
 mod relay;
 use conns::Conns;
-use relay::RemotePresence;
+use relay::{RelayLink, RemotePresence};
 pub use relay::{AgentSockets, Applied, PresentAgent, Relayed, RemoteTarget, PRESENCE_EVERY};
 
 /// Identifies one websocket connection.
@@ -130,12 +130,10 @@ pub struct Hub {
     /// How long each push takes to reach its sockets' queues.
     fanout: prometheus_client::metrics::histogram::Histogram,
     /// Where deliveries go for the other nodes, once the node joined a cluster.
-    relay: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Relayed>>,
+    relay: std::sync::OnceLock<RelayLink>,
     /// How many deliveries were handed to the relay (counted and sent under one lock, so
-    /// the count follows the relay's order), and how many of them it has written to the bus
-    /// (see [`Hub::relayed`]).
+    /// the count follows the relay's order; see [`Hub::relayed`]).
     handed: Mutex<u64>,
-    written: std::sync::OnceLock<tokio::sync::watch::Receiver<u64>>,
     /// The agents connected to the other nodes.
     remote: Mutex<RemotePresence>,
 }
@@ -340,7 +338,7 @@ impl Hub {
 
     /// A hub with no connections, timing its pushes into `fanout`.
     pub fn new(fanout: prometheus_client::metrics::histogram::Histogram) -> Hub {
-        Hub { next_id: AtomicU64::default(), conns: Mutex::default(), fanout, relay: std::sync::OnceLock::new(), handed: Mutex::default(), written: std::sync::OnceLock::new(), remote: Mutex::default() }
+        Hub { next_id: AtomicU64::default(), conns: Mutex::default(), fanout, relay: std::sync::OnceLock::new(), handed: Mutex::default(), remote: Mutex::default() }
     }
 
     /// Connections by API: (customers, agents).

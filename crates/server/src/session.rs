@@ -439,7 +439,8 @@ impl Session {
         };
         // In a cluster, what this request delivered to the other nodes is on the bus before
         // the asker hears it was done: a node that dies right after answering has not
-        // answered for a message the other nodes' agents never hear.
+        // answered for a message the other nodes' agents never hear. A login relays only
+        // its agent's presence, and what follows its answer below must follow it at once.
         if action != "login"
             && let Some(relayed) = app.relayed_since(relay_mark)
         {

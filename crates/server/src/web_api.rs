@@ -133,32 +133,32 @@ async fn customer_action(
     };
     let peer = Peer::Customer(caller.customer_id.clone());
     let actor = Actor { license_id: caller.license.id, peer: &peer, conn: NO_SOCKET, request_id: None };
+    // What the request relays is read on the thread that does its work, before any await
+    // (see `Hub::relay_mark`).
     let relay_mark = app.hub.relay_mark();
-    if path_version(&version) == Some(protocol::Version::V3_0) {
+    let (answer, relayed) = if path_version(&version) == Some(protocol::Version::V3_0) {
         let answer = crate::legacy::run(&app, &actor, &action, payload);
-        if let Some(relayed) = app.relayed_since(relay_mark) {
-            relayed.await;
-        }
-        return match answer {
-            Ok(response) => ok_response(response),
-            Err(error) => error_response(&error),
+        (answer, app.relayed_since(relay_mark))
+    } else {
+        let request = match Request::from_parts(&action, payload) {
+            Ok(Request::Login(_) | Request::Ping) => {
+                return error_response(&validation(format!("{action} is only available on the websocket")));
+            }
+            Ok(Request::Other { .. }) => return error_response(&validation(format!("unknown action {action:?}"))),
+            Ok(request) => request,
+            Err(error) => return error_response(&validation(format!("invalid {action} payload: {error}"))),
         };
-    }
-    let request = match Request::from_parts(&action, payload) {
-        Ok(Request::Login(_) | Request::Ping) => {
-            return error_response(&validation(format!("{action} is only available on the websocket")));
-        }
-        Ok(Request::Other { .. }) => return error_response(&validation(format!("unknown action {action:?}"))),
-        Ok(request) => request,
-        Err(error) => return error_response(&validation(format!("invalid {action} payload: {error}"))),
-    };
-    let answer = match crate::customer::dispatch(&app, &actor, request) {
-        crate::actor::Answer::Now(result) => result,
-        crate::actor::Answer::Later(work) => work.await,
+        let answer = crate::customer::dispatch(&app, &actor, request);
+        let relayed = app.relayed_since(relay_mark);
+        let answer = match answer {
+            crate::actor::Answer::Now(result) => result,
+            crate::actor::Answer::Later(work) => work.await,
+        };
+        (answer, relayed)
     };
     // In a cluster, as on the websocket: what the request delivered to the other nodes is
     // on the bus before the caller hears it was done.
-    if let Some(relayed) = app.relayed_since(relay_mark) {
+    if let Some(relayed) = relayed {
         relayed.await;
     }
     match answer {

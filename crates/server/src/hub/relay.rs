@@ -17,38 +17,53 @@ use std::time::{Duration, Instant};
 use protocol::DisconnectReason;
 use serde::{Deserialize, Serialize};
 
+/// A node's link to its relay: where deliveries go, and how many of them are on the bus.
+pub(super) struct RelayLink {
+    sender: tokio::sync::mpsc::UnboundedSender<Relayed>,
+    written: tokio::sync::watch::Receiver<u64>,
+}
+
+thread_local! {
+    /// The number of the last delivery handed to the relay from this thread. A request's
+    /// work runs on one thread until its answer, so this tells what that request handed
+    /// over, whatever other threads handed meanwhile.
+    static HANDED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// The hub's side of the relay: handing deliveries over, and knowing which are on the bus.
 impl super::Hub {
     /// Hands what `relayed` makes to the relay, when the node is in a cluster.
     pub(super) fn relay(&self, relayed: impl FnOnce() -> Relayed) {
-        if let Some(relay) = self.relay.get() {
+        if let Some(link) = self.relay.get() {
             let relayed = relayed();
             let mut handed = self.handed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             *handed += 1;
+            HANDED_HERE.set(*handed);
             // The relay's task ends only with the process.
-            let _ = relay.send(relayed);
+            let _ = link.sender.send(relayed);
         }
     }
 
     /// Joins a cluster: from now on every delivery and presence change also goes to
     /// `relay`, in order; `written` counts those the relay has written to the bus.
     pub fn relay_to(&self, relay: tokio::sync::mpsc::UnboundedSender<Relayed>, written: tokio::sync::watch::Receiver<u64>) {
-        let _ = self.written.set(written);
-        let _ = self.relay.set(relay);
+        let _ = self.relay.set(RelayLink { sender: relay, written });
         self.announce_presence();
     }
 
-    /// How many deliveries have been handed to the relay so far (0 for a node alone).
+    /// The number of the last delivery this thread handed to the relay (0 for a node
+    /// alone): taken before a request's work and after it, it says whether the work relayed
+    /// anything, and what to wait for.
     pub fn relay_mark(&self) -> u64 {
-        *self.handed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        HANDED_HERE.get()
     }
 
     /// Resolves once the relay has written to the bus every delivery handed to it up to
     /// `mark`, or after `patience`: an answer that waits on it tells its asker only what the
     /// other nodes will hear too, even if this node dies at once. None when there is nothing
     /// to wait for.
-    pub fn relayed(&self, mark: u64, patience: std::time::Duration) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
-        let mut written = self.written.get()?.clone();
+    pub fn relayed(&self, mark: u64, patience: Duration) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        let mut written = self.relay.get()?.written.clone();
         if *written.borrow() >= mark {
             return None;
         }
