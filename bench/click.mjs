@@ -6,6 +6,9 @@
 import { instrumentation, sleep } from "./lib.mjs";
 import { installRocketChat, startRocketChat } from "./rocketchat.mjs";
 
+/** How long any step of a visit may take on the slowest profile. */
+const PATIENCE = 120000;
+
 /** DevTools' presets as Lighthouse and the DevTools panel define them. */
 export const PROFILES = [
   { name: "unthrottled" },
@@ -80,54 +83,55 @@ async function until(frame, predicate, timeout) {
   }
 }
 
-/** One cold visit to our widget: load, wait for a quiet network, click, time until usable. */
-async function ours(browser, server, host, profile) {
+/** One cold visit: the host page loads under `profile`, the network goes quiet, a second
+ * passes, the bubble is clicked, and the time runs until the chat is usable. `widget` says
+ * what to instrument, whose bytes to count, where its page and its frame are and how to
+ * find its bubble. */
+async function visit(browser, profile, widget) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
-    await context.addInitScript(instrumentation({ serverOrigin: new URL(server.url).origin }));
+    await context.addInitScript(widget.probe);
     const page = await context.newPage();
     await throttle(context, page, profile);
-    const bytes = wire(context, server.url);
+    const bytes = wire(context, widget.origin);
     const started = Date.now();
-    await page.goto(host.sameSiteUrl + "/");
-    const bubble = page.locator("[data-livechat] button");
-    await bubble.waitFor({ timeout: 120000 });
+    await page.goto(widget.page);
+    const bubble = await widget.bubble(page);
+    await bubble.waitFor({ timeout: PATIENCE });
     const shown = Date.now() - started;
-    await page.waitForLoadState("networkidle", { timeout: 120000 }).catch(() => {});
+    await page.waitForLoadState("networkidle", { timeout: PATIENCE }).catch(() => {});
     await sleep(1000);
     await bubble.click();
-    const frame = await frameOf(page, server.url + "/widget/", 120000);
-    const times = await until(frame, () => window.__bench && window.__bench.t.usablePainted && window.__bench.t, 120000);
-    const intent = await page.evaluate(() => window.__bench.t.intent);
+    const frame = await frameOf(page, widget.frame, PATIENCE);
+    const times = await until(frame, () => window.__bench && window.__bench.t.usablePainted && window.__bench.t, PATIENCE);
+    // Our bubble is on the host page, which records the first pointer event; Rocket.Chat's
+    // is in its frame, which records it there.
+    const intent = times.intent ?? (await page.evaluate(() => window.__bench.t.intent));
     return { click: times.usablePainted - intent, shown, bytes: bytes() };
   } finally {
     await context.close();
   }
 }
 
-/** The same visit to Rocket.Chat Livechat: its bubble is in its frame, so the click is too. */
-async function peer(browser, rc, profile) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  try {
-    await context.addInitScript(PEER_PROBE);
-    const page = await context.newPage();
-    await throttle(context, page, profile);
-    const bytes = wire(context, rc.url);
-    const started = Date.now();
-    await page.goto(rc.hostUrl + "/");
-    const frame = await frameOf(page, rc.url + "/livechat", 120000);
-    const bubble = frame.locator('[class*="screen__chat-button"]');
-    await bubble.waitFor({ timeout: 120000 });
-    const shown = Date.now() - started;
-    await page.waitForLoadState("networkidle", { timeout: 120000 }).catch(() => {});
-    await sleep(1000);
-    await bubble.click();
-    const times = await until(frame, () => window.__bench && window.__bench.t.usablePainted && window.__bench.t, 120000);
-    return { click: times.usablePainted - times.intent, shown, bytes: bytes() };
-  } finally {
-    await context.close();
-  }
-}
+/** Our widget: the bubble is the loader's, on the host page. */
+const ours = (browser, server, host, profile) =>
+  visit(browser, profile, {
+    probe: instrumentation({ serverOrigin: new URL(server.url).origin }),
+    origin: server.url,
+    page: host.sameSiteUrl + "/",
+    frame: server.url + "/widget/",
+    bubble: (page) => page.locator("[data-livechat] button"),
+  });
+
+/** Rocket.Chat Livechat: its bubble is in its frame, so the click is too. */
+const peer = (browser, rc, profile) =>
+  visit(browser, profile, {
+    probe: PEER_PROBE,
+    origin: rc.url,
+    page: rc.hostUrl + "/",
+    frame: rc.url + "/livechat",
+    bubble: async (page) => (await frameOf(page, rc.url + "/livechat", PATIENCE)).locator('[class*="screen__chat-button"]'),
+  });
 
 /** Runs every profile for both widgets and adds their rows. */
 export async function clickRuns({ browser, server, host, runs, row, log, stats, kb, ms }) {
