@@ -441,7 +441,7 @@ impl ChatState {
                 self.edit().unread_ids.push(id);
             }
         }
-        self.edit().unread = self.edit().unread_ids.len() as u32;
+        self.edit().unread = self.data.unread_ids.len() as u32;
     }
 
     /// Records the connection status.

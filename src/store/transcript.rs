@@ -179,10 +179,10 @@ impl ChatState {
         if live && matches!(author, Author::Agent(_)) {
             if !self.data.open && !self.data.unread_ids.contains(&id) {
                 self.edit().unread_ids.push(id.clone());
-                self.edit().unread = self.edit().unread_ids.len() as u32;
+                self.edit().unread = self.data.unread_ids.len() as u32;
             }
             if !self.data.quiet {
-                self.edit().chime = self.edit().chime.wrapping_add(1);
+                self.edit().chime = self.data.chime.wrapping_add(1);
             }
             if self.data.agent_typing.as_deref() == event.author_id.as_deref() {
                 self.edit().agent_typing = None;
